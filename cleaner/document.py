@@ -1,0 +1,125 @@
+"""The document model that flows through every stage.
+
+A :class:`Document` enters the pipeline holding the raw input; each stage reads
+and amends it; it leaves with its clean text and its own history: which lines
+were removed and by which rule, which repairs were made, the language, the
+artifact findings and a status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+STATUS_OK = "ok"
+STATUS_DROPPED = "dropped"
+STATUS_ERROR = "error"
+
+
+@dataclass(slots=True)
+class Line:
+    """One line of the current text.
+
+    ``number`` is the 1-based position of the line in the text as it was when
+    the document was split into lines (after decode/extract), so that removals
+    can be traced back to the input. ``rule`` is ``None`` while the line is kept
+    and names the rule (or classifier reason) once it is removed.
+    """
+
+    number: int
+    text: str
+    rule: str | None = None
+
+    @property
+    def kept(self) -> bool:
+        return self.rule is None
+
+
+@dataclass
+class Document:
+    """A document and everything done to it."""
+
+    id: str
+    raw: str | bytes = ""
+    format: str = "auto"  # auto | text | html, resolved by the decode stage
+    source: str | None = None
+    lines: list[Line] = field(default_factory=list)
+    repairs: list[dict[str, Any]] = field(default_factory=list)
+    language: str | None = None
+    language_score: float | None = None
+    artifacts: dict[str, Any] = field(
+        default_factory=lambda: {"score": 0.0, "flagged": False, "findings": []}
+    )
+    status: str = STATUS_OK
+    reason: str | None = None  # why a document was dropped
+    error: str | None = None  # message when status is "error"
+    metadata: dict[str, Any] = field(default_factory=dict)  # page metadata
+    extra: dict[str, Any] = field(default_factory=dict)  # input fields carried through
+    encoding: str | None = None  # charset used to decode bytes
+    stats: dict[str, float] = field(default_factory=dict)  # per-stage timings
+
+    # ----------------------------------------------------------------- lines
+    def set_text(self, text: str) -> None:
+        """Split ``text`` into fresh, numbered lines (used by decode/extract)."""
+        self.lines = [Line(i, t) for i, t in enumerate(text.split("\n"), 1)]
+
+    def kept_lines(self) -> list[Line]:
+        return [ln for ln in self.lines if ln.rule is None]
+
+    def remove(self, line: Line, rule: str) -> None:
+        """Mark ``line`` removed by ``rule`` (first rule wins)."""
+        if line.rule is None:
+            line.rule = rule
+
+    @property
+    def text(self) -> str:
+        """The clean text: the kept lines joined by newlines."""
+        return "\n".join(ln.text for ln in self.lines if ln.rule is None).strip("\n")
+
+    @property
+    def removed(self) -> list[dict[str, Any]]:
+        """Removed non-blank lines with the rule that removed them."""
+        return [
+            {"line": ln.number, "text": ln.text, "rule": ln.rule}
+            for ln in self.lines
+            if ln.rule is not None and ln.text.strip()
+        ]
+
+    # --------------------------------------------------------------- status
+    def drop(self, reason: str) -> None:
+        if self.status == STATUS_OK:
+            self.status = STATUS_DROPPED
+            self.reason = reason
+
+    def fail(self, message: str) -> None:
+        self.status = STATUS_ERROR
+        self.error = message
+
+    @property
+    def active(self) -> bool:
+        """Whether later stages should still process this document."""
+        return self.status == STATUS_OK
+
+    # --------------------------------------------------------------- record
+    def to_record(self) -> dict[str, Any]:
+        """The JSON-serialisable per-document record written by the CLI."""
+        rec: dict[str, Any] = dict(self.extra)
+        rec.update(
+            {
+                "id": self.id,
+                "text": self.text if self.status != STATUS_ERROR else "",
+                "status": self.status,
+                "language": self.language,
+                "language_score": self.language_score,
+                "removed": self.removed,
+                "repairs": self.repairs,
+                "artifacts": self.artifacts,
+            }
+        )
+        if self.status == STATUS_DROPPED:
+            rec["reason"] = self.reason
+        if self.status == STATUS_ERROR:
+            rec["error"] = self.error
+        if self.metadata:
+            rec["metadata"] = self.metadata
+        return rec

@@ -1,0 +1,1 @@
+"""Readers make input items from files; writers consume cleaned documents."""

@@ -1,0 +1,140 @@
+"""A pipeline: the ordered stages of a config, run over one document or a stream."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from cleaner.config import Config, load_config
+from cleaner.document import Document
+from cleaner.errors import CleanerError
+from cleaner.limits import TimeLimitExceeded
+from cleaner.rules import RuleSet
+from cleaner.stages import STAGES, Stage
+
+FORMATS = ("auto", "text", "html")
+
+
+class Pipeline:
+    """Stages built once from a config; ``clean`` runs them on one document."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.rules = RuleSet.load(config.rule_packs)
+        self.stages: list[Stage] = []
+        for spec in config.stages:
+            try:
+                self.stages.append(STAGES[spec.name](spec.options, self.rules))
+            except CleanerError:
+                raise
+            except Exception as exc:  # a setting the stage could not use
+                from cleaner.errors import ConfigError
+
+                raise ConfigError(
+                    f"cannot build stage: {exc}", file=spec.file, line=spec.line,
+                    key=f"stages.{spec.name}",
+                ) from exc
+        self.timings: Counter[str] = Counter()
+
+    @classmethod
+    def from_yaml(cls, path: str | Path | None = None) -> Pipeline:
+        """Build a pipeline from a YAML config (the shipped default when None)."""
+        return cls(load_config(path))
+
+    def stage(self, name: str) -> Stage | None:
+        for s in self.stages:
+            if s.name == name:
+                return s
+        return None
+
+    def clean(
+        self,
+        raw: str | bytes,
+        format: str = "auto",
+        id: str | None = None,
+        source: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> Document:
+        """Clean one raw scrape. Never raises for bad content: a document that
+        fails becomes ``status == "error"`` with the message."""
+        if format not in FORMATS:
+            raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
+        doc = Document(
+            id=str(id) if id is not None else "doc",
+            raw=raw,
+            format=format,
+            source=source,
+            metadata=dict(metadata or {}),
+            extra=dict(extra or {}),
+        )
+        return self.run(doc)
+
+    def run(self, doc: Document) -> Document:
+        for stage in self.stages:
+            if not doc.active:
+                break
+            t0 = time.perf_counter()
+            try:
+                stage.process(doc)
+            except (TimeLimitExceeded, RecursionError, MemoryError, Exception) as exc:
+                doc.fail(f"{stage.name}: {type(exc).__name__}: {exc}")
+            self.timings[stage.name] += time.perf_counter() - t0
+        doc.metadata.pop("_html", None)
+        return doc
+
+    def clean_many(self, items: Iterable[Any], format: str = "auto") -> Iterator[Document]:
+        """Clean a stream. Items are str/bytes, or dicts with ``id`` and ``text``
+        or ``html`` (other fields are carried into the record)."""
+        for n, item in enumerate(items):
+            if isinstance(item, (str, bytes)):
+                yield self.clean(item, format=format, id=str(n))
+            elif isinstance(item, dict):
+                yield self.clean_record(item, n, format)
+            elif isinstance(item, Document):
+                yield self.run(item)
+            else:
+                doc = Document(id=str(n))
+                doc.fail(f"unsupported item type {type(item).__name__}")
+                yield doc
+
+    def clean_record(self, record: dict[str, Any], n: int = 0, format: str = "auto") -> Document:
+        """Clean one JSON-style record: ``{"id", "text" | "html", ...}``."""
+        rid = record.get("id", n)
+        extra = {k: v for k, v in record.items() if k not in ("id", "text", "html")}
+        if isinstance(record.get("html"), (str, bytes)):
+            raw, fmt = record["html"], "html" if format == "auto" else format
+        elif isinstance(record.get("text"), (str, bytes)):
+            raw, fmt = record["text"], "text" if format == "auto" else format
+        else:
+            doc = Document(id=str(rid), extra=extra)
+            present = [k for k in ("text", "html") if k in record]
+            doc.fail(
+                "record has no `text` or `html` string field"
+                if not present
+                else f"field `{present[0]}` must be a string, not {type(record[present[0]]).__name__}"
+            )
+            return doc
+        meta = {}
+        if isinstance(record.get("url"), str):
+            meta["url"] = record["url"]
+        return self.clean(raw, format=fmt, id=str(rid), metadata=meta, extra=extra)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """What each stage did so far (for the run's report)."""
+        return {s.name: dict(s.counts) for s in self.stages if s.counts}
+
+
+_DEFAULT: dict[str | None, Pipeline] = {}
+
+
+def clean(raw: str | bytes, format: str = "auto", config: str | Path | None = None) -> Document:
+    """Clean one raw scrape with the default (or a given) config."""
+    key = str(config) if config is not None else None
+    pipe = _DEFAULT.get(key)
+    if pipe is None:
+        pipe = _DEFAULT[key] = Pipeline.from_yaml(config)
+    return pipe.clean(raw, format=format)

@@ -1,0 +1,288 @@
+"""Rule packs: load, validate, compile into fast matchers, and test against examples.
+
+A rule pack is a YAML list of rules (or a mapping with a ``rules`` list)::
+
+    - id: en.most-read
+      kind: section            # line | pattern | section | embed
+      match: ["Most Read", "Most Popular"]
+      until: end               # section only: end | next-content | lines
+      lang: en                 # omit for language-neutral rules
+      why: sidebar lists of popular stories
+      examples:
+        drop: ["Most Read"]
+        keep: ["It was the most read story of the year, editors said."]
+
+Kinds:
+
+* ``line``: the whole line equals one of the ``match`` phrases (case, spacing,
+  bullets and trailing ``:``/``…``/``»`` ignored); with ``prefix: true`` the line
+  only has to start with the phrase.
+* ``pattern``: the regular expression ``pattern`` is found in the line.
+* ``section``: a header line (``match`` or ``pattern``) starts a block that runs
+  to the end of the text (``until: end``), over the following lines that are
+  not article paragraphs (``until: next-content``), or over the next ``lines``
+  non-blank lines (``until: lines``).
+* ``embed``: a social-media embed: an anchor line (``pattern``, e.g. a tweet's
+  "— Name (@handle) April 15, 2021" attribution) and up to ``before.max``
+  preceding lines that match ``before.pattern`` (the tweet text with its links).
+
+Patterns run on the ``regex`` engine with a time limit per line, and patterns
+with nested quantifiers that can backtrack catastrophically are rejected when
+the pack is loaded.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from cleaner.errors import ConfigError
+from cleaner.yamlio import line_of, load_yaml
+
+KINDS = ("line", "pattern", "section", "embed")
+UNTIL = ("end", "next-content", "lines")
+RULE_KEYS = {
+    "id", "kind", "match", "pattern", "prefix", "until", "lines", "before", "lang", "why",
+    "examples", "case_sensitive", "max_words",
+}
+PATTERN_TIMEOUT = 0.05  # seconds per line and pattern set
+
+_EDGE = re.compile(r"^[\s\-–—•·*>»«|:#\d.)(\[\]]+|[\s:：…»«|>\-–—.,;!?]+$")
+_SPACE = re.compile(r"\s+")
+# a group that holds a quantifier and is itself quantified: (a+)+, (\w*x)*, (a|b+){2,}
+_NESTED = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*]|\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\{\d*,\}")
+_EVIL_INPUTS = ("a" * 28 + "!", "aaaa bbbb " * 8 + "!", "x" * 24 + "\u00e9", "1" * 30 + "a", " " * 30 + "x")
+
+
+def norm_phrase(text: str) -> str:
+    """Normalise a line or phrase for exact matching."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _EDGE.sub("", text)
+    return _SPACE.sub(" ", text).strip().casefold()
+
+
+_PREFIX_DELIM = re.compile(r"\s*[:\-–—»|>]")
+
+
+def _prefix_hit(line: str, phrases: frozenset[str]) -> bool:
+    """The line starts with a phrase followed by a delimiter (``Read more: ...``)."""
+    low = _SPACE.sub(" ", _EDGE.sub("", line)).casefold()
+    for p in phrases:
+        if low.startswith(p) and _PREFIX_DELIM.match(low, len(p)):
+            return True
+    return False
+
+
+@dataclass
+class Rule:
+    id: str
+    kind: str
+    why: str
+    lang: str | None = None
+    match: list[str] = field(default_factory=list)
+    pattern: str | None = None
+    prefix: bool = False
+    until: str = "end"
+    lines: int = 1
+    before_pattern: str | None = None
+    before_max: int = 2
+    max_words: int | None = None
+    case_sensitive: bool = False
+    examples_drop: list[str] = field(default_factory=list)
+    examples_keep: list[str] = field(default_factory=list)
+    file: str = ""
+    line: int | None = None
+    compiled: Any = None
+    compiled_before: Any = None
+    phrases: frozenset[str] = frozenset()
+
+    def matches(self, text: str) -> bool:
+        """Whether a single line matches this rule's line test (header/anchor)."""
+        stripped = text.strip()
+        if not stripped:
+            return False
+        if self.max_words is not None and len(stripped.split()) > self.max_words:
+            return False
+        if self.phrases:
+            n = norm_phrase(stripped)
+            if n in self.phrases:
+                return True
+            if self.prefix and _prefix_hit(stripped, self.phrases):
+                return True
+        if self.compiled is not None:
+            try:
+                return self.compiled.search(stripped, timeout=PATTERN_TIMEOUT) is not None
+            except TimeoutError:
+                return False
+        return False
+
+
+@dataclass
+class RuleSet:
+    """All loaded rules, compiled for fast matching."""
+
+    rules: list[Rule] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, paths: list[Path] | list[str]) -> RuleSet:
+        rules: list[Rule] = []
+        ids: dict[str, str] = {}
+        for p in paths:
+            for rule in load_pack(p):
+                if rule.id in ids:
+                    raise ConfigError(
+                        f"duplicate rule id {rule.id!r} (also in {ids[rule.id]})",
+                        file=rule.file,
+                        line=rule.line,
+                        key="id",
+                    )
+                ids[rule.id] = rule.file
+                rules.append(rule)
+        return cls(rules)
+
+    def for_language(self, lang: str | None) -> list[Rule]:
+        if lang is None:
+            return self.rules
+        return [r for r in self.rules if r.lang is None or r.lang == lang]
+
+
+def _err(msg: str, file: str, line: int | None, key: str) -> ConfigError:
+    return ConfigError(msg, file=file, line=line, key=key)
+
+
+def compile_pattern(pattern: str, case_sensitive: bool, file: str, line: int | None, key: str) -> Any:
+    """Compile a user pattern, rejecting ones that can backtrack catastrophically."""
+    if _NESTED.search(pattern):
+        raise _err(
+            f"pattern {pattern!r} nests quantifiers (like (a+)+) and can hang on some lines; "
+            "rewrite it without a quantified group that contains a quantifier",
+            file, line, key,
+        )
+    flags = regex.V0 | (0 if case_sensitive else regex.IGNORECASE)
+    try:
+        compiled = regex.compile(pattern, flags)
+    except regex.error as exc:
+        raise _err(f"invalid regular expression {pattern!r}: {exc}", file, line, key) from None
+    for probe in _EVIL_INPUTS:
+        try:
+            compiled.search(probe, timeout=0.2)
+        except TimeoutError:
+            raise _err(
+                f"pattern {pattern!r} backtracks catastrophically (timed out on a short test line)",
+                file, line, key,
+            ) from None
+    return compiled
+
+
+def load_pack(path: str | Path) -> list[Rule]:
+    """Load and validate one rule pack; errors name the file, line and key."""
+    fname = str(path)
+    data = load_yaml(path)
+    if isinstance(data, dict) and "rules" in data:
+        items = data["rules"]
+    else:
+        items = data
+    if not isinstance(items, list):
+        raise _err("expected a list of rules (or a mapping with a `rules` list)", fname,
+                   getattr(data, "line", None), "rules")
+    out = []
+    for i, item in enumerate(items):
+        out.append(_parse_rule(item, fname, line_of(items, i)))
+    return out
+
+
+def _parse_rule(item: Any, fname: str, line: int | None) -> Rule:
+    if not isinstance(item, dict):
+        raise _err("each rule must be a mapping", fname, line, "rule")
+    rid = item.get("id")
+    where = f"rule {rid}" if isinstance(rid, str) else "rule"
+
+    def kline(key: str) -> int | None:
+        return line_of(item, key) or line
+
+    for key in item:
+        if key not in RULE_KEYS:
+            raise _err(f"unknown key; a rule accepts: {', '.join(sorted(RULE_KEYS))}",
+                       fname, kline(key), f"{where}.{key}")
+    for key in ("id", "kind", "why"):
+        if not isinstance(item.get(key), str) or not item.get(key).strip():
+            raise _err("required, expected a non-empty string", fname, kline(key), f"{where}.{key}")
+    kind = item["kind"]
+    if kind not in KINDS:
+        raise _err(f"expected one of: {', '.join(KINDS)}", fname, kline("kind"), f"{where}.kind")
+    rule = Rule(id=rid, kind=kind, why=item["why"], file=fname, line=line)
+    if "lang" in item:
+        if item["lang"] is not None and not isinstance(item["lang"], str):
+            raise _err("expected a language code such as en", fname, kline("lang"), f"{where}.lang")
+        rule.lang = item["lang"]
+    if "match" in item:
+        m = item["match"]
+        if isinstance(m, str):
+            m = [m]
+        if not isinstance(m, list) or not m or not all(isinstance(x, str) and x.strip() for x in m):
+            raise _err("expected a list of non-empty strings", fname, kline("match"), f"{where}.match")
+        rule.match = list(m)
+        rule.phrases = frozenset(norm_phrase(x) for x in m)
+    for key in ("prefix", "case_sensitive"):
+        if key in item:
+            if not isinstance(item[key], bool):
+                raise _err("expected true or false", fname, kline(key), f"{where}.{key}")
+            setattr(rule, key, item[key])
+    if "max_words" in item:
+        if not isinstance(item["max_words"], int) or isinstance(item["max_words"], bool):
+            raise _err("expected an integer", fname, kline("max_words"), f"{where}.max_words")
+        rule.max_words = item["max_words"]
+    if "pattern" in item:
+        if not isinstance(item["pattern"], str) or not item["pattern"]:
+            raise _err("expected a regular expression string", fname, kline("pattern"), f"{where}.pattern")
+        rule.pattern = item["pattern"]
+        rule.compiled = compile_pattern(rule.pattern, rule.case_sensitive, fname, kline("pattern"),
+                                        f"{where}.pattern")
+    if kind in ("line",) and not rule.phrases:
+        raise _err("a line rule needs `match` phrases", fname, line, f"{where}.match")
+    if kind in ("pattern", "embed") and rule.compiled is None:
+        raise _err(f"a {kind} rule needs a `pattern`", fname, line, f"{where}.pattern")
+    if kind == "section":
+        if not rule.phrases and rule.compiled is None:
+            raise _err("a section rule needs `match` phrases or a `pattern` for its header",
+                       fname, line, f"{where}.match")
+        until = item.get("until", "end")
+        if until not in UNTIL:
+            raise _err(f"expected one of: {', '.join(UNTIL)}", fname, kline("until"), f"{where}.until")
+        rule.until = until
+        if "lines" in item:
+            n = item["lines"]
+            if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+                raise _err("expected a whole number", fname, kline("lines"), f"{where}.lines")
+            rule.lines = n
+    elif "until" in item or "lines" in item:
+        raise _err("only section rules take `until` / `lines`", fname, kline("until"), f"{where}.until")
+    if kind == "embed" and "before" in item:
+        b = item["before"]
+        if not isinstance(b, dict) or not isinstance(b.get("pattern"), str):
+            raise _err("expected a mapping with `pattern` (and optional `max`)", fname,
+                       kline("before"), f"{where}.before")
+        rule.before_pattern = b["pattern"]
+        rule.compiled_before = compile_pattern(b["pattern"], rule.case_sensitive, fname,
+                                               kline("before"), f"{where}.before.pattern")
+        mx = b.get("max", 2)
+        if not isinstance(mx, int) or isinstance(mx, bool) or mx < 0:
+            raise _err("expected a whole number", fname, kline("before"), f"{where}.before.max")
+        rule.before_max = mx
+    ex = item.get("examples")
+    if not isinstance(ex, dict) or not isinstance(ex.get("drop"), list) or not ex["drop"]:
+        raise _err("every rule needs `examples` with a non-empty `drop` list (and a `keep` list)",
+                   fname, kline("examples"), f"{where}.examples")
+    for part in ("drop", "keep"):
+        values = ex.get(part, []) or []
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise _err("expected a list of strings", fname, line_of(ex, part) or kline("examples"),
+                       f"{where}.examples.{part}")
+    rule.examples_drop = list(ex["drop"])
+    rule.examples_keep = list(ex.get("keep") or [])
+    return rule

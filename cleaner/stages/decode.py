@@ -1,0 +1,124 @@
+"""decode: bytes to text (BOM, declared charset, detection) and HTML/text sniffing."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from cleaner.document import Document
+from cleaner.stages.base import Setting, Stage
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]+)""", re.IGNORECASE
+)
+# A document that opens like a web page is HTML ...
+_HTML_START = re.compile(
+    r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
+    r"<(?:!doctype\s+html|html|head|body|meta|title|div|article|section|main|table|p|header|nav)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+# ... and so is text made mostly of structural tags; a text scrape that quotes
+# a tag or two (say, "use <b> for bold") is not.
+_STRUCT_TAG = re.compile(
+    r"</?(?:html|head|body|div|p|span|a|ul|ol|li|table|tr|td|th|script|style|meta|link|"
+    r"section|article|nav|header|footer|main|h[1-6]|img|br|form|input|button|iframe)\b[^>\n]{0,2000}>",
+    re.IGNORECASE,
+)
+
+
+def normalise_charset(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name.strip().strip("\"'")).name
+    except (LookupError, ValueError):
+        return None
+
+
+def sniff_html(text: str) -> bool:
+    """Tell an HTML page from a text scrape."""
+    head = text[:4096]
+    if _HTML_START.match(head):
+        return True
+    sample = text[:200_000]
+    tags = len(_STRUCT_TAG.findall(sample))
+    if tags < 8:
+        return False
+    # at least one tag per 40 characters of text or most lines carry tags
+    lines = [ln for ln in sample.split("\n") if ln.strip()]
+    tagged = sum(1 for ln in lines if _STRUCT_TAG.search(ln))
+    return tags * 40 >= len(sample) or tagged >= 0.5 * len(lines)
+
+
+def decode_bytes(data: bytes, declared: str | None = None, fallback: str = "utf-8") -> tuple[str, str]:
+    """Decode bytes: BOM, then declared (HTTP) charset, then <meta charset>, then
+    UTF-8, then detection. Never raises: undecodable bytes become U+FFFD."""
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(enc, errors="replace"), enc
+    candidates: list[str] = []
+    for name in (declared, _meta_charset(data)):
+        enc = normalise_charset(name)
+        if enc and enc not in candidates:
+            candidates.append(enc)
+    for enc in candidates:
+        try:
+            return data.decode(enc), enc
+        except (UnicodeDecodeError, LookupError):
+            continue
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = None
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data[:200_000]).best()
+    except Exception:  # detection is best effort
+        best = None
+    if best is not None and best.encoding:
+        enc = normalise_charset(best.encoding) or fallback
+        return data.decode(enc, errors="replace"), enc
+    enc = candidates[0] if candidates else fallback
+    return data.decode(enc, errors="replace"), enc
+
+
+def _meta_charset(data: bytes) -> str | None:
+    m = _META_CHARSET.search(data[:4096])
+    return m.group(1).decode("ascii", "replace") if m else None
+
+
+class DecodeStage(Stage):
+    name = "decode"
+    settings = {
+        "fallback_encoding": Setting(str, "utf-8", "charset used when detection finds nothing"),
+    }
+
+    def process(self, doc: Document) -> None:
+        raw = doc.raw
+        if isinstance(raw, (bytes, bytearray)):
+            text, enc = decode_bytes(
+                bytes(raw), doc.metadata.get("http_charset"), self.options["fallback_encoding"]
+            )
+            doc.encoding = enc
+            self.counts[f"charset:{enc}"] += 1
+        elif isinstance(raw, str):
+            text = raw
+        else:
+            raise TypeError(f"raw input must be str or bytes, not {type(raw).__name__}")
+        if doc.format == "auto":
+            doc.format = "html" if sniff_html(text) else "text"
+        self.counts[f"format:{doc.format}"] += 1
+        if doc.format == "html":
+            doc.metadata["_html"] = text  # consumed by the extract stage
+            doc.lines = []
+        else:
+            doc.set_text(text.replace("\r\n", "\n"))

@@ -1,0 +1,78 @@
+"""extract: the main text of an HTML page with trafilatura, plus page metadata.
+
+Text documents pass through untouched.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from cleaner.document import Document
+from cleaner.limits import time_limit
+from cleaner.stages.base import Setting, Stage
+
+_META_FIELDS = ("title", "author", "date", "url", "sitename", "hostname", "description")
+
+
+class ExtractStage(Stage):
+    name = "extract"
+    settings = {
+        "favor": Setting(
+            str, "balanced", "trafilatura's trade-off", choices=("precision", "balanced", "recall")
+        ),
+        "include_tables": Setting(bool, True, "keep the text of <table> elements"),
+        "include_comments": Setting(bool, False, "keep reader comments below the article"),
+        "fallbacks": Setting(bool, True, "let trafilatura try its fallback extractors"),
+        "metadata": Setting(bool, True, "put title, author, date, URL, site name in the record"),
+        "max_bytes": Setting(int, 20_000_000, "larger pages become error records (0: no limit)"),
+        "timeout_seconds": Setting(
+            (int, float), 30, "extraction time limit per page (0: no limit)"
+        ),
+    }
+
+    def __init__(self, options, rules=None):  # type: ignore[no-untyped-def]
+        super().__init__(options, rules)
+        from trafilatura.settings import Extractor
+
+        o = self.options
+        self._extractor = Extractor(
+            output_format="txt",
+            fast=not o["fallbacks"],
+            precision=o["favor"] == "precision",
+            recall=o["favor"] == "recall",
+            comments=o["include_comments"],
+            tables=o["include_tables"],
+            with_metadata=o["metadata"],
+        )
+        self._text_options = copy.copy(self._extractor)
+        self._text_options.with_metadata = False
+
+    def process(self, doc: Document) -> None:
+        if doc.format != "html":
+            return
+        html = doc.metadata.pop("_html", None)
+        if html is None:
+            html = doc.raw if isinstance(doc.raw, str) else ""
+        limit = self.options["max_bytes"]
+        if limit and len(html) > limit:
+            self.counts["too_large"] += 1
+            doc.fail(f"page of {len(html):,} characters exceeds extract.max_bytes={limit:,}")
+            return
+        from trafilatura import bare_extraction
+        from trafilatura.core import determine_returnstring
+
+        url = doc.metadata.get("url") or None
+        with time_limit(
+            self.options["timeout_seconds"],
+            f"extract.timeout_seconds={self.options['timeout_seconds']}",
+        ):
+            result = bare_extraction(html, url=url, options=self._extractor)
+            text = determine_returnstring(result, self._text_options) if result else ""
+        if result is not None and self.options["metadata"]:
+            for name in _META_FIELDS:
+                value = getattr(result, name, None)
+                if value:
+                    doc.metadata[name] = value
+        if not text:
+            self.counts["empty"] += 1
+        doc.set_text(text or "")

@@ -1,0 +1,56 @@
+"""language: langdetect on a bounded sample, with a fixed seed (deterministic)."""
+
+from __future__ import annotations
+
+from cleaner.document import Document
+from cleaner.stages.base import Setting, Stage
+
+
+class LanguageStage(Stage):
+    name = "language"
+    settings = {
+        "sample_chars": Setting(int, 1500, "characters of the longest lines given to langdetect"),
+        "min_chars": Setting(int, 20, "below this many letters, the language stays unknown"),
+        "seed": Setting(int, 0, "langdetect's random seed"),
+    }
+
+    def __init__(self, options, rules=None):  # type: ignore[no-untyped-def]
+        super().__init__(options, rules)
+        from langdetect import DetectorFactory
+        from langdetect.detector_factory import init_factory
+
+        DetectorFactory.seed = self.options["seed"]
+        init_factory()  # load the profiles once per process
+        from langdetect import detector_factory
+
+        self._factory = detector_factory._factory
+
+    def sample(self, doc: Document) -> str:
+        """The longest kept lines up to ``sample_chars``: article paragraphs, not menus."""
+        budget = self.options["sample_chars"]
+        lines = sorted((ln.text for ln in doc.kept_lines()), key=len, reverse=True)
+        out, used = [], 0
+        for text in lines:
+            if used >= budget:
+                break
+            out.append(text[: budget - used])
+            used += len(out[-1])
+        return "\n".join(out)
+
+    def detect(self, text: str) -> tuple[str | None, float | None]:
+        from langdetect.lang_detect_exception import LangDetectException
+
+        if sum(ch.isalpha() for ch in text) < self.options["min_chars"]:
+            return None, None
+        detector = self._factory.create()
+        detector.set_max_text_length(self.options["sample_chars"])
+        detector.append(text)
+        try:
+            best = detector.get_probabilities()[0]
+        except (LangDetectException, IndexError):
+            return None, None
+        return best.lang, round(best.prob, 4)
+
+    def process(self, doc: Document) -> None:
+        doc.language, doc.language_score = self.detect(self.sample(doc))
+        self.counts[doc.language or "unknown"] += 1
