@@ -26,9 +26,10 @@ Kinds:
   "— Name (@handle) April 15, 2021" attribution) and up to ``before.max``
   preceding lines that match ``before.pattern`` (the tweet text with its links).
 
-Patterns run on the ``regex`` engine with a time limit per line, and patterns
-with nested quantifiers that can backtrack catastrophically are rejected when
-the pack is loaded.
+Patterns with nested quantifiers that can backtrack catastrophically are
+rejected when the pack is loaded, as are patterns that are slow on short test
+lines; what slips through is stopped by the boilerplate stage's per-document
+time limit (Python's ``re`` engine is interruptible).
 """
 
 from __future__ import annotations
@@ -39,8 +40,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import regex
-
 from cleaner.errors import ConfigError
 from cleaner.yamlio import line_of, load_yaml
 
@@ -50,7 +49,6 @@ RULE_KEYS = {
     "id", "kind", "match", "pattern", "prefix", "until", "lines", "before", "lang", "why",
     "examples", "case_sensitive", "max_words",
 }
-PATTERN_TIMEOUT = 0.05  # seconds per line and pattern set
 
 _EDGE = re.compile(r"^[\s\-–—•·*>»«|:#\d.)(\[\]]+|[\s:：…»«|>\-–—.,;!?]+$")
 _SPACE = re.compile(r"\s+")
@@ -59,11 +57,16 @@ _NESTED = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*]|\((?:[^()\\
 _EVIL_INPUTS = ("a" * 28 + "!", "aaaa bbbb " * 8 + "!", "x" * 24 + "\u00e9", "1" * 30 + "a", " " * 30 + "x")
 
 
+_LEAD = " \t\n\r\f\v\u00a0-–—•·*>»«|:#0123456789.)([]"
+_TRAIL = " \t\n\r\f\v\u00a0:：…»«|>-–—.,;!?"
+
+
 def norm_phrase(text: str) -> str:
-    """Normalise a line or phrase for exact matching."""
-    text = unicodedata.normalize("NFKC", text)
-    text = _EDGE.sub("", text)
-    return _SPACE.sub(" ", text).strip().casefold()
+    """Normalise a line or phrase for exact matching: NFKC, no leading bullets or
+    numbers, no trailing ``:``/``…``/punctuation, single spaces, casefolded."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return " ".join(text.lstrip(_LEAD).rstrip(_TRAIL).split()).casefold()
 
 
 _PREFIX_DELIM = re.compile(r"\s*[:\-–—»|>]")
@@ -115,10 +118,7 @@ class Rule:
             if self.prefix and _prefix_hit(stripped, self.phrases):
                 return True
         if self.compiled is not None:
-            try:
-                return self.compiled.search(stripped, timeout=PATTERN_TIMEOUT) is not None
-            except TimeoutError:
-                return False
+            return self.compiled.search(stripped) is not None
         return False
 
 
@@ -163,20 +163,54 @@ def compile_pattern(pattern: str, case_sensitive: bool, file: str, line: int | N
             "rewrite it without a quantified group that contains a quantifier",
             file, line, key,
         )
-    flags = regex.V0 | (0 if case_sensitive else regex.IGNORECASE)
+    flags = 0 if case_sensitive else re.IGNORECASE
     try:
-        compiled = regex.compile(pattern, flags)
-    except regex.error as exc:
+        compiled = re.compile(pattern, flags)
+    except (re.error, OverflowError, RecursionError) as exc:
         raise _err(f"invalid regular expression {pattern!r}: {exc}", file, line, key) from None
+    from cleaner.limits import TimeLimitExceeded, time_limit
+
     for probe in _EVIL_INPUTS:
         try:
-            compiled.search(probe, timeout=0.2)
-        except TimeoutError:
+            with time_limit(0.25, "pattern probe"):
+                compiled.search(probe)
+        except TimeLimitExceeded:
             raise _err(
-                f"pattern {pattern!r} backtracks catastrophically (timed out on a short test line)",
+                f"pattern {pattern!r} backtracks catastrophically (too slow on a short test line)",
                 file, line, key,
             ) from None
     return compiled
+
+
+def top_branches(pattern: str) -> list[str]:
+    """The top-level alternatives of a regular expression (``a|b(c|d)`` -> a, b(c|d))."""
+    out, cur = [], []
+    depth, in_class, escaped = 0, False, False
+    for ch in pattern:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append("".join(cur))
+            cur = []
+            continue
+        cur.append(ch)
+    out.append("".join(cur))
+    return out
+
+
+def is_anchored(pattern: str) -> bool:
+    """Whether every top-level alternative starts at the beginning of the line."""
+    return all(b.startswith("^") for b in top_branches(pattern))
 
 
 def load_pack(path: str | Path) -> list[Rule]:

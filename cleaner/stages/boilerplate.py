@@ -8,11 +8,13 @@ are cleaned too. Every removed line records the rule or classifier reason.
 
 from __future__ import annotations
 
+import bisect
+import re
 from typing import Any
 
 from cleaner.classify import LineClassifier
 from cleaner.document import Document, Line
-from cleaner.rules import Rule, RuleSet, norm_phrase
+from cleaner.rules import Rule, RuleSet, is_anchored, norm_phrase
 from cleaner.stages.base import Setting, Stage
 
 
@@ -24,10 +26,12 @@ class BoilerplateStage(Stage):
         "model": Setting(str, "classifier.yaml", "classifier weights and thresholds (in rules/)"),
         "threshold": Setting((float, type(None)), None, "classifier threshold (default: the model's)"),
         "section_guard": Setting(
-            float, 0.4,
-            "an until-end section stops early if it would remove more than this share of the text",
+            float, 1.0,
+            "an until-end section runs to the end only if the article text after its header "
+            "is at most this many times the article text before it",
         ),
         "max_pattern_chars": Setting(int, 1000, "lines longer than this skip pattern rules"),
+        "keep_title": Setting(bool, True, "never let the classifier remove the first line (the headline)"),
     }
 
     def __init__(self, options: dict[str, Any], rules: RuleSet | None = None) -> None:
@@ -54,83 +58,191 @@ class BoilerplateStage(Stage):
             self.compiled(doc.language).apply(lines, doc, self.counts)
         if self.classifier is not None:
             remaining = [ln for ln in lines if ln.rule is None]
+            title = self._title(lines) if self.options["keep_title"] else None
             for ln, reason in self.classifier.judge(remaining, doc.language):
+                if ln is title:
+                    continue
                 doc.remove(ln, reason)
                 self.counts[reason] += 1
 
+    @staticmethod
+    def _title(lines: list[Line]) -> Line | None:
+        """The document's first line, when no rule removed it and it reads like a headline."""
+        for ln in lines:
+            text = ln.text.strip()
+            if not text:
+                continue
+            if ln.rule is not None:
+                return None
+            n = len(text.split())
+            return ln if 2 <= n <= 30 and "://" not in text and any(c.isalpha() for c in text) else None
+        return None
+
 
 class _Compiled:
-    """The rules for one language, arranged for one pass over the lines."""
+    """The rules for one language, arranged for one pass over the lines.
+
+    Exact phrases are one dict lookup per short line; prefixes one
+    ``str.startswith`` with a tuple; all patterns run as one combined regular
+    expression over the document (lines joined by newlines), so the per-line
+    Python work stays small. A user pattern that cannot join the combined
+    expression (back-references) runs line by line instead.
+    """
 
     def __init__(self, rules: list[Rule], stage: BoilerplateStage) -> None:
         self.stage = stage
         self.phrase: dict[str, Rule] = {}
-        self.prefix: list[Rule] = []
-        self.patterned: list[Rule] = []
+        self.prefix: list[tuple[str, Rule]] = []
+        self.max_phrase_chars = 0
+        patterned: list[Rule] = []
         self.embeds = [r for r in rules if r.kind == "embed"]
         for r in rules:
-            if r.kind == "embed":
-                continue
             for p in r.phrases:
-                self.phrase.setdefault(p, r)
-            if r.prefix:
-                self.prefix.append(r)
+                if r.kind != "embed":
+                    self.phrase.setdefault(p, r)
+                    self.max_phrase_chars = max(self.max_phrase_chars, len(p) + 8)
+                if r.prefix:
+                    self.prefix.append((p, r))
             if r.compiled is not None:
-                self.patterned.append(r)
+                patterned.append(r)
+        self.prefix_tuple = tuple(p for p, _ in self.prefix)
         self.max_pattern_chars = stage.options["max_pattern_chars"]
+        # anchored patterns are tried at the start of each line only; the others
+        # scan the whole document once
+        self.by_group: dict[str, Rule] = {}
+        self.slow: list[Rule] = []
+        anchored, floating = [], []
+        for k, r in enumerate(patterned):
+            pat = r.pattern or ""
+            if re.search(r"\\[1-9]|\(\?P=|\(\?[aiLmsux]+\)", pat):
+                self.slow.append(r)  # back-references or global flags: line by line
+                continue
+            name = f"_r{k}"
+            self.by_group[name] = r
+            flag = "-i" if r.case_sensitive else "i"
+            (anchored if is_anchored(pat) else floating).append(f"(?P<{name}>(?{flag}:{pat}))")
+        self.anchored = self.floating = None
+        try:
+            if anchored:
+                self.anchored = re.compile("|".join(anchored))
+            if floating:
+                self.floating = re.compile("|".join(floating), re.MULTILINE)
+        except (re.error, RecursionError, OverflowError):
+            self.anchored = self.floating = None
+            self.slow = patterned
+            self.by_group = {}
+
+    # ----------------------------------------------------------- matching
+    def _phrase_hit(self, text: str) -> Rule | None:
+        if len(text) <= self.max_phrase_chars:
+            r = self.phrase.get(norm_phrase(text))
+            if r is not None and (r.max_words is None or len(text.split()) <= r.max_words):
+                return r
+        if self.prefix_tuple:
+            low = text.casefold()
+            if low.startswith(self.prefix_tuple):
+                for p, r in self.prefix:
+                    if low.startswith(p) and r.matches(text):
+                        return r
+        return None
+
+    def _group_rule(self, m: re.Match[str], text: str) -> Rule | None:
+        r = self.by_group.get(m.lastgroup or "")
+        if r is None or (r.max_words is not None and len(text.split()) > r.max_words):
+            return self._line_pattern(text, list(self.by_group.values()))
+        return r
+
+    def _pattern_hits(self, texts: list[str]) -> dict[int, Rule]:
+        """Line index -> the pattern rule that matches it."""
+        hits: dict[int, Rule] = {}
+        limit = self.max_pattern_chars
+        if self.floating is not None:
+            joined = "\n".join(t if len(t) <= limit else "" for t in texts)
+            starts = [0]
+            for t in texts[:-1]:
+                starts.append(starts[-1] + (len(t) if len(t) <= limit else 0) + 1)
+            for m in self.floating.finditer(joined):
+                i = bisect.bisect_right(starts, m.start()) - 1
+                if i not in hits:
+                    r = self._group_rule(m, texts[i]) if "\n" not in m.group() else None
+                    if r is None and "\n" in m.group():
+                        r = self._line_pattern(texts[i], list(self.by_group.values()))
+                    if r is not None:
+                        hits[i] = r
+        if self.anchored is not None:
+            match = self.anchored.match
+            for i, t in enumerate(texts):
+                if t and i not in hits and len(t) <= limit:
+                    m = match(t)
+                    if m is not None:
+                        r = self._group_rule(m, t)
+                        if r is not None:
+                            hits[i] = r
+        if self.slow:
+            for i, t in enumerate(texts):
+                if i not in hits and t and len(t) <= limit:
+                    r = self._line_pattern(t, self.slow)
+                    if r is not None:
+                        hits[i] = r
+        return hits
+
+    @staticmethod
+    def _line_pattern(text: str, rules: list[Rule]) -> Rule | None:
+        for r in rules:
+            if r.compiled is not None and r.matches(text):
+                return r
+        return None
 
     def match(self, text: str) -> Rule | None:
+        """The rule that removes a single line, if any (phrases, then patterns)."""
         stripped = text.strip()
         if not stripped:
             return None
-        n = norm_phrase(stripped) if len(stripped) < 200 else ""
-        rule = self.phrase.get(n) if n else None
-        if rule is not None and (rule.max_words is None or len(stripped.split()) <= rule.max_words):
-            return rule
-        for r in self.prefix:
-            if r.matches(stripped):
-                return r
-        if len(stripped) <= self.max_pattern_chars:
-            for r in self.patterned:
-                if r.matches(stripped):
-                    return r
-        return None
+        r = self._phrase_hit(stripped)
+        if r is not None or len(stripped) > self.max_pattern_chars:
+            return r
+        return self._line_pattern(stripped, list(self.by_group.values()) + self.slow)
 
+    def hits(self, lines: list[Line]) -> list[Rule | None]:
+        texts = [ln.text.strip() if ln.rule is None else "" for ln in lines]
+        out: list[Rule | None] = [None] * len(lines)
+        for i, r in self._pattern_hits(texts).items():
+            out[i] = r
+        for i, t in enumerate(texts):
+            if t:
+                r = self._phrase_hit(t)
+                if r is not None:
+                    out[i] = r
+        return out
+
+    # ------------------------------------------------------------- apply
     def apply(self, lines: list[Line], doc: Document, counts: Any) -> None:
+        hits = self.hits(lines)
         n = len(lines)
         # embeds: an anchor line and the embed lines just above it
-        for r in self.embeds:
-            for i, ln in enumerate(lines):
-                if ln.rule is None and len(ln.text) <= self.max_pattern_chars and r.matches(ln.text):
-                    doc.remove(ln, r.id)
-                    counts[r.id] += 1
-                    j, taken = i - 1, 0
-                    while j >= 0 and taken < r.before_max:
-                        prev = lines[j]
-                        if not prev.text.strip():
-                            j -= 1
-                            continue
-                        try:
-                            hit = r.compiled_before is not None and r.compiled_before.search(
-                                prev.text, timeout=0.05
-                            )
-                        except TimeoutError:
-                            hit = False
-                        if not hit:
-                            break
-                        doc.remove(prev, r.id)
-                        counts[r.id] += 1
-                        taken += 1
-                        j -= 1
-        total_chars = sum(len(ln.text) for ln in lines) or 1
+        for i, r in enumerate(hits):
+            if r is None or r.kind != "embed" or lines[i].rule is not None:
+                continue
+            doc.remove(lines[i], r.id)
+            counts[r.id] += 1
+            j, taken = i - 1, 0
+            while j >= 0 and taken < r.before_max:
+                prev = lines[j]
+                if not prev.text.strip():
+                    j -= 1
+                    continue
+                if r.compiled_before is None or not r.compiled_before.search(prev.text.strip()):
+                    break
+                doc.remove(prev, r.id)
+                counts[r.id] += 1
+                taken += 1
+                j -= 1
+        self._para: list[bool] | None = None
         i = 0
         while i < n:
             ln = lines[i]
-            if ln.rule is not None:
-                i += 1
-                continue
-            r = self.match(ln.text)
-            if r is None:
+            r = hits[i]
+            if ln.rule is not None or r is None or r.kind == "embed":
                 i += 1
                 continue
             doc.remove(ln, r.id)
@@ -138,17 +250,25 @@ class _Compiled:
             if r.kind != "section":
                 i += 1
                 continue
-            i = self._section(lines, i, r, doc, counts, total_chars)
+            i = self._section(lines, i, r, doc, counts)
 
-    def _section(self, lines: list[Line], start: int, r: Rule, doc: Document, counts: Any,
-                 total_chars: int) -> int:
+    def _section(self, lines: list[Line], start: int, r: Rule, doc: Document, counts: Any) -> int:
         """Remove the body of a section whose header is lines[start]; return the next index."""
         n = len(lines)
         until = r.until
         if until == "end":
-            rest = sum(len(ln.text) for ln in lines[start + 1 :] if ln.rule is None)
-            if rest > self.stage.options["section_guard"] * total_chars:
-                until = "next-content"  # too much text follows: not a page-end block
+            # a page-end block follows the article: if more article-like text
+            # follows the header than precedes it, it is a menu entry near the
+            # top ("Tags", "Comments"), and only the junk right after it goes
+            if self._para is None:
+                self._para = [self._is_content(ln.text) for ln in lines]
+            para = self._para
+            before = sum(len(ln.text) for k, ln in enumerate(lines[:start]) if ln.rule is None and para[k])
+            after = sum(
+                len(ln.text) for k, ln in enumerate(lines[start + 1 :], start + 1) if ln.rule is None and para[k]
+            )
+            if after > self.stage.options["section_guard"] * before:
+                until = "next-content"
         j = start + 1
         taken = 0
         while j < n:

@@ -30,8 +30,9 @@ _TRIGGERS = re.compile(
     + _char_class(list(chardata.WIDTH_MAP))
     + _char_class(list(chardata.LIGATURES))
     + _char_class(list(chardata.CONTROL_CHARS))
-    + "&\x1b\r\u2028\u2029\x80-\x9f\ud800-\udfff"
-    + "]"
+    + "\x1b\r\u2028\u2029\x80-\x9f\ud800-\udfff"
+    + "]|"
+    + chardata.HTML_ENTITY_RE.pattern  # what unescape_html acts on
 )
 
 
