@@ -278,15 +278,18 @@ class LineClassifier:
             return np.zeros(0)
         return _sigmoid(self.features(texts, lang) @ self.w_ctx)
 
-    def judge(self, lines: list[Line], lang: str | None) -> list[tuple[Line, str]]:
-        """The lines to remove, each with its reason."""
+    def judge(
+        self, lines: list[Line], lang: str | None, threshold: float | None = None
+    ) -> list[tuple[Line, str]]:
+        """The lines to remove, each with its reason (below ``threshold``, default the model's)."""
+        threshold = self.threshold if threshold is None else threshold
         content = [ln for ln in lines if ln.text.strip()]
         if not content:
             return []
         texts = [ln.text.strip() for ln in content]
         X = self.features(texts, lang)
         p = _sigmoid(X @ self.w_ctx)
-        keep = p >= self.threshold
+        keep = p >= threshold
         if not keep.any():
             # never empty a document on the classifier's word alone: keep its
             # most article-like lines (a rule may still remove them)

@@ -83,7 +83,8 @@ class Pipeline:
             except (TimeLimitExceeded, RecursionError, MemoryError, Exception) as exc:
                 doc.fail(f"{stage.name}: {type(exc).__name__}: {exc}")
             self.timings[stage.name] += time.perf_counter() - t0
-        doc.metadata.pop("_html", None)
+        for key in [k for k in doc.metadata if k.startswith("_")]:
+            del doc.metadata[key]  # stage-to-stage hand-overs, not part of the record
         return doc
 
     def clean_many(self, items: Iterable[Any], format: str = "auto") -> Iterator[Document]:

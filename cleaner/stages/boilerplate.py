@@ -14,6 +14,7 @@ from typing import Any
 
 from cleaner.classify import LineClassifier
 from cleaner.document import Document, Line
+from cleaner.limits import time_limit
 from cleaner.rules import Rule, RuleSet, is_anchored, norm_phrase
 from cleaner.stages.base import Setting, Stage
 
@@ -25,6 +26,11 @@ class BoilerplateStage(Stage):
         "classifier": Setting(bool, True, "apply the line classifier to lines no rule removed"),
         "model": Setting(str, "classifier.yaml", "classifier weights and thresholds (in rules/)"),
         "threshold": Setting((float, type(None)), None, "classifier threshold (default: the model's)"),
+        "html_threshold": Setting(
+            (float, type(None)), None,
+            "classifier threshold for text extracted from HTML, which trafilatura already "
+            "cleaned (null: no classifier on HTML)",
+        ),
         "section_guard": Setting(
             float, 1.0,
             "an until-end section runs to the end only if the article text after its header "
@@ -32,6 +38,9 @@ class BoilerplateStage(Stage):
         ),
         "max_pattern_chars": Setting(int, 1000, "lines longer than this skip pattern rules"),
         "keep_title": Setting(bool, True, "never let the classifier remove the first line (the headline)"),
+        "timeout_seconds": Setting(
+            (int, float), 10, "time limit per document (stops a runaway user pattern; 0: none)"
+        ),
     }
 
     def __init__(self, options: dict[str, Any], rules: RuleSet | None = None) -> None:
@@ -51,6 +60,14 @@ class BoilerplateStage(Stage):
         return c
 
     def process(self, doc: Document) -> None:
+        limit = self.options["timeout_seconds"]
+        with time_limit(limit, f"boilerplate.timeout_seconds={limit}"):
+            self._process(doc)
+
+    def _process(self, doc: Document) -> None:
+        visible = doc.metadata.pop("_visible", None)
+        if visible is not None and self.classifier is not None:
+            self._rescue(doc, visible)
         lines = doc.kept_lines()
         if not lines:
             return
@@ -59,11 +76,34 @@ class BoilerplateStage(Stage):
         if self.classifier is not None:
             remaining = [ln for ln in lines if ln.rule is None]
             title = self._title(lines) if self.options["keep_title"] else None
-            for ln, reason in self.classifier.judge(remaining, doc.language):
+            threshold = self.options["html_threshold"] if doc.format == "html" else None
+            if doc.format == "html" and threshold is None:
+                return
+            for ln, reason in self.classifier.judge(remaining, doc.language, threshold):
                 if ln is title:
                     continue
                 doc.remove(ln, reason)
                 self.counts[reason] += 1
+
+    def _rescue(self, doc: Document, visible: list[str]) -> None:
+        """Use the classifier's pick from the page's visible lines when the HTML
+        extractor found (next to) nothing of it."""
+        assert self.classifier is not None
+        ratio = doc.metadata.pop("_rescue_ratio", 0.2)
+        extracted = sum(len(ln.text) for ln in doc.kept_lines())
+        probe = Document(id=doc.id, format="text")
+        probe.set_text("\n".join(visible))
+        probe.language = doc.language
+        if self.options["rules"]:
+            self.compiled(doc.language).apply(probe.kept_lines(), probe, self.counts)
+        remaining = [ln for ln in probe.lines if ln.rule is None]
+        for ln, reason in self.classifier.judge(remaining, doc.language):
+            probe.remove(ln, reason)
+        picked = sum(len(ln.text) for ln in probe.kept_lines())
+        if extracted < ratio * picked:
+            doc.lines = probe.lines
+            doc.metadata["extraction"] = "visible-lines"
+            self.counts["rescued"] += 1
 
     @staticmethod
     def _title(lines: list[Line]) -> Line | None:

@@ -18,12 +18,26 @@ class ExtractStage(Stage):
     name = "extract"
     settings = {
         "favor": Setting(
-            str, "balanced", "trafilatura's trade-off", choices=("precision", "balanced", "recall")
+            str, "recall", "trafilatura's trade-off", choices=("precision", "balanced", "recall")
         ),
         "include_tables": Setting(bool, True, "keep the text of <table> elements"),
         "include_comments": Setting(bool, False, "keep reader comments below the article"),
         "fallbacks": Setting(bool, True, "let trafilatura try its fallback extractors"),
-        "metadata": Setting(bool, True, "put title, author, date, URL, site name in the record"),
+        "metadata": Setting(
+            str, "head",
+            "page metadata in the record: head (title, author, date, URL, site name from the <head> "
+            "tags; cheap), full (trafilatura's metadata extraction with date search; about 1.5x the "
+            "extraction time) or none",
+            choices=("none", "head", "full"),
+        ),
+        "rescue_ratio": Setting(
+            float, 0.2,
+            "when trafilatura returns less than this share of the text the line classifier finds "
+            "in the page's visible lines, use the classifier's pick instead (0: never)",
+        ),
+        "rescue_below_chars": Setting(
+            int, 2000, "only extractions shorter than this are checked against the visible lines"
+        ),
         "max_bytes": Setting(int, 20_000_000, "larger pages become error records (0: no limit)"),
         "timeout_seconds": Setting(
             (int, float), 30, "extraction time limit per page (0: no limit)"
@@ -42,7 +56,8 @@ class ExtractStage(Stage):
             recall=o["favor"] == "recall",
             comments=o["include_comments"],
             tables=o["include_tables"],
-            with_metadata=o["metadata"],
+            with_metadata=o["metadata"] == "full",
+            date_params={"extensive_search": False},
         )
         self._text_options = copy.copy(self._extractor)
         self._text_options.with_metadata = False
@@ -68,11 +83,22 @@ class ExtractStage(Stage):
         ):
             result = bare_extraction(html, url=url, options=self._extractor)
             text = determine_returnstring(result, self._text_options) if result else ""
-        if result is not None and self.options["metadata"]:
+        if self.options["metadata"] == "full" and result is not None:
             for name in _META_FIELDS:
                 value = getattr(result, name, None)
                 if value:
-                    doc.metadata[name] = value
+                    doc.metadata.setdefault(name, value)
+        elif self.options["metadata"] == "head":
+            from cleaner.htmltext import head_metadata
+
+            for name, value in head_metadata(html).items():
+                doc.metadata.setdefault(name, value)
         if not text:
             self.counts["empty"] += 1
         doc.set_text(text or "")
+        if self.options["rescue_ratio"] > 0 and len(text or "") < self.options["rescue_below_chars"]:
+            from cleaner.htmltext import visible_lines
+
+            # the boilerplate stage decides whether to use these instead
+            doc.metadata["_visible"] = visible_lines(html)
+            doc.metadata["_rescue_ratio"] = self.options["rescue_ratio"]
