@@ -78,34 +78,38 @@ def weights_of(texts: list[str]) -> np.ndarray:
 
 
 WEIGHT_POWER = 1.0
+ROUNDS = 1  # context rounds (1: own + context; 2: adds a refining round)
 
 
-def fit(docs: list[dict], C: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def fit(docs: list[dict], C: float = 1.0, rounds: int = 2) -> list[np.ndarray]:
+    """Weights of the own-feature model and of each context round."""
     from sklearn.linear_model import LogisticRegression
 
-    X1 = np.vstack([own_features(d["texts"], d["lang"]) for d in docs])
+    owns = [own_features(d["texts"], d["lang"]) for d in docs]
+    lens = [np.array([len(t) for t in d["texts"]], dtype=float) for d in docs]
     y = np.concatenate([d["labels"] for d in docs])
     sw = np.concatenate([weights_of(d["texts"]) for d in docs])
-    m1 = LogisticRegression(C=C, max_iter=2000, fit_intercept=False)
-    m1.fit(X1, y, sample_weight=sw)
-    w_own = m1.coef_[0]
-    X2 = []
-    for d in docs:
-        own = own_features(d["texts"], d["lang"])
-        p1 = _sigmoid(own @ w_own)
-        lens = np.array([len(t) for t in d["texts"]], dtype=float)
-        X2.append(np.hstack([own, context_features(p1, lens, 0.7, own[:, 1])]))
-    m2 = LogisticRegression(C=C, max_iter=3000, fit_intercept=False)
-    m2.fit(np.vstack(X2), y, sample_weight=sw)
-    return w_own, m2.coef_[0]
+    m = LogisticRegression(C=C, max_iter=2000, fit_intercept=False)
+    m.fit(np.vstack(owns), y, sample_weight=sw)
+    weights = [m.coef_[0]]
+    ps = [_sigmoid(o @ weights[0]) for o in owns]
+    for _ in range(rounds):
+        Xs = [np.hstack([o, context_features(p, ln, 0.7, o[:, 1])]) for o, p, ln in zip(owns, ps, lens)]
+        m = LogisticRegression(C=C, max_iter=3000, fit_intercept=False)
+        m.fit(np.vstack(Xs), y, sample_weight=sw)
+        weights.append(m.coef_[0])
+        ps = [_sigmoid(X @ weights[-1]) for X in Xs]
+    return weights
 
 
-def model_dict(w_own: np.ndarray, w_ctx: np.ndarray, threshold: float, base: dict) -> dict:
+def model_dict(weights: list[np.ndarray], threshold: float, base: dict) -> dict:
     plain = json.loads(json.dumps(base))  # plain dicts, not the loader's line-tracking ones
-    out = {k: v for k, v in plain.items() if k not in ("own_weights", "context_weights", "threshold", "trained_on")}
+    drop = ("own_weights", "context_weights", "refine_weights", "threshold", "trained_on")
+    out = {k: v for k, v in plain.items() if k not in drop}
     out["threshold"] = round(float(threshold), 3)
-    out["own_weights"] = {n: round(float(w), 4) for n, w in zip(OWN_FEATURES, w_own)}
-    out["context_weights"] = {n: round(float(w), 4) for n, w in zip(FEATURES, w_ctx)}
+    out["own_weights"] = {n: round(float(w), 4) for n, w in zip(OWN_FEATURES, weights[0])}
+    for key, w in zip(("context_weights", "refine_weights"), weights[1:]):
+        out[key] = {n: round(float(x), 4) for n, x in zip(FEATURES, w)}
     return out
 
 
@@ -122,8 +126,7 @@ def crossval(docs: list[dict], base: dict, folds: int, thresholds: list[float], 
     for k in range(folds):
         test = set(order[k::folds].tolist())
         train = [d for i, d in enumerate(docs) if i not in test]
-        w_own, w_ctx = fit(train, C)
-        clf = LineClassifier(model_dict(w_own, w_ctx, 0.5, base))
+        clf = LineClassifier(model_dict(fit(train, C, ROUNDS), 0.5, base))
         for i in test:
             probs[i] = predict_texts(clf, docs[i])
     out = {}
@@ -159,8 +162,7 @@ def main() -> None:
     print(f"best threshold {best} (held-out F1 {cv[best]['f1']:.3f})")
     if args.dry_run:
         return
-    w_own, w_ctx = fit(docs, args.C)
-    model = model_dict(w_own, w_ctx, best, base)
+    model = model_dict(fit(docs, args.C, ROUNDS), best, base)
     model["trained_on"] = {
         "pages": len(docs),
         "heldout_f1": round(cv[best]["f1"], 4),

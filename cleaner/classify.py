@@ -249,7 +249,11 @@ class LineClassifier:
             return np.array([float(weights.get(n, 0.0)) for n in names])
 
         self.w_own = vec("own_weights", OWN_FEATURES)
-        self.w_ctx = vec("context_weights", FEATURES)
+        # one or more context rounds: each sees the previous round's probabilities
+        self.rounds = [vec("context_weights", FEATURES)]
+        if model.get("refine_weights") is not None:
+            self.rounds.append(vec("refine_weights", FEATURES))
+        self.w_ctx = self.rounds[-1]
         self.threshold = float(threshold if threshold is not None else model.get("threshold", 0.5))
         self.confident = float(model.get("confident", 0.7))
         self.paragraph_words = int(model.get("paragraph_words", 12))
@@ -267,11 +271,15 @@ class LineClassifier:
         return cls(data, threshold, str(path))
 
     def features(self, texts: list[str], lang: str | None) -> np.ndarray:
-        """The full feature matrix (own + context) of a document's lines."""
+        """The feature matrix (own + context) that the last round's weights apply to."""
         own = own_features(texts, lang, self.fallback_stop)
-        p1 = _sigmoid(own @ self.w_own)
         lens = np.array([len(t) for t in texts], dtype=np.float64)
-        return np.hstack([own, context_features(p1, lens, self.confident, own[:, 1])])
+        p = _sigmoid(own @ self.w_own)
+        X = np.hstack([own, context_features(p, lens, self.confident, own[:, 1])])
+        for w in self.rounds[:-1]:
+            p = _sigmoid(X @ w)
+            X = np.hstack([own, context_features(p, lens, self.confident, own[:, 1])])
+        return X
 
     def probabilities(self, texts: list[str], lang: str | None) -> np.ndarray:
         if not texts:
