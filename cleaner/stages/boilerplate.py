@@ -37,6 +37,7 @@ class BoilerplateStage(Stage):
             "is at most this many times the article text before it",
         ),
         "max_pattern_chars": Setting(int, 1000, "lines longer than this skip pattern rules"),
+        "max_rounds": Setting(int, 8, "classifier passes until no line is removed (fixed point)"),
         "keep_title": Setting(bool, True, "never let the classifier remove the first line (the headline)"),
         "timeout_seconds": Setting(
             (int, float), 10, "time limit per document (stops a runaway user pattern; 0: none)"
@@ -79,11 +80,20 @@ class BoilerplateStage(Stage):
             threshold = self.options["html_threshold"] if doc.format == "html" else None
             if doc.format == "html" and threshold is None:
                 return
-            for ln, reason in self.classifier.judge(remaining, doc.language, threshold):
-                if ln is title:
-                    continue
-                doc.remove(ln, reason)
-                self.counts[reason] += 1
+            # judge until nothing more goes: the result is a fixed point, so
+            # cleaning the output again changes nothing (context shifts as
+            # lines go, and a second look must agree with the first)
+            for _ in range(self.options["max_rounds"]):
+                removed = 0
+                for ln, reason in self.classifier.judge(remaining, doc.language, threshold):
+                    if ln is title:
+                        continue
+                    doc.remove(ln, reason)
+                    self.counts[reason] += 1
+                    removed += 1
+                if not removed:
+                    break
+                remaining = [ln for ln in remaining if ln.rule is None]
 
     def _rescue(self, doc: Document, visible: list[str]) -> None:
         """Use the classifier's pick from the page's visible lines when the HTML
