@@ -10,7 +10,7 @@ class LanguageStage(Stage):
     name = "language"
     settings = {
         "sample_chars": Setting(int, 1500, "characters of the longest lines given to langdetect"),
-        "min_chars": Setting(int, 20, "below this many letters, the language stays unknown"),
+        "min_chars": Setting(int, 50, "below this many letters, the language stays unknown"),
         "seed": Setting(int, 0, "langdetect's random seed"),
     }
 
