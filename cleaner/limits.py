@@ -8,8 +8,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 
-class TimeLimitExceeded(Exception):
-    """Raised inside the guarded block when its time limit is reached."""
+class TimeLimitExceeded(BaseException):
+    """Raised inside the guarded block when its time limit is reached.
+
+    A BaseException, so that libraries which catch ``Exception`` around their
+    own work (trafilatura does) cannot swallow it.
+    """
 
 
 @contextmanager
