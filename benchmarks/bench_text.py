@@ -48,7 +48,8 @@ def load_pipeline(config: str | None) -> tuple[Any, str | None]:
         return Pipeline.from_yaml(config), None
     except Exception as exc:
         if config:  # a config the user named must work
-            raise SystemExit(f"error: cannot build the pipeline from {config}: {exc}") from exc
+            print(f"error: cannot build the pipeline from {config}: {exc}", file=sys.stderr)
+            raise SystemExit(2) from exc
         return None, f"cannot build the default pipeline ({type(exc).__name__}: {exc}); skipping the cleaner rows"
 
 
@@ -131,11 +132,11 @@ def main(argv: list[str] | None = None) -> int:
         per_page: dict[str, dict[str, float]] = {}
         for m, preds in methods.items():
             if set_name == "readability":
-                scores[m] = evalsets.shingle_prf(zip(preds, (p.gold for p in pages)))
-                for p, pred in zip(pages, preds):
+                scores[m] = evalsets.shingle_prf(zip(preds, (p.gold for p in pages), strict=True))
+                for p, pred in zip(pages, preds, strict=True):
                     per_page.setdefault(p.name, {})[m] = round(evalsets.shingle_prf([(pred, p.gold)])["f1"], 4)
             else:
-                scores[m] = evalsets.snippet_prf((pr, p.with_, p.without) for pr, p in zip(preds, pages))
+                scores[m] = evalsets.snippet_prf((pr, p.with_, p.without) for pr, p in zip(preds, pages, strict=True))
         result["sets"][set_name] = {
             "pages": len(pages), "dump_mb": round(nbytes / 1e6, 3),
             "metric": "shingle" if set_name == "readability" else "snippet",

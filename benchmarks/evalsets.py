@@ -600,7 +600,7 @@ def line_labels(dump_text: str, gold: str | None) -> list[tuple[str, int]]:
         before = next((labels[j] for j in range(i - 1, -1, -1) if toks[j]), 0)
         after = next((labels[j] for j in range(i + 1, n) if toks[j]), 0)
         labels[i] = int(before == 1 and after == 1)
-    return list(zip(lines, labels))
+    return list(zip(lines, labels, strict=True))
 
 
 # ---------------------------------------------------------------------- C4 filter
@@ -643,7 +643,7 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     widths = [max(len(str(h)), *(len(r[i]) for r in body)) if body else len(str(h)) for i, h in enumerate(headers)]
 
     def line(vals: Sequence[str]) -> str:
-        return "  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(vals, widths)))
+        return "  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(vals, widths, strict=True)))
 
     out = [line([str(h) for h in headers]), "  ".join("-" * w for w in widths)]
     out.extend(line(r) for r in body)
