@@ -119,13 +119,23 @@ def _load(path: Path, seen: tuple[Path, ...]) -> Config:
                 line=line_of(data, "extends"),
                 key="extends",
             )
+        if parent_path.resolve() in seen + (path,):
+            raise ConfigError(
+                f"`extends` forms a cycle ({parent_path} extends back to this file)",
+                file=fname,
+                line=line_of(data, "extends"),
+                key="extends",
+            )
         cfg = _load(parent_path, seen + (path,))
         cfg.path = fname
     else:
         cfg = Config(path=fname)
         if "stages" not in data:
             raise ConfigError(
-                "a config without `extends` must list its `stages`", file=fname, key="stages"
+                "a config without `extends` must list its `stages`",
+                file=fname,
+                line=getattr(data, "line", None) or 1,
+                key="stages",
             )
 
     if "stages" in data:

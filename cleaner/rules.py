@@ -26,7 +26,8 @@ Kinds:
   "— Name (@handle) April 15, 2021" attribution) and up to ``before.max``
   preceding lines that match ``before.pattern`` (the tweet text with its links).
 
-Patterns with nested quantifiers that can backtrack catastrophically are
+Patterns that can backtrack catastrophically (a repeated group whose body can
+split the same text more than one way, see :mod:`cleaner.regexcheck`) are
 rejected when the pack is loaded, as are patterns that are slow on short test
 lines; what slips through is stopped by the boilerplate stage's per-document
 time limit (Python's ``re`` engine is interruptible).
@@ -53,7 +54,6 @@ RULE_KEYS = {
 _EDGE = re.compile(r"^[\s\-–—•·*>»«|:#\d.)(\[\]]+|[\s:：…»«|>\-–—.,;!?]+$")
 _SPACE = re.compile(r"\s+")
 # a group that holds a quantifier and is itself quantified: (a+)+, (\w*x)*, (a|b+){2,}
-_NESTED = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*]|\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\{\d*,\}")
 _EVIL_INPUTS = ("a" * 28 + "!", "aaaa bbbb " * 8 + "!", "x" * 24 + "\u00e9", "1" * 30 + "a", " " * 30 + "x")
 
 
@@ -146,9 +146,21 @@ class RuleSet:
         return cls(rules)
 
     def for_language(self, lang: str | None) -> list[Rule]:
+        """The rules that apply to a document in ``lang``.
+
+        Rules that match whole lines against a phrase list (no pattern) apply in
+        every language: a line that is exactly "Advertisement", "Most Read" or
+        "Lesen Sie auch" is junk whatever the article's language, and short pages
+        are where language detection is least reliable. Pattern rules stay with
+        their language.
+        """
         if lang is None:
             return self.rules
-        return [r for r in self.rules if r.lang is None or r.lang == lang]
+        return [
+            r
+            for r in self.rules
+            if r.lang is None or r.lang == lang or (r.pattern is None and r.kind != "embed")
+        ]
 
 
 def _err(msg: str, file: str, line: int | None, key: str) -> ConfigError:
@@ -157,12 +169,16 @@ def _err(msg: str, file: str, line: int | None, key: str) -> ConfigError:
 
 def compile_pattern(pattern: str, case_sensitive: bool, file: str, line: int | None, key: str) -> Any:
     """Compile a user pattern, rejecting ones that can backtrack catastrophically."""
-    if _NESTED.search(pattern):
+    from cleaner.regexcheck import Ambiguous, check
+
+    try:
+        check(pattern, ignore_case=not case_sensitive)
+    except Ambiguous as exc:
         raise _err(
-            f"pattern {pattern!r} nests quantifiers (like (a+)+) and can hang on some lines; "
-            "rewrite it without a quantified group that contains a quantifier",
+            f"pattern {pattern!r} can backtrack catastrophically and hang on some lines: {exc}; "
+            "make the alternatives start differently or drop the inner quantifier",
             file, line, key,
-        )
+        ) from None
     flags = 0 if case_sensitive else re.IGNORECASE
     try:
         compiled = re.compile(pattern, flags)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +82,32 @@ def load_yaml(path: str | Path) -> Any:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"invalid YAML: {problem}", file=str(path), line=line) from None
+        context = getattr(exc, "context_mark", None)
+        key = _key_near(text, context.line if context else None, mark.line if mark else None)
+        raise ConfigError(f"invalid YAML: {problem}", file=str(path), line=line, key=key) from None
+
+
+_KEY_RE = re.compile(r"""^[\s-]*["']?([^\s:"'#\[\]{},]+)["']?\s*:(?:\s|$)""")
+
+
+def _key_near(text: str, context_line: int | None, problem_line: int | None) -> str | None:
+    """The mapping key a YAML syntax error belongs to, for the error message.
+
+    The construct that was left open (``context_line``) names it best; else the
+    key on the error line, else the nearest key above it (0-based lines).
+    """
+    lines = text.splitlines()
+    order: list[int] = []
+    if context_line is not None:
+        order.append(context_line)
+    if problem_line is not None:
+        order.extend(range(min(problem_line, len(lines) - 1), -1, -1))
+    for i in order:
+        if 0 <= i < len(lines):
+            m = _KEY_RE.match(lines[i])
+            if m:
+                return m.group(1)
+    return None
 
 
 def line_of(container: Any, key: Any) -> int | None:

@@ -14,7 +14,7 @@ import ftfy
 from ftfy import chardata
 from ftfy.badness import is_bad
 
-from cleaner.document import Document
+from cleaner.document import Document, Line
 from cleaner.stages.base import Setting, Stage
 
 _FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, explain=False)
@@ -64,11 +64,13 @@ class EncodingStage(Stage):
             return
         self.counts["fixed"] += 1
         fixed_lines = ftfy.fix_text(text, _FTFY).split("\n")
-        if len(fixed_lines) != len(kept):
-            # a line-break fix (\r, U+2028) split a line: fix line by line instead
-            fixed_lines = [ftfy.fix_text(ln.text, _FTFY).replace("\n", " ") for ln in kept]
+        split = len(fixed_lines) != len(kept)
+        if split:
+            # a line-break fix (\r, U+2028) split a line: fix line by line instead;
+            # the pieces of a split line keep the number of the line they came from
+            fixed_lines = [ftfy.fix_text(ln.text, _FTFY) for ln in kept]
         listed = 0
-        for ln, fixed in zip(kept, fixed_lines):
+        for ln, fixed in zip(kept, fixed_lines, strict=False):
             if fixed != ln.text:
                 if self.options["record_repairs"] and listed < self.options["max_repairs_listed"]:
                     doc.repairs.append(
@@ -76,3 +78,11 @@ class EncodingStage(Stage):
                     )
                     listed += 1
                 ln.text = fixed
+        if split:
+            lines: list[Line] = []
+            for ln in doc.lines:
+                if ln.rule is None and "\n" in ln.text:
+                    lines.extend(Line(ln.number, part) for part in ln.text.split("\n"))
+                else:
+                    lines.append(ln)
+            doc.lines = lines
