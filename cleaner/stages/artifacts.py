@@ -1,0 +1,175 @@
+"""artifacts: machine-translation and spinning marks, a document score, safe repairs.
+
+Detection runs on the kept lines joined as one text (each line a paragraph), so
+that the findings describe the document as it reaches this stage, before any
+repair and before ``normalize`` straightens quotes. Each excerpt carries the
+number of the line it is on. The certain repairs that are switched on are then
+applied to ``line.text`` of the kept lines, each recorded in ``doc.repairs``
+with its kind, before, after and line number.
+
+The detector data (weights, threshold, allow-list, word lists) is read once, in
+``__init__``, from ``rules/artifacts.yaml`` or the file named by ``data``.
+"""
+
+from __future__ import annotations
+
+import bisect
+from pathlib import Path
+from typing import Any
+
+from cleaner.artifacts import Detector, load_data
+from cleaner.document import Document
+from cleaner.errors import ConfigError
+from cleaner.resources import rules_dir
+from cleaner.stages.base import Setting, Stage
+
+# the setting that switches each repair, by the kind recorded in doc.repairs
+REPAIR_SWITCHES = {
+    "repair_glued": "glued-word",
+    "repair_space_before_punct": "space-before-punct",
+    "repair_quotes": "reversed-quotes",
+    "repair_missing_space_after_punct": "missing-space-after-punct",
+}
+
+
+class ArtifactsStage(Stage):
+    name = "artifacts"
+    settings = {
+        "data": Setting(
+            str, "artifacts.yaml", "detector data: weights, threshold, word lists (in rules/, or a path)"
+        ),
+        "threshold": Setting(
+            (float, type(None)), None, "score at which a document is flagged (null: the data file's, 0.5)"
+        ),
+        "allow": Setting(list, [], "more names and brands never taken for glued words (SolarWinds, iPhone)"),
+        "allow_file": Setting(
+            (str, type(None)), None, "a text file of more such names, one a line ('#' starts a comment)"
+        ),
+        "french_spacing": Setting(
+            (list, type(None)),
+            None,
+            "languages where a space before ; : ! ? is correct (null: the data file's, [fr])",
+        ),
+        "kinds": Setting((list, type(None)), None, "the finding kinds to detect (null: all)"),
+        "repair_glued": Setting(bool, True, "split glued words the frequency list resolves unambiguously"),
+        "repair_space_before_punct": Setting(bool, True, "remove the space before . and ,"),
+        "repair_quotes": Setting(
+            bool, True, "re-orient a quote pair whose opening and closing marks are swapped"
+        ),
+        "repair_missing_space_after_punct": Setting(
+            bool, False, "add the missing space after . ! ? and , between two words (interests.The)"
+        ),
+    }
+
+    def __init__(self, options: dict[str, Any], rules: Any = None) -> None:
+        super().__init__(options, rules)
+        o = self.options
+        path = _resolve(o["data"])
+        try:
+            data = load_data(path)
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"cannot read artifact data {path}: {exc}", key="artifacts.data") from exc
+        allow = list(o["allow"])
+        if not all(isinstance(a, str) for a in allow):
+            raise ConfigError("expected a list of names (strings)", key="artifacts.allow")
+        if o["allow_file"]:
+            allow += _read_names(_resolve(o["allow_file"]))
+        try:
+            self.detector = Detector(
+                data,
+                allow=allow,
+                threshold=o["threshold"],
+                french_spacing=o["french_spacing"],
+                kinds=o["kinds"],
+            )
+        except ValueError as exc:
+            raise ConfigError(str(exc), key="artifacts.kinds") from exc
+        self.repairs = frozenset(kind for key, kind in REPAIR_SWITCHES.items() if o[key])
+
+    def process(self, doc: Document) -> None:
+        lines = doc.kept_lines()
+        if not lines:
+            doc.artifacts = {"score": 0.0, "flagged": False, "findings": []}
+            return
+        det = self.detector
+        text, starts = _join(lines)
+        result = det.detect(text, doc.language)
+        for f in result.findings:
+            for ex in f["excerpts"]:
+                ex["line"] = lines[bisect.bisect_right(starts, ex["offset"]) - 1].number
+        doc.artifacts = result.as_dict()
+        if result.flagged:
+            self.counts["flagged"] += 1
+        if not self.repairs:
+            return
+        # Repairs are decided on the whole document (a token seen twice is a term,
+        # not a glue), applied line by line, and the document is scanned again
+        # until no certain repair is left, so that a second run changes nothing.
+        hits = result.hits
+        for _ in range(self.MAX_ROUNDS):
+            fixes = sorted(
+                (h for h in hits if h.fix is not None and h.kind in self.repairs),
+                key=lambda h: (h.start, h.end),
+            )
+            if not fixes:
+                break
+            by_line: dict[int, list[Any]] = {}
+            for h in fixes:
+                by_line.setdefault(bisect.bisect_right(starts, h.start) - 1, []).append(h)
+            changed = False
+            for i, hs in by_line.items():
+                ln, base = lines[i], starts[i]
+                old = ln.text
+                parts, pos = [], 0
+                for h in hs:
+                    s, e = h.start - base, h.end - base
+                    if s < pos or e > len(old):
+                        continue  # overlaps another repair (or crosses the line end): next round
+                    parts.append(old[pos:s])
+                    parts.append(h.fix)
+                    pos = e
+                    doc.repairs.append(
+                        {"kind": h.kind, "before": old[s:e], "after": h.fix, "line": ln.number}
+                    )
+                    self.counts[f"repair:{h.kind}"] += 1
+                parts.append(old[pos:])
+                new = "".join(parts)
+                if new != old:
+                    ln.text = new
+                    changed = True
+            if not changed:
+                break
+            text, starts = _join(lines)
+            hits = det.scan(text, doc.language, kinds=self.repairs)
+
+    MAX_ROUNDS = 4
+
+
+def _join(lines: list[Any]) -> tuple[str, list[int]]:
+    """The kept lines as one text, and the offset where each line starts in it."""
+    starts = []
+    pos = 0
+    for ln in lines:
+        starts.append(pos)
+        pos += len(ln.text) + 1
+    return "\n".join(ln.text for ln in lines), starts
+
+
+def _resolve(name: str) -> Path:
+    p = Path(name).expanduser()
+    if p.is_absolute() or p.exists():
+        return p
+    return rules_dir() / name
+
+
+def _read_names(path: Path) -> list[str]:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read allow-list {path}: {exc}", key="artifacts.allow_file") from exc
+    names = []
+    for line in raw.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            names.append(line)
+    return names
