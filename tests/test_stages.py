@@ -1,0 +1,620 @@
+"""Unit tests per stage: decode, encoding, normalize, language, filters."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import ftfy
+import ftfy.bad_codecs  # noqa: F401 - registers sloppy-windows-1252
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from cleaner.document import Document
+from cleaner.stages import STAGES
+from cleaner.stages.encoding import fix_text, needs_ftfy
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "fixtures"
+
+
+def stage(name: str, **options):
+    return STAGES[name](options, None)
+
+
+def decoded(raw: str | bytes, format: str = "auto") -> Document:
+    doc = Document(id="t", raw=raw, format=format)
+    stage("decode").process(doc)
+    return doc
+
+
+def text_doc(text: str, language: str | None = None) -> Document:
+    doc = Document(id="t", raw=text, format="text")
+    doc.set_text(text)
+    doc.language = language
+    return doc
+
+
+def lines_of(doc: Document) -> list[str]:
+    return [ln.text for ln in doc.lines if ln.rule is None]
+
+
+def ftfy_reference(text: str) -> str:
+    return ftfy.fix_text(text, uncurl_quotes=False)
+
+
+# ===================================================================== decode
+class TestDecode:
+    SAMPLE = "Café “Zur Brücke” — naïve façade, 5 €.\nSecond line: Ελληνικά, русский, 日本語."
+
+    def test_utf8_bom_is_removed(self):
+        doc = decoded(codecs.BOM_UTF8 + self.SAMPLE.encode("utf-8"))
+        assert doc.encoding == "utf-8"
+        assert lines_of(doc) == self.SAMPLE.split("\n")
+        assert not lines_of(doc)[0].startswith("\ufeff")
+
+    @pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be"])
+    def test_utf16_with_bom(self, codec):
+        bom = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}.get(codec, b"")
+        data = bom + self.SAMPLE.encode(codec)  # plain "utf-16" writes its own BOM
+        doc = decoded(data)
+        assert lines_of(doc) == self.SAMPLE.split("\n")
+        assert doc.encoding.startswith("utf-16")
+        assert doc.format == "text"
+
+    def test_utf16_html_page_with_bom(self):
+        page = "<!DOCTYPE html><html><head><title>T</title></head><body><p>Grüße aus Köln.</p></body></html>"
+        doc = decoded(codecs.BOM_UTF16_LE + page.encode("utf-16-le"))
+        assert doc.format == "html"
+        assert "Grüße aus Köln." in doc.metadata["_html"]
+
+    def test_crlf_becomes_lf(self):
+        doc = decoded(b"First line.\r\nSecond line.\r\n")
+        assert lines_of(doc) == ["First line.", "Second line.", ""]
+
+    def test_cp1252_page_via_meta_charset(self):
+        data = (FIXTURES / "html" / "fr-boulangerie.html").read_bytes()
+        with pytest.raises(UnicodeDecodeError):
+            data.decode("utf-8")  # the fixture really is in cp1252
+        doc = decoded(data)
+        assert doc.encoding == "cp1252"
+        assert doc.format == "html"
+        html = doc.metadata["_html"]
+        for word in ("1 500 €", "Cœurdevey", "d’ici là…", "département", "« met en lumière"):
+            assert word in html
+        assert "\ufffd" not in html
+
+    @pytest.mark.parametrize(
+        "meta",
+        [
+            '<meta charset="windows-1252">',
+            "<meta charset=windows-1252>",
+            "<META CHARSET='cp1252'>",
+            '<meta http-equiv="Content-Type" content="text/html; charset=windows-1252">',
+        ],
+    )
+    def test_meta_charset_forms(self, meta):
+        data = f"<html><head>{meta}<title>x</title></head><body><p>".encode("ascii") + (
+            "“Café” à la crème – 5 €…".encode("cp1252") + b"</p></body></html>"
+        )
+        doc = decoded(data)
+        assert "“Café” à la crème – 5 €…" in doc.metadata["_html"]
+
+    def test_wrongly_declared_utf8_falls_back_to_detection(self):
+        data = (FIXTURES / "html" / "fr-boulangerie.html").read_bytes()
+        data = data.replace(b'charset="windows-1252"', b'charset="utf-8"')
+        html = decoded(data).metadata["_html"]
+        assert "Meilleure baguette du département" in html and "Cœurdevey" in html
+
+    def test_undeclared_cp1252_is_detected(self):
+        data = (FIXTURES / "html" / "fr-boulangerie.html").read_bytes()
+        data = data.replace(b'<meta charset="windows-1252">', b"")
+        html = decoded(data).metadata["_html"]
+        assert "Meilleure baguette du département" in html and "1 500 €" in html
+
+    def test_http_charset_wins_over_detection(self):
+        data = "Ça coûte 5 € à Zürich.".encode("iso-8859-15")
+        doc = Document(id="t", raw=data, format="text", metadata={"http_charset": "iso-8859-15"})
+        stage("decode").process(doc)
+        assert lines_of(doc) == ["Ça coûte 5 € à Zürich."]
+
+    def test_stray_invalid_byte_in_utf8_text(self):
+        data = (FIXTURES / "text" / "fr-tramway.txt").read_bytes()
+        bad = data[:300] + b"\xff" + data[300:]
+        doc = decoded(bad)
+        text = "\n".join(lines_of(doc))
+        assert doc.encoding == "utf-8"
+        assert text.count("\ufffd") == 1
+        assert text.replace("\ufffd", "") == data.decode("utf-8")
+
+    @pytest.mark.parametrize(
+        "data",
+        [
+            b"Caf\xc3 \xff\xfe\x80 ok",
+            b"\xff\xff\xff",
+            b"\xc3",
+            b"\x00\x01\x02abc\x00",
+            b"\xef\xbb\xbf\xff\xfe",
+            b"\xfe\xff\xd8\x00",
+            b'<html><meta charset="klingon"><p>\xe9\xe8</p></html>',
+            b'<meta charset="utf-8">\xe9\xe8\xe0',
+            b"",
+            b"\x80" * 100,
+        ],
+    )
+    def test_invalid_bytes_never_crash(self, data, default_pipeline):
+        decoded(data)  # no exception
+        doc = default_pipeline.clean(data)
+        assert doc.status in ("ok", "dropped"), doc.error
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.binary(max_size=400), st.sampled_from(["auto", "text", "html"]))
+    def test_arbitrary_bytes_never_crash_decode(self, data, fmt):
+        doc = decoded(data, fmt)
+        assert doc.format in ("text", "html")
+        assert isinstance(doc.encoding, str)
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.binary(min_size=1, max_size=300))
+    def test_arbitrary_bytes_never_crash_the_pipeline(self, data):
+        import cleaner
+
+        doc = cleaner.clean(data)
+        assert doc.status in ("ok", "dropped"), doc.error
+
+    # ------------------------------------------------------------ sniffing
+    @pytest.mark.parametrize("name", ["en-wind-farm.html", "en-ferry-service.html", "fr-boulangerie.html"])
+    def test_html_pages_are_html(self, name):
+        assert decoded((FIXTURES / "html" / name).read_bytes()).format == "html"
+
+    @pytest.mark.parametrize("name", sorted(p.name for p in (FIXTURES / "text").glob("*.txt")))
+    def test_text_scrapes_are_text(self, name):
+        assert decoded((FIXTURES / "text" / name).read_bytes()).format == "text"
+
+    @pytest.mark.parametrize(
+        "page",
+        [
+            '<div class="story"><p>A paragraph.</p><p>Another one.</p></div>',
+            "<!-- saved by a crawler -->\n<html><body><p>Hi</p></body></html>",
+            '<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><body><p>x</p></body></html>',
+            "\n\n   <!doctype html>\n<title>x</title><p>y</p>",
+            "<p>First paragraph.</p>\n<p>Second paragraph.</p>",
+        ],
+    )
+    def test_html_fragments_are_html(self, page):
+        assert decoded(page).format == "html"
+
+    def test_text_quoting_a_b_tag_is_text(self):
+        raw = (FIXTURES / "text" / "en-heat-pumps.txt").read_text(encoding="utf-8")
+        quoting = raw.replace(
+            "Applications open on April 1",
+            "The town’s web page marks the deadline in <b>bold</b>, using a <b> tag, and says: "
+            "Applications open on April 1",
+        )
+        doc = decoded(quoting)
+        assert doc.format == "text"
+        assert any("<b>bold</b>" in ln for ln in lines_of(doc))
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Use the <b> tag for bold text and </b> to close it.",
+            "<b>Breaking:</b> the bridge is closed until further notice.",
+            "Her post said <3 and nothing else.\nThe reply was a <br> in plain text.",
+            "If x < 3 and y > 5, the rule applies (see <section 4>).",
+            "In HTML a paragraph is written <p>like this</p>; a <div> groups blocks.\n" * 2,
+        ],
+    )
+    def test_text_with_a_few_tags_is_text(self, text):
+        assert decoded(text).format == "text"
+
+    def test_explicit_format_is_respected(self):
+        assert decoded("<p>Looks like HTML</p>", "text").format == "text"
+        assert decoded("Plain words.", "html").format == "html"
+
+    def test_pipeline_auto_keeps_quoted_tag_in_text(self, default_pipeline):
+        raw = "Editors were told to use the <b> tag sparingly in headlines, the memo said.\n" * 3
+        doc = default_pipeline.clean(raw)
+        assert doc.format == "text"
+        assert "<b>" in doc.text
+
+
+# =================================================================== encoding
+MOJIBAKE = [
+    ("cafÃ©", "café"),
+    ("The cafÃ© opened in SÃ£o Paulo.", "The café opened in São Paulo."),
+    ("Itâ€™s â€œfineâ€\x9d, she said.", "It’s “fine”, she said."),
+    ("Ã¼ber die BrÃ¼cke", "über die Brücke"),
+    ("pÃ¢tÃ© and crÃ¨me brÃ»lÃ©e", "pâté and crème brûlée"),
+]
+
+
+class TestEncoding:
+    @pytest.mark.parametrize(("bad", "good"), MOJIBAKE)
+    def test_mojibake_is_fixed_and_recorded(self, bad, good):
+        doc = text_doc(f"Headline\n{bad}\nClean line.")
+        st_ = stage("encoding")
+        st_.process(doc)
+        assert lines_of(doc) == ["Headline", good, "Clean line."]
+        assert doc.repairs == [{"kind": "encoding", "line": 2, "before": bad, "after": good}]
+        assert st_.counts["fixed"] == 1
+
+    def test_curly_quotes_are_not_straightened(self):
+        text = "“Nobody expected this,” she said. ‘Really?’ he asked — it’s the council’s «final» word."
+        doc = text_doc(text)
+        stage("encoding").process(doc)
+        assert lines_of(doc) == [text]
+        assert doc.repairs == []
+        # ... not even when the line has mojibake to fix
+        doc = text_doc("“The cafÃ© is closed,” she said.")
+        stage("encoding").process(doc)
+        assert lines_of(doc) == ["“The café is closed,” she said."]
+
+    def test_curly_quotes_survive_the_default_pipeline(self, default_pipeline):
+        raw = (FIXTURES / "text" / "en-port-strike.txt").read_bytes()
+        doc = default_pipeline.clean(raw, format="text")
+        assert "“We are not against new machines." in doc.text
+        assert "café that serves the night shift" in doc.text
+        assert any(r["kind"] == "encoding" and r["after"].count("café") for r in doc.repairs)
+
+    def test_precheck_skips_clean_text(self, monkeypatch):
+        calls = []
+        real = ftfy.fix_text
+        monkeypatch.setattr(ftfy, "fix_text", lambda *a, **k: calls.append(a) or real(*a, **k))
+        st_ = stage("encoding")
+        for path in sorted((FIXTURES / "expected").glob("*.txt")):
+            doc = text_doc(path.read_text(encoding="utf-8"))
+            before = lines_of(doc)
+            st_.process(doc)
+            assert lines_of(doc) == before and doc.repairs == []
+        assert calls == [], "ftfy ran on clean text"
+        assert st_.counts["skipped"] == len(list((FIXTURES / "expected").glob("*.txt")))
+        assert st_.counts["fixed"] == 0
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "plain ascii",
+            "naïve café — “quoted” ‘text’ … 5 €",
+            "Ελληνικά and русский and 日本語",
+            "emoji 🙂 and math ∑ and arrows →",
+        ],
+    )
+    def test_needs_ftfy_is_false_for_clean_text(self, text):
+        assert needs_ftfy(text) is False
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "cafÃ©",
+            "fi\ufb01ne",
+            "Ｆｕｌｌｗｉｄｔｈ",
+            "tab\x1b[31mred",
+            "a&amp;b",
+            "e\u0301",
+            "line\rbreak",
+            "\x92quote",
+        ],
+    )
+    def test_needs_ftfy_is_true_when_ftfy_changes_something(self, text):
+        assert ftfy_reference(text) != text
+        assert needs_ftfy(text) is True
+
+    def test_repairs_listed_up_to_the_limit(self):
+        doc = text_doc("\n".join(f"Line {i} at the cafÃ©." for i in range(30)))
+        stage("encoding", max_repairs_listed=5).process(doc)
+        assert len(doc.repairs) == 5
+        assert all(ln.endswith("café.") for ln in lines_of(doc))  # all fixed, five listed
+        doc = text_doc("The cafÃ© opened.")
+        stage("encoding", record_repairs=False).process(doc)
+        assert lines_of(doc) == ["The café opened."] and doc.repairs == []
+
+    def test_removed_lines_are_not_touched(self):
+        doc = text_doc("Keep the cafÃ©.\nRemoved cafÃ©.")
+        doc.remove(doc.lines[1], "test.rule")
+        stage("encoding").process(doc)
+        assert [ln.text for ln in doc.lines] == ["Keep the café.", "Removed cafÃ©."]
+
+    # ------------------------------------------------- identical to ftfy
+    @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        st.one_of(
+            st.text(max_size=200),
+            st.text(max_size=80).map(lambda s: s.encode("utf-8").decode("sloppy-windows-1252")),
+            st.lists(
+                st.sampled_from(
+                    [
+                        "Ã©",
+                        "â€™",
+                        "â€œ",
+                        "â€\x9d",
+                        "Ã",
+                        "Â",
+                        "\xa0",
+                        "ï¬",
+                        "&amp;",
+                        "&eacute;",
+                        "&#233;",
+                        "&lt;b&gt;",
+                        "<",
+                        "\u2028",
+                        "\r",
+                        "\r\n",
+                        "\n",
+                        "\x85",
+                        "\x1b[1m",
+                        "\ufb01",
+                        "Ａ",
+                        "e\u0301",
+                        "\x92",
+                        "\x00",
+                        "\ufeff",
+                        "“",
+                        "”",
+                        "’",
+                        "café",
+                        " ",
+                        "word",
+                        "\ud83d",
+                        "\udca9",
+                        "ÃƒÂ©",
+                        "\u200b",
+                        "¿",
+                        "Ð¿Ñ€Ð¸",
+                    ]
+                ),
+                max_size=25,
+            ).map("".join),
+        )
+    )
+    @example("cafÃ©")
+    @example("&lt;p&gt; <b>")
+    @example("<b>\n&amp;")
+    def test_fix_text_equals_ftfy(self, text):
+        assert fix_text(text) == ftfy_reference(text)
+        if not needs_ftfy(text):
+            assert ftfy_reference(text) == text
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        st.lists(
+            st.one_of(
+                st.text(alphabet=st.characters(blacklist_characters="\n\r\x85\u2028\u2029"), max_size=60),
+                st.text(max_size=40).map(lambda s: s.encode("utf-8").decode("sloppy-windows-1252")),
+            ).map(
+                lambda s: (
+                    s.replace("\r", "")
+                    .replace("\n", "")
+                    .replace("\x85", "")
+                    .replace("\u2028", "")
+                    .replace("\u2029", "")
+                )
+            ),
+            min_size=1,
+            max_size=6,
+        ).map("\n".join)
+    )
+    def test_stage_output_equals_ftfy(self, text):
+        doc = text_doc(text)
+        stage("encoding").process(doc)
+        assert "\n".join(ln.text for ln in doc.lines) == ftfy_reference(text)
+
+    def test_fixture_and_seed_lines_equal_ftfy(self, shared_dir_or_none):
+        texts = [p.read_text(encoding="utf-8") for p in sorted((FIXTURES / "text").glob("*.txt"))]
+        texts += [p.read_text(encoding="utf-8") for p in sorted((FIXTURES / "expected").glob("*.txt"))]
+        texts += [
+            json.loads(line).get("html", "") for line in (FIXTURES / "corpus.jsonl").open(encoding="utf-8")
+        ]
+        shared = shared_dir_or_none
+        if shared is not None and (shared / "seeds").is_dir():
+            texts += [p.read_text(encoding="utf-8") for p in sorted((shared / "seeds").glob("*.txt"))]
+        checked = 0
+        for text in texts:
+            variants = [
+                text,
+                text.encode("utf-8").decode("sloppy-windows-1252"),
+                text.encode("utf-8").decode("latin-1"),
+            ]
+            for variant in variants:
+                assert fix_text(variant) == ftfy_reference(variant)
+                for line in variant.split("\n"):
+                    assert fix_text(line) == ftfy_reference(line), line
+                    checked += 1
+                doc = text_doc(variant.replace("\r", "").replace("\x85", " "))
+                stage("encoding").process(doc)
+                assert "\n".join(ln.text for ln in doc.lines) == ftfy_reference(
+                    doc.raw.replace("\r", "").replace("\x85", " ")
+                )
+        assert checked > 500
+
+
+# ================================================================== normalize
+class TestNormalize:
+    def run(self, text: str, **options) -> Document:
+        doc = text_doc(text)
+        stage("normalize", **options).process(doc)
+        return doc
+
+    def test_nfc(self):
+        doc = self.run("Cafe\u0301 and re\u0301sume\u0301")
+        assert doc.text == "Café and résumé"
+        assert unicodedata.is_normalized("NFC", doc.text)
+
+    def test_nfkc_and_none(self):
+        assert self.run("\ufb01ne", form="NFKC").text == "fine"
+        assert self.run("Cafe\u0301", form="none").text == "Cafe\u0301"
+
+    def test_spaces_collapsed_and_stripped(self):
+        doc = self.run("  Two\u00a0\u00a0words,\tthen\u202fmore \u2009spaces\u3000here.  ")
+        assert doc.text == "Two words, then more spaces here."
+
+    def test_collapse_can_be_switched_off(self):
+        assert self.run("a  b", collapse_spaces=False).text == "a  b"
+
+    def test_blank_line_runs(self):
+        text = "\n\n\nFirst.\n\n\n\nSecond.\n \t \nThird.\n\n"
+        assert self.run(text).text == "First.\n\nSecond.\n\nThird."
+        assert self.run(text, max_blank_lines=0).text == "First.\nSecond.\nThird."
+        assert self.run(text, max_blank_lines=2).text == "First.\n\n\nSecond.\n\nThird."
+
+    def test_quotes_kept_by_default_and_straightened_on_request(self):
+        text = "“Yes,” she said, ‘it’s „fine“.’"
+        assert self.run(text).text == text
+        assert self.run(text, straighten_quotes=True).text == '"Yes," she said, \'it\'s "fine".\''
+
+    def test_removed_lines_untouched_and_blank_removals_not_listed(self):
+        doc = text_doc("Keep  this.\nDrop  this.\n\n\n\nEnd.")
+        doc.remove(doc.lines[1], "test.rule")
+        stage("normalize").process(doc)
+        assert doc.lines[1].text == "Drop  this."
+        assert doc.text == "Keep this.\n\nEnd."
+        assert doc.removed == [{"line": 2, "text": "Drop  this.", "rule": "test.rule"}]
+
+
+# =================================================================== language
+ENGLISH = (FIXTURES / "expected" / "en-port-strike.txt").read_text(encoding="utf-8")
+AMBIGUOUS = (
+    "Hotel Restaurant Taxi Pizza Radio Film Internet Computer Musik Bar Café Auto Park Bank Sport Club"
+)
+
+
+class TestLanguage:
+    @pytest.mark.parametrize(
+        ("name", "lang"),
+        [
+            ("en-port-strike", "en"),
+            ("en-river-flood", "en"),
+            ("de-stadtwerke", "de"),
+            ("es-mercado", "es"),
+            ("fr-tramway", "fr"),
+            ("fr-boulangerie", "fr"),
+            ("en-wind-farm", "en"),
+        ],
+    )
+    def test_fixture_languages(self, name, lang):
+        doc = text_doc((FIXTURES / "expected" / f"{name}.txt").read_text(encoding="utf-8"))
+        stage("language").process(doc)
+        assert doc.language == lang
+        assert doc.language_score is not None and doc.language_score >= 0.9
+
+    def test_deterministic_in_process(self):
+        st_ = stage("language")
+        results = {st_.detect(t) for t in [AMBIGUOUS] * 20}
+        assert len(results) == 1
+        results = {stage("language").detect(AMBIGUOUS) for _ in range(5)}  # fresh stages too
+        assert len(results) == 1
+
+    def test_deterministic_across_processes(self):
+        texts = [
+            AMBIGUOUS,
+            ENGLISH,
+            "Le maire a dit non. Der Bürgermeister sagte nein. The mayor said no today.",
+        ]
+        code = (
+            "import json,sys\nfrom cleaner.stages import STAGES\n"
+            "st=STAGES['language']({},None)\n"
+            "print(json.dumps([st.detect(t) for t in json.loads(sys.stdin.read())]))\n"
+        )
+        outs = []
+        for _ in range(2):
+            proc = subprocess.run(
+                [sys.executable, "-c", code],
+                input=json.dumps(texts),
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert proc.returncode == 0, proc.stderr
+            outs.append(json.loads(proc.stdout))
+        here = [list(stage("language").detect(t)) for t in texts]
+        assert outs[0] == outs[1] == here
+
+    def test_pipeline_is_deterministic(self, default_pipeline):
+        raw = (FIXTURES / "text" / "es-mercado.txt").read_bytes()
+        first = default_pipeline.clean(raw).to_record()
+        for _ in range(3):
+            assert default_pipeline.clean(raw).to_record() == first
+
+    @pytest.mark.parametrize("text", ["", "Hello world", "Most Read\n3 years ago", "12345 67890 !!!", "OK"])
+    def test_short_text_is_unknown(self, text):
+        doc = text_doc(text)
+        stage("language").process(doc)
+        assert doc.language is None and doc.language_score is None
+
+    def test_short_document_record_has_null_language(self, default_pipeline):
+        rec = default_pipeline.clean("Short note.", format="text").to_record()
+        assert rec["language"] is None and rec["language_score"] is None
+
+    def test_sample_is_bounded(self):
+        doc = text_doc("\n".join([ENGLISH] * 50))
+        st_ = stage("language", sample_chars=500)
+        sample = st_.sample(doc)
+        assert len(sample.replace("\n", "")) <= 500
+        st_.process(doc)
+        assert doc.language == "en"
+
+    def test_removed_lines_are_not_sampled(self):
+        doc = text_doc(
+            "Der Stadtrat hat am Dienstag beschlossen, die Busspur entlang der Uferstraße zu verlängern.\n"
+            + ENGLISH
+        )
+        for ln in doc.lines[1:]:
+            doc.remove(ln, "test.rule")
+        stage("language").process(doc)
+        assert doc.language == "de"
+
+
+# ==================================================================== filters
+class TestFilters:
+    def run(self, text: str, language: str | None = "en", **options) -> Document:
+        doc = text_doc(text, language)
+        stage("filters", **options).process(doc)
+        return doc
+
+    def test_defaults_keep_everything_with_text(self):
+        assert self.run("A short line.", None).status == "ok"
+
+    def test_language_allow_list(self):
+        kept = self.run(ENGLISH, "en", languages=["en", "de"])
+        assert kept.status == "ok" and kept.reason is None
+        dropped = self.run(ENGLISH, "en", languages=["de"])
+        assert dropped.status == "dropped" and dropped.reason == "language:en"
+        rec = dropped.to_record()
+        assert rec["status"] == "dropped" and rec["reason"] == "language:en"
+        unknown = self.run("Hi.", None, languages=["en"])
+        assert unknown.reason == "language:unknown"
+
+    def test_min_chars_and_min_words(self):
+        assert self.run("Twelve chars", min_chars=13).reason == "too-short"
+        assert self.run("Twelve chars", min_chars=12).status == "ok"
+        assert self.run("three words here", min_words=4).reason == "too-short"
+        assert self.run("three words here", min_words=3).status == "ok"
+
+    def test_min_chars_counts_clean_text_only(self):
+        doc = text_doc("Short.\n" + "Junk line that is long enough to pass the limit on its own. " * 5)
+        doc.remove(doc.lines[1], "test.rule")
+        st_ = stage("filters", min_chars=50)
+        st_.process(doc)
+        assert doc.reason == "too-short"
+        assert st_.counts["too-short"] == 1
+
+    def test_empty_document(self):
+        assert self.run("\n\n  \n").reason == "empty"
+
+    def test_first_reason_wins(self):
+        doc = self.run("Hi.", "en", languages=["de"], min_chars=100)
+        assert doc.reason == "language:en"
+
+    def test_dropped_documents_skip_later_stages(self, tmp_path):
+        import cleaner
+
+        cfg = tmp_path / "c.yaml"
+        cfg.write_text("extends: default\nsettings:\n  filters: {min_chars: 100000}\n", encoding="utf-8")
+        doc = cleaner.Pipeline.from_yaml(cfg).clean(ENGLISH, format="text")
+        assert doc.status == "dropped" and doc.reason == "too-short"
+        assert doc.to_record()["reason"] == "too-short"
