@@ -5,25 +5,37 @@ Two logistic models, their weights learned from the evaluation pages (see
 
 1. *own*: each line's own features: length, stop-word density in the
    document's language, terminal punctuation, title-case ratio, links, handles,
-   dates, "3 years ago" stamps, counters, separators, digits, position;
+   dates, "3 years ago" stamps, counters, separators, digits, a trailing "...",
+   position;
 2. *context*: the same plus what the first model thinks of the line's
-   neighbours (previous/next line, a window around it) and where the line sits
-   relative to the document's article mass (before it, inside it, after it).
+   neighbours (previous/next line, windows around it), the neighbours' own
+   shape (sentence end, stop words, length), runs of short lines, repeated
+   line shapes and dates nearby (story lists, comment threads), and where the
+   line sits relative to the document's article mass (before it, inside it,
+   after it, how far from it).
 
-A line is removed when the second model's probability is under the threshold.
-Its reason is the feature that pulled its score down the most, e.g.
+A line is removed when the second model's probability is under the threshold,
+with two exceptions: the headline block of a document that opens with its
+article (the few short lines above a first paragraph within ``lead_lines``
+lines: headline, kicker, deck) stays, and a line without letters or digits
+("-", "* * *") stays only between two kept lines. A removed line's reason names what pulled its score down the most compared with a typical
+article line (the model's ``reference`` feature values), summed over the
+features that share a reason in the model's ``reasons`` map, e.g.
 ``classifier.short`` or ``classifier.after-article``: every removal is
-explainable. Inference is plain Python plus numpy, with the per-line work kept
-to a few C-level string calls, since it runs on every line of every document.
+explainable.
+
+Inference is plain Python plus numpy. The per-line work is a few C-level
+string calls, done once per distinct line: the classifier keeps the features
+of the lines it saw last, so the boilerplate stage's repeated passes over one
+document (until nothing more goes) only redo the cheap numpy part.
 """
 
 from __future__ import annotations
 
-import bisect
 import math
 import re
+from collections import Counter
 from functools import lru_cache
-from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +46,7 @@ from cleaner.errors import ConfigError
 from cleaner.resources import rules_dir
 from cleaner.yamlio import load_yaml
 
-# --- whole-document regex features (one C-level pass each, mapped to lines)
+# --- marker patterns, run only on lines that can hold them
 _URL = re.compile(r"https?://|www\.|pic\.twitter\.com|\b[\w-]+\.(?:com|org|net|io|co\.uk|de|fr|es)\b", re.I)
 _HANDLE = re.compile(r"(?<![\w.])[@#][A-Za-z_]\w+")
 _AGO = re.compile(
@@ -53,21 +65,82 @@ _COUNTER = re.compile(
     r"\b\d[\d.,]*\s*[kKmM]?\s+(?:comments?|shares?|views?|likes?|replies|reads?|kommentare|commentaires|comentarios)\b",
     re.I,
 )
+# one pass for the three: which of them a line holds (group 1, 2 or 3 non-empty)
+_MARKERS = re.compile(f"({_DATE.pattern})|({_AGO.pattern})|({_COUNTER.pattern})", re.I)
 _SEP = re.compile(r"\s[|•·»/>]\s|\s{3,}|\t")
+_DIGIT = re.compile(r"\d")
 _BULLETS = frozenset("-–—•·*>»")
-_TERMINAL = frozenset(".!?…\"”’'»)")
+_CLOSERS = "\"'”’»)]」』）"
+_TERMINAL = frozenset(".!?…\"”’'»)。！？」』")  # is_paragraph: a line that ends like a sentence
+_STOPS = frozenset(".!?…。！？")
+_QUOTES = frozenset("\"'“„«‘‚")
+SHORT_LINE = 15  # words; markers of junk (dates, counters, handles) are looked for on shorter lines
+SAMPLE_CHARS = 300  # a longer line's word shares are taken from its first characters
 
-OWN_FEATURES = (
-    "bias", "log_words", "log_chars", "short", "stop_ratio", "no_stop", "terminal", "colon_end",
-    "title_ratio", "upper", "digits", "commas", "url", "handle", "date", "ago", "counter",
-    "separators", "bullet", "rel_len", "first_line", "duplicate", "pos_start", "pos_end",
-    "sentence_len", "stop_len", "strong_para",
+# the features of a line that depend on its text alone (computed once per distinct line)
+LINE_FEATURES = (
+    "log_words",
+    "log_chars",
+    "short",
+    "stop_ratio",
+    "no_stop",
+    "terminal",
+    "colon_end",
+    "title_ratio",
+    "upper",
+    "digits",
+    "commas",
+    "url",
+    "handle",
+    "date",
+    "ago",
+    "counter",
+    "separators",
+    "bullet",
+    "sentence_len",
+    "stop_len",
+    "strong_para",
+    "ellipsis",
+    "question",
+    "lower_start",
+    "quote_start",
+    "copyright",
+    "sentences",
+    "uncased",
+    "no_words",
 )
+# ... and those that depend on the line's place among the document's lines
+DOC_FEATURES = ("rel_len", "first_line", "duplicate", "pos_start", "pos_end")
+OWN_FEATURES = ("bias",) + LINE_FEATURES + DOC_FEATURES
 CONTEXT_FEATURES = (
-    "prev_p", "next_p", "window_p", "window_max", "near_content", "in_article",
-    "before_article", "after_article", "in_block", "prev_words", "next_words", "wide_p",
+    "prev_p",
+    "next_p",
+    "window_p",
+    "window_max",
+    "near_content",
+    "in_article",
+    "before_article",
+    "after_article",
+    "in_block",
+    "prev_words",
+    "next_words",
+    "wide_p",
+    "both_p",
+    "prev_terminal",
+    "next_terminal",
+    "prev_stop",
+    "next_stop",
+    "short_run",
+    "markers_near",
+    "repeat_shape",
+    "block_dist",
+    "mass_before",
+    "mass_after",
 )
 FEATURES = OWN_FEATURES + CONTEXT_FEATURES
+_COL = {name: i for i, name in enumerate(OWN_FEATURES)}
+_CTX = {name: i for i, name in enumerate(CONTEXT_FEATURES)}
+_N_LINE = len(LINE_FEATURES)
 
 
 @lru_cache(maxsize=64)
@@ -92,113 +165,264 @@ def _language_names() -> dict[str, str]:
     return dict(data.get("justext_stoplists", {}))
 
 
-_DIGIT = re.compile(r"\d")
-_URL_HINTS = ("://", "www.", ".com", ".org", ".net", "pic.twitter")
-SHORT_LINE = 15  # words; markers of junk (dates, counters, handles) are looked for on shorter lines
+def fallback_stopwords(texts: list[str], top: int = 12) -> frozenset[str]:
+    """Stop words for a language without a list: the document's most frequent
+    short words (articles, prepositions and conjunctions are, in any language
+    that separates words by spaces)."""
+    counts: Counter[str] = Counter()
+    for t in texts:
+        if len(t) > 80:  # prose lines only: menus repeat their own words
+            counts.update(w for w in t.lower().split() if len(w) <= 4 and w.isalpha())
+    return frozenset(w for w, c in counts.most_common(top) if c >= 3)
 
 
-def own_features(texts: list[str], lang: str | None, fallback_stop: float = 0.3) -> np.ndarray:
-    """The per-line feature matrix (lines x OWN_FEATURES).
+_ZERO_ROW = (0.0,) * (_N_LINE + 2)
+_ALNUM = re.compile(r"[^\W_]")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def _line_rows(texts: list[str], stops: frozenset[str], fallback: float) -> list[tuple[float, ...]]:
+    """LINE_FEATURES of each text, then its word and character counts.
 
     Hot path: a few C-level string calls per line; the marker regexes run only
     on short lines that hold the character they need (a digit, an @ or #).
     """
-    m = len(texts)
-    stops = stopwords(lang)
     contains = stops.__contains__
-    lens = [len(t) for t in texts]
-    max_len = max(lens, default=0) or 1
-    seen: dict[str, int] = {}
-    for t in texts:
-        seen[t] = seen.get(t, 0) + 1
-    denom = max(m - 1, 1)
     log1p = math.log1p
+    istitle, isupper, isdigit = str.istitle, str.isupper, str.isdigit
     rows = []
-    for i, t in enumerate(texts):
-        words = t.split()
-        n = len(words)
-        stop_ratio = no_stop = title = upper = digits = commas = terminal = colon = 0.0
-        url = handle = date = ago = counter = bullet = sep = 0.0
-        if n:
-            if stops:
-                stop = sum(map(contains, t.lower().split()))
-                stop_ratio = stop / n
-                no_stop = 1.0 if stop == 0 else 0.0
-            else:
-                stop_ratio = fallback_stop
-            title = sum(map(str.istitle, words)) / n
-            upper = sum(map(str.isupper, words)) / n
-            digits = sum(map(str.isdigit, words)) / n
-            commas = min(t.count(",") / n, 1.0)
-            last = t[-1]
-            terminal = 1.0 if last in _TERMINAL else 0.0
-            colon = 1.0 if last == ":" else 0.0
-            first = words[0]
-            if first in _BULLETS or (first[-1:] in ".)" and first[:-1].isdigit() and n > 1):
-                bullet = 1.0
-            if any(h in t for h in _URL_HINTS) and _URL.search(t):
-                url = 1.0
-            if n <= SHORT_LINE:
-                if ("@" in t or "#" in t) and _HANDLE.search(t):
-                    handle = 1.0
-                if _DIGIT.search(t):
-                    date = 1.0 if _DATE.search(t) else 0.0
-                    ago = 1.0 if _AGO.search(t) else 0.0
-                    counter = 1.0 if _COUNTER.search(t) else 0.0
-                if n > 2 and ("|" in t or "•" in t or "·" in t or "»" in t or "   " in t or "\t" in t):
-                    sep = min(len(_SEP.findall(t)), 3) / 3
-            elif "vor " in t or "hace " in t or "il y a" in t or " ago" in t:
-                ago = 1.0 if _AGO.search(t) else 0.0
+    for t in texts:
+        nc = len(t)
+        if nc <= SAMPLE_CHARS:
+            words = t.split()
+            n = len(words)
+            if not n:
+                rows.append(_ZERO_ROW)
+                continue
+            low = t.lower()
+            lows = low.split()
+        else:
+            # a long line: its word count from its spaces, its shares (stop
+            # words, title case, digits) from the words of its first characters
+            words = t[:SAMPLE_CHARS].split()[:-1] or t.split()
+            if not words:
+                rows.append(_ZERO_ROW)
+                continue
+            n = max(t.count(" ") + 1, len(words))
+            low = t.lower()
+            lows = low[:SAMPLE_CHARS].split()[: len(words)]
+        nw = len(words)
+        uncased = low == t.upper()
+        cjk = 0
+        if not t.isascii() and _CJK.search(t):
+            # Chinese, Japanese: no spaces between words; about two characters a word
+            cjk = nc - len(_CJK.sub("", t))
+            n += (cjk + 1) // 2
+            uncased = False
+        if stops:
+            stop = sum(map(contains, lows))
+            stop_ratio = stop / nw
+            no_stop = 1.0 if stop == 0 else 0.0
+        else:
+            stop_ratio, no_stop = fallback, 0.0
+        ws = words
+        title = sum(map(istitle, ws)) / nw
+        upper = sum(map(isupper, ws)) / nw
+        digits = sum(map(isdigit, ws)) / nw
+        commas = min((t.count(",") + (t.count("，") + t.count("、") if cjk else 0)) / n, 1.0)
+        last = t[-1]
+        core = t.rstrip(_CLOSERS) if last in _CLOSERS else t
+        end = core[-1:]
+        terminal = 1.0 if end in _STOPS else 0.0
+        ellipsis = 1.0 if end == "…" or core.endswith("...") else 0.0
+        colon = 1.0 if last == ":" else 0.0
+        first = words[0]
+        bullet = 1.0 if first in _BULLETS or (first[-1:] in ".)" and first[:-1].isdigit() and n > 1) else 0.0
+        url = handle = date = ago = counter = sep = 0.0
+        if ("://" in low or "www." in low or ".com" in low or ".org" in low or ".net" in low) and _URL.search(
+            t
+        ):
+            url = 1.0
+        if n <= SHORT_LINE:
+            if ("@" in t or "#" in t) and _HANDLE.search(t):
+                handle = 1.0
+            if _DIGIT.search(t):
+                for kind in _MARKERS.findall(t):
+                    if kind[0]:
+                        date = 1.0
+                    elif kind[1]:
+                        ago = 1.0
+                    else:
+                        counter = 1.0
+            if n > 2 and ("|" in t or "•" in t or "·" in t or "»" in t or "   " in t or "\t" in t):
+                sep = min(len(_SEP.findall(t)), 3) / 3
+        elif "vor " in t or "hace " in t or "il y a" in t or " ago" in t:
+            ago = 1.0 if _AGO.search(t) else 0.0
         lw = log1p(n)
-        pos = i / denom
-        strong = 1.0 if n >= 20 and terminal and (stop_ratio >= 0.25 or not stops) else 0.0
-        rows.append((
-            1.0, lw, log1p(lens[i]), 1.0 if n <= 4 else 0.0, stop_ratio, no_stop, terminal, colon,
-            title, upper, digits, commas, url, handle, date, ago, counter, sep, bullet,
-            lens[i] / max_len, 1.0 if i == 0 else 0.0, 1.0 if seen[t] > 1 else 0.0,
-            1.0 if pos < 0.1 else 0.0, 1.0 if pos > 0.9 else 0.0,
-            terminal * lw, stop_ratio * lw, strong,
-        ))
-    if not rows:
+        c0 = t[0]
+        rows.append(
+            (
+                lw,
+                log1p(nc),
+                1.0 if n <= 4 else 0.0,
+                stop_ratio,
+                no_stop,
+                terminal,
+                colon,
+                title,
+                upper,
+                digits,
+                commas,
+                url,
+                handle,
+                date,
+                ago,
+                counter,
+                sep,
+                bullet,
+                terminal * lw,
+                stop_ratio * lw,
+                1.0 if n >= 20 and terminal and (stop_ratio >= 0.25 or not stops) else 0.0,
+                ellipsis,
+                1.0 if end == "?" or end == "？" else 0.0,
+                1.0 if c0.islower() else 0.0,
+                1.0 if c0 in _QUOTES else 0.0,
+                1.0 if "©" in t or "copyright" in low else 0.0,
+                min(t.count(". ") + t.count("? ") + t.count("! ") + (t.count("。") if cjk else 0), 3) / 3
+                if n > 4
+                else 0.0,
+                1.0 if uncased else 0.0,
+                1.0 if uncased and not _ALNUM.search(t) else 0.0,
+                float(n),
+                float(nc),
+            )
+        )
+    return rows
+
+
+def doc_stopwords(texts: list[str], lang: str | None) -> frozenset[str]:
+    """The stop words used for a document: its language's list, else (a language
+    without a list, or none detected) the document's own most frequent short words."""
+    stops = stopwords(lang)
+    if stops or (lang and lang in _language_names()):
+        return stops
+    return fallback_stopwords(texts)
+
+
+def own_features(
+    texts: list[str],
+    lang: str | None,
+    fallback_stop: float = 0.3,
+    memo: dict[str, Any] | None = None,
+    stops: frozenset[str] | None = None,
+) -> np.ndarray:
+    """The per-line feature matrix (lines x OWN_FEATURES).
+
+    ``memo`` keeps the text-only part of the lines of the last document seen
+    with the same stop words, for repeated calls on (a subset of) its lines:
+    then only the few document-relative columns are recomputed.
+    """
+    m = len(texts)
+    if not m:
         return np.zeros((0, len(OWN_FEATURES)))
-    return np.array(rows, dtype=np.float64)
+    if stops is None:
+        stops = doc_stopwords(texts, lang)
+    memo = {} if memo is None else memo
+    index, rows = memo.get("data", ({}, None))  # one read: another thread may replace it
+    ids = list(map(index.get, texts))
+    if None in ids:
+        todo = list(dict.fromkeys(t for t, i in zip(texts, ids, strict=True) if i is None))
+        new = np.array(_line_rows(todo, stops, fallback_stop), dtype=np.float64)
+        if rows is None or len(todo) * 2 > m:
+            # mostly new lines: another document; keep only this one's
+            known = [t for t in dict.fromkeys(texts) if t in index]
+            if known:
+                new = np.vstack([rows[[index[t] for t in known]], new])
+            index = {t: i for i, t in enumerate(known + todo)}
+            rows = new
+        else:
+            index = dict(index)
+            index.update(zip(todo, range(len(rows), len(rows) + len(todo)), strict=True))
+            rows = np.vstack([rows, new])
+        memo["data"] = (index, rows)
+        ids = list(map(index.__getitem__, texts))
+    idx = np.array(ids, dtype=np.intp)
+    A = rows[idx]
+    X = np.empty((m, len(OWN_FEATURES)))
+    X[:, 0] = 1.0
+    X[:, 1 : 1 + _N_LINE] = A[:, :_N_LINE]
+    lens = A[:, -1]
+    k = 1 + _N_LINE
+    X[:, k] = lens / (lens.max() or 1.0)
+    X[:, k + 1] = 0.0
+    X[0, k + 1] = 1.0
+    X[:, k + 2] = np.bincount(idx)[idx] > 1
+    pos = np.arange(m) / max(m - 1, 1)
+    X[:, k + 3] = pos < 0.1
+    X[:, k + 4] = pos > 0.9
+    return X
 
 
 def best_block(score: np.ndarray) -> tuple[int, int]:
-    """The contiguous run of lines with the largest total score (Kadane)."""
-    best, best_i, best_j = 0.0, 0, -1
-    cur, start = 0.0, 0
-    for i, v in enumerate(score.tolist()):
-        if cur <= 0:
-            cur, start = v, i
-        else:
-            cur += v
-        if cur > best:
-            best, best_i, best_j = cur, start, i
-    return best_i, best_j
+    """The contiguous run of lines with the largest total score: (first, last),
+    last < first when no run scores above 0."""
+    if not len(score):
+        return 0, -1
+    total = np.concatenate([[0.0], np.cumsum(score)])
+    low = np.minimum.accumulate(total[:-1])  # the lowest prefix sum before each line
+    gain = total[1:] - low
+    j = int(np.argmax(gain))
+    if gain[j] <= 0:
+        return 0, -1
+    i = int(np.argmin(total[: j + 1]))
+    return i, j
+
+
+def _window_mean(x: np.ndarray, k: int, exclude_self: bool) -> np.ndarray:
+    pad = np.concatenate([np.zeros(k), x, np.zeros(k)])
+    csum = np.concatenate([[0.0], np.cumsum(pad)])
+    win = csum[2 * k + 1 :] - csum[: -(2 * k + 1)]
+    return (win - x) / (2 * k) if exclude_self else win / (2 * k + 1)
+
+
+def _runs(flag: np.ndarray) -> np.ndarray:
+    """For each line, the length of the run of consecutive flagged lines it is in (0 if unflagged)."""
+    m = len(flag)
+    out = np.zeros(m)
+    if not m or not flag.any():
+        return out
+    f = flag.astype(np.int8)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], f, [0]])))
+    size = edges[1::2] - edges[::2]
+    out[flag] = np.repeat(size, size)
+    return out
 
 
 def context_features(
-    p: np.ndarray, lens: np.ndarray, confident: float = 0.7, words: np.ndarray | None = None
+    p: np.ndarray,
+    lens: np.ndarray,
+    confident: float = 0.7,
+    own: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Context features of each line from the first model's probabilities ``p``."""
+    """Context features of each line from the first model's probabilities ``p``
+    and the lines' own features ``own`` (lines x OWN_FEATURES)."""
     m = len(p)
     C = np.zeros((m, len(CONTEXT_FEATURES)), dtype=np.float64)
     if m == 0:
         return C
-    C[1:, 0] = p[:-1]
-    C[:-1, 1] = p[1:]
+    if own is None:
+        own = np.zeros((m, len(OWN_FEATURES)))
+        own[:, _COL["log_words"]] = np.log1p(lens / 6.0)
+    C[1:, _CTX["prev_p"]] = p[:-1]
+    C[:-1, _CTX["next_p"]] = p[1:]
     # mean and max over a window of 3 lines each side (excluding the line itself)
     k = 3
-    pad = np.concatenate([np.zeros(k), p, np.zeros(k)])
-    csum = np.concatenate([[0.0], np.cumsum(pad)])
-    win = (csum[2 * k + 1 :] - csum[: -(2 * k + 1)] - p) / (2 * k)
-    C[:, 2] = win
+    C[:, _CTX["window_p"]] = _window_mean(p, k, True)
     wmax = np.zeros(m)
     for d in range(1, k + 1):
         wmax[d:] = np.maximum(wmax[d:], p[:-d])
         wmax[:-d] = np.maximum(wmax[:-d], p[d:])
-    C[:, 3] = wmax
+    C[:, _CTX["window_max"]] = wmax
     good = p >= confident
     idx = np.flatnonzero(good)
     mass = lens * p
@@ -206,29 +430,84 @@ def context_features(
     cum = np.cumsum(mass)
     before_share = (cum - mass) / total  # article mass before the line
     after_share = (total - cum) / total  # article mass after the line
+    pos = np.arange(m)
     if len(idx):
-        pos = np.arange(m)
         nearest = np.searchsorted(idx, pos)
         left = idx[np.clip(nearest - 1, 0, len(idx) - 1)]
         right = idx[np.clip(nearest, 0, len(idx) - 1)]
         dist = np.minimum(np.abs(pos - left), np.abs(pos - right))
-        C[:, 4] = 1.0 / (1.0 + dist)
-        C[:, 5] = ((pos > idx[0]) & (pos < idx[-1])).astype(float)
-    C[:, 6] = (before_share < 0.02).astype(float)
-    C[:, 7] = (after_share < 0.02).astype(float)
+        C[:, _CTX["near_content"]] = 1.0 / (1.0 + dist)
+        C[:, _CTX["in_article"]] = (pos > idx[0]) & (pos < idx[-1])
+    C[:, _CTX["before_article"]] = before_share < 0.02
+    C[:, _CTX["after_article"]] = after_share < 0.02
     # the article as one block: lines weighted by length, pushed by p - 0.5
     bi, bj = best_block((p - 0.5) * np.sqrt(lens + 1.0))
     if bj >= bi:
-        C[bi : bj + 1, 8] = 1.0
-    if words is None:
-        words = np.log1p(lens / 6.0)
-    C[1:, 9] = words[:-1]
-    C[:-1, 10] = words[1:]
-    k = 10
-    pad = np.concatenate([np.zeros(k), p, np.zeros(k)])
-    csum = np.concatenate([[0.0], np.cumsum(pad)])
-    C[:, 11] = (csum[2 * k + 1 :] - csum[: -(2 * k + 1)]) / (2 * k + 1)
+        C[bi : bj + 1, _CTX["in_block"]] = 1.0
+        C[:, _CTX["block_dist"]] = np.log1p(np.maximum(bi - pos, 0) + np.maximum(pos - bj, 0))
+    else:
+        C[:, _CTX["block_dist"]] = np.log1p(m)
+    words = own[:, _COL["log_words"]]
+    C[1:, _CTX["prev_words"]] = words[:-1]
+    C[:-1, _CTX["next_words"]] = words[1:]
+    C[:, _CTX["wide_p"]] = _window_mean(p, 10, False)
+    C[:, _CTX["both_p"]] = np.minimum(C[:, _CTX["prev_p"]], C[:, _CTX["next_p"]])
+    term = own[:, _COL["terminal"]]
+    stop = own[:, _COL["stop_ratio"]]
+    C[1:, _CTX["prev_terminal"]] = term[:-1]
+    C[:-1, _CTX["next_terminal"]] = term[1:]
+    C[1:, _CTX["prev_stop"]] = stop[:-1]
+    C[:-1, _CTX["next_stop"]] = stop[1:]
+    short = own[:, _COL["short"]] > 0
+    C[:, _CTX["short_run"]] = np.log1p(_runs(short))
+    markers = np.minimum(
+        own[:, _COL["date"]] + own[:, _COL["ago"]] + own[:, _COL["counter"]] + own[:, _COL["handle"]], 1.0
+    )
+    C[:, _CTX["markers_near"]] = _window_mean(markers, 5, False)
+    # line shapes (length bucket, sentence end, title case, marker) that repeat
+    # every 2 or 3 lines while the neighbour differs: teaser lists, comment threads
+    nw = own[:, _COL["log_words"]]
+    shape = (
+        ((nw > math.log1p(2)).astype(np.int64) + (nw > math.log1p(6)) + (nw > math.log1p(15))) * 8
+        + (term > 0) * 4
+        + (own[:, _COL["title_ratio"]] >= 0.5) * 2
+        + (markers > 0)
+    )
+    rep = np.zeros(m, dtype=bool)
+    for d in (2, 3):
+        if m > 2 * d:
+            periodic = np.zeros(m, dtype=bool)
+            periodic[d:-d] = (shape[d:-d] == shape[: -2 * d]) & (shape[d:-d] == shape[2 * d :])
+            periodic[1:] &= shape[1:] != shape[:-1]
+            rep |= periodic
+    C[:, _CTX["repeat_shape"]] = rep
+    C[:, _CTX["mass_before"]] = before_share
+    C[:, _CTX["mass_after"]] = after_share
     return C
+
+
+_LEAD_JUNK = ("url", "handle", "date", "counter", "separators", "copyright", "ago")
+
+
+def _between_kept(keep: np.ndarray, symbols: np.ndarray) -> np.ndarray:
+    """``keep``, with each line flagged in ``symbols`` kept only when the nearest
+    unflagged lines on both sides are kept."""
+    idx = np.flatnonzero(~symbols)
+    out = keep.copy()
+    if not len(idx):
+        return out
+    sym = np.flatnonzero(symbols)
+    k = np.searchsorted(idx, sym)
+    left = np.where(k > 0, keep[idx[np.maximum(k - 1, 0)]], False)
+    right = np.where(k < len(idx), keep[idx[np.minimum(k, len(idx) - 1)]], False)
+    out[sym] = left & right
+    return out
+
+
+def _dot(X: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``X @ w`` without BLAS: OpenBLAS threads would spin on a second core
+    for these small products (the pipeline runs one worker per core)."""
+    return np.einsum("ij,j->i", X, w)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -236,11 +515,15 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 class LineClassifier:
-    """Loads the two weight vectors and judges the lines of one document."""
+    """Loads the weight vectors and judges the lines of one document."""
+
+    MEMO_LINES = 20000  # distinct lines whose text-only features are kept between calls
 
     def __init__(self, model: dict[str, Any], threshold: float | None = None, file: str = "") -> None:
-        def vec(key: str, names: tuple[str, ...]) -> np.ndarray:
+        def vec(key: str, names: tuple[str, ...], default: float | None = None) -> np.ndarray:
             weights = model.get(key)
+            if weights is None and default is not None:
+                return np.full(len(names), default)
             if not isinstance(weights, dict):
                 raise ConfigError("expected a mapping of feature to weight", file=file, key=key)
             unknown = set(weights) - set(names)
@@ -254,11 +537,32 @@ class LineClassifier:
         if model.get("refine_weights") is not None:
             self.rounds.append(vec("refine_weights", FEATURES))
         self.w_ctx = self.rounds[-1]
+        # a typical article line's features: a removed line's reason is what
+        # pulls its score below that line's
+        self.reference = vec("reference", FEATURES, 0.0)
         self.threshold = float(threshold if threshold is not None else model.get("threshold", 0.5))
         self.confident = float(model.get("confident", 0.7))
         self.paragraph_words = int(model.get("paragraph_words", 12))
         self.fallback_stop = float(model.get("fallback_stop_ratio", 0.3))
-        self.reasons = dict(model.get("reasons", {}))
+        self.lead_lines = int(model.get("lead_lines", 3))
+        reasons = model.get("reasons", {}) or {}
+        if not isinstance(reasons, dict):
+            raise ConfigError("expected a mapping of feature to reason", file=file, key="reasons")
+        unknown = set(map(str, reasons)) - set(FEATURES) - {"low_score"}
+        if unknown:
+            raise ConfigError(f"unknown features: {', '.join(sorted(unknown))}", file=file, key="reasons")
+        self.reasons = {str(k): str(v) for k, v in reasons.items()}
+        # features that share a reason are summed, so that related features
+        # (the length ones, the neighbour ones) explain a removal together
+        names = [self.reasons.get(f, f.replace("_", "-")) for f in FEATURES]
+        self.reason_names = list(dict.fromkeys(names[1:]))
+        # columns ordered by reason, and where each reason's run starts
+        # (np.add.reduceat sums them; no BLAS call, whose threads would spin)
+        gid = [self.reason_names.index(name) for name in names[1:]]
+        self._order = np.array(sorted(range(1, len(FEATURES)), key=lambda j: gid[j - 1]), dtype=np.intp)
+        self._starts = np.searchsorted(np.array(sorted(gid)), np.arange(len(self.reason_names)))
+        self._low = "classifier." + self.reasons.get("low_score", "low-score")
+        self._memo: tuple[tuple[Any, ...], dict[str, Any]] = ((), {})
 
     @classmethod
     def load(cls, name: str | Path, threshold: float | None = None) -> LineClassifier:
@@ -270,21 +574,30 @@ class LineClassifier:
             raise ConfigError("expected a mapping with `own_weights` and `context_weights`", file=str(path))
         return cls(data, threshold, str(path))
 
+    def _own(self, texts: list[str], lang: str | None) -> np.ndarray:
+        stops = doc_stopwords(texts, lang)
+        key = (lang, stops)
+        memo_key, memo = self._memo  # one read: another thread may swap it
+        if key != memo_key or len(memo) > self.MEMO_LINES:
+            memo = {}
+            self._memo = (key, memo)
+        return own_features(texts, lang, self.fallback_stop, memo, stops)
+
     def features(self, texts: list[str], lang: str | None) -> np.ndarray:
         """The feature matrix (own + context) that the last round's weights apply to."""
-        own = own_features(texts, lang, self.fallback_stop)
-        lens = np.array([len(t) for t in texts], dtype=np.float64)
-        p = _sigmoid(own @ self.w_own)
-        X = np.hstack([own, context_features(p, lens, self.confident, own[:, 1])])
+        own = self._own(texts, lang)
+        lens = np.expm1(own[:, _COL["log_chars"]])
+        p = _sigmoid(_dot(own, self.w_own))
+        X = np.hstack([own, context_features(p, lens, self.confident, own)])
         for w in self.rounds[:-1]:
-            p = _sigmoid(X @ w)
-            X = np.hstack([own, context_features(p, lens, self.confident, own[:, 1])])
+            p = _sigmoid(_dot(X, w))
+            X = np.hstack([own, context_features(p, lens, self.confident, own)])
         return X
 
     def probabilities(self, texts: list[str], lang: str | None) -> np.ndarray:
         if not texts:
             return np.zeros(0)
-        return _sigmoid(self.features(texts, lang) @ self.w_ctx)
+        return _sigmoid(_dot(self.features(texts, lang), self.w_ctx))
 
     def judge(
         self, lines: list[Line], lang: str | None, threshold: float | None = None
@@ -296,25 +609,52 @@ class LineClassifier:
             return []
         texts = [ln.text.strip() for ln in content]
         X = self.features(texts, lang)
-        p = _sigmoid(X @ self.w_ctx)
+        p = _sigmoid(_dot(X, self.w_ctx))
         keep = p >= threshold
         if not keep.any():
             # never empty a document on the classifier's word alone: keep its
             # most article-like lines (a rule may still remove them)
             keep = p >= 0.5 * p.max()
+        if self.lead_lines:
+            keep |= self._lead(X, p)
+        symbols = X[:, _COL["no_words"]] > 0
+        if symbols.any():
+            # a line without letters or digits ("-", "* * *") carries no text of
+            # its own: it stays only between two kept lines that have words
+            keep = _between_kept(keep, symbols)
         drop = np.flatnonzero(~keep)
         if not len(drop):
             return []
-        contrib = X[drop] * self.w_ctx  # each feature's push on the score
-        contrib[:, 0] = 0.0
-        worst = contrib.argmin(axis=1)
+        # each reason's push on the score, against a typical article line's
+        contrib = (X[drop] - self.reference) * self.w_ctx
+        push = np.add.reduceat(contrib[:, self._order], self._starts, axis=1)
+        worst = push.argmin(axis=1)
+        names = self.reason_names
         out = []
-        for k, (row, j) in enumerate(zip(drop, worst)):
-            name = FEATURES[j] if contrib[k, j] < 0 else "low_score"
-            out.append((content[row], "classifier." + self.reasons.get(name, name.replace("_", "-"))))
+        for k, (row, j) in enumerate(zip(drop.tolist(), worst.tolist(), strict=True)):
+            out.append((content[row], "classifier." + names[j] if push[k, j] < 0 else self._low))
+        return out
+
+    def _lead(self, X: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """The headline block of a document that opens with its article: the
+        few short lines (headline, kicker, deck: 2 to 25 words) above a first
+        paragraph that comes within the first ``lead_lines + 1`` lines, unless
+        they carry junk markers (links, handles, dates, counters, menus,
+        copyright)."""
+        out = np.zeros(len(p), dtype=bool)
+        n = min(len(p), self.lead_lines + 1)
+        para = (p[:n] >= self.confident) & (X[:n, _COL["log_words"]] >= math.log1p(self.paragraph_words))
+        first = int(np.argmax(para)) if para.any() else 0
+        if first:
+            head = X[:first]
+            junk = head[:, [_COL[f] for f in _LEAD_JUNK]].sum(axis=1) > 0
+            lw = head[:, _COL["log_words"]]
+            out[:first] = ~junk & (lw >= math.log1p(2)) & (lw <= math.log1p(25))
         return out
 
     def is_paragraph(self, text: str) -> bool:
         """A long line that ends like a sentence: where a junk section stops."""
-        words = text.split()
-        return len(words) >= self.paragraph_words and text.rstrip()[-1:] in _TERMINAL
+        n = len(text.split())
+        if n < self.paragraph_words and not text.isascii() and _CJK.search(text):
+            n += len(_CJK.findall(text)) // 2
+        return n >= self.paragraph_words and text.rstrip()[-1:] in _TERMINAL
