@@ -26,8 +26,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-import cleaner  # noqa: E402
 from test_properties import ARTICLE, ARTICLE_EN, DAMAGED, JUNK  # noqa: E402
+
+import cleaner  # noqa: E402
 
 WORD = re.compile(r"\w+")
 ALPHABETS = [

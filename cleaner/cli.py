@@ -15,6 +15,9 @@ from cleaner.errors import CleanerError
 EPILOG = """examples:
   cleaner clean scrapes/ -o clean/                 folder of .txt/.html in, <id>.txt + records.jsonl out
   cleaner clean pages.jsonl.gz -o clean.jsonl      JSONL records ({"id", "text"|"html", ...}) in and out
+  cleaner clean crawl/*.warc.gz -o clean.parquet   WARC response records in, Parquet out
+  cleaner clean big.jsonl.zst -o out.jsonl --resume    finish a run that was interrupted
+  cleaner report out.jsonl --html report.html      counts, charts and a sample of cleaned documents
   cat page.html | cleaner clean - -o out.jsonl     standard input
   cleaner explain scrape.txt                       each line, kept or removed and by which rule
   cleaner rules list                               the loaded rules
@@ -50,19 +53,49 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"cleaner {__version__}")
     sub = p.add_subparsers(metavar="COMMAND")
 
-    c = sub.add_parser("clean", help="clean files, folders, JSONL or standard input",
+    c = sub.add_parser("clean", help="clean files, folders, JSONL, WARC, Parquet or standard input",
                        description="Clean raw scrapes and write clean text plus a record per document.")
     c.add_argument("inputs", nargs="+", metavar="INPUT",
-                   help="a file (.txt, .html, .htm, .jsonl, .jsonl.gz), a folder (walked recursively) or - for stdin")
+                   help="a file (.txt, .html, .htm, .jsonl[.gz|.zst], .warc[.gz], .parquet), "
+                   "a folder (walked recursively) or - for stdin")
     c.add_argument("-o", "--output", required=True,
-                   help="a .jsonl/.jsonl.gz file for records, or a folder for <id>.txt files plus records.jsonl")
+                   help="a .jsonl[.gz|.zst] or .parquet file for records, or a folder for <id>.txt files "
+                   "plus records.jsonl")
     c.add_argument("--config", help="pipeline YAML (default: the shipped rules/default.yaml)")
-    c.add_argument("--workers", type=_positive_int, default=1, help="parallel worker processes (default: 1)")
+    c.add_argument("--workers", type=_positive_int, default=None,
+                   help="parallel worker processes (default: all cores)")
     c.add_argument("--format", choices=("auto", "text", "html"), default="auto",
                    help="treat inputs as text or HTML (default: by file type / content)")
+    c.add_argument("--text-column", metavar="NAME", help="Parquet input: the column holding text")
+    c.add_argument("--html-column", metavar="NAME", help="Parquet input: the column holding HTML")
+    c.add_argument("--id-column", metavar="NAME", default="id", help="Parquet input: the id column (default: id)")
+    c.add_argument("--resume", action="store_true",
+                   help="finish an interrupted run of the same command (documents already written are skipped)")
     c.add_argument("--report", metavar="FILE.json", help="also write the run's summary as JSON")
     c.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary")
+    c.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="local worker processes (default), or Ray Data: reads and writes JSONL/Parquet "
+                        "through Ray (pip install 'cleaner[ray]')")
+    c.add_argument("--ray-address", metavar="ADDRESS", default=None,
+                   help="with --engine ray: the cluster to join (default: $RAY_ADDRESS or a local Ray)")
+    c.add_argument("--batch-size", type=_positive_int, default=None, metavar="N",
+                   help="with --engine ray: documents per batch")
     c.set_defaults(func=cmd_clean)
+
+    rp = sub.add_parser("report", help="summarise a run's records; render an HTML report",
+                        description="Summarise the records of a run (counts, rules, languages, artifacts) "
+                        "and optionally render a self-contained HTML page with a sample of documents.")
+    rp.add_argument("records", metavar="RECORDS",
+                    help="records of a run: .jsonl[.gz|.zst], .parquet, an output folder, or - for stdin")
+    rp.add_argument("--html", metavar="OUT.html", help="write the HTML report here")
+    rp.add_argument("--json", metavar="OUT.json", help="write the summary as JSON here")
+    rp.add_argument("--run", metavar="RUN.json",
+                    help="the run's --report JSON, for bytes in and throughput (not in the records)")
+    rp.add_argument("--sample", type=_nonnegative_int, default=12, metavar="N",
+                    help="kept documents shown in the HTML report (default: 12; plus a few dropped and errors)")
+    rp.add_argument("--title", default=None, help="title of the HTML page")
+    rp.add_argument("-q", "--quiet", action="store_true", help="do not print the summary")
+    rp.set_defaults(func=cmd_report)
 
     e = sub.add_parser("explain", help="show each line of a document as kept or removed, with the rule")
     e.add_argument("file", help="a .txt or .html file, or - for stdin")
@@ -95,6 +128,16 @@ def _positive_int(value: str) -> int:
     return n
 
 
+def _nonnegative_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError("expected 0 or more")
+    return n
+
+
 def _config_arg(args: argparse.Namespace) -> str | None:
     if not args.config:
         return None
@@ -109,65 +152,81 @@ def _config_arg(args: argparse.Namespace) -> str | None:
 # ---------------------------------------------------------------- clean
 def cmd_clean(args: argparse.Namespace) -> int:
     from cleaner.config import load_config
-    from cleaner.io.readers import iter_inputs
-    from cleaner.io.writers import is_jsonl_target, open_writer
+    from cleaner.io.readers import ReadOptions, check_inputs
+    from cleaner.io.writers import output_kind
     from cleaner.pipeline import Pipeline
-    from cleaner.runner import Progress, Summary, run
+    from cleaner.runner import JobOptions, RunInterrupted, default_workers, run_job
 
     config = _config_arg(args)
-    Pipeline(load_config(config))  # validate config and rule packs before any work
-    for spec in args.inputs:
-        if spec != "-" and not Path(spec).exists():
-            raise CleanerError(f"{spec}: no such file or folder")
-    out = args.output
-    if not is_jsonl_target(out) and Path(out).exists() and not Path(out).is_dir():
-        raise CleanerError(f"-o {out}: exists and is not a folder (name a .jsonl file or a folder)")
-    total = _total_bytes(args.inputs)
-    progress = Progress(sys.stderr, not args.quiet, total)
-    summary = Summary()
-    writer = open_writer(out)
-    import time
+    pipe = Pipeline(load_config(config))  # validate config and rule packs before any work
+    if getattr(args, "engine", "local") == "ray":
+        from cleaner.integrations.ray import cli_clean
 
-    t0 = time.monotonic()
+        return cli_clean(args)
+    read = ReadOptions(format=args.format, text_column=args.text_column, html_column=args.html_column,
+                       id_column=args.id_column)
+    check_inputs(args.inputs, read)
+    out = args.output
+    if output_kind(out) == "folder" and Path(out).exists() and not Path(out).is_dir():
+        raise CleanerError(f"-o {out}: exists and is not a folder (name a .jsonl or .parquet file, or a folder)")
+    workers = args.workers or default_workers()
+    opts = JobOptions(
+        inputs=args.inputs, output=out, config=config, workers=workers, read=read, resume=args.resume,
+        report=args.report, progress=None if args.quiet else sys.stderr,
+        checkpoint_seconds=_env_float("CLEANER_CHECKPOINT_SECONDS"),
+        pipeline=pipe,
+    )
     try:
-        for item, record in run(iter_inputs(args.inputs, args.format), config, args.workers):
-            writer.write(record)
-            summary.add(record, item.size)
-            progress.update(summary.documents, summary.bytes_in)
-    except BaseException:
-        writer.abort()
-        progress.close()
-        raise
-    writer.close()
-    summary.seconds = time.monotonic() - t0
-    progress.update(summary.documents, summary.bytes_in, force=True)
-    progress.close()
-    if args.report:
-        Path(args.report).write_text(json.dumps(summary.as_dict(), indent=2) + "\n", encoding="utf-8")
+        summary = run_job(opts)
+    except RunInterrupted as exc:
+        print(f"\ncleaner: {exc}", file=sys.stderr)
+        return 130
     if not args.quiet:
         print(summary.render(), file=sys.stderr)
         print(f"wrote {out}", file=sys.stderr)
     return 0
 
 
-def _total_bytes(inputs: list[str]) -> int | None:
-    total = 0
-    for spec in inputs:
-        if spec == "-":
-            return None
-        p = Path(spec)
-        if p.is_file():
-            if p.suffix == ".gz":
-                return None
-            total += p.stat().st_size
-        elif p.is_dir():
-            for dirpath, _, files in os.walk(p):
-                for f in files:
-                    try:
-                        total += (Path(dirpath) / f).stat().st_size
-                    except OSError:
-                        pass
-    return total or None
+def _env_float(name: str) -> float | None:
+    value = os.environ.get(name)
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        raise CleanerError(f"{name}={value!r}: expected a number of seconds") from None
+
+
+# --------------------------------------------------------------- report
+def cmd_report(args: argparse.Namespace) -> int:
+    from cleaner.report import build_report, read_records, render_html
+
+    run = None
+    if args.run:
+        try:
+            run = json.loads(Path(args.run).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise CleanerError(f"--run {args.run}: cannot read the run summary ({exc})") from None
+        if not isinstance(run, dict):
+            raise CleanerError(f"--run {args.run}: not a run summary")
+    summary, sample = build_report(read_records(args.records), args.sample, run)
+    if args.json:
+        from cleaner.runner import write_report
+
+        write_report(args.json, summary)
+    if args.html:
+        page = render_html(summary, sample, title=args.title or f"cleaner report: {Path(args.records).name}",
+                           source=args.records)
+        out = Path(args.html)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp")
+        tmp.write_text(page, encoding="utf-8")
+        os.replace(tmp, out)
+    if not args.quiet:
+        print(summary.render())
+        if args.html:
+            print(f"wrote {args.html}", file=sys.stderr)
+    return 0
 
 
 # -------------------------------------------------------------- explain

@@ -1,9 +1,37 @@
-"""Writers: JSONL(.gz) records, or a folder of ``<id>.txt`` plus ``records.jsonl``.
+"""Writers: JSONL(.gz/.zst) records, Parquet, or a folder of ``<id>.txt`` plus ``records.jsonl``.
 
-Output is written atomically: into a temporary file beside the target, renamed
-into place when complete, so an interrupted run never leaves a truncated file
-under the final name. Document ids never choose a path outside the output
-folder, and ids that map to the same file name are made unique.
+Every writer (a "sink") works inside a run folder beside the target (see
+:func:`work_dir`) and never writes under the final name until the run is
+complete:
+
+* ``write(record)`` appends a record;
+* ``checkpoint()`` makes everything written so far durable (flush + fsync;
+  compressed outputs close a gzip member / zstd frame, Parquet closes a part
+  file) and returns a small state to save with the run's progress;
+* a sink opened again with that state (``resume``) drops whatever was written
+  after the checkpoint (truncation, or deleting later parts) and appends;
+* ``seal()`` completes the output inside the run folder (Parquet parts are
+  merged, row group by row group) and returns its path, which the runner renames
+  onto the target.
+
+So an interrupted run never leaves a truncated file under the final name, and a
+resumed run writes every record exactly once.
+
+Folder output: each kept document's ``<id>.txt`` is written under a temporary
+name in the run folder and renamed into the output folder (no per-file fsync:
+a killed process never leaves a half-written file, a power cut may).
+Document ids never choose a path outside the folder, and ids that map to the
+same file name get ``-2``, ``-3``, ... (the names in use are rebuilt from the
+written records on resume).
+
+Parquet output (``OUTPUT`` ending in ``.parquet``): one row per record with
+columns ``id``, ``text``, ``status``, ``reason``, ``error``, ``language``,
+``language_score`` (scalars), ``removed`` (list of struct ``line``, ``text``,
+``rule``), ``artifacts_score`` and ``artifacts_flagged`` (for filtering), and as
+JSON strings the variable-shaped ``repairs``, ``artifacts`` (the full object),
+``metadata`` and ``extra`` (the input fields carried through, which JSONL
+output writes as top-level keys). :func:`iter_parquet_records` turns rows back
+into records. Row groups of up to 1000 rows, zstd-compressed.
 """
 
 from __future__ import annotations
@@ -13,8 +41,10 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
 import unicodedata
+import zlib
 from pathlib import Path
 from typing import IO, Any
 
@@ -22,10 +52,36 @@ from cleaner.document import STATUS_OK
 
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
 MAX_NAME = 120
+JSONL_OUT = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson", ".ndjson.gz", ".ndjson.zst")
+PARQUET_ROWS = 1000
+PARQUET_BYTES = 32 << 20
+RECORDS = "records.jsonl"
 
 
 def is_jsonl_target(output: str) -> bool:
-    return output.lower().endswith((".jsonl", ".jsonl.gz", ".ndjson"))
+    return output.lower().endswith(JSONL_OUT)
+
+
+def is_parquet_target(output: str) -> bool:
+    return output.lower().endswith(".parquet")
+
+
+def output_kind(output: str) -> str:
+    """``jsonl``, ``parquet`` or ``folder``."""
+    if is_jsonl_target(output):
+        return "jsonl"
+    if is_parquet_target(output):
+        return "parquet"
+    return "folder"
+
+
+def work_dir(output: str) -> Path:
+    """The run folder of an output: ``.<name>.cleaner-run`` beside a file target,
+    ``<folder>/.cleaner-run`` inside a folder target."""
+    p = Path(output)
+    if output_kind(output) == "folder":
+        return p / ".cleaner-run"
+    return p.parent / f".{p.name}.cleaner-run"
 
 
 def safe_name(doc_id: str) -> str:
@@ -35,10 +91,14 @@ def safe_name(doc_id: str) -> str:
     name = _UNSAFE.sub("_", name).strip("._-")
     if not name:
         name = "doc"
-    if len(name.encode("utf-8")) > MAX_NAME:
+    if len(name.encode("utf-8", "surrogatepass")) > MAX_NAME:
         digest = hashlib.sha1(str(doc_id).encode("utf-8", "surrogatepass")).hexdigest()[:10]
-        cut = name.encode("utf-8")[: MAX_NAME - 11].decode("utf-8", "ignore")
+        cut = name.encode("utf-8", "surrogatepass")[: MAX_NAME - 11].decode("utf-8", "ignore")
         name = f"{cut}-{digest}"
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates from undecodable input
+        name = name.encode("utf-8", "replace").decode("utf-8").replace("?", "_")
     return name
 
 
@@ -46,74 +106,167 @@ def dumps(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, default=str)
 
 
-class AtomicFile:
-    """A file written under a temporary name and renamed into place on commit."""
+def _line_bytes(record: dict[str, Any]) -> bytes:
+    line = dumps(record) + "\n"
+    try:
+        return line.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: keep them, as JSON escapes
+        return (json.dumps(record, ensure_ascii=True, default=str) + "\n").encode("ascii")
 
-    def __init__(self, target: Path, binary: bool = False, gz: bool = False) -> None:
-        self.target = target
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-        self.tmp = Path(tmp)
-        raw = os.fdopen(fd, "wb")
-        self._raw = raw
-        if gz:
-            self.fh: IO[Any] = gzip.open(raw, "wt", encoding="utf-8", newline="\n")  # type: ignore[assignment]
+
+def fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# ------------------------------------------------------------ JSONL stream
+class _Stream:
+    """An append-only file of plain, gzip or zstd data that can be made durable
+    at a point (``checkpoint`` returns the byte offset) and reopened there."""
+
+    def __init__(self, path: Path, codec: str | None, offset: int | None) -> None:
+        self.path = path
+        self.codec = codec
+        if offset is None or not path.exists():
+            if offset:
+                raise FileNotFoundError(f"{path}: the run's data file is missing; remove the run folder and start over")
+            self.f: IO[bytes] = open(path, "wb")  # noqa: SIM115
         else:
-            self.fh = raw if binary else open(fd, "w", encoding="utf-8", newline="\n", closefd=False)
+            self.f = open(path, "r+b")  # noqa: SIM115
+            self.f.truncate(offset)
+            self.f.seek(offset)
+        self._enc: Any = None
+        self.wrote = False
 
-    def write(self, data: str) -> None:
-        self.fh.write(data)
+    def write(self, data: bytes) -> None:
+        if self.codec is None:
+            self.f.write(data)
+            return
+        if self._enc is None:
+            if self.codec == "gz":
+                self._enc = zlib.compressobj(6, zlib.DEFLATED, 31)  # a gzip member
+            else:
+                import zstandard
 
-    def commit(self) -> None:
-        self.fh.flush()
-        if self.fh is not self._raw:
-            self.fh.close()
-        self._raw.flush()
-        os.fsync(self._raw.fileno())
-        self._raw.close()
-        os.replace(self.tmp, self.target)
+                self._enc = zstandard.ZstdCompressor(level=3).compressobj()
+        self.f.write(self._enc.compress(data))
 
-    def abort(self) -> None:
-        try:
-            if self.fh is not self._raw:
-                self.fh.close()
-            self._raw.close()
-        finally:
-            self.tmp.unlink(missing_ok=True)
+    def checkpoint(self) -> int:
+        if self._enc is not None:
+            self.f.write(self._enc.flush())
+            self._enc = None
+        self.f.flush()
+        os.fsync(self.f.fileno())
+        return self.f.tell()
 
+    def seal(self) -> None:
+        off = self.checkpoint()
+        if off == 0 and self.codec == "gz":
+            self.f.write(gzip.compress(b"", mtime=0))  # an empty but valid gzip file
+        elif off == 0 and self.codec == "zst":
+            import zstandard
 
-class JsonlWriter:
-    """All records into one JSONL (or JSONL.gz) file."""
-
-    def __init__(self, output: str) -> None:
-        self.path = Path(output)
-        self.out = AtomicFile(self.path, gz=output.lower().endswith(".gz"))
-        self.count = 0
-        self.bytes_out = 0
-
-    def write(self, record: dict[str, Any]) -> None:
-        line = dumps(record) + "\n"
-        self.out.write(line)
-        self.count += 1
-        self.bytes_out += len(record.get("text") or "")
+            self.f.write(zstandard.ZstdCompressor().compress(b""))
+        self.f.flush()
+        os.fsync(self.f.fileno())
+        self.f.close()
 
     def close(self) -> None:
-        self.out.commit()
+        try:
+            self.f.close()
+        except OSError:
+            pass
 
-    def abort(self) -> None:
-        self.out.abort()
+
+def _codec(name: str) -> str | None:
+    n = name.lower()
+    if n.endswith(".gz"):
+        return "gz"
+    if n.endswith((".zst", ".zstd")):
+        return "zst"
+    return None
 
 
-class FolderWriter:
+class JsonlSink:
+    """All records into one JSONL (or JSONL.gz / JSONL.zst) file."""
+
+    checkpoint_seconds = 5.0
+
+    def __init__(self, output: str, work: Path, state: dict[str, Any] | None = None) -> None:
+        self.target = Path(output)
+        self.data = work / ("data" + (".jsonl.gz" if _codec(output) == "gz" else ".jsonl.zst" if _codec(output) == "zst" else ".jsonl"))
+        self.stream = _Stream(self.data, _codec(output), (state or {}).get("offset"))
+        self.count = int((state or {}).get("count", 0))
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.stream.write(_line_bytes(record))
+        self.count += 1
+
+    def checkpoint(self) -> dict[str, Any]:
+        return {"offset": self.stream.checkpoint(), "count": self.count}
+
+    def seal(self) -> Path:
+        self.stream.seal()
+        return self.data
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+class FolderSink:
     """One ``<id>.txt`` per kept document plus ``records.jsonl`` for all."""
 
-    def __init__(self, output: str) -> None:
+    checkpoint_seconds = 5.0
+
+    def __init__(self, output: str, work: Path, state: dict[str, Any] | None = None) -> None:
         self.root = Path(output)
         self.root.mkdir(parents=True, exist_ok=True)
-        self.records = AtomicFile(self.root / "records.jsonl")
+        self.target = self.root / RECORDS
+        self.data = work / "records.jsonl"
+        self.tmp = work / "tmp"
+        self.tmp.mkdir(exist_ok=True)
+        offset = (state or {}).get("offset")
         self.used: set[str] = {"records"}
-        self.count = 0
-        self.bytes_out = 0
+        if offset:
+            self._rebuild_names(offset)
+        # names of the .txt files written since the last checkpoint: a resumed run
+        # removes them (their records were not committed) before it goes on
+        self.pending_path = work / "pending-files"
+        if state is not None and self.pending_path.exists():
+            for name in self.pending_path.read_text(encoding="utf-8").splitlines():
+                if name.endswith(".txt") and "/" not in name and name[:-4].casefold() not in self.used:
+                    (self.root / name).unlink(missing_ok=True)
+        self.pending = open(self.pending_path, "w", encoding="utf-8")  # noqa: SIM115
+        self.stream = _Stream(self.data, None, offset)
+        self.count = int((state or {}).get("count", 0))
+
+    def _rebuild_names(self, offset: int) -> None:
+        """The file names taken by the records written before the checkpoint."""
+        with open(self.data, "rb") as fh:
+            left = offset
+            for line in fh:
+                left -= len(line)
+                if left < 0:
+                    break
+                if b'"file": ' not in line:
+                    continue
+                try:
+                    rec = json.loads(line)
+                except ValueError:
+                    continue
+                name = rec.get("file")
+                if rec.get("status") == STATUS_OK and isinstance(name, str) and name.endswith(".txt"):
+                    self.used.add(name[:-4].casefold())
+                if left == 0:
+                    break
 
     def unique_name(self, doc_id: str) -> str:
         base = safe_name(doc_id)
@@ -127,28 +280,292 @@ class FolderWriter:
     def write(self, record: dict[str, Any]) -> None:
         if record.get("status") == STATUS_OK:
             name = self.unique_name(str(record.get("id")))
-            target = self.root / f"{name}.txt"
-            # never outside the folder, whatever the id held
-            if target.resolve().parent != self.root.resolve():
-                raise ValueError(f"refusing to write outside {self.root}: {target}")
-            f = AtomicFile(target)
+            if "/" in name or os.sep in name or name in (".", ".."):  # never outside the folder
+                raise ValueError(f"refusing to write outside {self.root}: {name}")
+            text = record.get("text") or ""
+            data = (text + "\n").encode("utf-8", "replace") if text else b""
+            self.pending.write(f"{name}.txt\n")
+            self.pending.flush()  # in the OS before the file appears: survives a killed process
+            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".txt", dir=self.tmp)
             try:
-                f.write(record["text"] + "\n" if record["text"] else "")
-                f.commit()
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                os.replace(tmp, self.root / f"{name}.txt")
             except BaseException:
-                f.abort()
+                Path(tmp).unlink(missing_ok=True)
                 raise
             record = {**record, "file": f"{name}.txt"}
-            self.bytes_out += len(record.get("text") or "")
-        self.records.write(dumps(record) + "\n")
+        self.stream.write(_line_bytes(record))
         self.count += 1
 
+    def checkpoint(self) -> dict[str, Any]:
+        state = {"offset": self.stream.checkpoint(), "count": self.count}
+        self.pending.seek(0)
+        self.pending.truncate()
+        return state
+
+    def seal(self) -> Path:
+        self.stream.seal()
+        self.pending.close()
+        return self.data
+
     def close(self) -> None:
-        self.records.commit()
+        self.stream.close()
+        self.pending.close()
+
+
+# ----------------------------------------------------------------- Parquet
+_KNOWN = ("id", "text", "status", "reason", "error", "language", "language_score", "removed", "repairs",
+          "artifacts", "metadata")
+
+
+def parquet_schema() -> Any:
+    import pyarrow as pa
+
+    return pa.schema([
+        ("id", pa.string()),
+        ("text", pa.string()),
+        ("status", pa.string()),
+        ("reason", pa.string()),
+        ("error", pa.string()),
+        ("language", pa.string()),
+        ("language_score", pa.float64()),
+        ("removed", pa.list_(pa.struct([("line", pa.int64()), ("text", pa.string()), ("rule", pa.string())]))),
+        ("artifacts_score", pa.float64()),
+        ("artifacts_flagged", pa.bool_()),
+        ("repairs", pa.string()),
+        ("artifacts", pa.string()),
+        ("metadata", pa.string()),
+        ("extra", pa.string()),
+    ])
+
+
+def _s(v: Any) -> str | None:
+    if v is None:
+        return None
+    s = str(v)
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        s = s.encode("utf-8", "replace").decode("utf-8")
+    return s
+
+
+def _j(v: Any) -> str:
+    return json.dumps(v, ensure_ascii=True, default=str)
+
+
+def flatten_record(rec: dict[str, Any]) -> dict[str, Any]:
+    art = rec.get("artifacts") if isinstance(rec.get("artifacts"), dict) else {}
+    score = rec.get("language_score")
+    extra = {k: v for k, v in rec.items() if k not in _KNOWN}
+    try:
+        ascore = float(art.get("score") or 0.0)
+    except (TypeError, ValueError):
+        ascore = None
+    return {
+        "id": _s(rec.get("id")),
+        "text": _s(rec.get("text") or ""),
+        "status": _s(rec.get("status")),
+        "reason": _s(rec.get("reason")),
+        "error": _s(rec.get("error")),
+        "language": _s(rec.get("language")),
+        "language_score": float(score) if isinstance(score, (int, float)) else None,
+        "removed": [
+            {"line": r.get("line") if isinstance(r.get("line"), int) else None, "text": _s(r.get("text")),
+             "rule": _s(r.get("rule"))}
+            for r in rec.get("removed") or () if isinstance(r, dict)
+        ],
+        "artifacts_score": ascore,
+        "artifacts_flagged": bool(art.get("flagged")),
+        "repairs": _j(rec.get("repairs") or []),
+        "artifacts": _j(art),
+        "metadata": _j(rec["metadata"]) if "metadata" in rec else None,
+        "extra": _j(extra) if extra else None,
+    }
+
+
+def unflatten_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A Parquet row back into the record JSONL output would hold."""
+    rec: dict[str, Any] = json.loads(row["extra"]) if row.get("extra") else {}
+    rec.update({
+        "id": row.get("id"), "text": row.get("text") or "", "status": row.get("status"),
+        "language": row.get("language"), "language_score": row.get("language_score"),
+        "removed": list(row.get("removed") or []),
+        "repairs": json.loads(row["repairs"]) if row.get("repairs") else [],
+        "artifacts": json.loads(row["artifacts"]) if row.get("artifacts") else {},
+    })
+    if rec["status"] == "dropped":
+        rec["reason"] = row.get("reason")
+    if rec["status"] == "error":
+        rec["error"] = row.get("error")
+    if row.get("metadata"):
+        rec["metadata"] = json.loads(row["metadata"])
+    return rec
+
+
+def iter_parquet_records(path: Path) -> Any:
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path)
+    for batch in pf.iter_batches(batch_size=512):
+        for row in batch.to_pylist():
+            yield unflatten_row(row)
+
+
+class ParquetSink:
+    """Records as Parquet rows: part files closed at each checkpoint, merged into
+    one file (row groups of up to ``PARQUET_ROWS`` rows) when the run ends."""
+
+    checkpoint_seconds = 30.0
+
+    def __init__(self, output: str, work: Path, state: dict[str, Any] | None = None) -> None:
+        import pyarrow  # noqa: F401 - fail early when missing
+
+        self.target = Path(output)
+        self.work = work
+        self.parts = int((state or {}).get("parts", 0))
+        self.count = int((state or {}).get("count", 0))
+        for f in work.glob("part-*.parquet*"):  # parts written after the last checkpoint
+            m = re.match(r"part-(\d+)\.parquet$", f.name)
+            if not m or int(m.group(1)) >= self.parts:
+                f.unlink()
+        for k in range(self.parts):
+            if not self._part(k).exists():
+                raise FileNotFoundError(f"{self._part(k)}: a part of the run is missing; remove {work} and start over")
+        self.schema = parquet_schema()
+        self.rows: list[dict[str, Any]] = []
+        self.row_bytes = 0
+        self.writer: Any = None
+
+    def _part(self, k: int) -> Path:
+        return self.work / f"part-{k:06d}.parquet"
+
+    def write(self, record: dict[str, Any]) -> None:
+        row = flatten_record(record)
+        self.rows.append(row)
+        self.row_bytes += len(row["text"] or "") + 200
+        self.count += 1
+        if len(self.rows) >= PARQUET_ROWS or self.row_bytes >= PARQUET_BYTES:
+            self._flush_rows()
+
+    def _flush_rows(self) -> None:
+        if not self.rows:
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pylist(self.rows, schema=self.schema)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(str(self._part(self.parts)) + ".tmp", self.schema, compression="zstd")
+        self.writer.write_table(table)
+        self.rows, self.row_bytes = [], 0
+
+    def checkpoint(self) -> dict[str, Any]:
+        self._flush_rows()
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+            tmp = Path(str(self._part(self.parts)) + ".tmp")
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, self._part(self.parts))
+            fsync_dir(self.work)
+            self.parts += 1
+        return {"parts": self.parts, "count": self.count}
+
+    def seal(self) -> Path:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self.checkpoint()
+        merged = self.work / "merged.parquet"
+        tmp = self.work / "merged.parquet.tmp"
+        tmp.unlink(missing_ok=True)
+        if self.parts == 1:  # one part is the file: link it (the part stays until the run folder goes)
+            try:
+                os.link(self._part(0), tmp)
+            except OSError:
+                shutil.copyfile(self._part(0), tmp)
+        else:
+            with pq.ParquetWriter(str(tmp), self.schema, compression="zstd") as w:
+                buf: list[Any] = []
+                n = 0
+                for k in range(self.parts):
+                    for batch in pq.ParquetFile(self._part(k)).iter_batches(batch_size=PARQUET_ROWS):
+                        buf.append(batch)
+                        n += batch.num_rows
+                        if n >= PARQUET_ROWS:
+                            w.write_table(pa.Table.from_batches(buf, schema=self.schema))
+                            buf, n = [], 0
+                if buf or self.parts == 0:
+                    w.write_table(pa.Table.from_batches(buf, schema=self.schema))
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, merged)
+        return merged
+
+    def close(self) -> None:
+        if self.writer is not None:
+            try:
+                self.writer.close()
+            except Exception:
+                pass
+            self.writer = None
+
+
+Sink = JsonlSink | FolderSink | ParquetSink
+
+
+def open_sink(output: str, work: Path, state: dict[str, Any] | None = None) -> Sink:
+    kind = output_kind(output)
+    need = {"parquet": "pyarrow", "zst": "zstandard"}.get("parquet" if kind == "parquet" else _codec(output) or "")
+    if need:
+        try:
+            __import__(need)
+        except ImportError:
+            from cleaner.errors import CleanerError
+
+            raise CleanerError(f"-o {output}: writing it needs the `{need}` package: pip install {need}") from None
+    if kind == "jsonl":
+        return JsonlSink(output, work, state)
+    if kind == "parquet":
+        return ParquetSink(output, work, state)
+    return FolderSink(output, work, state)
+
+
+# ------------------------------------------------- simple (non-resumable) use
+class Writer:
+    """A sink in a private run folder: ``write`` records, then ``close`` (the
+    output appears under its final name) or ``abort`` (nothing is left)."""
+
+    def __init__(self, output: str) -> None:
+        self.output = output
+        base = work_dir(output)
+        base.parent.mkdir(parents=True, exist_ok=True)
+        self.work = Path(tempfile.mkdtemp(prefix=base.name + ".", dir=base.parent))
+        self.sink = open_sink(output, self.work)
+
+    @property
+    def count(self) -> int:
+        return self.sink.count
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.sink.write(record)
+
+    def close(self) -> None:
+        final = self.sink.seal()
+        os.replace(final, self.sink.target)
+        fsync_dir(self.sink.target.parent)
+        shutil.rmtree(self.work, ignore_errors=True)
 
     def abort(self) -> None:
-        self.records.abort()
+        self.sink.close()
+        shutil.rmtree(self.work, ignore_errors=True)
 
 
-def open_writer(output: str) -> JsonlWriter | FolderWriter:
-    return JsonlWriter(output) if is_jsonl_target(output) else FolderWriter(output)
+def open_writer(output: str) -> Writer:
+    return Writer(output)
+
+
+JsonlWriter = FolderWriter = Writer  # older names

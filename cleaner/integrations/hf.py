@@ -1,0 +1,102 @@
+"""Hugging Face ``datasets``: a batched function for ``Dataset.map``.
+
+::
+
+    from datasets import load_dataset
+    from cleaner.integrations.hf import clean_dataset
+
+    ds = load_dataset("json", data_files="scrapes.jsonl", split="train")
+    out = clean_dataset(ds, text_column="text", num_proc=4)       # = ds.map(fn, batched=True, ...)
+    out = out.filter(lambda r: r["status"] == "ok")
+
+or with ``map`` directly::
+
+    ds.map(map_function(text_column="text"), batched=True, batch_size=64, num_proc=4,
+           with_indices=True, features=features(ds.features))
+
+The function is :func:`~cleaner.integrations.batch.clean_batch` over the
+dict-of-lists batch that ``map`` passes: it returns the output columns (see
+:mod:`cleaner.integrations.batch`), which replace input columns of the same
+name (``text`` becomes the clean text; ``id`` becomes a string); other input
+columns stay. With ``with_indices=True``, rows without an id get their row
+number as id. Each ``num_proc`` process builds the pipeline once.
+Pass :func:`features` to ``map`` so that every batch has the same column types
+(a batch where no document has a language would otherwise infer a null type).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from cleaner.integrations.batch import OUTPUT_COLUMNS, OUTPUT_FIELDS, clean_batch, config_path, get_pipeline
+
+__all__ = ["clean_dataset", "features", "map_function"]
+
+DEFAULT_BATCH_SIZE = 64
+
+
+def _map_batch(batch: Any, indices: Sequence[int] | None = None, **kwargs: Any) -> dict[str, list[Any]]:
+    return clean_batch(dict(batch), indices=indices, **kwargs)
+
+
+def map_function(
+    text_column: str | None = "text",
+    html_column: str | None = None,
+    id_column: str | None = "id",
+    config: str | Path | None = None,
+    format: str = "auto",
+) -> Callable[..., dict[str, list[Any]]]:
+    """The function for ``Dataset.map(fn, batched=True[, with_indices=True])`` (picklable for ``num_proc``)."""
+    return functools.partial(
+        _map_batch, text_column=text_column, html_column=html_column, id_column=id_column,
+        config=config_path(config), format=format,
+    )
+
+
+def features(input_features: Any = None, text_column: str | None = "text", html_column: str | None = None,
+             id_column: str | None = "id") -> Any:
+    """The ``datasets.Features`` of the mapped dataset: the output columns, then the input's other columns."""
+    from datasets import Features, Value
+
+    types = {"string": Value("string"), "double": Value("float64"), "boolean": Value("bool")}
+    feats = {name: types[typ] for name, typ in OUTPUT_FIELDS}
+    if input_features is not None:
+        for name, feat in input_features.items():
+            if name not in OUTPUT_COLUMNS:
+                feats[name] = feat
+    return Features(feats)
+
+
+def clean_dataset(
+    ds: Any,
+    text_column: str | None = "text",
+    html_column: str | None = None,
+    id_column: str | None = "id",
+    config: str | Path | None = None,
+    format: str = "auto",
+    num_proc: int | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    **map_kwargs: Any,
+) -> Any:
+    """Clean a ``datasets.Dataset``: ``ds.map`` with the batch function, ``num_proc`` processes.
+
+    Rows without an id (no ``id_column``, or a null) get their row number. Other
+    keyword arguments go to ``Dataset.map`` (``remove_columns``, ``desc``, ...)."""
+    names = list(ds.column_names)
+    if html_column is not None and html_column not in names:
+        raise KeyError(f"html_column {html_column!r}: no such column (columns: {', '.join(names)})")
+    if html_column is None and text_column not in names:
+        raise KeyError(f"text_column {text_column!r}: no such column (columns: {', '.join(names)})")
+    cfg = config_path(config)
+    get_pipeline(cfg)  # fail fast here; forked workers inherit it, others build their own
+    removed = set(map_kwargs.get("remove_columns") or ())
+    kept = {k: v for k, v in ds.features.items() if k not in removed}
+    map_kwargs.setdefault("features", features(kept, text_column, html_column, id_column))
+    map_kwargs.setdefault("desc", "cleaner")
+    return ds.map(
+        map_function(text_column, html_column, id_column, cfg, format),
+        batched=True, batch_size=batch_size, num_proc=num_proc, with_indices=True, **map_kwargs,
+    )

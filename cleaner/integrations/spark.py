@@ -1,0 +1,157 @@
+"""Spark: clean a DataFrame with ``mapInPandas`` (or a pandas UDF).
+
+::
+
+    from cleaner.integrations.spark import clean_dataframe
+
+    df = spark.read.parquet("s3a://bucket/scrapes/")            # columns id, text (or html), ...
+    out = clean_dataframe(df, text_column="text")                 # = df.mapInPandas(fn, schema)
+    out.where("status = 'ok'").write.parquet("s3a://bucket/clean/")
+
+The pieces, for use on their own:
+
+* :func:`map_in_pandas` returns the function to give ``DataFrame.mapInPandas``:
+  it takes an iterator of ``pandas.DataFrame`` batches and yields
+  :func:`~cleaner.integrations.batch.clean_batch` of each;
+* :func:`output_schema` is the schema to give with it: the output columns
+  (:data:`SPARK_SCHEMA`) followed by the input's other columns;
+* :func:`cleaner_udf` is a pandas UDF over one text (or HTML) column that
+  returns a struct of the same fields minus ``id``:
+  ``df.withColumn("clean", cleaner_udf()("text")).select("id", "clean.*")``.
+
+Output schema (DDL, :data:`SPARK_SCHEMA`)::
+
+    id string, text string, status string, reason string, error string,
+    language string, language_score double, removed string, repairs string,
+    artifacts string, artifacts_score double, artifacts_flagged boolean, metadata string
+
+``removed``, ``repairs``, ``artifacts`` and ``metadata`` hold JSON; parse them in
+Spark with ``from_json``, e.g. ``from_json("removed", REMOVED_DDL)``.
+
+Each Python worker builds the pipeline once (Spark reuses Python workers between
+tasks, ``spark.python.worker.reuse``, on by default). Batch size is Spark's
+``spark.sql.execution.arrow.maxRecordsPerBatch``. On a cluster, ``config`` (and
+the rule packs it names) must exist at the same absolute path on the driver and
+every executor (a shared mount, or baked into the executors' image), and
+``cleaner`` must be installed in the executors' Python.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from cleaner.integrations.batch import (
+    OUTPUT_COLUMNS,
+    OUTPUT_FIELDS,
+    SPARK_SCHEMA,
+    clean_batch,
+    config_path,
+    get_pipeline,
+)
+
+__all__ = [
+    "SPARK_SCHEMA",
+    "REMOVED_DDL",
+    "REPAIRS_DDL",
+    "ARTIFACTS_DDL",
+    "clean_dataframe",
+    "cleaner_udf",
+    "map_in_pandas",
+    "output_schema",
+]
+
+#: ``from_json`` schemas for the JSON columns (``from_json`` ignores keys it is not given).
+REMOVED_DDL = "array<struct<line:int,text:string,rule:string>>"
+REPAIRS_DDL = "array<struct<kind:string,line:int,before:string,after:string>>"
+ARTIFACTS_DDL = (
+    "struct<score:double,flagged:boolean,findings:array<struct<kind:string,count:int,"
+    "per_1000_words:double,excerpts:array<struct<line:int,offset:int,text:string>>>>>"
+)
+
+
+def _clean_frames(frames: Iterator[Any], **kwargs: Any) -> Iterator[Any]:
+    for frame in frames:
+        yield clean_batch(frame, **kwargs)
+
+
+def map_in_pandas(
+    text_column: str | None = "text",
+    html_column: str | None = None,
+    id_column: str | None = "id",
+    config: str | Path | None = None,
+    format: str = "auto",
+) -> Callable[[Iterator[Any]], Iterator[Any]]:
+    """The function for ``DataFrame.mapInPandas(fn, schema)`` (schema: :func:`output_schema`)."""
+    return functools.partial(
+        _clean_frames, text_column=text_column, html_column=html_column, id_column=id_column,
+        config=config_path(config), format=format,
+    )
+
+
+def output_schema(
+    input_schema: Any = None,
+    text_column: str | None = "text",
+    html_column: str | None = None,
+    id_column: str | None = "id",
+) -> Any:
+    """The ``StructType`` of the cleaned DataFrame: the output columns, then the
+    input's other columns (all but ``text``, ``html``, the content and id
+    columns, and columns named like an output column)."""
+    from pyspark.sql.types import BooleanType, DoubleType, StringType, StructField, StructType
+
+    types = {"string": StringType(), "double": DoubleType(), "boolean": BooleanType()}
+    fields = [StructField(name, types[typ], True) for name, typ in OUTPUT_FIELDS]
+    if input_schema is not None:
+        skip = {"text", "html", text_column, html_column, id_column, *OUTPUT_COLUMNS}
+        fields += [f for f in input_schema.fields if f.name not in skip]
+    return StructType(fields)
+
+
+def clean_dataframe(
+    df: Any,
+    text_column: str | None = "text",
+    html_column: str | None = None,
+    id_column: str | None = "id",
+    config: str | Path | None = None,
+    format: str = "auto",
+) -> Any:
+    """Clean a Spark DataFrame (lazy): ``df.mapInPandas(map_in_pandas(...), output_schema(df.schema, ...))``.
+
+    Column names are checked here, and the config is loaded on the driver, so
+    a mistake raises before any task runs."""
+    names = list(df.columns)
+    if html_column is not None and html_column not in names:
+        raise KeyError(f"html_column {html_column!r}: no such column (columns: {', '.join(names)})")
+    if html_column is None and text_column not in names:
+        raise KeyError(f"text_column {text_column!r}: no such column (columns: {', '.join(names)})")
+    cfg = config_path(config)
+    get_pipeline(cfg)  # fail fast on the driver
+    if id_column is not None and id_column not in names:
+        id_column = None
+    fn = map_in_pandas(text_column, html_column, id_column, cfg, format)
+    return df.mapInPandas(fn, output_schema(df.schema, text_column, html_column, id_column))
+
+
+def cleaner_udf(config: str | Path | None = None, html: bool = False) -> Any:
+    """A pandas UDF: one string column (text, or HTML with ``html=True``) in, a
+    struct of the output fields except ``id`` out."""
+    import pandas as pd
+    from pyspark.sql.functions import pandas_udf
+
+    cfg = config_path(config)
+    fields = ", ".join(f"{name} {typ}" for name, typ in OUTPUT_FIELDS if name != "id")
+    column = "html" if html else "text"
+
+    def clean(values: pd.Series) -> pd.DataFrame:
+        frame = pd.DataFrame({column: values.reset_index(drop=True)})
+        out = clean_batch(
+            frame, text_column=None if html else "text", html_column="html" if html else None,
+            id_column=None, config=cfg,
+        )
+        return out.drop(columns=["id"])
+
+    clean.__annotations__ = {"values": pd.Series, "return": pd.DataFrame}
+    return pandas_udf(clean, fields)  # type: ignore[call-overload]
