@@ -262,6 +262,37 @@ class TestEncoding:
         assert "café that serves the night shift" in doc.text
         assert any(r["kind"] == "encoding" and r["after"].count("café") for r in doc.repairs)
 
+    def test_badness_categories_are_all_non_ascii(self):
+        # might_be_bad() looks only near non-ASCII characters: that is sound as long
+        # as every character class of ftfy's badness expression is non-ASCII
+        import re as _re
+
+        from ftfy import badness
+
+        for name, chars in badness.MOJIBAKE_CATEGORIES.items():
+            expanded = _re.sub(r"(.)-(.)", "", chars)  # ranges like \x80-\x9f
+            assert all(ord(c) > 127 for c in expanded), name
+
+    @settings(max_examples=400, deadline=None)
+    @given(
+        st.lists(
+            st.one_of(
+                st.text(alphabet="abcdefghij ABC.,?!\n-", max_size=12),
+                st.text(max_size=4).map(lambda s: s.encode("utf-8").decode("sloppy-windows-1252")),
+                st.text(max_size=4).map(lambda s: s.encode("utf-8").decode("sloppy-windows-1251")),
+                st.sampled_from(["Ã ", "Â ", "×²", "ГўВЂВ.a", "œ1", "É°", "é", "\u00a0"]),
+            ),
+            max_size=12,
+        ).map("".join)
+    )
+    def test_windowed_badness_check_never_misses(self, text):
+        from ftfy.badness import is_bad
+
+        from cleaner.stages.encoding import might_be_bad
+
+        if is_bad(text):
+            assert might_be_bad(text)
+
     def test_precheck_skips_clean_text(self, monkeypatch):
         calls = []
         real = ftfy.fix_text

@@ -36,13 +36,35 @@ _TRIGGERS = re.compile(
 )
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+# Every alternative of ftfy's badness expression contains a non-ASCII character
+# and spans at most 7 characters, so a match lies within this many characters
+# of a non-ASCII run (checked in the tests against ftfy's own expression).
+_BAD_REACH = 8
+
+
+def might_be_bad(text: str) -> bool:
+    """``ftfy.badness.is_bad(text)``, or True: is_bad on the text around its
+    non-ASCII runs only. Much faster on mostly-ASCII text, and never False
+    where is_bad is True (a window may match ``^`` where the text would not,
+    which only sends the text to ftfy, whose output decides)."""
+    spans: list[tuple[int, int]] = []
+    for m in _NON_ASCII.finditer(text):
+        a, b = max(0, m.start() - _BAD_REACH), m.end() + _BAD_REACH
+        if spans and a <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], b)
+        else:
+            spans.append((a, b))
+    return any(is_bad(text[a:b]) for a, b in spans)
+
+
 def needs_ftfy(text: str) -> bool:
     """False only when ftfy (with our settings) would return ``text`` unchanged."""
     if _TRIGGERS.search(text):
         return True
     if text.isascii():
         return False
-    return is_bad(text) or not unicodedata.is_normalized("NFC", text)
+    return not unicodedata.is_normalized("NFC", text) or might_be_bad(text)
 
 
 def fix_text(text: str) -> str:

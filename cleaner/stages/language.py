@@ -12,6 +12,10 @@ class LanguageStage(Stage):
         "sample_chars": Setting(int, 1500, "characters of the longest lines given to langdetect"),
         "min_chars": Setting(int, 50, "below this many letters, the language stays unknown"),
         "seed": Setting(int, 0, "langdetect's random seed"),
+        "trials": Setting(
+            int, 3, "langdetect's random trials averaged (its default 7 is slower; 3 agreed on "
+            "every page of the trafilatura evaluation set)"
+        ),
     }
 
     def __init__(self, options, rules=None):  # type: ignore[no-untyped-def]
@@ -43,6 +47,7 @@ class LanguageStage(Stage):
         if sum(ch.isalpha() for ch in text) < self.options["min_chars"]:
             return None, None
         detector = self._factory.create()
+        detector.n_trial = max(1, self.options["trials"])
         detector.set_max_text_length(self.options["sample_chars"])
         detector.append(text)
         try:
