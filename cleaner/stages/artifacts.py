@@ -56,6 +56,10 @@ class ArtifactsStage(Stage):
         "repair_quotes": Setting(
             bool, True, "re-orient a quote pair whose opening and closing marks are swapped"
         ),
+        "min_language_score": Setting(
+            float, 0.9, "below this language score the detected language is not trusted; "
+            "the detector guesses from frequent words (or leaves language checks out)"
+        ),
         "repair_missing_space_after_punct": Setting(
             bool, False, "add the missing space after . ! ? and , between two words (interests.The)"
         ),
@@ -93,7 +97,8 @@ class ArtifactsStage(Stage):
             return
         det = self.detector
         text, starts = _join(lines)
-        result = det.detect(text, doc.language)
+        trusted = (doc.language_score or 0.0) >= self.options["min_language_score"]
+        result = det.detect(text, doc.language if trusted else None)
         for f in result.findings:
             for ex in f["excerpts"]:
                 ex["line"] = lines[bisect.bisect_right(starts, ex["offset"]) - 1].number
