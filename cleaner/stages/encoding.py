@@ -68,7 +68,31 @@ def needs_ftfy(text: str) -> bool:
 
 
 def fix_text(text: str) -> str:
-    return ftfy.fix_text(text, _FTFY) if needs_ftfy(text) else text
+    """``ftfy.fix_text(text, uncurl_quotes=False)``, running ftfy only on the lines that need it.
+
+    ftfy fixes a text line by line (segments that end at a newline, cut at
+    ``max_decode_length``), carrying one piece of state: once a segment holds a
+    ``<``, HTML entities are left alone from there on. This walks the same
+    segments with the same state, and hands a segment to ftfy only when the
+    pre-check says ftfy could change it: the result is the same text.
+    """
+    if not needs_ftfy(text):
+        return text
+    config = _FTFY
+    out: list[str] = []
+    pos = 0
+    while pos < len(text):
+        textbreak = text.find("\n", pos) + 1
+        if textbreak == 0:
+            textbreak = len(text)
+        if (textbreak - pos) > config.max_decode_length:
+            textbreak = pos + config.max_decode_length
+        segment = text[pos:textbreak]
+        if config.unescape_html == "auto" and "<" in segment:
+            config = config._replace(unescape_html=False)
+        out.append(ftfy.fix_and_explain(segment, config)[0] if needs_ftfy(segment) else segment)
+        pos = textbreak
+    return "".join(out)
 
 
 class EncodingStage(Stage):
@@ -85,7 +109,7 @@ class EncodingStage(Stage):
             self.counts["skipped"] += 1
             return
         self.counts["fixed"] += 1
-        fixed_lines = ftfy.fix_text(text, _FTFY).split("\n")
+        fixed_lines = fix_text(text).split("\n")
         split = len(fixed_lines) != len(kept)
         if split:
             # a line-break fix (\r, U+2028) split a line: fix line by line instead;
