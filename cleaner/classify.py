@@ -654,7 +654,9 @@ class LineClassifier:
 
     def is_paragraph(self, text: str) -> bool:
         """A long line that ends like a sentence: where a junk section stops."""
+        if text.rstrip()[-1:] not in _TERMINAL:  # the cheap test first
+            return False
         n = len(text.split())
         if n < self.paragraph_words and not text.isascii() and _CJK.search(text):
             n += len(_CJK.findall(text)) // 2
-        return n >= self.paragraph_words and text.rstrip()[-1:] in _TERMINAL
+        return n >= self.paragraph_words

@@ -156,6 +156,7 @@ class _Compiled:
             if r.compiled is not None:
                 patterned.append(r)
         self.prefix_tuple = tuple(p for p, _ in self.prefix)
+        self.prefix_chars = max(map(len, self.prefix_tuple), default=0)
         self.max_pattern_chars = stage.options["max_pattern_chars"]
         # anchored patterns are tried at the start of each line only; the others
         # scan the whole document once
@@ -189,7 +190,9 @@ class _Compiled:
             if r is not None and (r.max_words is None or len(text.split()) <= r.max_words):
                 return r
         if self.prefix_tuple:
-            low = text.casefold()
+            # casefold never shortens a character, so the first prefix_chars
+            # characters casefolded start like the whole line casefolded
+            low = text[: self.prefix_chars].casefold()
             if low.startswith(self.prefix_tuple):
                 for p, r in self.prefix:
                     if low.startswith(p) and r.matches(text):
