@@ -97,6 +97,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=10000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", default=str(HERE / "results" / "fuzz.json"))
+    ap.add_argument("--failures", metavar="FILE.jsonl", help="write every failing input here, whole, to replay")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     pipe = cleaner.Pipeline.from_yaml(None)
@@ -113,6 +114,11 @@ def main() -> None:
             key = problem.split(":")[0]
             failures[key] += 1
             examples.setdefault(key, f"{problem} | input {raw[:300]!r} ({fmt})")
+            if args.failures:
+                with open(args.failures, "a", encoding="utf-8") as fh:
+                    shown = raw if isinstance(raw, str) else raw.decode("latin-1")
+                    fh.write(json.dumps({"index": i, "problem": problem, "format": fmt,
+                                         "bytes": not isinstance(raw, str), "input": shown}) + "\n")
         if (i + 1) % 5000 == 0:
             print(f"{i + 1} inputs, {sum(failures.values())} failures, {time.time() - t0:.0f}s", flush=True)
     result = {"inputs": args.n, "seed": args.seed, "seconds": round(time.time() - t0, 1),

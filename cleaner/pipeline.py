@@ -38,6 +38,14 @@ class Pipeline:
                     key=f"stages.{spec.name}",
                 ) from exc
         self.timings: Counter[str] = Counter()
+        # the boilerplate stage, when it runs before the artifacts stage (see clean())
+        names = [st.name for st in self.stages]
+        self._boilerplate = (
+            self.stages[names.index("boilerplate")]
+            if "boilerplate" in names and "artifacts" in names
+            and names.index("boilerplate") < names.index("artifacts")
+            else None
+        )
 
     @classmethod
     def from_yaml(cls, path: str | Path | None = None) -> Pipeline:
@@ -78,8 +86,13 @@ class Pipeline:
             if not doc.active:
                 break
             t0 = time.perf_counter()
+            repairs = len(doc.repairs)
             try:
                 stage.process(doc)
+                if stage.name == "artifacts" and len(doc.repairs) > repairs and self._boilerplate:
+                    # repaired lines change what the classifier sees around them:
+                    # judge again, so that cleaning the output again changes nothing
+                    self._boilerplate.settle(doc)
             except (TimeLimitExceeded, RecursionError, MemoryError, Exception) as exc:
                 doc.fail(f"{stage.name}: {type(exc).__name__}: {exc}")
             self.timings[stage.name] += time.perf_counter() - t0
