@@ -45,7 +45,7 @@ def lines_of(doc: Document) -> list[str]:
 
 
 def ftfy_reference(text: str) -> str:
-    return ftfy.fix_text(text, uncurl_quotes=False)
+    return ftfy.fix_text(text, uncurl_quotes=False, fix_character_width=False)
 
 
 # ===================================================================== decode
@@ -278,6 +278,12 @@ class TestEncoding:
         # line-wise walk must carry that state exactly as ftfy does
         assert fix_text(text) == ftfy_reference(text)
 
+    def test_full_width_cjk_punctuation_is_kept(self):
+        line = "这款产品具有重要的意义，因为它（据报道）不需要训练。"
+        doc = text_doc(f"标题\n{line}\ncafÃ© in Tokyo")
+        stage("encoding").process(doc)
+        assert lines_of(doc) == ["标题", line, "café in Tokyo"]
+
     def test_badness_categories_are_all_non_ascii(self):
         # might_be_bad() looks only near non-ASCII characters: that is sound as long
         # as every character class of ftfy's badness expression is non-ASCII
@@ -335,12 +341,15 @@ class TestEncoding:
     def test_needs_ftfy_is_false_for_clean_text(self, text):
         assert needs_ftfy(text) is False
 
+    def test_full_width_text_is_left_alone(self):
+        assert ftfy_reference("Ｆｕｌｌｗｉｄｔｈ，ｏｋ") == "Ｆｕｌｌｗｉｄｔｈ，ｏｋ"
+        assert needs_ftfy("Ｆｕｌｌｗｉｄｔｈ，ｏｋ") is False
+
     @pytest.mark.parametrize(
         "text",
         [
             "cafÃ©",
             "fi\ufb01ne",
-            "Ｆｕｌｌｗｉｄｔｈ",
             "tab\x1b[31mred",
             "a&amp;b",
             "e\u0301",

@@ -17,7 +17,10 @@ from ftfy.badness import is_bad
 from cleaner.document import Document, Line
 from cleaner.stages.base import Setting, Stage
 
-_FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, explain=False)
+# Quotes stay curled (evidence for the artifacts stage); full-width characters
+# stay full-width: "，" and "（" are the right punctuation in Chinese and
+# Japanese text, not damage to repair.
+_FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, fix_character_width=False, explain=False)
 
 
 def _char_class(codepoints: list[int]) -> str:
@@ -27,7 +30,6 @@ def _char_class(codepoints: list[int]) -> str:
 # characters that some ftfy fixer other than fix_encoding acts on
 _TRIGGERS = re.compile(
     "["
-    + _char_class(list(chardata.WIDTH_MAP))
     + _char_class(list(chardata.LIGATURES))
     + _char_class(list(chardata.CONTROL_CHARS))
     + "\x1b\r\u2028\u2029\x80-\x9f\ud800-\udfff"
@@ -68,7 +70,7 @@ def needs_ftfy(text: str) -> bool:
 
 
 def fix_text(text: str) -> str:
-    """``ftfy.fix_text(text, uncurl_quotes=False)``, running ftfy only on the lines that need it.
+    """``ftfy.fix_text(text, uncurl_quotes=False, fix_character_width=False)``, running ftfy only on the lines that need it.
 
     ftfy fixes a text line by line (segments that end at a newline, cut at
     ``max_decode_length``), carrying one piece of state: once a segment holds a
