@@ -37,6 +37,10 @@ class BoilerplateStage(Stage):
             "is at most this many times the article text before it",
         ),
         "max_pattern_chars": Setting(int, 1000, "lines longer than this skip pattern rules"),
+        "trust_language_chars": Setting(
+            int, 200, "below this many characters of text, or a language score under 0.8, the detected "
+            "language is not trusted and the pattern rules of every language apply"
+        ),
         "max_rounds": Setting(int, 8, "classifier passes until no line is removed (fixed point)"),
         "keep_title": Setting(bool, True, "never let the classifier remove the first line (the headline)"),
         "timeout_seconds": Setting(
@@ -73,7 +77,7 @@ class BoilerplateStage(Stage):
         if not lines:
             return
         if self.options["rules"]:
-            self.compiled(doc.language).apply(lines, doc, self.counts)
+            self.compiled(self._rules_language(doc, lines)).apply(lines, doc, self.counts)
         if self.classifier is not None:
             remaining = [ln for ln in lines if ln.rule is None]
             title = self._title(lines) if self.options["keep_title"] else None
@@ -94,6 +98,20 @@ class BoilerplateStage(Stage):
                 if not removed:
                     break
                 remaining = [ln for ln in remaining if ln.rule is None]
+
+    def _rules_language(self, doc: Document, lines: list[Line]) -> str | None:
+        """The language whose rules apply, or None for all: on short texts
+        language detection is a guess, and a guess that flips between two runs
+        would make the output depend on it."""
+        if doc.language is None or (doc.language_score or 0.0) < 0.8:
+            return None
+        need = self.options["trust_language_chars"]
+        total = 0
+        for ln in lines:
+            total += len(ln.text)
+            if total >= need:
+                return doc.language
+        return None
 
     def settle(self, doc: Document) -> None:
         """Judge the kept lines again, as a second run over this output would.
