@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from cleaner.document import STATUS_DROPPED, STATUS_ERROR, Document
+from cleaner.io.writers import arrow_str
 from cleaner.pipeline import FORMATS, Pipeline
 
 __all__ = [
@@ -221,16 +222,7 @@ def _with_id(rec: dict[str, Any], rid: str | None) -> dict[str, Any]:
 
 
 # --------------------------------------------------------- record <-> columns
-def _safe_str(s: Any) -> str | None:
-    """A string Arrow can hold (lone surrogates replaced), None kept."""
-    if s is None:
-        return None
-    s = s if isinstance(s, str) else str(s)
-    try:
-        s.encode("utf-8")
-    except UnicodeEncodeError:
-        s = s.encode("utf-8", "replace").decode("utf-8")
-    return s
+_safe_str = arrow_str
 
 
 def _json(v: Any) -> str:

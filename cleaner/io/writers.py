@@ -340,15 +340,19 @@ def parquet_schema() -> Any:
     ])
 
 
-def _s(v: Any) -> str | None:
+def arrow_str(v: Any) -> str | None:
+    """A string Arrow and Parquet can hold (lone surrogates replaced); None kept."""
     if v is None:
         return None
-    s = str(v)
+    s = v if isinstance(v, str) else str(v)
     try:
         s.encode("utf-8")
     except UnicodeEncodeError:
         s = s.encode("utf-8", "replace").decode("utf-8")
     return s
+
+
+_s = arrow_str
 
 
 def _j(v: Any) -> str:
