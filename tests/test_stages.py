@@ -156,8 +156,11 @@ class TestDecode:
     @given(st.binary(max_size=400), st.sampled_from(["auto", "text", "html"]))
     def test_arbitrary_bytes_never_crash_decode(self, data, fmt):
         doc = decoded(data, fmt)
-        assert doc.format in ("text", "html")
         assert isinstance(doc.encoding, str)
+        if doc.status == "error":  # random bytes are mostly binary: refused, and said why
+            assert "binary content" in doc.error
+        else:
+            assert doc.format in ("text", "html")
 
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(st.binary(min_size=1, max_size=300))
@@ -165,7 +168,7 @@ class TestDecode:
         import cleaner
 
         doc = cleaner.clean(data)
-        assert doc.status in ("ok", "dropped"), doc.error
+        assert doc.status in ("ok", "dropped") or "binary content" in doc.error, doc.error
 
     # ------------------------------------------------------------ sniffing
     @pytest.mark.parametrize("name", ["en-wind-farm.html", "en-ferry-service.html", "fr-boulangerie.html"])

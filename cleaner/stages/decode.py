@@ -96,10 +96,29 @@ def _meta_charset(data: bytes) -> str | None:
     return m.group(1).decode("ascii", "replace") if m else None
 
 
+_SAMPLE = 8192
+# C0 controls but tab, newlines and form feed, and U+FFFD (bytes that did not
+# decode); not C1 controls, which latin-1 mojibake is full of ("donâ\x80\x99t")
+_BINARY = re.compile("[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\ufffd]")
+
+
+def binary_share(text: str) -> float:
+    """The share of control characters and replacement characters (undecodable
+    bytes) in the first 8,192 characters: near 0 for any text, high for binary
+    data; 0 when fewer than 8 such characters are found."""
+    sample = text[:_SAMPLE]
+    bad = len(_BINARY.findall(sample))
+    return bad / len(sample) if bad >= 8 else 0.0
+
+
 class DecodeStage(Stage):
     name = "decode"
     settings = {
         "fallback_encoding": Setting(str, "utf-8", "charset used when detection finds nothing"),
+        "max_binary_share": Setting(
+            float, 0.1, "an error record when more of the first 8,192 characters than this share are "
+            "control characters or undecodable bytes (an image, a PDF, a zip: not text or HTML)"
+        ),
     }
 
     def process(self, doc: Document) -> None:
@@ -114,6 +133,16 @@ class DecodeStage(Stage):
             text = raw
         else:
             raise TypeError(f"raw input must be str or bytes, not {type(raw).__name__}")
+        share = binary_share(text)
+        if share > self.options["max_binary_share"]:
+            where = f"{doc.source}: " if doc.source else ""
+            doc.fail(
+                f"{where}binary content, not text or HTML: {share:.0%} of the first "
+                f"{min(len(text), _SAMPLE):,} characters are control characters or undecodable bytes "
+                f"(decode.max_binary_share={self.options['max_binary_share']})"
+            )
+            self.counts["binary"] += 1
+            return
         if doc.format == "auto":
             doc.format = "html" if sniff_html(text) else "text"
         self.counts[f"format:{doc.format}"] += 1
