@@ -490,6 +490,8 @@ def test_ray_cli_hook(ray_session, corpus: dict[str, Any], tmp_path: Path) -> No
 def spark():
     pytest.importorskip("pyspark")
     pytest.importorskip("pandas")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("Spark needs Java (17 or later): no `java` on PATH and no JAVA_HOME")
     from pyspark.sql import SparkSession
 
     session = (
