@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cleaner.stages.artifacts import ArtifactsStage
 from cleaner.stages.base import Setting, Stage
 from cleaner.stages.boilerplate import BoilerplateStage
 from cleaner.stages.decode import DecodeStage
@@ -10,11 +11,6 @@ from cleaner.stages.extract import ExtractStage
 from cleaner.stages.filters import FiltersStage
 from cleaner.stages.language import LanguageStage
 from cleaner.stages.normalize import NormalizeStage
-
-try:  # the artifacts stage lands separately
-    from cleaner.stages.artifacts import ArtifactsStage
-except ImportError:  # pragma: no cover
-    ArtifactsStage = None  # type: ignore[assignment,misc]
 
 STAGES: dict[str, type[Stage]] = {
     cls.name: cls
@@ -28,7 +24,6 @@ STAGES: dict[str, type[Stage]] = {
         NormalizeStage,
         FiltersStage,
     )
-    if cls is not None
 }
 
 __all__ = ["STAGES", "Setting", "Stage"]
