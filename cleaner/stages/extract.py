@@ -22,7 +22,11 @@ class ExtractStage(Stage):
         ),
         "include_tables": Setting(bool, True, "keep the text of <table> elements"),
         "include_comments": Setting(bool, False, "keep reader comments below the article"),
-        "fallbacks": Setting(bool, True, "let trafilatura try its fallback extractors"),
+        "fallbacks": Setting(
+            bool, False,
+            "let trafilatura try its fallback extractors; off is faster and, on both shared "
+            "evaluation sets, as good or better (the rescue from visible lines covers what they caught)",
+        ),
         "metadata": Setting(
             str, "head",
             "page metadata in the record: head (title, author, date, URL, site name from the <head> "
