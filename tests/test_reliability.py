@@ -109,7 +109,8 @@ def test_deeply_nested_html_ends_with_a_record_that_says_why(bad_run) -> None:
     rec = {r["id"]: r for r in records}["g-nested"]
     assert rec["status"] in ("ok", "dropped", "error")
     if rec["status"] == "dropped":
-        assert rec["reason"]
+        assert rec["reason"] == "empty"
+        assert "no main text found" in rec["metadata"]["extraction"]
     if rec["status"] == "error":
         assert "limit" in rec["error"] or "timeout" in rec["error"] or "max_bytes" in rec["error"]
 

@@ -99,6 +99,8 @@ class ExtractStage(Stage):
                 doc.metadata.setdefault(name, value)
         if not text:
             self.counts["empty"] += 1
+            # said in the record: a page too deep for lxml or without a text block ends here
+            doc.metadata["extraction"] = f"no main text found in {len(html):,} characters of HTML"
         doc.set_text(text or "")
         if self.options["rescue_ratio"] > 0 and len(text or "") < self.options["rescue_below_chars"]:
             from cleaner.htmltext import visible_lines
