@@ -90,9 +90,10 @@ class Pipeline:
             try:
                 stage.process(doc)
                 if stage.name == "artifacts" and len(doc.repairs) > repairs and self._boilerplate:
-                    # repaired lines change what the classifier sees around them:
-                    # judge again, so that cleaning the output again changes nothing
-                    self._boilerplate.settle(doc)
+                    # a repair ("debt ." -> "debt.") changes what the classifier sees
+                    # around that line: judge the kept lines again, as a second run
+                    # over this output would, so that the result is a fixed point
+                    self._boilerplate.process(doc)
             except (TimeLimitExceeded, RecursionError, MemoryError, Exception) as exc:
                 doc.fail(f"{stage.name}: {type(exc).__name__}: {exc}")
             self.timings[stage.name] += time.perf_counter() - t0

@@ -107,11 +107,13 @@ def test_fifty_megabyte_single_line_is_cleaned_whole(bad_run) -> None:
 def test_deeply_nested_html_ends_with_a_record_that_says_why(bad_run) -> None:
     _, records, _ = bad_run
     rec = {r["id"]: r for r in records}["g-nested"]
-    assert rec["status"] in ("ok", "dropped", "error")
-    if rec["status"] == "dropped":
+    if rec["status"] == "ok":  # an extractor that copes with the depth: then the text is there
+        assert "Deep text here." in rec["text"]
+    elif rec["status"] == "dropped":
         assert rec["reason"] == "empty"
         assert "no main text found" in rec["metadata"]["extraction"]
-    if rec["status"] == "error":
+    else:
+        assert rec["status"] == "error"
         assert "limit" in rec["error"] or "timeout" in rec["error"] or "max_bytes" in rec["error"]
 
 

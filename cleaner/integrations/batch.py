@@ -222,9 +222,6 @@ def _with_id(rec: dict[str, Any], rid: str | None) -> dict[str, Any]:
 
 
 # --------------------------------------------------------- record <-> columns
-_safe_str = arrow_str
-
-
 def _json(v: Any) -> str:
     s = json.dumps(v, ensure_ascii=False, default=str)
     try:
@@ -246,12 +243,12 @@ def record_columns(records: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]
     for rec in records:
         art = rec.get("artifacts") if isinstance(rec.get("artifacts"), dict) else {}
         status = rec.get("status")
-        cols["id"].append(_safe_str(rec.get("id")))
-        cols["text"].append(_safe_str(rec.get("text") or ""))
+        cols["id"].append(arrow_str(rec.get("id")))
+        cols["text"].append(arrow_str(rec.get("text") or ""))
         cols["status"].append(status)
-        cols["reason"].append(_safe_str(rec.get("reason")) if status == STATUS_DROPPED else None)
-        cols["error"].append(_safe_str(rec.get("error")) if status == STATUS_ERROR else None)
-        cols["language"].append(_safe_str(rec.get("language")))
+        cols["reason"].append(arrow_str(rec.get("reason")) if status == STATUS_DROPPED else None)
+        cols["error"].append(arrow_str(rec.get("error")) if status == STATUS_ERROR else None)
+        cols["language"].append(arrow_str(rec.get("language")))
         cols["language_score"].append(_float(rec.get("language_score")))
         cols["removed"].append(_json(rec.get("removed") or []))
         cols["repairs"].append(_json(rec.get("repairs") or []))

@@ -47,12 +47,12 @@ from cleaner.document import Document
 from cleaner.errors import CleanerError
 from cleaner.integrations.batch import (
     OUTPUT_COLUMNS,
-    _safe_str,
     clean_batch,
     config_path,
     get_pipeline,
     row_to_record,
 )
+from cleaner.io.writers import arrow_str
 from cleaner.report import Summary
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -277,7 +277,7 @@ def _read_jsonl_files(batch: Any, format: str, shown: dict[str, str], rows: int)
     def error_row(rid: str, extra: dict[str, Any], message: str, size: int | None) -> None:
         doc = Document(id=rid, extra=extra)
         doc.fail(message)
-        cols["id"].append(_safe_str(rid))
+        cols["id"].append(arrow_str(rid))
         for c in ("text", "html", "url", _EXTRA):
             cols[c].append(None)
         cols[_RECORD].append(_json_ascii(doc.to_record()))
@@ -309,11 +309,11 @@ def _read_jsonl_files(batch: Any, format: str, shown: dict[str, str], rows: int)
             else:
                 raw = item.raw if isinstance(item.raw, str) else item.raw.decode("utf-8", "surrogateescape")
                 is_html = item.format == "html"
-                raw = _safe_str(raw)  # Arrow strings are UTF-8: lone surrogates become U+FFFD
-                cols["id"].append(_safe_str(item.id))
+                raw = arrow_str(raw)  # Arrow strings are UTF-8: lone surrogates become U+FFFD
+                cols["id"].append(arrow_str(item.id))
                 cols["text"].append(None if is_html else raw)
                 cols["html"].append(raw if is_html else None)
-                cols["url"].append(_safe_str(item.metadata.get("url")))
+                cols["url"].append(arrow_str(item.metadata.get("url")))
                 cols[_EXTRA].append(_json_ascii(item.extra) if item.extra else None)
                 cols[_RECORD].append(None)
                 cols[_NBYTES].append(item.size)

@@ -352,7 +352,6 @@ def arrow_str(v: Any) -> str | None:
     return s
 
 
-_s = arrow_str
 
 
 def _j(v: Any) -> str:
@@ -368,16 +367,16 @@ def flatten_record(rec: dict[str, Any]) -> dict[str, Any]:
     except (TypeError, ValueError):
         ascore = None
     return {
-        "id": _s(rec.get("id")),
-        "text": _s(rec.get("text") or ""),
-        "status": _s(rec.get("status")),
-        "reason": _s(rec.get("reason")),
-        "error": _s(rec.get("error")),
-        "language": _s(rec.get("language")),
+        "id": arrow_str(rec.get("id")),
+        "text": arrow_str(rec.get("text") or ""),
+        "status": arrow_str(rec.get("status")),
+        "reason": arrow_str(rec.get("reason")),
+        "error": arrow_str(rec.get("error")),
+        "language": arrow_str(rec.get("language")),
         "language_score": float(score) if isinstance(score, (int, float)) else None,
         "removed": [
-            {"line": r.get("line") if isinstance(r.get("line"), int) else None, "text": _s(r.get("text")),
-             "rule": _s(r.get("rule"))}
+            {"line": r.get("line") if isinstance(r.get("line"), int) else None, "text": arrow_str(r.get("text")),
+             "rule": arrow_str(r.get("rule"))}
             for r in rec.get("removed") or () if isinstance(r, dict)
         ],
         "artifacts_score": ascore,

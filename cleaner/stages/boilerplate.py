@@ -113,18 +113,6 @@ class BoilerplateStage(Stage):
                 return doc.language
         return None
 
-    def settle(self, doc: Document) -> None:
-        """Judge the kept lines again, as a second run over this output would.
-
-        The artifacts stage runs after this one; when it repairs a line ("debt ."
-        to "debt."), the neighbours of that line look different to the
-        classifier, and cleaning the output again could remove one more
-        borderline line. Called after such repairs, this makes the result a
-        fixed point of the whole pipeline.
-        """
-        doc.metadata.pop("_visible", None)  # the page's visible lines were for the first look only
-        self.process(doc)
-
     def _rescue(self, doc: Document, visible: list[str]) -> None:
         """Use the classifier's pick from the page's visible lines when the HTML
         extractor found (next to) nothing of it."""

@@ -78,8 +78,11 @@ def fix_text(text: str) -> str:
     segments with the same state, and hands a segment to ftfy only when the
     pre-check says ftfy could change it: the result is the same text.
     """
-    if not needs_ftfy(text):
-        return text
+    return _fix_segments(text) if needs_ftfy(text) else text
+
+
+def _fix_segments(text: str) -> str:
+    """fix_text's walk over the segments, for a text already known to need ftfy."""
     config = _FTFY
     out: list[str] = []
     pos = 0
@@ -111,12 +114,12 @@ class EncodingStage(Stage):
             self.counts["skipped"] += 1
             return
         self.counts["fixed"] += 1
-        fixed_lines = fix_text(text).split("\n")
+        fixed_lines = _fix_segments(text).split("\n")
         split = len(fixed_lines) != len(kept)
         if split:
             # a line-break fix (\r, U+2028) split a line: fix line by line instead;
             # the pieces of a split line keep the number of the line they came from
-            fixed_lines = [ftfy.fix_text(ln.text, _FTFY) for ln in kept]
+            fixed_lines = [fix_text(ln.text) for ln in kept]
         listed = 0
         for ln, fixed in zip(kept, fixed_lines, strict=False):
             if fixed != ln.text:
