@@ -65,6 +65,7 @@ from cleaner.classify import (  # noqa: E402
     context_features,
     own_features,
 )
+from cleaner import kernels  # noqa: E402
 from cleaner.document import Document, Line  # noqa: E402
 from cleaner.pipeline import Pipeline  # noqa: E402
 from cleaner.yamlio import load_yaml  # noqa: E402
@@ -136,7 +137,9 @@ def build_pages(sets: tuple[str, ...] = SETS, limit: int | None = None) -> list[
                 stage.process(doc)
             lines = [(ln.number, ln.text) for ln in doc.lines]
             if bp is not None:
-                bp.compiled(doc.language).apply(doc.kept_lines(), doc, bp.counts)
+                kept = doc.kept_lines()
+                view = kernels.TextView([ln.text.strip() for ln in kept])
+                bp.compiled(doc.language).apply(kept, doc, bp.counts, view)
             kept = [ln for ln in doc.lines if ln.rule is None and ln.text.strip()]
             texts = [ln.text.strip() for ln in kept]
             item: dict[str, Any] = {

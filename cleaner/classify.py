@@ -35,6 +35,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -71,7 +72,7 @@ _SEP = re.compile(r"\s[|•·»/>]\s|\s{3,}|\t")
 _DIGIT = re.compile(r"\d")
 _BULLETS = frozenset("-–—•·*>»")
 _CLOSERS = "\"'”’»)]」』）"
-_TERMINAL = frozenset(".!?…\"”’'»)。！？」』")  # is_paragraph: a line that ends like a sentence
+TERMINAL = frozenset(".!?…\"”’'»)。！？」』")  # is_paragraph: a line that ends like a sentence
 _STOPS = frozenset(".!?…。！？")
 _QUOTES = frozenset("\"'“„«‘‚")
 SHORT_LINE = 15  # words; markers of junk (dates, counters, handles) are looked for on shorter lines
@@ -181,11 +182,11 @@ _ALNUM = re.compile(r"[^\W_]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
-def _line_rows(texts: list[str], stops: frozenset[str], fallback: float) -> list[tuple[float, ...]]:
+def _line_rows_py(texts: list[str], stops: frozenset[str], fallback: float) -> list[tuple[float, ...]]:
     """LINE_FEATURES of each text, then its word and character counts.
 
-    Hot path: a few C-level string calls per line; the marker regexes run only
-    on short lines that hold the character they need (a digit, an @ or #).
+    The readable reference of :func:`line_rows` (which computes the same in a
+    compiled pass, :mod:`cleaner.kernels`); the tests hold the two equal.
     """
     contains = stops.__contains__
     log1p = math.log1p
@@ -300,6 +301,121 @@ def _line_rows(texts: list[str], stops: frozenset[str], fallback: float) -> list
     return rows
 
 
+_COL_URL, _COL_HANDLE, _COL_DATE, _COL_AGO, _COL_COUNTER, _COL_SEP = range(11, 17)
+_COL_COPYRIGHT = 25
+
+
+@lru_cache(maxsize=64)
+def _stop_hashes(stops: frozenset[str]) -> np.ndarray:
+    from cleaner import kernels
+
+    return kernels.stop_hashes(stops)
+
+
+def _matches(pattern: re.Pattern[str], texts: list[str], idx: np.ndarray) -> tuple[np.ndarray, list[re.Match[str]]]:
+    """The matches of ``pattern`` in the lines ``idx`` of ``texts`` and the line
+    of each: one scan over those lines joined by NUL, which no marker pattern crosses."""
+    if not len(idx):
+        return _NO_LINES, []
+    picked = [texts[i] for i in idx.tolist()]
+    offsets = np.cumsum(np.fromiter(map(len, picked), dtype=np.int64, count=len(picked)) + 1)
+    found = list(pattern.finditer("\x00".join(picked)))
+    if not found:
+        return _NO_LINES, found
+    at = np.fromiter((mt.start() for mt in found), dtype=np.int64, count=len(found))
+    return idx[np.searchsorted(offsets, at, "right")], found
+
+
+def line_rows(texts: list[str], stops: frozenset[str], fallback: float) -> np.ndarray:
+    """LINE_FEATURES of each text, then its word and character counts (lines x
+    (LINE_FEATURES + 2)): a compiled pass over the code points for most
+    columns, then the marker regexes over the few lines that can hold them."""
+    return line_data(texts, stops, fallback)[0]
+
+
+def line_data(
+    texts: list[str],
+    stops: frozenset[str],
+    fallback: float,
+    view: Any = None,
+    gate: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(:func:`line_rows`, the hash of each line's exact text).
+
+    ``view`` (a :class:`cleaner.kernels.TextView` whose ``texts`` are these
+    lines, or a pair of it and the indices of these lines in it) saves joining
+    them again; ``gate`` the scan for :data:`GATE_STRINGS` (one bit mask per
+    line, as ``Literals(GATE_STRINGS).scan`` gives)."""
+    from cleaner import kernels
+
+    m = len(texts)
+    if not m:
+        return np.zeros((0, _N_LINE + 2)), np.zeros(0, dtype=np.uint64)
+    flags, lower, _ = kernels.tables()
+    if view is None:
+        view = kernels.TextView(texts)
+    idx = None
+    if isinstance(view, tuple):
+        view, idx = view
+    starts, ends = (view.starts, view.ends) if idx is None else (view.starts[idx], view.ends[idx])
+    cps = view.cps
+    hashes = _stop_hashes(stops) if stops else _NO_HASHES
+    rows, gates, line_hashes = kernels.line_rows(
+        cps, starts, ends, flags, lower, hashes, bool(stops), fallback, SAMPLE_CHARS
+    )
+    n = rows[:, -2]
+    short = n <= SHORT_LINE
+    if gate is None:
+        gate = _gates().scan(cps, starts, ends)[:, 0]
+
+    def lines_with(bits: int) -> np.ndarray:
+        return np.flatnonzero(gate & np.uint64(bits))
+
+    rows[lines_with(_G_COPYRIGHT), _COL_COPYRIGHT] = 1.0
+    url = lines_with(_G_URL)
+    rows[_matches(_URL, texts, url)[0], _COL_URL] = 1.0
+    handle = np.flatnonzero(short & (gate & np.uint64(_G_HANDLE) > 0))
+    rows[_matches(_HANDLE, texts, handle)[0], _COL_HANDLE] = 1.0
+    at, found = _matches(_MARKERS, texts, np.flatnonzero(short & (gates & kernels.G_DEC > 0)))
+    if found:
+        col = [_COL_DATE if mt.group(1) else _COL_AGO if mt.group(2) else _COL_COUNTER for mt in found]
+        rows[at, col] = 1.0
+    sep = np.flatnonzero(short & (n > 2) & (gate & np.uint64(_G_SEP) > 0))
+    at, _ = _matches(_SEP, texts, sep)
+    if len(at):
+        lines, count = np.unique(at, return_counts=True)
+        rows[lines, _COL_SEP] = np.minimum(count, 3) / 3.0
+    ago = np.flatnonzero(~short & (gate & np.uint64(_G_AGO) > 0))
+    rows[_matches(_AGO, texts, ago)[0], _COL_AGO] = 1.0
+    return rows, line_hashes
+
+
+# the strings that let a marker regex match a line (as the reference looks for them)
+GATE_STRINGS_BY_KIND = {
+    "copyright": [("copyright", "lower"), ("\u00a9", "exact")],
+    "url": [("://", "lower"), ("www.", "lower"), (".com", "lower"), (".org", "lower"), (".net", "lower")],
+    "handle": [("@", "exact"), ("#", "exact")],
+    "sep": [(c, "exact") for c in ("|", "\u2022", "\u00b7", "\u00bb", "   ", "\t")],
+    "ago": [(c, "exact") for c in ("vor ", "hace ", "il y a", " ago")],
+}
+GATE_STRINGS = [item for items in GATE_STRINGS_BY_KIND.values() for item in items]
+_GATE_SIZES = [len(items) for items in GATE_STRINGS_BY_KIND.values()]
+_G_COPYRIGHT, _G_URL, _G_HANDLE, _G_SEP, _G_AGO = (
+    ((1 << size) - 1) << sum(_GATE_SIZES[:k]) for k, size in enumerate(_GATE_SIZES)
+)
+
+
+@lru_cache(maxsize=1)
+def _gates() -> Any:
+    from cleaner import kernels
+
+    return kernels.Literals(GATE_STRINGS)
+
+
+_NO_HASHES = np.zeros(1, dtype=np.uint64)  # an empty stop-word table
+_NO_LINES = np.zeros(0, dtype=np.intp)
+
+
 def doc_stopwords(texts: list[str], lang: str | None) -> frozenset[str]:
     """The stop words used for a document: its language's list, else (a language
     without a list, or none detected) the document's own most frequent short words."""
@@ -332,7 +448,7 @@ def own_features(
     ids = list(map(index.get, texts))
     if None in ids:
         todo = list(dict.fromkeys(t for t, i in zip(texts, ids, strict=True) if i is None))
-        new = np.array(_line_rows(todo, stops, fallback_stop), dtype=np.float64)
+        new = line_rows(todo, stops, fallback_stop)
         if rows is None or len(todo) * 2 > m:
             # mostly new lines: another document; keep only this one's
             known = [t for t in dict.fromkeys(texts) if t in index]
@@ -487,21 +603,14 @@ def context_features(
 
 
 _LEAD_JUNK = ("url", "handle", "date", "counter", "separators", "copyright", "ago")
-
-
-def _between_kept(keep: np.ndarray, symbols: np.ndarray) -> np.ndarray:
-    """``keep``, with each line flagged in ``symbols`` kept only when the nearest
-    unflagged lines on both sides are kept."""
-    idx = np.flatnonzero(~symbols)
-    out = keep.copy()
-    if not len(idx):
-        return out
-    sym = np.flatnonzero(symbols)
-    k = np.searchsorted(idx, sym)
-    left = np.where(k > 0, keep[idx[np.maximum(k - 1, 0)]], False)
-    right = np.where(k < len(idx), keep[idx[np.minimum(k, len(idx) - 1)]], False)
-    out[sym] = left & right
-    return out
+# the own-feature columns the kernels read (see cleaner.kernels: C_LOG_WORDS ...)
+_KCOLS = np.array(
+    [_COL[f] for f in ("log_words", "log_chars", "short", "stop_ratio", "terminal", "title_ratio", "date", "ago",
+                       "counter", "handle", "no_words")]
+    + [len(OWN_FEATURES), _N_LINE],
+    dtype=np.int64,
+)
+_KLEAD = np.array([_COL[f] for f in _LEAD_JUNK], dtype=np.int64)
 
 
 def _dot(X: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -516,8 +625,6 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 class LineClassifier:
     """Loads the weight vectors and judges the lines of one document."""
-
-    MEMO_LINES = 20000  # distinct lines whose text-only features are kept between calls
 
     def __init__(self, model: dict[str, Any], threshold: float | None = None, file: str = "") -> None:
         def vec(key: str, names: tuple[str, ...], default: float | None = None) -> np.ndarray:
@@ -562,7 +669,14 @@ class LineClassifier:
         self._order = np.array(sorted(range(1, len(FEATURES)), key=lambda j: gid[j - 1]), dtype=np.intp)
         self._starts = np.searchsorted(np.array(sorted(gid)), np.arange(len(self.reason_names)))
         self._low = "classifier." + self.reasons.get("low_score", "low-score")
-        self._memo: tuple[tuple[Any, ...], dict[str, Any]] = ((), {})
+        # the reason group index -> its label; the last one for "low score"
+        self._reason_labels = ["classifier." + r for r in self.reason_names] + [self._low]
+        self._rounds = np.array(self.rounds)
+        self._starts = self._starts.astype(np.int64)
+        self._order = self._order.astype(np.int64)
+        # compile (or load from numba's cache) the kernels now, outside any
+        # per-document time limit and before a worker pool forks
+        self.judge([Line(1, "Compile the kernels: one line of article text."), Line(2, "Share")], "en", rounds=2)
 
     @classmethod
     def load(cls, name: str | Path, threshold: float | None = None) -> LineClassifier:
@@ -574,25 +688,13 @@ class LineClassifier:
             raise ConfigError("expected a mapping with `own_weights` and `context_weights`", file=str(path))
         return cls(data, threshold, str(path))
 
-    def _own(self, texts: list[str], lang: str | None) -> np.ndarray:
-        stops = doc_stopwords(texts, lang)
-        key = (lang, stops)
-        memo_key, memo = self._memo  # one read: another thread may swap it
-        if key != memo_key or len(memo) > self.MEMO_LINES:
-            memo = {}
-            self._memo = (key, memo)
-        return own_features(texts, lang, self.fallback_stop, memo, stops)
-
     def features(self, texts: list[str], lang: str | None) -> np.ndarray:
         """The feature matrix (own + context) that the last round's weights apply to."""
-        own = self._own(texts, lang)
-        lens = np.expm1(own[:, _COL["log_chars"]])
-        p = _sigmoid(_dot(own, self.w_own))
-        X = np.hstack([own, context_features(p, lens, self.confident, own)])
-        for w in self.rounds[:-1]:
-            p = _sigmoid(_dot(X, w))
-            X = np.hstack([own, context_features(p, lens, self.confident, own)])
-        return X
+        from cleaner import kernels
+
+        rows, hashes = line_data(texts, doc_stopwords(texts, lang), self.fallback_stop)
+        own = kernels.own_matrix(rows, hashes, np.arange(len(texts)), _KCOLS)
+        return kernels.features_of(own, self.w_own, self._rounds, self.confident, _KCOLS)
 
     def probabilities(self, texts: list[str], lang: str | None) -> np.ndarray:
         if not texts:
@@ -600,61 +702,59 @@ class LineClassifier:
         return _sigmoid(_dot(self.features(texts, lang), self.w_ctx))
 
     def judge(
-        self, lines: list[Line], lang: str | None, threshold: float | None = None
+        self,
+        lines: list[Line],
+        lang: str | None,
+        threshold: float | None = None,
+        keep: Line | None = None,
+        rounds: int = 1,
     ) -> list[tuple[Line, str]]:
-        """The lines to remove, each with its reason (below ``threshold``, default the model's)."""
-        threshold = self.threshold if threshold is None else threshold
+        """The lines to remove, each with its reason (below ``threshold``, default
+        the model's). With ``rounds`` > 1 the kept lines are judged again (their
+        context changed) until nothing more goes; line ``keep`` never goes."""
+        from cleaner import kernels
+
         content = [ln for ln in lines if ln.text.strip()]
         if not content:
             return []
-        texts = [ln.text.strip() for ln in content]
-        X = self.features(texts, lang)
-        p = _sigmoid(_dot(X, self.w_ctx))
-        keep = p >= threshold
-        if not keep.any():
-            # never empty a document on the classifier's word alone: keep its
-            # most article-like lines (a rule may still remove them)
-            keep = p >= 0.5 * p.max()
-        if self.lead_lines:
-            keep |= self._lead(X, p)
-        symbols = X[:, _COL["no_words"]] > 0
-        if symbols.any():
-            # a line without letters or digits ("-", "* * *") carries no text of
-            # its own: it stays only between two kept lines that have words
-            keep = _between_kept(keep, symbols)
-        drop = np.flatnonzero(~keep)
-        if not len(drop):
-            return []
-        # each reason's push on the score, against a typical article line's
-        contrib = (X[drop] - self.reference) * self.w_ctx
-        push = np.add.reduceat(contrib[:, self._order], self._starts, axis=1)
-        worst = push.argmin(axis=1)
-        names = self.reason_names
-        out = []
-        for k, (row, j) in enumerate(zip(drop.tolist(), worst.tolist(), strict=True)):
-            out.append((content[row], "classifier." + names[j] if push[k, j] < 0 else self._low))
-        return out
+        view = kernels.TextView([ln.text.strip() for ln in content])
+        title = next((i for i, ln in enumerate(content) if ln is keep), -1) if keep is not None else -1
+        at, reasons = self.judge_view(view, np.arange(len(content)), lang, threshold, title, rounds)
+        return [(content[i], r) for i, r in zip(at.tolist(), reasons, strict=True)]
 
-    def _lead(self, X: np.ndarray, p: np.ndarray) -> np.ndarray:
-        """The headline block of a document that opens with its article: the
-        few short lines (headline, kicker, deck: 2 to 25 words) above a first
-        paragraph that comes within the first ``lead_lines + 1`` lines, unless
-        they carry junk markers (links, handles, dates, counters, menus,
-        copyright)."""
-        out = np.zeros(len(p), dtype=bool)
-        n = min(len(p), self.lead_lines + 1)
-        para = (p[:n] >= self.confident) & (X[:n, _COL["log_words"]] >= math.log1p(self.paragraph_words))
-        first = int(np.argmax(para)) if para.any() else 0
-        if first:
-            head = X[:first]
-            junk = head[:, [_COL[f] for f in _LEAD_JUNK]].sum(axis=1) > 0
-            lw = head[:, _COL["log_words"]]
-            out[:first] = ~junk & (lw >= math.log1p(2)) & (lw <= math.log1p(25))
-        return out
+    def judge_view(
+        self,
+        view: Any,
+        idx: np.ndarray,
+        lang: str | None,
+        threshold: float | None = None,
+        title: int = -1,
+        rounds: int = 1,
+        gate: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, list[str]]:
+        """:meth:`judge` on the non-blank lines ``idx`` of a
+        :class:`cleaner.kernels.TextView` (``title``: an index into ``idx``, or
+        -1; ``gate``: the :data:`GATE_STRINGS` scan of those lines). Returns
+        the view indices of the lines to remove and their reasons."""
+        from cleaner import kernels
+
+        if not len(idx):
+            return idx, []
+        threshold = self.threshold if threshold is None else threshold
+        texts = [view.texts[i] for i in idx.tolist()]
+        rows, hashes = line_data(texts, doc_stopwords(texts, lang), self.fallback_stop, (view, idx), gate)
+        reason = kernels.judge_rounds(
+            rows, hashes, title, threshold, rounds, self.w_own, self._rounds, self.reference,
+            self._order, self._starts, self.confident, self.lead_lines, self.paragraph_words,
+            _KCOLS, _KLEAD,
+        )
+        drop = np.flatnonzero(reason >= 0)
+        names = self._reason_labels
+        return idx[drop], [names[r] for r in reason[drop].tolist()]
 
     def is_paragraph(self, text: str) -> bool:
         """A long line that ends like a sentence: where a junk section stops."""
-        if text.rstrip()[-1:] not in _TERMINAL:  # the cheap test first
+        if text.rstrip()[-1:] not in TERMINAL:  # the cheap test first
             return False
         n = len(text.split())
         if n < self.paragraph_words and not text.isascii() and _CJK.search(text):

@@ -224,6 +224,155 @@ def top_branches(pattern: str) -> list[str]:
     return out
 
 
+def required_strings(compiled: re.Pattern[str]) -> list[str] | None:
+    """Strings of which every match of ``compiled`` holds at least one (so a
+    line without any of them needs no regex run), or None if the pattern has
+    no such strings of two or more characters (or rare single ones: "@", "©", "…"). Compared as the pattern
+    compares: case-folded when it ignores case.
+
+    Read off the parsed pattern: a run of literal characters must appear; so
+    must one of the alternatives of a group, or the body of a repeat of at
+    least one. Of the candidates in a sequence, the one whose shortest string
+    is longest wins.
+    """
+    from re import _constants as c  # type: ignore[attr-defined]
+    from re import _parser  # type: ignore[attr-defined]
+
+    try:
+        tree = _parser.parse(compiled.pattern, compiled.flags)
+    except Exception:  # noqa: BLE001 - no prefilter then; the pattern itself compiled
+        return None
+    case_flags = re.IGNORECASE
+
+    def seq(items: Any) -> list[str] | None:
+        best: list[str] | None = None
+        run: list[str] = []
+
+        def consider(strings: list[str] | None) -> None:
+            nonlocal best
+            if strings and (best is None or min(map(len, strings)) > min(map(len, best))):
+                best = strings
+
+        for op, av in items:
+            if op is c.LITERAL:
+                run.append(chr(av))
+                continue
+            if run:
+                consider(["".join(run)])
+                run = []
+            consider(item(op, av))
+        if run:
+            consider(["".join(run)])
+        return best
+
+    def item(op: Any, av: Any) -> list[str] | None:
+        if op is c.SUBPATTERN:
+            _, add, remove, body = av
+            if (add | remove) & case_flags:
+                return None  # the case rule changes inside: no prefilter from here
+            return seq(body)
+        if op is c.ATOMIC_GROUP:
+            return seq(av)
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            low, _, body = av
+            return seq(body) if low >= 1 else None
+        if op is c.BRANCH:
+            out: list[str] = []
+            for branch in av[1]:
+                got = seq(branch)
+                if not got:
+                    return None
+                out.extend(got)
+            return list(dict.fromkeys(out))
+        return None
+
+    found = seq(tree)
+    if not found or not all(len(x) >= 2 or x in _RARE_CHARS for x in found):
+        return None
+    return found
+
+
+# single characters rare enough in text to be worth a prefilter
+_RARE_CHARS = frozenset("@#©®™|…»«›‹·•")
+
+
+def first_chars(compiled: re.Pattern[str]) -> tuple[frozenset[str], frozenset[str]] | None:
+    """For a pattern anchored at the line start: (the characters a matching
+    line can start with, the classes "digit"/"word"/"space" it can start
+    with), or None when that is not known (or not anchored)."""
+    from re import _constants as c  # type: ignore[attr-defined]
+    from re import _parser  # type: ignore[attr-defined]
+
+    try:
+        tree = _parser.parse(compiled.pattern, compiled.flags)
+    except Exception:  # noqa: BLE001
+        return None
+    cats = {c.CATEGORY_DIGIT: "digit", c.CATEGORY_WORD: "word", c.CATEGORY_SPACE: "space"}
+    chars: set[str] = set()
+    classes: set[str] = set()
+
+    def charset(av: Any) -> bool:
+        for op, arg in av:
+            if op is c.LITERAL:
+                chars.add(chr(arg))
+            elif op is c.RANGE and arg[1] - arg[0] <= 256:
+                chars.update(map(chr, range(arg[0], arg[1] + 1)))
+            elif op is c.CATEGORY and arg in cats:
+                classes.add(cats[arg])
+            else:
+                return False
+        return True
+
+    def seq(items: Any, anchored: bool) -> bool | None:
+        """Add the first characters of ``items``; True if ``items`` can match
+        nothing (the next items' first characters count too), None if unknown."""
+        for op, av in items:
+            if op is c.AT:
+                if av is not c.AT_BEGINNING:
+                    return None
+                anchored = True
+                continue
+            if not anchored:
+                return None
+            got = one(op, av)
+            if got is None:
+                return None
+            if not got:
+                return False
+        return True
+
+    def one(op: Any, av: Any) -> bool | None:
+        if op is c.LITERAL:
+            chars.add(chr(av))
+            return False
+        if op is c.IN:
+            return False if charset(av) else None
+        if op is c.SUBPATTERN:
+            if (av[1] | av[2]) & re.IGNORECASE:
+                return None
+            return seq(av[3], True)
+        if op is c.BRANCH:
+            empty = False
+            for branch in av[1]:
+                got = seq(branch, True)
+                if got is None:
+                    return None
+                empty |= got
+            return empty
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            low, _, body = av
+            got = seq(body, True)
+            if got is None:
+                return None
+            return got or low == 0
+        return None
+
+    # every top-level branch starts at the line start
+    if not is_anchored(compiled.pattern) or seq(tree, False) is not False:
+        return None
+    return frozenset(chars), frozenset(classes)
+
+
 def is_anchored(pattern: str) -> bool:
     """Whether every top-level alternative starts at the beginning of the line."""
     return all(b.startswith("^") for b in top_branches(pattern))

@@ -8,14 +8,24 @@ are cleaned too. Every removed line records the rule or classifier reason.
 
 from __future__ import annotations
 
-import bisect
 import re
 from typing import Any
 
-from cleaner.classify import LineClassifier
+import numpy as np
+
+from cleaner.classify import GATE_STRINGS, TERMINAL, LineClassifier
 from cleaner.document import Document, Line
 from cleaner.limits import time_limit
-from cleaner.rules import Rule, RuleSet, is_anchored, norm_phrase
+from cleaner.rules import (
+    _LEAD,
+    _TRAIL,
+    Rule,
+    RuleSet,
+    first_chars,
+    is_anchored,
+    norm_phrase,
+    required_strings,
+)
 from cleaner.stages.base import Setting, Stage
 
 
@@ -76,28 +86,30 @@ class BoilerplateStage(Stage):
         lines = doc.kept_lines()
         if not lines:
             return
+        from cleaner import kernels
+
+        view = kernels.TextView([ln.text.strip() for ln in lines])
         if self.options["rules"]:
-            self.compiled(self._rules_language(doc, lines)).apply(lines, doc, self.counts)
+            self.compiled(self._rules_language(doc, lines)).apply(lines, doc, self.counts, view)
         if self.classifier is not None:
-            remaining = [ln for ln in lines if ln.rule is None]
-            title = self._title(lines) if self.options["keep_title"] else None
             threshold = self.options["html_threshold"] if doc.format == "html" else None
             if doc.format == "html" and threshold is None:
                 return
+            kept = np.fromiter((ln.rule is None for ln in lines), dtype=bool, count=len(lines))
+            idx = np.flatnonzero(kept & (view.lens > 0))
+            title = self._title(lines) if self.options["keep_title"] else -1
+            at = int(np.searchsorted(idx, title)) if title >= 0 else -1
+            gate = getattr(view, "gate", None)
             # judge until nothing more goes: the result is a fixed point, so
             # cleaning the output again changes nothing (context shifts as
             # lines go, and a second look must agree with the first)
-            for _ in range(self.options["max_rounds"]):
-                removed = 0
-                for ln, reason in self.classifier.judge(remaining, doc.language, threshold):
-                    if ln is title:
-                        continue
-                    doc.remove(ln, reason)
-                    self.counts[reason] += 1
-                    removed += 1
-                if not removed:
-                    break
-                remaining = [ln for ln in remaining if ln.rule is None]
+            drop, reasons = self.classifier.judge_view(
+                view, idx, doc.language, threshold, at, self.options["max_rounds"],
+                gate[idx] if gate is not None else None,
+            )
+            for i, reason in zip(drop.tolist(), reasons, strict=True):
+                lines[i].rule = reason
+            self.counts.update(reasons)
 
     def _rules_language(self, doc: Document, lines: list[Line]) -> str | None:
         """The language whose rules apply, or None for all: on short texts
@@ -123,7 +135,10 @@ class BoilerplateStage(Stage):
         probe.set_text("\n".join(visible))
         probe.language = doc.language
         if self.options["rules"]:
-            self.compiled(doc.language).apply(probe.kept_lines(), probe, self.counts)
+            from cleaner import kernels
+
+            kept = probe.kept_lines()
+            self.compiled(doc.language).apply(kept, probe, self.counts, kernels.TextView([ln.text.strip() for ln in kept]))
         remaining = [ln for ln in probe.lines if ln.rule is None]
         for ln, reason in self.classifier.judge(remaining, doc.language):
             probe.remove(ln, reason)
@@ -134,35 +149,40 @@ class BoilerplateStage(Stage):
             self.counts["rescued"] += 1
 
     @staticmethod
-    def _title(lines: list[Line]) -> Line | None:
-        """The document's first line, when no rule removed it and it reads like a headline."""
-        for ln in lines:
+    def _title(lines: list[Line]) -> int:
+        """The index of the document's first line, when no rule removed it and it
+        reads like a headline; else -1."""
+        for i, ln in enumerate(lines):
             text = ln.text.strip()
             if not text:
                 continue
             if ln.rule is not None:
-                return None
+                return -1
             n = len(text.split())
-            return ln if 2 <= n <= 30 and "://" not in text and any(c.isalpha() for c in text) else None
-        return None
+            return i if 2 <= n <= 30 and "://" not in text and any(c.isalpha() for c in text) else -1
+        return -1
 
 
 class _Compiled:
     """The rules for one language, arranged for one pass over the lines.
 
-    Exact phrases are one dict lookup per short line; prefixes one
-    ``str.startswith`` with a tuple; all patterns run as one combined regular
-    expression over the document (lines joined by newlines), so the per-line
-    Python work stays small. A user pattern that cannot join the combined
-    expression (back-references) runs line by line instead.
+    Exact phrases are one dict lookup per line; prefixes one ``str.startswith``.
+    Both run only on the lines whose first characters can start a phrase (ASCII
+    lines; any line that is not ASCII is looked at). A pattern runs only on the
+    lines that hold one of the strings every match of it must hold
+    (:func:`cleaner.rules.required_strings`, found for all lines at once by
+    :class:`cleaner.kernels.Literals`) and have no more words than its
+    ``max_words``; the first rule (in pack order) whose pattern matches a line
+    names it, and a phrase rule wins over a pattern.
     """
 
     def __init__(self, rules: list[Rule], stage: BoilerplateStage) -> None:
+        from cleaner import kernels
+
         self.stage = stage
         self.phrase: dict[str, Rule] = {}
         self.prefix: list[tuple[str, Rule]] = []
         self.max_phrase_chars = 0
-        patterned: list[Rule] = []
         self.embeds = [r for r in rules if r.kind == "embed"]
         for r in rules:
             for p in r.phrases:
@@ -171,35 +191,72 @@ class _Compiled:
                     self.max_phrase_chars = max(self.max_phrase_chars, len(p) + 8)
                 if r.prefix:
                     self.prefix.append((p, r))
-            if r.compiled is not None:
-                patterned.append(r)
         self.prefix_tuple = tuple(p for p, _ in self.prefix)
         self.prefix_chars = max(map(len, self.prefix_tuple), default=0)
         self.max_pattern_chars = stage.options["max_pattern_chars"]
-        # anchored patterns are tried at the start of each line only; the others
-        # scan the whole document once
-        self.by_group: dict[str, Rule] = {}
-        self.slow: list[Rule] = []
-        anchored, floating = [], []
-        for k, r in enumerate(patterned):
-            pat = r.pattern or ""
-            if re.search(r"\\[1-9]|\(\?P=|\(\?[aiLmsux]+\)", pat):
-                self.slow.append(r)  # back-references or global flags: line by line
-                continue
-            name = f"_r{k}"
-            self.by_group[name] = r
-            flag = "-i" if r.case_sensitive else "i"
-            (anchored if is_anchored(pat) else floating).append(f"(?P<{name}>(?{flag}:{pat}))")
-        self.anchored = self.floating = None
-        try:
-            if anchored:
-                self.anchored = re.compile("|".join(anchored))
-            if floating:
-                self.floating = re.compile("|".join(floating), re.MULTILINE)
-        except (re.error, RecursionError, OverflowError):
-            self.anchored = self.floating = None
-            self.slow = patterned
-            self.by_group = {}
+        # the hashes of the phrases and of the first 1..4 characters of the
+        # prefixes (for kernels.phrase_keys)
+        self.phrase_table = kernels.hash_table(np.array([kernels.hash_text(p) for p in self.phrase], dtype=np.uint64))
+        self.prefix_table = kernels.hash_table(
+            np.array([kernels.hash_text(p[:4]) for p in self.prefix_tuple], dtype=np.uint64)
+        )
+        # patterns: the strings each needs
+        self.patterned = [r for r in rules if r.compiled is not None]
+        literals: dict[tuple[str, str], int] = {}
+        needs: list[list[int]] = []
+        for r in self.patterned:
+            strings = required_strings(r.compiled) or []
+            mode = "fold" if r.compiled.flags & re.IGNORECASE else "exact"
+            needs.append([literals.setdefault((x, mode), len(literals)) for x in strings])
+        # one scan finds them and the strings the line classifier's marker
+        # features look for (GATE_STRINGS, in a 64-bit word of their own)
+        items = list(literals)
+        self.gate_word = (len(items) + 63) // 64
+        items += [("\x00", "exact")] * (self.gate_word * 64 - len(items)) + list(GATE_STRINGS)
+        self.literals = kernels.Literals(items)
+        words = self.literals.words
+        self.rule_bits = np.zeros((len(self.patterned), words), dtype=np.uint64)
+        for k, ids in enumerate(needs):
+            for i in ids:
+                self.rule_bits[k, i >> 6] |= np.uint64(1) << np.uint64(i & 63)
+        self.rule_words = np.array(
+            [r.max_words if r.max_words is not None else 1 << 40 for r in self.patterned], dtype=np.int64
+        )
+        self.rule_test = [r.compiled.match if is_anchored(r.pattern or "") else r.compiled.search
+                          for r in self.patterned]
+        # the characters an anchored pattern's line can start with
+        fold = kernels.fold_table()
+        classes = {"digit": kernels.DEC, "word": kernels.AN | kernels.UNDERSCORE, "space": kernels.SP}
+        ptr, codes, cls, folded = [0], [], [], []
+        for r in self.patterned:
+            first = first_chars(r.compiled)
+            ci = bool(r.compiled.flags & re.IGNORECASE)
+            if first is None:
+                cls.append(-1)
+            else:
+                chars, kinds = first
+                codes.extend(sorted({int(fold[ord(c)]) if ci else ord(c) for c in chars}))
+                cls.append(sum(classes[k] for k in kinds))
+            ptr.append(len(codes))
+            folded.append(ci)
+        self.first = (
+            np.array(ptr, dtype=np.int64),
+            np.array(codes, dtype=np.uint32),
+            np.array(cls, dtype=np.int64),
+            np.array(folded, dtype=bool),
+        )
+        # what ends an article paragraph (where a section stops)
+        clf = stage.classifier
+        if clf is not None:
+            self.para_end = np.array(sorted(map(ord, TERMINAL)), dtype=np.uint32)
+            self.para_words, self.para_cjk = clf.paragraph_words, True
+        else:
+            self.para_end = np.array(sorted(map(ord, ".!?\"\u201d'\u00bb")), dtype=np.uint32)
+            self.para_words, self.para_cjk = 12, False
+        self.lead = np.zeros(0x110000, dtype=bool)
+        self.lead[[ord(c) for c in _LEAD]] = True
+        self.trail = np.zeros(0x110000, dtype=bool)
+        self.trail[[ord(c) for c in _TRAIL]] = True
 
     # ----------------------------------------------------------- matching
     def _phrase_hit(self, text: str) -> Rule | None:
@@ -217,46 +274,6 @@ class _Compiled:
                         return r
         return None
 
-    def _group_rule(self, m: re.Match[str], text: str) -> Rule | None:
-        r = self.by_group.get(m.lastgroup or "")
-        if r is None or (r.max_words is not None and len(text.split()) > r.max_words):
-            return self._line_pattern(text, list(self.by_group.values()))
-        return r
-
-    def _pattern_hits(self, texts: list[str]) -> dict[int, Rule]:
-        """Line index -> the pattern rule that matches it."""
-        hits: dict[int, Rule] = {}
-        limit = self.max_pattern_chars
-        if self.floating is not None:
-            joined = "\n".join(t if len(t) <= limit else "" for t in texts)
-            starts = [0]
-            for t in texts[:-1]:
-                starts.append(starts[-1] + (len(t) if len(t) <= limit else 0) + 1)
-            for m in self.floating.finditer(joined):
-                i = bisect.bisect_right(starts, m.start()) - 1
-                if i not in hits:
-                    r = self._group_rule(m, texts[i]) if "\n" not in m.group() else None
-                    if r is None and "\n" in m.group():
-                        r = self._line_pattern(texts[i], list(self.by_group.values()))
-                    if r is not None:
-                        hits[i] = r
-        if self.anchored is not None:
-            match = self.anchored.match
-            for i, t in enumerate(texts):
-                if t and i not in hits and len(t) <= limit:
-                    m = match(t)
-                    if m is not None:
-                        r = self._group_rule(m, t)
-                        if r is not None:
-                            hits[i] = r
-        if self.slow:
-            for i, t in enumerate(texts):
-                if i not in hits and t and len(t) <= limit:
-                    r = self._line_pattern(t, self.slow)
-                    if r is not None:
-                        hits[i] = r
-        return hits
-
     @staticmethod
     def _line_pattern(text: str, rules: list[Rule]) -> Rule | None:
         for r in rules:
@@ -272,27 +289,57 @@ class _Compiled:
         r = self._phrase_hit(stripped)
         if r is not None or len(stripped) > self.max_pattern_chars:
             return r
-        return self._line_pattern(stripped, list(self.by_group.values()) + self.slow)
+        return self._line_pattern(stripped, self.patterned)
 
-    def hits(self, lines: list[Line]) -> list[Rule | None]:
-        texts = [ln.text.strip() if ln.rule is None else "" for ln in lines]
-        out: list[Rule | None] = [None] * len(lines)
-        for i, r in self._pattern_hits(texts).items():
-            out[i] = r
-        for i, t in enumerate(texts):
-            if t:
-                r = self._phrase_hit(t)
+    def hits(self, view: Any) -> list[Rule | None]:
+        """The rule that names each line of ``view`` (a TextView of the kept
+        lines), or None. Sets ``view.keys`` (kernels.phrase_keys) and
+        ``view.gate`` (the classifier's marker scan) on the way."""
+        from cleaner import kernels
+
+        texts, lens, starts, ends, cps = view.texts, view.lens, view.starts, view.ends, view.cps
+        m = len(texts)
+        out: list[Rule | None] = [None] * m
+        if not m:
+            return out
+        flags, lower, _ = kernels.tables()
+        keys = view.keys = kernels.phrase_keys(
+            cps, starts, ends, flags, lower, self.lead, self.trail, self.phrase_table, self.prefix_table,
+            self.para_end, self.para_words, self.para_cjk,
+        )
+        mask = self.literals.scan(cps, starts, ends)
+        view.gate = mask[:, self.gate_word]
+        if self.patterned:
+            eligible = (lens > 0) & (lens <= self.max_pattern_chars)
+            at, which = kernels.pairs(
+                mask, self.rule_bits, eligible, keys[:, 2], self.rule_words, cps, starts, flags,
+                kernels.fold_table(), *self.first,
+            )
+            test, rules = self.rule_test, self.patterned
+            for i, k in zip(at.tolist(), which.tolist(), strict=True):
+                if out[i] is None and test[k](texts[i]) is not None:
+                    out[i] = rules[k]
+        if self.phrase or self.prefix:
+            cand = (lens <= self.max_phrase_chars) & (keys[:, 0] == 1)
+            if self.prefix:
+                cand |= keys[:, 1] == 1
+            for i in np.flatnonzero(cand & (lens > 0)).tolist():
+                r = self._phrase_hit(texts[i])
                 if r is not None:
                     out[i] = r
         return out
 
     # ------------------------------------------------------------- apply
-    def apply(self, lines: list[Line], doc: Document, counts: Any) -> None:
-        hits = self.hits(lines)
-        n = len(lines)
+    def apply(self, lines: list[Line], doc: Document, counts: Any, view: Any) -> None:
+        """Remove the lines the rules name (``view``: a TextView of ``lines``, all kept)."""
+        hits = self.hits(view)
+        self._view = view
+        named = [i for i, r in enumerate(hits) if r is not None]
         # embeds: an anchor line and the embed lines just above it
-        for i, r in enumerate(hits):
-            if r is None or r.kind != "embed" or lines[i].rule is not None:
+        for i in named:
+            r = hits[i]
+            assert r is not None
+            if r.kind != "embed" or lines[i].rule is not None:
                 continue
             doc.remove(lines[i], r.id)
             counts[r.id] += 1
@@ -308,36 +355,30 @@ class _Compiled:
                 counts[r.id] += 1
                 taken += 1
                 j -= 1
-        self._para: list[bool] | None = None
-        i = 0
-        while i < n:
-            ln = lines[i]
+        # the others in order; a section's body is not looked at again
+        after = 0
+        for i in named:
             r = hits[i]
-            if ln.rule is not None or r is None or r.kind == "embed":
-                i += 1
+            assert r is not None
+            if i < after or lines[i].rule is not None or r.kind == "embed":
                 continue
-            doc.remove(ln, r.id)
+            doc.remove(lines[i], r.id)
             counts[r.id] += 1
-            if r.kind != "section":
-                i += 1
-                continue
-            i = self._section(lines, i, r, doc, counts)
+            after = self._section(lines, i, r, doc, counts) if r.kind == "section" else i + 1
 
     def _section(self, lines: list[Line], start: int, r: Rule, doc: Document, counts: Any) -> int:
         """Remove the body of a section whose header is lines[start]; return the next index."""
         n = len(lines)
         until = r.until
+        para = self._view.keys[:, 3] == 1
         if until == "end":
             # a page-end block follows the article: if more article-like text
             # follows the header than precedes it, it is a menu entry near the
             # top ("Tags", "Comments"), and only the junk right after it goes
-            if self._para is None:
-                self._para = [self._is_content(ln.text) for ln in lines]
-            para = self._para
-            before = sum(len(ln.text) for k, ln in enumerate(lines[:start]) if ln.rule is None and para[k])
-            after = sum(
-                len(ln.text) for k, ln in enumerate(lines[start + 1 :], start + 1) if ln.rule is None and para[k]
-            )
+            kept = np.fromiter((ln.rule is None for ln in lines), dtype=bool, count=n) & para
+            size = np.fromiter(map(len, (ln.text for ln in lines)), dtype=np.int64, count=n)
+            before = int(size[:start][kept[:start]].sum())
+            after = int(size[start + 1 :][kept[start + 1 :]].sum())
             if after > self.stage.options["section_guard"] * before:
                 until = "next-content"
         j = start + 1
@@ -349,17 +390,10 @@ class _Compiled:
                 continue
             if until == "lines" and taken >= r.lines:
                 break
-            if until == "next-content" and self._is_content(ln.text):
+            if until == "next-content" and para[j]:
                 break
             doc.remove(ln, r.id)
             counts[r.id] += 1
             taken += 1
             j += 1
         return j
-
-    def _is_content(self, text: str) -> bool:
-        clf = self.stage.classifier
-        if clf is not None:
-            return clf.is_paragraph(text)
-        words = text.split()
-        return len(words) >= 12 and text.rstrip()[-1:] in ".!?\"”'»"

@@ -1,0 +1,1070 @@
+"""Compiled per-line kernels for the line classifier (numba).
+
+The boilerplate stage looks at every line of every document: its features (word
+counts, stop words, title case, sentence ends, ...) and then, for each
+classifier round, the context of every line. Done line by line in Python that
+costs microseconds a line; these kernels do it in one compiled pass over the
+document's code points, so that the stage runs at tens of MB/s.
+
+The features are those of :func:`cleaner.classify._line_rows_py` (the readable
+reference, which the tests compare against these kernels on real and random
+text). Unicode properties come from a table built from Python's own ``str``
+methods, so ``split``, ``istitle``, ``isupper``, ``isdigit`` and ``lower``
+agree with Python's (single-character case mappings; the rare characters that
+lower to two, such as "İ", keep their own code in the stop-word lookup).
+
+The kernels compile on first use (a few seconds) and are cached on disk next to
+this file (or in numba's user cache); :func:`warm_up` compiles them before a
+worker pool forks, so that workers share the compiled code.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import numpy as np
+from numba import njit
+
+# character flags
+SP, UP, LO, TI, DIG, DEC, AN, CS, CJK, PUNCT, PLAIN, UNDERSCORE = 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048
+_MAX_CP = 0x110000
+_FNV_OFFSET = np.uint64(14695981039346656037)
+_FNV_PRIME = np.uint64(1099511628211)
+
+# columns of the kernel's output (LINE_FEATURES order, then n and nc)
+N_COLS = 31
+# gate bit: the line holds a decimal digit (the date/ago/counter markers need one)
+G_DEC = 1
+
+_lock = threading.Lock()
+_tables: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+_fold: np.ndarray | None = None
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+
+
+def _flags_of(chars: str) -> tuple[np.ndarray, np.ndarray]:
+    """Flags and single-character lower-case codes of each character of ``chars``
+    (C-level maps over the characters: the basic plane takes a few tens of ms)."""
+    import operator
+    import unicodedata
+    from functools import partial
+
+    n = len(chars)
+
+    def col(values: object, dtype: object = bool) -> np.ndarray:
+        return np.fromiter(values, dtype=dtype, count=n)  # type: ignore[call-overload]
+
+    codes = col(map(ord, chars), np.int64)
+    lows = list(map(str.lower, chars))
+    one = col(map(operator.eq, map(len, lows), [1] * n))
+    upper = col(map(str.isupper, chars))
+    flags = (
+        col(map(str.isspace, chars)) * SP
+        + upper * UP
+        + col(map(str.islower, chars)) * LO
+        + (col(map(str.istitle, chars)) & ~upper) * TI
+        + col(map(str.isdigit, chars)) * DIG
+        + col(map(str.isdecimal, chars)) * DEC
+        + col(map(str.isalnum, chars)) * AN
+        + col(map(operator.ne, lows, map(str.upper, chars))) * CS
+    ).astype(np.uint16)
+    lower = np.where(one, col(map(ord, (x[0] for x in lows)), np.int64), codes).astype(np.uint32)
+    # plain: NFKC leaves it alone (also next to others: no combining mark, no
+    # Hangul jamo) and its case fold is its one-character lower case, so that
+    # for a line of such characters ``norm_phrase`` is plain lower-casing
+    cats = np.array(list(map(unicodedata.category, chars)))
+    plain = (
+        one
+        & col(map(operator.eq, map(str.casefold, chars), lows))
+        & col(map(operator.eq, map(partial(unicodedata.normalize, "NFKC"), chars), chars))
+        & (col(map(unicodedata.combining, chars), np.int64) == 0)
+        & ~np.isin(cats, ["Mn", "Mc", "Me", "Cs"])
+        & ~(((codes >= 0x1100) & (codes <= 0x11FF)) | ((codes >= 0xA960) & (codes <= 0xA97F))
+            | ((codes >= 0xAC00) & (codes <= 0xD7FF)))
+    )
+    flags |= plain.astype(np.uint16) * PLAIN
+    return flags, lower
+
+
+def tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(flags, lower, astral_done): the character tables; the basic plane is
+    filled at once, other planes as documents bring their characters."""
+    global _tables
+    if _tables is None:
+        with _lock:
+            if _tables is None:
+                bmp = "".join(map(chr, range(0x10000)))
+                f, low = _flags_of(bmp)
+                flags = np.zeros(_MAX_CP, dtype=np.uint16)
+                lower = np.arange(_MAX_CP, dtype=np.uint32)
+                flags[:0x10000] = f
+                lower[:0x10000] = low
+                for a, b in _CJK_RANGES:
+                    flags[a : b + 1] |= CJK
+                for c in ",\uff0c\u3001\u3002":
+                    flags[ord(c)] |= PUNCT
+                flags[ord("_")] |= UNDERSCORE
+                done = np.zeros(_MAX_CP, dtype=bool)
+                done[:0x10000] = True
+                _tables = (flags, lower, done)
+    return _tables
+
+
+def _fold_codes(codes: np.ndarray) -> np.ndarray:
+    """What ``re.IGNORECASE`` compares: the simple lower case of each code,
+    with the few extra equivalences ``re`` knows (i/ı, s/ſ, µ/μ, ...) mapped
+    to one representative."""
+    import _sre
+    from re import _casefix  # type: ignore[attr-defined]
+
+    low = np.fromiter(map(_sre.unicode_tolower, codes.tolist()), dtype=np.uint32, count=len(codes))
+    canon = {}
+    for a, others in _casefix._EXTRA_CASES.items():
+        cls = (a, *others)
+        for c in cls:
+            canon[c] = min(canon.get(c, c), *cls)
+    for c, rep in canon.items():
+        low[low == c] = rep
+    return low
+
+
+def fold_table() -> np.ndarray:
+    """The code -> ``re.IGNORECASE`` class table (see :func:`_fold_codes`)."""
+    global _fold
+    if _fold is None:
+        with _lock:
+            if _fold is None:
+                fold = np.arange(_MAX_CP, dtype=np.uint32)
+                fold[:0x10000] = _fold_codes(np.arange(0x10000, dtype=np.uint32))
+                _fold = fold
+    return _fold
+
+
+def code_points(joined: str) -> np.ndarray:
+    """The text as an array of code points (filling the tables for any
+    character outside the basic plane first)."""
+    flags, lower, done = tables()
+    cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if not joined.isascii() and len(cps) and cps.max() > 0xFFFF:
+        new = [c for c in set(_ASTRAL.findall(joined)) if not done[ord(c)]]
+        if new:
+            chars = "".join(new)
+            f, low = _flags_of(chars)
+            idx = np.fromiter(map(ord, chars), dtype=np.int64, count=len(chars))
+            flags[idx] = f
+            lower[idx] = low
+            done[idx] = True
+            fold = fold_table()
+            fold[idx] = _fold_codes(idx.astype(np.uint32))
+    return cps
+
+
+def stop_hashes(stops: frozenset[str]) -> np.ndarray:
+    """The stop words' hashes (words lower-cased as the kernel does) as an
+    open-addressing table for :func:`_is_stop`."""
+    flags, lower, _ = tables()
+    words = sorted(stops)
+    if not words:
+        return np.zeros(0, dtype=np.uint64)
+    lens = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    ends = np.cumsum(lens + 1) - 1
+    return hash_table(_hash_words(code_points("\n".join(words)), ends - lens, ends, lower))
+
+
+def hash_table(hashes: np.ndarray) -> np.ndarray:
+    """An open-addressing table of 64-bit hashes (0 = empty slot), at most a
+    quarter full, for ``_in_table``."""
+    hashes = np.unique(np.asarray(hashes, dtype=np.uint64))
+    size = 1 << max(4, int(4 * len(hashes) - 1).bit_length())
+    return _hash_table(hashes[hashes != 0], size)
+
+
+# --------------------------------------------------------------------- kernels
+@njit(cache=True, nogil=True)
+def _word_shape(cps, a, b, flags):  # pragma: no cover - compiled
+    """(istitle, isupper, isdigit) of the word cps[a:b], as Python's str methods."""
+    prev_cased = False
+    cased = False
+    title = True
+    upper_cased = False
+    upper = True
+    digit = True
+    for k in range(a, b):
+        f = flags[cps[k]]
+        if f & (UP | TI):
+            if prev_cased:
+                title = False
+            prev_cased = True
+            cased = True
+        elif f & LO:
+            if not prev_cased:
+                title = False
+            prev_cased = True
+            cased = True
+        else:
+            prev_cased = False
+        if f & (LO | TI):
+            upper = False
+        elif f & UP:
+            upper_cased = True
+        if not (f & DIG):
+            digit = False
+    return (title and cased), (upper and upper_cased), digit
+
+
+@njit(cache=True, nogil=True)
+def _hash(cps, a, b, lower):  # pragma: no cover - compiled
+    """64-bit FNV-1a of the lower-cased code points cps[a:b]."""
+    h = _FNV_OFFSET
+    for k in range(a, b):
+        h = (h ^ np.uint64(lower[cps[k]])) * _FNV_PRIME
+    return h
+
+
+@njit(cache=True, nogil=True)
+def _hash_words(cps, starts, ends, lower):  # pragma: no cover - compiled
+    out = np.empty(len(starts), dtype=np.uint64)
+    for i in range(len(starts)):
+        out[i] = _hash(cps, starts[i], ends[i], lower)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _hash_table(hashes, size):  # pragma: no cover - compiled
+    table = np.zeros(size, dtype=np.uint64)
+    mask = np.uint64(size - 1)
+    for h in hashes:
+        i = h & mask
+        while table[i] != 0:
+            i = (i + np.uint64(1)) & mask
+        table[i] = h
+    return table
+
+
+@njit(cache=True, nogil=True)
+def _is_stop(cps, a, b, lower, table):  # pragma: no cover - compiled
+    return _in_table(_hash(cps, a, b, lower), table)
+
+
+@njit(cache=True, nogil=True)
+def _in_table(h, table):  # pragma: no cover - compiled
+    mask = np.uint64(len(table) - 1)
+    i = h & mask
+    while table[i] != 0:
+        if table[i] == h:
+            return True
+        i = (i + np.uint64(1)) & mask
+    return False
+
+
+@njit(cache=True, nogil=True)
+def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, sample):  # pragma: no cover
+    """The text-only features of each line cps[starts[i]:ends[i]] (columns as
+    ``_line_rows_py``; the regex-based ones are left 0), each line's gate bits
+    and the hash of each line's text."""
+    m = len(starts)
+    out = np.zeros((m, N_COLS))
+    gates = np.zeros(m, dtype=np.int64)
+    line_hash = np.empty(m, dtype=np.uint64)  # of each line's exact text (duplicates)
+    for i in range(m):
+        line_hash[i] = _FNV_OFFSET
+        s = starts[i]
+        e = ends[i]
+        nc = e - s
+        if nc <= 0:
+            continue
+        # ---- one pass over the characters
+        n_all = 0  # words in the whole line
+        n_sample = 0  # words starting before s + sample
+        in_word = False
+        spaces = 0
+        commas = 0
+        wide_commas = 0
+        cjk = 0
+        sent = 0
+        dots3 = 0
+        any_cs = False
+        any_an = False
+        gate = 0
+        limit = s + sample
+        seen = 0  # the flags of all characters, or-ed
+        for k in range(s, e):
+            c = cps[k]
+            f = flags[c]
+            seen |= f
+            line_hash[i] = (line_hash[i] ^ np.uint64(c)) * _FNV_PRIME
+            if f & SP:
+                in_word = False
+                if c == 32:
+                    spaces += 1
+                    if k > s:
+                        p = cps[k - 1]
+                        if p == 46 or p == 63 or p == 33:  # ". " "? " "! "
+                            sent += 1
+            elif not in_word:
+                in_word = True
+                n_all += 1
+                if k < limit:
+                    n_sample += 1
+            if f & PUNCT:
+                if c == 44:
+                    commas += 1
+                elif c == 0xFF0C or c == 0x3001:
+                    wide_commas += 1
+                elif c == 0x3002:
+                    dots3 += 1
+            if f & CJK:
+                cjk += 1
+        any_cs = (seen & CS) != 0
+        any_an = (seen & AN) != 0
+        if seen & DEC:
+            gate |= G_DEC
+        if n_all == 0:
+            continue
+        gates[i] = gate
+        # ---- which words count (a long line: those of its first characters)
+        if nc <= sample:
+            nw = n_all
+            n = n_all
+            stop_words = n_all  # the same words, lower-cased
+            stop_limit = e
+        else:
+            nw = n_sample - 1
+            if nw > 0:
+                stop_words = nw
+                stop_limit = e
+            else:
+                nw = n_all
+                stop_words = 1  # low[:sample].split(): the first word, cut at the sample's end
+                stop_limit = limit
+            n = max(spaces + 1, nw)
+        # ---- word shapes and stop words
+        title = 0
+        upper = 0
+        digits = 0
+        stop = 0
+        w = 0
+        k = s
+        first_a = -1
+        first_b = -1
+        while k < e and w < nw:
+            while k < e and (flags[cps[k]] & SP):
+                k += 1
+            if k >= e:
+                break
+            a = k
+            while k < e and not (flags[cps[k]] & SP):
+                k += 1
+            b = k
+            if w == 0:
+                first_a = a
+                first_b = b
+            t_, u_, d_ = _word_shape(cps, a, b, flags)
+            title += t_
+            upper += u_
+            digits += d_
+            if has_stops and w < stop_words:
+                stop += _is_stop(cps, a, min(b, stop_limit), lower, stop_table)
+            w += 1
+        # ---- CJK: about two characters a word
+        if cjk > 0:
+            n += (cjk + 1) // 2
+        uncased = (not any_cs) and cjk == 0
+        if has_stops:
+            stop_ratio = stop / nw
+            no_stop = 1.0 if stop == 0 else 0.0
+        else:
+            stop_ratio = fallback
+            no_stop = 0.0
+        com = commas + (wide_commas if cjk > 0 else 0)
+        commas_f = min(com / n, 1.0)
+        # ---- the line's end
+        last = cps[e - 1]
+        j = e
+        if _is_closer(last):
+            while j > s and _is_closer(cps[j - 1]):
+                j -= 1
+        end = cps[j - 1] if j > s else -1
+        terminal = 1.0 if (end == 46 or end == 33 or end == 63 or end == 0x2026 or end == 0x3002
+                           or end == 0xFF01 or end == 0xFF1F) else 0.0
+        ellipsis = 1.0 if end == 0x2026 or (j - s >= 3 and cps[j - 1] == 46 and cps[j - 2] == 46
+                                            and cps[j - 3] == 46) else 0.0
+        colon = 1.0 if last == 58 else 0.0
+        # ---- the first word: a bullet or "1." / "2)"
+        bullet = 0.0
+        if first_b - first_a == 1 and _is_bullet(cps[first_a]):
+            bullet = 1.0
+        elif first_b - first_a >= 2 and (cps[first_b - 1] == 46 or cps[first_b - 1] == 41) and n > 1:
+            alldig = True
+            for k2 in range(first_a, first_b - 1):
+                if not (flags[cps[k2]] & DIG):
+                    alldig = False
+                    break
+            if alldig:
+                bullet = 1.0
+        lw = np.log1p(n)
+        c0 = cps[s]
+        row = out[i]
+        row[0] = lw
+        row[1] = np.log1p(nc)
+        row[2] = 1.0 if n <= 4 else 0.0
+        row[3] = stop_ratio
+        row[4] = no_stop
+        row[5] = terminal
+        row[6] = colon
+        row[7] = title / nw
+        row[8] = upper / nw
+        row[9] = digits / nw
+        row[10] = commas_f
+        # 11..16: url, handle, date, ago, counter, separators (regex-based, set by the caller)
+        row[17] = bullet
+        row[18] = terminal * lw
+        row[19] = stop_ratio * lw
+        row[20] = 1.0 if n >= 20 and terminal > 0 and (stop_ratio >= 0.25 or not has_stops) else 0.0
+        row[21] = ellipsis
+        row[22] = 1.0 if end == 63 or end == 0xFF1F else 0.0
+        row[23] = 1.0 if flags[c0] & LO else 0.0
+        row[24] = 1.0 if _is_quote(c0) else 0.0
+        # 25: copyright (a literal, set by the caller)
+        if n > 4:
+            row[26] = min(sent + (dots3 if cjk > 0 else 0), 3) / 3
+        row[27] = 1.0 if uncased else 0.0
+        row[28] = 1.0 if uncased and not any_an else 0.0
+        row[29] = n
+        row[30] = nc
+    return out, gates, line_hash
+
+
+@njit(cache=True, nogil=True)
+def _is_closer(c):  # pragma: no cover - compiled
+    # "'”’»)]」』）
+    return (c == 34 or c == 39 or c == 0x201D or c == 0x2019 or c == 0xBB or c == 41 or c == 93
+            or c == 0x300D or c == 0x300F or c == 0xFF09)
+
+
+@njit(cache=True, nogil=True)
+def _is_bullet(c):  # pragma: no cover - compiled
+    # -–—•·*>»
+    return c == 45 or c == 0x2013 or c == 0x2014 or c == 0x2022 or c == 0xB7 or c == 42 or c == 62 or c == 0xBB
+
+
+@njit(cache=True, nogil=True)
+def _is_quote(c):  # pragma: no cover - compiled
+    # "'“„«‘‚
+    return c == 34 or c == 39 or c == 0x201C or c == 0x201E or c == 0xAB or c == 0x2018 or c == 0x201A
+
+
+# ------------------------------------------------------------ classifier rounds
+# column positions inside the kernels (cols[...] from cleaner.classify)
+C_LOG_WORDS, C_LOG_CHARS, C_SHORT, C_STOP, C_TERMINAL, C_TITLE = 0, 1, 2, 3, 4, 5
+C_DATE, C_AGO, C_COUNTER, C_HANDLE, C_NO_WORDS, C_N_OWN, C_N_LINE = 6, 7, 8, 9, 10, 11, 12
+
+
+@njit(cache=True, nogil=True)
+def _sigmoid(z):  # pragma: no cover - compiled
+    if z < -30.0:
+        z = -30.0
+    elif z > 30.0:
+        z = 30.0
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+@njit(cache=True, nogil=True)
+def _window_sum(x, k):  # pragma: no cover - compiled
+    m = len(x)
+    out = np.zeros(m)
+    csum = np.zeros(m + 1)
+    for i in range(m):
+        csum[i + 1] = csum[i] + x[i]
+    for i in range(m):
+        a = max(i - k, 0)
+        b = min(i + k + 1, m)
+        out[i] = csum[b] - csum[a]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def own_matrix(rows, hashes, idx, cols):  # pragma: no cover - compiled
+    """OWN_FEATURES of the lines ``idx`` (line rows: LINE_FEATURES, n, nc),
+    with the document-relative columns taken over those lines only."""
+    m = len(idx)
+    n_line = cols[C_N_LINE]
+    X = np.zeros((m, cols[C_N_OWN]))
+    big = 1.0
+    for r in range(m):
+        X[r, 0] = 1.0
+        src = rows[idx[r]]
+        for j in range(n_line):
+            X[r, 1 + j] = src[j]
+    mx = 0.0
+    for r in range(m):
+        mx = max(mx, rows[idx[r], n_line + 1])
+    if mx == 0.0:
+        mx = big
+    h = np.empty(m, dtype=np.uint64)
+    for r in range(m):
+        h[r] = hashes[idx[r]]
+    order = np.argsort(h)
+    dup = np.zeros(m, dtype=np.bool_)
+    for q in range(1, m):
+        if h[order[q]] == h[order[q - 1]]:
+            dup[order[q]] = True
+            dup[order[q - 1]] = True
+    k = 1 + n_line
+    denom = max(m - 1, 1)
+    for r in range(m):
+        X[r, k] = rows[idx[r], n_line + 1] / mx
+        X[r, k + 1] = 1.0 if r == 0 else 0.0
+        X[r, k + 2] = 1.0 if dup[r] else 0.0
+        pos = r / denom
+        X[r, k + 3] = 1.0 if pos < 0.1 else 0.0
+        X[r, k + 4] = 1.0 if pos > 0.9 else 0.0
+    return X
+
+
+@njit(cache=True, nogil=True)
+def context_matrix(p, lens, confident, own, cols):  # pragma: no cover - compiled
+    """CONTEXT_FEATURES (as ``cleaner.classify.context_features``)."""
+    m = len(p)
+    C = np.zeros((m, 23))
+    if m == 0:
+        return C
+    lw, ti, st, sh = cols[C_LOG_WORDS], cols[C_TERMINAL], cols[C_STOP], cols[C_SHORT]
+    for i in range(m):
+        if i > 0:
+            C[i, 0] = p[i - 1]  # prev_p
+        if i < m - 1:
+            C[i, 1] = p[i + 1]  # next_p
+    win = _window_sum(p, 3)
+    for i in range(m):
+        C[i, 2] = (win[i] - p[i]) / 6.0  # window_p
+        w = 0.0
+        for d in range(1, 4):
+            if i - d >= 0:
+                w = max(w, p[i - d])
+            if i + d < m:
+                w = max(w, p[i + d])
+        C[i, 3] = w  # window_max
+    # confident lines: the nearest one, and inside the first..last of them
+    first = -1
+    last = -1
+    for i in range(m):
+        if p[i] >= confident:
+            if first < 0:
+                first = i
+            last = i
+    if first >= 0:
+        # numpy: nearest = searchsorted(good, i); left/right the good lines
+        # around it, clipped to the first/last good line
+        prev_lt = -1
+        for i in range(m):
+            lft = prev_lt if prev_lt >= 0 else first
+            if p[i] >= confident:
+                prev_lt = i
+            C[i, 4] = lft  # (left for now)
+        next_ge = -1
+        for i in range(m - 1, -1, -1):
+            if p[i] >= confident:
+                next_ge = i
+            rgt = next_ge if next_ge >= 0 else last
+            lft = int(C[i, 4])
+            dist = min(abs(i - lft), abs(i - rgt))
+            C[i, 4] = 1.0 / (1.0 + dist)  # near_content
+            C[i, 5] = 1.0 if first < i < last else 0.0  # in_article
+    total = 0.0
+    for i in range(m):
+        total += lens[i] * p[i]
+    if total == 0.0:
+        total = 1.0
+    cum = 0.0
+    before = np.empty(m)
+    after = np.empty(m)
+    for i in range(m):
+        mass = lens[i] * p[i]
+        cum += mass
+        before[i] = (cum - mass) / total
+        after[i] = (total - cum) / total
+        C[i, 6] = 1.0 if before[i] < 0.02 else 0.0  # before_article
+        C[i, 7] = 1.0 if after[i] < 0.02 else 0.0  # after_article
+        C[i, 21] = before[i]  # mass_before
+        C[i, 22] = after[i]  # mass_after
+    # the article as one block (best_block): the run of lines with the
+    # largest total score; first maximum, first minimum, as numpy's arg*
+    run = 0.0
+    low = 0.0
+    low_at = 0
+    best = -np.inf
+    bi = 0
+    bj = -1
+    for i in range(m):
+        if run < low:
+            low = run
+            low_at = i
+        run += (p[i] - 0.5) * np.sqrt(lens[i] + 1.0)
+        gain = run - low
+        if gain > best:
+            best = gain
+            bj = i
+            bi = low_at
+    if best <= 0:
+        bi = 0
+        bj = -1
+    for i in range(m):
+        if bj >= bi:
+            if bi <= i <= bj:
+                C[i, 8] = 1.0  # in_block
+            C[i, 20] = np.log1p(max(bi - i, 0) + max(i - bj, 0))  # block_dist
+        else:
+            C[i, 20] = np.log1p(m)
+    wide = _window_sum(p, 10)
+    short = np.zeros(m)
+    markers = np.zeros(m)
+    for i in range(m):
+        if i > 0:
+            C[i, 9] = own[i - 1, lw]  # prev_words
+            C[i, 13] = own[i - 1, ti]  # prev_terminal
+            C[i, 15] = own[i - 1, st]  # prev_stop
+        if i < m - 1:
+            C[i, 10] = own[i + 1, lw]  # next_words
+            C[i, 14] = own[i + 1, ti]  # next_terminal
+            C[i, 16] = own[i + 1, st]  # next_stop
+        C[i, 11] = wide[i] / 21.0  # wide_p
+        C[i, 12] = min(C[i, 0], C[i, 1])  # both_p
+        short[i] = 1.0 if own[i, sh] > 0 else 0.0
+        markers[i] = min(own[i, cols[C_DATE]] + own[i, cols[C_AGO]] + own[i, cols[C_COUNTER]]
+                         + own[i, cols[C_HANDLE]], 1.0)
+    # runs of short lines
+    i = 0
+    while i < m:
+        if short[i] > 0:
+            j = i
+            while j < m and short[j] > 0:
+                j += 1
+            for q in range(i, j):
+                C[q, 17] = np.log1p(j - i)  # short_run
+            i = j
+        else:
+            i += 1
+    near = _window_sum(markers, 5)
+    shape = np.empty(m, dtype=np.int64)
+    l2, l6, l15 = np.log1p(2.0), np.log1p(6.0), np.log1p(15.0)
+    for i in range(m):
+        C[i, 18] = near[i] / 11.0  # markers_near
+        nw = own[i, lw]
+        shape[i] = ((1 if nw > l2 else 0) + (1 if nw > l6 else 0) + (1 if nw > l15 else 0)) * 8 + (
+            4 if own[i, ti] > 0 else 0) + (2 if own[i, cols[C_TITLE]] >= 0.5 else 0) + (1 if markers[i] > 0 else 0)
+    for d in (2, 3):
+        if m > 2 * d:
+            for i in range(d, m - d):
+                if shape[i] == shape[i - d] and shape[i] == shape[i + d] and shape[i] != shape[i - 1]:
+                    C[i, 19] = 1.0  # repeat_shape
+    return C
+
+
+@njit(cache=True, nogil=True)
+def _dot(X, w):  # pragma: no cover - compiled
+    m, f = X.shape
+    out = np.zeros(m)
+    for i in range(m):
+        s = 0.0
+        for j in range(f):
+            s += X[i, j] * w[j]
+        out[i] = s
+    return out
+
+
+@njit(cache=True, nogil=True)
+def features_of(own, w_own, rounds, confident, cols):  # pragma: no cover - compiled
+    """The full feature matrix (own + context of the last round's input)."""
+    m, n_own = own.shape
+    lens = np.empty(m)
+    for i in range(m):
+        lens[i] = np.expm1(own[i, cols[C_LOG_CHARS]])
+    p = np.empty(m)
+    z = _dot(own, w_own)
+    for i in range(m):
+        p[i] = _sigmoid(z[i])
+    X = np.empty((m, n_own + 23))
+    X[:, :n_own] = own
+    X[:, n_own:] = context_matrix(p, lens, confident, own, cols)
+    for r in range(rounds.shape[0] - 1):
+        z = _dot(X, rounds[r])
+        for i in range(m):
+            p[i] = _sigmoid(z[i])
+        X[:, n_own:] = context_matrix(p, lens, confident, own, cols)
+    return X
+
+
+@njit(cache=True, nogil=True)
+def _keep_lines(X, p, threshold, confident, lead_lines, paragraph_words, cols, lead_cols):  # pragma: no cover
+    """Which lines stay (``LineClassifier.judge``'s rules after the threshold)."""
+    m = len(p)
+    keep = np.empty(m, dtype=np.bool_)
+    any_keep = False
+    pmax = 0.0
+    for i in range(m):
+        keep[i] = p[i] >= threshold
+        any_keep |= keep[i]
+        pmax = max(pmax, p[i])
+    if not any_keep:
+        # never empty a document on the classifier's word alone
+        for i in range(m):
+            keep[i] = p[i] >= 0.5 * pmax
+    lw = cols[C_LOG_WORDS]
+    if lead_lines > 0:
+        n = min(m, lead_lines + 1)
+        first = 0
+        for i in range(n):
+            if p[i] >= confident and X[i, lw] >= np.log1p(paragraph_words):
+                first = i
+                break
+        for i in range(first):
+            junk = 0.0
+            for c in lead_cols:
+                junk += X[i, c]
+            if junk <= 0 and X[i, lw] >= np.log1p(2.0) and X[i, lw] <= np.log1p(25.0):
+                keep[i] = True
+    # a line without letters or digits stays only between two kept lines
+    nw = cols[C_NO_WORDS]
+    has_sym = False
+    has_word = False
+    for i in range(m):
+        if X[i, nw] > 0:
+            has_sym = True
+        else:
+            has_word = True
+    if has_sym and has_word:
+        out = keep.copy()
+        left = False
+        for i in range(m):
+            if X[i, nw] > 0:
+                out[i] = left
+            else:
+                left = keep[i]
+        right = False
+        for i in range(m - 1, -1, -1):
+            if X[i, nw] > 0:
+                out[i] = out[i] and right
+            else:
+                right = keep[i]
+        keep = out
+    return keep
+
+
+@njit(cache=True, nogil=True)
+def judge_rounds(rows, hashes, title, threshold, max_rounds, w_own, rounds, reference, order, gstarts,
+                 confident, lead_lines, paragraph_words, cols, lead_cols):  # pragma: no cover - compiled
+    """Judge the lines (their rows) until no more line goes (a fixed point).
+
+    Returns, for each line, -1 if it stays, else the index of the reason group
+    that pulled its score down the most (``len(gstarts)`` for "low score").
+    Line ``title`` (or -1) is never removed.
+    """
+    n = rows.shape[0]
+    reason = np.full(n, -1, dtype=np.int64)
+    w_last = rounds[rounds.shape[0] - 1]
+    n_groups = len(gstarts)
+    for _ in range(max_rounds):
+        count = 0
+        for i in range(n):
+            if reason[i] == -1:
+                count += 1
+        if count == 0:
+            break
+        idx = np.empty(count, dtype=np.int64)
+        q = 0
+        for i in range(n):
+            if reason[i] == -1:
+                idx[q] = i
+                q += 1
+        own = own_matrix(rows, hashes, idx, cols)
+        X = features_of(own, w_own, rounds, confident, cols)
+        z = _dot(X, w_last)
+        p = np.empty(count)
+        for i in range(count):
+            p[i] = _sigmoid(z[i])
+        keep = _keep_lines(X, p, threshold, confident, lead_lines, paragraph_words, cols, lead_cols)
+        removed = 0
+        f = X.shape[1]
+        for r in range(count):
+            if keep[r] or idx[r] == title:
+                continue
+            # each reason's push on the score, against a typical article line
+            worst = -1
+            worst_push = 0.0
+            for g in range(n_groups):
+                end = gstarts[g + 1] if g + 1 < n_groups else f - 1
+                push = 0.0
+                for k in range(gstarts[g], end):
+                    j = order[k]
+                    push += (X[r, j] - reference[j]) * w_last[j]
+                if worst < 0 or push < worst_push:
+                    worst = g
+                    worst_push = push
+            reason[idx[r]] = worst if worst_push < 0 else n_groups
+            removed += 1
+        if removed == 0:
+            break
+    return reason
+
+
+# ------------------------------------------------------------------ the view
+class TextView:
+    """Lines (already stripped) as the kernels read them: one array of code
+    points, joined by newlines, and where each line starts and ends in it."""
+
+    def __init__(self, texts: list[str]) -> None:
+        m = len(texts)
+        self.texts = texts
+        self.lens = np.fromiter(map(len, texts), dtype=np.int64, count=m)
+        self.ends = np.cumsum(self.lens + 1) - 1
+        self.starts = self.ends - self.lens
+        self.cps = code_points("\n".join(texts))
+
+
+# ------------------------------------------------------------- literal scans
+_KEY1 = 1 << 16
+
+
+def _key2(a: int, b: int) -> int:
+    return (a * 40503 + b) & 0xFFFF
+
+
+class Literals:
+    """Strings to look for in every line at once (:func:`scan_literals`).
+
+    ``mode`` per string: ``exact``, ``lower`` (as in ``line.lower()``) or
+    ``fold`` (as ``re.IGNORECASE`` compares characters).
+    """
+
+    MODES = {"exact": 0, "fold": 1, "lower": 2}
+
+    def __init__(self, items: list[tuple[str, str]]) -> None:
+        flags, lower, _ = tables()
+        fold = fold_table()
+        self.items = items
+        codes: list[int] = []
+        self.start = np.zeros(len(items), dtype=np.int64)
+        self.length = np.zeros(len(items), dtype=np.int64)
+        self.mode = np.zeros(len(items), dtype=np.int64)
+        self.head = np.full(2 << 16, -1, dtype=np.int64)
+        self.next = np.full(len(items), -1, dtype=np.int64)
+        for i, (text, mode) in enumerate(items):
+            if not text:
+                raise ValueError("empty literal")
+            cps = [ord(c) for c in text]
+            m = self.MODES[mode]
+            if m == 1:
+                cps = [int(fold[c]) for c in cps]
+            elif m == 2:
+                cps = [int(lower[c]) for c in cps]
+            self.start[i] = len(codes)
+            self.length[i] = len(cps)
+            self.mode[i] = m
+            codes.extend(cps)
+            # chained by their first two characters (one-character strings
+            # by their only one), as the scan sees them: folded
+            key = _key2(int(fold[cps[0]]), int(fold[cps[1]])) if len(cps) > 1 else _KEY1 + (int(fold[cps[0]]) & 0xFFFF)
+            self.next[i] = self.head[key]
+            self.head[key] = i
+        self.codes = np.array(codes, dtype=np.uint32)
+        self.words = max(1, (len(items) + 63) // 64)
+
+    def scan(self, cps: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """Lines x words bit mask: bit i set when the line holds string i."""
+        _, lower, _ = tables()
+        return scan_literals(cps, starts, ends, fold_table(), lower, self.codes, self.start, self.length,
+                             self.mode, self.head, self.next, self.words)
+
+
+@njit(cache=True, nogil=True)
+def scan_literals(cps, starts, ends, fold, lower, codes, lstart, llen, lmode, head, nxt, words):  # pragma: no cover
+    m = len(starts)
+    mask = np.zeros((m, words), dtype=np.uint64)
+    one = np.uint64(1)
+    for i in range(m):
+        e = ends[i]
+        for k in range(starts[i], e):
+            f0 = fold[cps[k]]
+            h = head[_KEY1 + (f0 & 0xFFFF)]
+            if k + 1 < e:
+                h2 = head[(f0 * 40503 + fold[cps[k + 1]]) & 0xFFFF]
+                if h < 0:
+                    h = h2
+                    h2 = -1
+            else:
+                h2 = -1
+            while h >= 0 or h2 >= 0:
+                if h < 0:
+                    h = h2
+                    h2 = -1
+                n = llen[h]
+                if k + n <= e:
+                    b = lstart[h]
+                    mode = lmode[h]
+                    ok = True
+                    for j in range(n):
+                        c = cps[k + j]
+                        if mode == 1:
+                            c = fold[c]
+                        elif mode == 2:
+                            c = lower[c]
+                        if c != codes[b + j]:
+                            ok = False
+                            break
+                    if ok:
+                        mask[i, h >> 6] |= one << np.uint64(h & 63)
+                h = nxt[h]
+    return mask
+
+
+@njit(cache=True, nogil=True)
+def pairs(mask, rule_bits, eligible, words_in_line, max_words, cps, starts, flags, fold,
+          first_ptr, first_codes, first_classes, first_fold):  # pragma: no cover - compiled
+    """(line, rule) pairs, by line then rule, where the line holds one of the
+    rule's strings (``rule_bits``: rules x words; a rule with no bits at all
+    is tried on every eligible line), has at most the rule's ``max_words`` and
+    starts with a character the rule can start with (``first_*``: rule r's
+    codes are first_codes[first_ptr[r]:first_ptr[r + 1]], folded if
+    first_fold[r]; first_classes[r] the character flags that also do; -1: any)."""
+    m = mask.shape[0]
+    r_n, words = rule_bits.shape
+    always = np.zeros(r_n, dtype=np.bool_)
+    for r in range(r_n):
+        always[r] = True
+        for w in range(words):
+            if rule_bits[r, w] != 0:
+                always[r] = False
+    count = 0
+    lines = np.empty(0, dtype=np.int64)
+    rules = np.empty(0, dtype=np.int64)
+    for phase in range(2):
+        if phase == 1:
+            lines = np.empty(count, dtype=np.int64)
+            rules = np.empty(count, dtype=np.int64)
+            count = 0
+        for i in range(m):
+            if not eligible[i]:
+                continue
+            c0 = cps[starts[i]]
+            for r in range(r_n):
+                if words_in_line[i] > max_words[r]:
+                    continue
+                cls = first_classes[r]
+                if cls >= 0 and not (flags[c0] & cls):
+                    c = fold[c0] if first_fold[r] else c0
+                    ok = False
+                    for q in range(first_ptr[r], first_ptr[r + 1]):
+                        if first_codes[q] == c:
+                            ok = True
+                            break
+                    if not ok:
+                        continue
+                hit = always[r]
+                if not hit:
+                    for w in range(words):
+                        if mask[i, w] & rule_bits[r, w]:
+                            hit = True
+                            break
+                if hit:
+                    if phase == 1:
+                        lines[count] = i
+                        rules[count] = r
+                    count += 1
+    return lines, rules
+
+
+@njit(cache=True, nogil=True)
+def phrase_keys(cps, starts, ends, flags, lower, lead, trail, phrases, prefixes, terminal, para_words,
+                cjk_words):  # pragma: no cover - compiled
+    """Per line: (whether a phrase can match it, whether a prefix can, number
+    of words).
+
+    A line of plain characters (:func:`_plain`) is normalised here as
+    ``norm_phrase`` does (no leading bullets or numbers, no trailing
+    punctuation, single spaces, lower case) and its hash looked up in
+    ``phrases``; the hash of its first 1..4 characters, lower-cased, in
+    ``prefixes``. A line with other characters may match either.
+
+    Column 3: whether the line is an article paragraph for the section rules
+    (``LineClassifier.is_paragraph``): it ends in one of ``terminal`` and has
+    ``para_words`` words (with ``cjk_words``: two CJK characters count as one).
+    """
+    m = len(starts)
+    out = np.zeros((m, 4), dtype=np.int64)
+    for i in range(m):
+        s = starts[i]
+        e = ends[i]
+        plain = True
+        words = 0
+        cjk = 0
+        in_word = False
+        for k in range(s, e):
+            f = flags[cps[k]]
+            if not (f & PLAIN):
+                plain = False
+            if f & CJK:
+                cjk += 1
+            if f & SP:
+                in_word = False
+            elif not in_word:
+                in_word = True
+                words += 1
+        out[i, 2] = words
+        if e <= s:
+            continue
+        last = cps[e - 1]
+        ends_right = False
+        for t in terminal:
+            if last == t:
+                ends_right = True
+        if ends_right:
+            n = words
+            if n < para_words and cjk_words:
+                n += cjk // 2
+            out[i, 3] = 1 if n >= para_words else 0
+        # a prefix: the first 1..4 characters
+        h = _FNV_OFFSET
+        for k in range(s, min(s + 4, e)):
+            c = cps[k]
+            if not (flags[c] & PLAIN):
+                out[i, 1] = 1
+                break
+            h = (h ^ np.uint64(lower[c])) * _FNV_PRIME
+            if _in_table(h, prefixes):
+                out[i, 1] = 1
+                break
+        if not plain:
+            out[i, 0] = 1
+            continue
+        a = s
+        while a < e and lead[cps[a]]:
+            a += 1
+        b = e
+        while b > a and trail[cps[b - 1]]:
+            b -= 1
+        h = _FNV_OFFSET
+        pending = False  # a space between two words
+        started = False
+        for k in range(a, b):
+            c = cps[k]
+            if flags[c] & SP:
+                pending = started
+                continue
+            if pending:
+                h = (h ^ np.uint64(32)) * _FNV_PRIME
+                pending = False
+            h = (h ^ np.uint64(lower[c])) * _FNV_PRIME
+            started = True
+        out[i, 0] = 1 if _in_table(h, phrases) else 0
+    return out
+
+
+def hash_text(text: str) -> int:
+    """The FNV-1a hash :func:`phrase_keys` gives a normalised phrase."""
+    h = int(_FNV_OFFSET)
+    for ch in text:
+        h = ((h ^ ord(ch)) * int(_FNV_PRIME)) & 0xFFFFFFFFFFFFFFFF
+    return h

@@ -1,0 +1,246 @@
+"""The compiled kernels (cleaner/kernels.py) against their readable references.
+
+The boilerplate stage's per-line work runs as numba kernels: line features,
+the classifier's context and rounds, the literal scan that picks which lines a
+rule's regex must look at, and the phrase prefilter. Each is checked here
+against the plain-Python (or numpy) definition it replaces, on the bundled
+fixtures and on random text built to hit the edge cases (non-ASCII case
+mappings, CJK, emoji, combining marks, tabs, markers).
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cleaner import classify, kernels
+from cleaner.document import Document, Line
+from cleaner.rules import first_chars, required_strings
+from cleaner.stages.boilerplate import _Compiled
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+# characters that stress the kernels: case mappings that differ between
+# str.lower, str.casefold and re.IGNORECASE, CJK, emoji (outside the basic
+# plane), combining marks, Unicode spaces and digits
+TRICKY = "İıſKßẞΣσςµμǅ가\u0301\u00a0\u2003\u3000\t٣²①，、。「」…©»«·•|@#/:-.!?\"'“”„’😀𝐀𠀀"
+ALPHABET = string.ascii_letters + string.digits + " .,:;" + TRICKY
+WORDS = [
+    "Share", "copyright", "COPYRIGHT", "www.example.com", "https://t.co/x", "@handle", "#tag", "3 days ago",
+    "vor 2 Tagen", "il y a 3 jours", "12 comments", "Jan 5, 2021", "05.03.2020", "12:30", "Read more",
+    "the", "and", "der", "und", "le", "de", "Photo: Reuters", "…", "...", "東京都", "新闻", " | ", "   ",
+]
+line_st = st.lists(
+    st.one_of(st.text(alphabet=ALPHABET, min_size=1, max_size=12), st.sampled_from(WORDS)), min_size=1, max_size=40
+).map(" ".join)
+lines_st = st.lists(line_st, min_size=1, max_size=25)
+
+
+def fixture_lines() -> list[str]:
+    out: list[str] = []
+    for folder in ("junk", "text"):
+        for path in sorted((FIXTURES / folder).glob("*.txt")):
+            out.extend(t.strip() for t in path.read_text(encoding="utf-8").split("\n") if t.strip())
+    assert len(out) > 200
+    return out
+
+
+def reference_rows(texts: list[str], lang: str | None) -> np.ndarray:
+    stops = classify.doc_stopwords(texts, lang)
+    return np.array(classify._line_rows_py(texts, stops, 0.3), dtype=float).reshape(-1, len(classify.LINE_FEATURES) + 2)
+
+
+def kernel_rows(texts: list[str], lang: str | None) -> np.ndarray:
+    return classify.line_rows(texts, classify.doc_stopwords(texts, lang), 0.3)
+
+
+# ------------------------------------------------------------- line features
+@pytest.mark.parametrize("lang", ["en", "de", None])
+def test_line_features_equal_the_reference_on_the_fixtures(lang: str | None) -> None:
+    texts = fixture_lines()
+    ref, got = reference_rows(texts, lang), kernel_rows(texts, lang)
+    assert ref.shape == got.shape
+    bad = np.argwhere(np.abs(ref - got) > 1e-12)
+    assert not len(bad), [(texts[i], classify.LINE_FEATURES[j] if j < len(classify.LINE_FEATURES) else j) for i, j in bad[:5]]
+    # the fixtures exercise the marker columns the kernel leaves to the regexes
+    for name in ("url", "handle", "date", "stop_ratio", "title_ratio", "terminal"):
+        assert got[:, classify.LINE_FEATURES.index(name)].any(), name
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts=lines_st, lang=st.sampled_from(["en", "fr", "ja", None]))
+def test_line_features_equal_the_reference_on_random_text(texts: list[str], lang: str | None) -> None:
+    texts = [t.strip() for t in texts if t.strip()] or ["x"]
+    ref, got = reference_rows(texts, lang), kernel_rows(texts, lang)
+    bad = np.argwhere(np.abs(ref - got) > 1e-12)
+    assert not len(bad), [(texts[i], j, ref[i, j], got[i, j]) for i, j in bad[:3]]
+
+
+def test_long_lines_are_sampled_like_the_reference() -> None:
+    long_word = "x" * 400
+    texts = [
+        "The " + "quick brown fox jumps over the lazy dog. " * 30,  # many words, sampled
+        long_word + " and more words after it",  # one word in the sample: all words count
+        "A" + " b" * 200,  # the sample's last word cut at 300 characters
+    ]
+    assert np.array_equal(reference_rows(texts, "en"), kernel_rows(texts, "en"))
+
+
+# ------------------------------------------------------ classifier context
+def test_context_features_and_rounds_equal_numpy() -> None:
+    clf = classify.LineClassifier.load("classifier.yaml")
+    for path in sorted((FIXTURES / "junk").glob("*.txt")):
+        texts = [t.strip() for t in path.read_text(encoding="utf-8").split("\n") if t.strip()]
+        lang = path.name[:2]
+        X = clf.features(texts, lang)
+        own = classify.own_features(texts, lang, clf.fallback_stop)
+        lens = np.expm1(own[:, classify._COL["log_chars"]])
+        assert np.allclose(X[:, : own.shape[1]], own, atol=1e-12)
+        p = classify._sigmoid(own @ clf.w_own)
+        ref = np.hstack([own, classify.context_features(p, lens, clf.confident, own)])
+        for w in clf.rounds[:-1]:
+            p = classify._sigmoid(ref @ w)
+            ref = np.hstack([own, classify.context_features(p, lens, clf.confident, own)])
+        assert np.allclose(X, ref, atol=1e-9), path.name
+
+
+def test_rounds_reach_a_fixed_point_and_keep_the_title() -> None:
+    clf = classify.LineClassifier.load("classifier.yaml")
+    text = (FIXTURES / "junk" / "en-port-strike.txt").read_text(encoding="utf-8")
+    lines = [Line(i, t) for i, t in enumerate(text.split("\n"), 1) if t.strip()]
+    title = lines[0]
+    removed = clf.judge(lines, "en", keep=title, rounds=8)
+    assert removed and title not in [ln for ln, _ in removed]
+    assert all(reason.startswith("classifier.") for _, reason in removed)
+    gone = {id(ln) for ln, _ in removed}
+    rest = [ln for ln in lines if id(ln) not in gone]
+    # judged again, the kept lines stay: the rounds ran to a fixed point
+    assert [ln for ln, _ in clf.judge(rest, "en", keep=title, rounds=8)] == []
+
+
+# ---------------------------------------------------------- literal scans
+def naive_has(line: str, lit: str, mode: str) -> bool:
+    if mode == "exact":
+        return lit in line
+    if mode == "lower":
+        return lit in line.lower() if len(line.lower()) == len(line) else lit in "".join(
+            c.lower() if len(c.lower()) == 1 else c for c in line
+        )
+    return re.search(re.escape(lit), line, re.IGNORECASE) is not None
+
+
+LITERALS = [("copyright", "lower"), ("www.", "lower"), ("@", "exact"), (" ago", "exact"), ("cookie", "fold"),
+            ("síguenos", "fold"), ("straße", "fold"), ("kilo", "fold"), ("σς", "fold"), ("is", "fold"),
+            ("©", "exact"), ("…", "exact"), ("   ", "exact")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(st.one_of(line_st, st.sampled_from(["COOKIE policy", "SÍGUENOS en", "STRAßE", "KILO",
+                                                           "ΣΣ", "İS", "ıs", "ſtraße"])), min_size=1, max_size=20))
+def test_literal_scan_finds_what_python_finds(texts: list[str]) -> None:
+    lits = kernels.Literals(LITERALS)
+    view = kernels.TextView(texts)
+    mask = lits.scan(view.cps, view.starts, view.ends)
+    for i, line in enumerate(texts):
+        for k, (lit, mode) in enumerate(LITERALS):
+            assert bool(mask[i, k >> 6] >> np.uint64(k & 63) & np.uint64(1)) == naive_has(line, lit, mode), (line, lit)
+
+
+# ---------------------------------------------- rule prefilters (rules.py)
+def test_required_strings_of_patterns() -> None:
+    assert required_strings(re.compile(r"^.*?(?:pic\.twitter\.com/\w|https?://t\.co/\w)")) == [
+        "pic.twitter.com/", "://t.co/"
+    ]
+    assert required_strings(re.compile(r"^(?:a|bc)d")) is None  # "a": too short to be worth it
+    assert required_strings(re.compile(r"^Follow (?:us|our) @\w+")) == ["Follow "]
+    assert required_strings(re.compile(r"x?")) is None
+    # a group that changes the case rule gives no strings; the rest of the pattern still can
+    assert required_strings(re.compile(r"^(?i:share) this story")) == [" this story"]
+    assert first_chars(re.compile(r"^\d+ comments$")) == (frozenset(), frozenset({"digit"}))
+    assert first_chars(re.compile(r"^(?:Photo|Image):")) == (frozenset("PI"), frozenset())
+    assert first_chars(re.compile(r"^a?b")) == (frozenset("ab"), frozenset())
+    assert first_chars(re.compile(r"^x|y")) is None
+    assert first_chars(re.compile(r"^.*cookie")) is None
+
+
+def stage():
+    from cleaner import Pipeline
+
+    return Pipeline.from_yaml(None).stage("boilerplate")
+
+
+def naive_hits(c: _Compiled, texts: list[str]) -> list[object]:
+    """What the prefiltered matching must give: per line, a phrase rule, else the
+    first pattern rule (pack order) that matches within its word limit."""
+    out: list[object] = []
+    for t in texts:
+        r = c._phrase_hit(t) if t else None
+        if r is None and t and len(t) <= c.max_pattern_chars:
+            for rule, test in zip(c.patterned, c.rule_test, strict=True):
+                if (rule.max_words is None or len(t.split()) <= rule.max_words) and test(t):
+                    r = rule
+                    break
+        out.append(r)
+    return out
+
+
+def rule_lines() -> list[str]:
+    bp = stage()
+    out = []
+    for r in bp.ruleset.rules:
+        out += r.examples_drop + r.examples_keep
+    return out
+
+
+@pytest.mark.parametrize("lang", [None, "en", "de", "fr"])
+def test_prefiltered_rules_name_the_same_lines_as_plain_matching(lang: str | None) -> None:
+    c = stage().compiled(lang)
+    texts = rule_lines() + fixture_lines()
+    texts += [t.upper() for t in texts[:200]] + ["  ".join(t.split()) for t in texts[:200]]
+    hits = c.hits(kernels.TextView(texts))
+    want = naive_hits(c, texts)
+    assert sum(h is not None for h in hits) > 50
+    assert [getattr(h, "id", None) for h in hits] == [getattr(h, "id", None) for h in want]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts=lines_st, extra=st.lists(st.sampled_from(rule_lines()), max_size=8))
+def test_prefiltered_rules_on_random_lines(texts: list[str], extra: list[str]) -> None:
+    c = stage().compiled(None)
+    texts = [t.strip() for t in texts + extra]
+    hits = c.hits(kernels.TextView(texts))
+    assert [getattr(h, "id", None) for h in hits] == [getattr(h, "id", None) for h in naive_hits(c, texts)]
+
+
+def test_stage_output_is_the_same_with_a_custom_pattern_rule(tmp_path) -> None:
+    """A user's pattern with no literal to prefilter on (any line) still runs."""
+    pack = tmp_path / "mine.yaml"
+    pack.write_text(
+        "- id: my.stars\n  kind: pattern\n  why: star ratings\n  pattern: '^[*]{3,}$|^\\w+ \\d/5$'\n"
+        "  examples:\n    drop: ['*****', 'Rating 4/5']\n    keep: ['Four stars out of five.']\n",
+        encoding="utf-8",
+    )
+    cfg = tmp_path / "p.yaml"
+    cfg.write_text("extends: default\nrule_packs: [mine.yaml]\n", encoding="utf-8")
+    from cleaner import Pipeline
+
+    doc = Pipeline.from_yaml(cfg).clean(
+        "A long first paragraph about the new ferry line that opened on Monday morning.\n*****\nRating 4/5\n"
+        "The second paragraph says the service will run every hour until the end of the year.",
+        format="text",
+    )
+    assert {r["rule"] for r in doc.removed} == {"my.stars"}
+    assert "ferry" in doc.text and "Rating" not in doc.text
+
+
+def test_document_with_only_blank_and_symbol_lines() -> None:
+    from cleaner import Pipeline
+
+    doc = Pipeline.from_yaml(None).clean("\n\n* * *\n-\n\n", format="text")
+    assert isinstance(doc, Document) and doc.status in ("ok", "dropped")
