@@ -11,8 +11,12 @@ three cleaners of that text are scored against the same gold:
 Readability pages: the article-extraction shingle metric (P/R/F1).
 Trafilatura pages: the with/without snippet metric (P/R/F1, accuracy).
 A document the pipeline drops or fails counts as no output.
-Throughput: the boilerplate stage alone (``Pipeline.timings``) and whole
-``clean`` calls, in MB/s of dump text (UTF-8) and documents/s.
+Throughput, in MB/s of dump text (UTF-8) and documents/s: whole ``clean``
+calls; the boilerplate stage inside them (``Pipeline.timings``: it shares the
+core's caches with the stages around it); and the boilerplate stage alone:
+every document first taken through the stages before it, then the stage run
+over all of them in one timed loop (the issue's "throughput of the stage
+alone").
 
     python benchmarks/bench_text.py                  # full sets -> benchmarks/results/text.json
     python benchmarks/bench_text.py --limit 30 --config my.yaml --json /tmp/t.json
@@ -75,6 +79,29 @@ def run_cleaner(pipe: Any, texts: list[str]) -> dict[str, Any]:
     return {"preds": preds, "status": dict(status), "seconds": wall, "stage_seconds": stages}
 
 
+def stage_alone(pipe: Any, texts: list[str], name: str = "boilerplate") -> float | None:
+    """Seconds for stage ``name`` over all texts, each already taken through the
+    stages before it (not timed)."""
+    from cleaner.document import Document
+
+    stage = pipe.stage(name)
+    if stage is None:
+        return None
+    before = pipe.stages[: pipe.stages.index(stage)]
+    docs = []
+    for i, text in enumerate(texts):
+        doc = Document(id=str(i), raw=text, format="text")
+        for s in before:
+            if doc.active:
+                s.process(doc)
+        docs.append(doc)
+    t0 = time.perf_counter()
+    for doc in docs:
+        if doc.active:
+            stage.process(doc)
+    return time.perf_counter() - t0
+
+
 def throughput(nbytes: int, ndocs: int, seconds: float | None) -> dict[str, Any]:
     if not seconds:
         return {"seconds": seconds, "mb_per_s": None, "docs_per_s": None}
@@ -124,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
             cleaner_info = {
                 "status": run["status"],
                 "clean": throughput(nbytes, len(dumps), run["seconds"]),
-                "boilerplate_stage": throughput(nbytes, len(dumps), bp),
+                "boilerplate_in_pipeline": throughput(nbytes, len(dumps), bp),
+                "boilerplate_stage": throughput(nbytes, len(dumps), stage_alone(pipe, dumps)),
                 "stage_seconds": {k: round(v, 3) for k, v in run["stage_seconds"].items()},
             }
 
@@ -170,8 +198,10 @@ def report(set_name: str, n: int, nbytes: int, scores: dict, timing: dict, clean
     print(f"text dumps built in {timing['dump_seconds']:.2f}s; C4 filter {timing['c4']['mb_per_s']} MB/s")
     if cleaner_info:
         c, b = cleaner_info["clean"], cleaner_info["boilerplate_stage"]
+        bi = cleaner_info["boilerplate_in_pipeline"]
         print(f"cleaner: status {cleaner_info['status']}; clean() {c['seconds']}s = {c['mb_per_s']} MB/s, "
-              f"{c['docs_per_s']} docs/s; boilerplate stage alone {b['seconds']}s = {b['mb_per_s']} MB/s")
+              f"{c['docs_per_s']} docs/s; boilerplate stage in clean() {bi['seconds']}s = {bi['mb_per_s']} MB/s")
+        print(f"boilerplate stage alone: {b['seconds']}s = {b['mb_per_s']} MB/s (target 20 MB/s)")
         stages = ", ".join(f"{k} {v:.2f}s" for k, v in cleaner_info["stage_seconds"].items())
         print(f"  per stage: {stages}")
 

@@ -376,7 +376,10 @@ def line_data(
     rows[_matches(_URL, texts, url)[0], _COL_URL] = 1.0
     handle = np.flatnonzero(short & (gate & np.uint64(_G_HANDLE) > 0))
     rows[_matches(_HANDLE, texts, handle)[0], _COL_HANDLE] = 1.0
-    at, found = _matches(_MARKERS, texts, np.flatnonzero(short & (gates & kernels.G_DEC > 0)))
+    # a date, time, "3 days ago" or counter: a short line with a digit that
+    # has digit-punctuation-digit, four digits in a row, or one of their words
+    maybe = ((gates & kernels.G_DIGITS) > 0) | ((gates & kernels.G_DEC > 0) & (gate & np.uint64(_G_MARKER_WORDS) > 0))
+    at, found = _matches(_MARKERS, texts, np.flatnonzero(short & maybe))
     if found:
         col = [_COL_DATE if mt.group(1) else _COL_AGO if mt.group(2) else _COL_COUNTER for mt in found]
         rows[at, col] = 1.0
@@ -397,10 +400,13 @@ GATE_STRINGS_BY_KIND = {
     "handle": [("@", "exact"), ("#", "exact")],
     "sep": [(c, "exact") for c in ("|", "\u2022", "\u00b7", "\u00bb", "   ", "\t")],
     "ago": [(c, "exact") for c in ("vor ", "hace ", "il y a", " ago")],
+    # the words of _AGO and _COUNTER, as they compare them (ignoring case)
+    "marker_words": [(c, "fold") for c in ("ago", "vor", "hace", "il y a", "comment", "share", "view", "like",
+                                            "replies", "read", "kommentar", "commentaire", "comentario")],
 }
 GATE_STRINGS = [item for items in GATE_STRINGS_BY_KIND.values() for item in items]
 _GATE_SIZES = [len(items) for items in GATE_STRINGS_BY_KIND.values()]
-_G_COPYRIGHT, _G_URL, _G_HANDLE, _G_SEP, _G_AGO = (
+_G_COPYRIGHT, _G_URL, _G_HANDLE, _G_SEP, _G_AGO, _G_MARKER_WORDS = (
     ((1 << size) - 1) << sum(_GATE_SIZES[:k]) for k, size in enumerate(_GATE_SIZES)
 )
 

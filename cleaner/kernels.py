@@ -34,8 +34,11 @@ _FNV_PRIME = np.uint64(1099511628211)
 
 # columns of the kernel's output (LINE_FEATURES order, then n and nc)
 N_COLS = 31
-# gate bit: the line holds a decimal digit (the date/ago/counter markers need one)
-G_DEC = 1
+# gate bits: the line holds a decimal digit (the date/ago/counter markers need
+# one); it holds a digit, one of . / - : and a digit, or four digits in a row
+# (a date or a time needs one of those, unless it is a "3 days ago" or a
+# counter, which need words that Literals find)
+G_DEC, G_DIGITS = 1, 2
 
 _lock = threading.Lock()
 _tables: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -290,10 +293,18 @@ def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, 
         gate = 0
         limit = s + sample
         seen = 0  # the flags of all characters, or-ed
+        run = 0  # digits in a row
         for k in range(s, e):
             c = cps[k]
             f = flags[c]
             seen |= f
+            if f & DEC:
+                run += 1
+                if run >= 4 or (k - s >= 2 and flags[cps[k - 2]] & DEC and (
+                        cps[k - 1] == 46 or cps[k - 1] == 47 or cps[k - 1] == 45 or cps[k - 1] == 58)):
+                    gate |= G_DIGITS
+            else:
+                run = 0
             line_hash[i] = (line_hash[i] ^ np.uint64(c)) * _FNV_PRIME
             if f & SP:
                 in_word = False
