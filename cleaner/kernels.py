@@ -20,11 +20,38 @@ worker pool forks, so that workers share the compiled code.
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import threading
+from pathlib import Path
 
 import numpy as np
-from numba import njit
+
+
+def _cache_dir() -> None:
+    """numba caches compiled code beside this file, else in the user's cache
+    folder; where neither can be written (a read-only install on a worker with
+    no home), use a temporary folder rather than fail at import."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    here = Path(__file__).resolve().parent
+    home_cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    for folder in (here, home_cache):
+        probe = folder / "__pycache__" if folder == here else folder
+        if os.access(probe if probe.exists() else folder, os.W_OK):
+            return
+    os.environ["NUMBA_CACHE_DIR"] = str(Path(tempfile.gettempdir()) / "cleaner-numba-cache")
+    import sys
+
+    if "numba" in sys.modules:
+        from numba.core import config
+
+        config.reload_config()
+
+
+_cache_dir()
+from numba import njit  # noqa: E402
 
 # character flags
 SP, UP, LO, TI, DIG, DEC, AN, CS, CJK, PUNCT, PLAIN, UNDERSCORE = 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048
