@@ -57,6 +57,7 @@ sys.path.insert(0, str(HERE.parent))
 
 import evalsets  # noqa: E402
 
+from cleaner import kernels  # noqa: E402
 from cleaner.classify import (  # noqa: E402
     FEATURES,
     OWN_FEATURES,
@@ -65,7 +66,6 @@ from cleaner.classify import (  # noqa: E402
     context_features,
     own_features,
 )
-from cleaner import kernels  # noqa: E402
 from cleaner.document import Document, Line  # noqa: E402
 from cleaner.pipeline import Pipeline  # noqa: E402
 from cleaner.yamlio import load_yaml  # noqa: E402

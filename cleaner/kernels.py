@@ -1,21 +1,30 @@
-"""Compiled per-line kernels for the line classifier (numba).
+"""Compiled per-line kernels of the boilerplate stage (numba).
 
-The boilerplate stage looks at every line of every document: its features (word
-counts, stop words, title case, sentence ends, ...) and then, for each
-classifier round, the context of every line. Done line by line in Python that
-costs microseconds a line; these kernels do it in one compiled pass over the
-document's code points, so that the stage runs at tens of MB/s.
+The boilerplate stage looks at every line of every document: which rule names
+it, its features (word counts, stop words, title case, sentence ends, ...) and,
+for each classifier round, its context. Done line by line in Python that costs
+microseconds a line; these kernels do it in compiled passes over the document's
+code points (:class:`TextView`):
 
-The features are those of :func:`cleaner.classify._line_rows_py` (the readable
-reference, which the tests compare against these kernels on real and random
-text). Unicode properties come from a table built from Python's own ``str``
-methods, so ``split``, ``istitle``, ``isupper``, ``isdigit`` and ``lower``
-agree with Python's (single-character case mappings; the rare characters that
-lower to two, such as "İ", keep their own code in the stop-word lookup).
+* :func:`line_rows`: the classifier's line features, equal to the readable
+  reference :func:`cleaner.classify._line_rows_py` (the tests compare them on
+  the fixtures and on random text);
+* :func:`judge_rounds`: the classifier's context features and rounds until no
+  line goes (:func:`context_matrix` equals ``cleaner.classify.context_features``);
+* :class:`Literals` / :func:`scan_literals`: which of a set of strings each line
+  holds, compared exactly, as ``str.lower`` does or as ``re.IGNORECASE`` does;
+  :func:`pairs` and :func:`phrase_keys` turn that into the lines a rule's regex
+  or phrase lookup must look at.
 
-The kernels compile on first use (a few seconds) and are cached on disk next to
-this file (or in numba's user cache); :func:`warm_up` compiles them before a
-worker pool forks, so that workers share the compiled code.
+Unicode properties come from tables built from Python's own ``str`` methods, so
+``split``, ``istitle``, ``isupper``, ``isdigit`` and ``lower`` agree with
+Python's (single-character case mappings; the rare characters that lower to
+two, such as "İ", keep their own code).
+
+The kernels compile on first use (about 15 s, once) and are cached on disk next
+to this file (or in numba's user cache); the line classifier compiles or loads
+them when it is built, outside any per-document time limit and before a worker
+pool forks.
 """
 
 from __future__ import annotations
