@@ -21,8 +21,8 @@ Unicode properties come from tables built from Python's own ``str`` methods, so
 Python's (single-character case mappings; the rare characters that lower to
 two, such as "İ", keep their own code).
 
-The kernels compile on first use (about 15 s, once) and are cached on disk next
-to this file (or in numba's user cache); the line classifier compiles or loads
+The kernels compile on first use (about 15 s, once) and are cached on disk
+(``$NUMBA_CACHE_DIR``, else ``~/.cache/cleaner/numba``); the line classifier compiles or loads
 them when it is built, outside any per-document time limit and before a worker
 pool forks.
 """
@@ -39,21 +39,26 @@ import numpy as np
 
 
 def _cache_dir() -> None:
-    """numba caches compiled code beside this file, else in the user's cache
-    folder; where neither can be written (a read-only install on a worker with
-    no home), use a temporary folder rather than fail at import."""
-    if os.environ.get("NUMBA_CACHE_DIR"):
-        return
-    here = Path(__file__).resolve().parent
-    home_cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    for folder in (here, home_cache):
-        probe = folder / "__pycache__" if folder == here else folder
-        if os.access(probe if probe.exists() else folder, os.W_OK):
-            return
-    os.environ["NUMBA_CACHE_DIR"] = str(Path(tempfile.gettempdir()) / "cleaner-numba-cache")
+    """Where numba keeps the compiled kernels: ``$NUMBA_CACHE_DIR`` when set,
+    else ``cleaner/numba`` in the user's cache folder (a temporary folder when
+    that cannot be written). Not next to this file, numba's default: files
+    there are not the package's, so uninstalling would leave the folder
+    behind, and a leftover ``cleaner`` folder in site-packages shadows a later
+    editable install as an empty namespace package."""
     import sys
 
-    if "numba" in sys.modules:
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    try:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cleaner" / "numba"
+        base.mkdir(parents=True, exist_ok=True)
+        usable = os.access(base, os.W_OK)
+    except (OSError, RuntimeError, KeyError):
+        usable = False
+    if not usable:
+        base = Path(tempfile.gettempdir()) / f"cleaner-numba-{os.getuid() if hasattr(os, 'getuid') else 0}"
+    os.environ["NUMBA_CACHE_DIR"] = str(base)
+    if "numba" in sys.modules:  # imported before us: make it read the setting again
         from numba.core import config
 
         config.reload_config()

@@ -46,14 +46,25 @@ _BAD_REACH = 8
 
 
 def might_be_bad(text: str) -> bool:
-    """``ftfy.badness.is_bad(text)``, or True: is_bad on the text around its
-    non-ASCII runs only. Much faster on mostly-ASCII text, and never False
-    where is_bad is True (a window may match ``^`` where the text would not,
-    which only sends the text to ftfy, whose output decides)."""
+    """``ftfy.badness.is_bad`` on some line of ``text``, or True: is_bad on the
+    text around its non-ASCII runs only. Much faster on mostly-ASCII text.
+
+    ftfy judges each line (segment up to and including a newline) on its own,
+    so a window never crosses a line's edges, and starts where its line starts
+    when that is near: ftfy's expression can match at a line's start (``^``)
+    what it would not match after a newline. A window may still match ``^``
+    mid-line where the line would not, which only sends the text to ftfy,
+    whose output decides."""
     spans: list[tuple[int, int]] = []
-    for m in _NON_ASCII.finditer(text):
-        a, b = max(0, m.start() - _BAD_REACH), m.end() + _BAD_REACH
-        if spans and a <= spans[-1][1]:
+    line_start, line_end = 0, -1  # the line of the current run: [line_start, line_end)
+    for m in _NON_ASCII.finditer(text):  # runs hold no newline (it is ASCII)
+        start, end = m.span()
+        if start >= line_end:  # a run on a new line: each line is looked up once
+            line_start = text.rfind("\n", 0, start) + 1
+            nl = text.find("\n", end)
+            line_end = len(text) if nl < 0 else nl + 1
+        a, b = max(line_start, start - _BAD_REACH), min(line_end, end + _BAD_REACH)
+        if spans and a <= spans[-1][1] and spans[-1][0] >= line_start:
             spans[-1] = (spans[-1][0], b)
         else:
             spans.append((a, b))
