@@ -138,7 +138,8 @@ class BoilerplateStage(Stage):
             from cleaner import kernels
 
             kept = probe.kept_lines()
-            self.compiled(doc.language).apply(kept, probe, self.counts, kernels.TextView([ln.text.strip() for ln in kept]))
+            view = kernels.TextView([ln.text.strip() for ln in kept])
+            self.compiled(doc.language).apply(kept, probe, self.counts, view)
         remaining = [ln for ln in probe.lines if ln.rule is None]
         for ln, reason in self.classifier.judge(remaining, doc.language):
             probe.remove(ln, reason)
@@ -166,14 +167,17 @@ class BoilerplateStage(Stage):
 class _Compiled:
     """The rules for one language, arranged for one pass over the lines.
 
-    Exact phrases are one dict lookup per line; prefixes one ``str.startswith``.
-    Both run only on the lines whose first characters can start a phrase (ASCII
-    lines; any line that is not ASCII is looked at). A pattern runs only on the
-    lines that hold one of the strings every match of it must hold
-    (:func:`cleaner.rules.required_strings`, found for all lines at once by
-    :class:`cleaner.kernels.Literals`) and have no more words than its
-    ``max_words``; the first rule (in pack order) whose pattern matches a line
-    names it, and a phrase rule wins over a pattern.
+    Exact phrases are one dict lookup per line, prefixes one ``str.startswith``,
+    run only on the lines :func:`cleaner.kernels.phrase_keys` lets through: those
+    whose normalised hash is a phrase's, or whose first characters hash as a
+    prefix's (and any line that Unicode normalisation or case folding could
+    change). A pattern runs only on the lines that hold one of the strings every
+    match of it must hold (:func:`cleaner.rules.required_strings`, found for all
+    lines at once by :class:`cleaner.kernels.Literals`), start with a character
+    it can start with (:func:`cleaner.rules.first_chars`) and have no more words
+    than its ``max_words``. The first rule (in pack order) whose pattern matches
+    a line names it, and a phrase rule wins over a pattern: the same lines as
+    trying every rule on every line.
     """
 
     def __init__(self, rules: list[Rule], stage: BoilerplateStage) -> None:
