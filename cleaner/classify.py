@@ -24,10 +24,11 @@ features that share a reason in the model's ``reasons`` map, e.g.
 ``classifier.short`` or ``classifier.after-article``: every removal is
 explainable.
 
-Inference is plain Python plus numpy. The per-line work is a few C-level
-string calls, done once per distinct line: the classifier keeps the features
-of the lines it saw last, so the boilerplate stage's repeated passes over one
-document (until nothing more goes) only redo the cheap numpy part.
+Inference runs in compiled kernels (:mod:`cleaner.kernels`): the line
+features in one pass over the document's code points, then every round (until
+nothing more goes) in one call. The numpy functions here (``_line_rows_py``,
+``own_features``, ``context_features``) are their readable reference, which the
+tests hold the kernels to and which training fits on.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ _SEP = re.compile(r"\s[|•·»/>]\s|\s{3,}|\t")
 _DIGIT = re.compile(r"\d")
 _BULLETS = frozenset("-–—•·*>»")
 _CLOSERS = "\"'”’»)]」』）"
-TERMINAL = frozenset(".!?…\"”’'»)。！？」』")  # is_paragraph: a line that ends like a sentence
+TERMINAL = frozenset(".!?…\"”’'»)。！？」』")  # how an article paragraph ends (section rules stop there)
 _STOPS = frozenset(".!?…。！？")
 _QUOTES = frozenset("\"'“„«‘‚")
 SHORT_LINE = 15  # words; markers of junk (dates, counters, handles) are looked for on shorter lines
@@ -337,14 +338,15 @@ def line_data(
     stops: frozenset[str],
     fallback: float,
     view: Any = None,
+    idx: np.ndarray | None = None,
     gate: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(:func:`line_rows`, the hash of each line's exact text).
 
-    ``view`` (a :class:`cleaner.kernels.TextView` whose ``texts`` are these
-    lines, or a pair of it and the indices of these lines in it) saves joining
-    them again; ``gate`` the scan for :data:`GATE_STRINGS` (one bit mask per
-    line, as ``Literals(GATE_STRINGS).scan`` gives)."""
+    ``view`` (a :class:`cleaner.kernels.TextView` holding these lines, at
+    ``idx`` when given) saves joining them again; ``gate`` is the scan for
+    :data:`GATE_STRINGS` (one bit mask per line, as
+    ``Literals(GATE_STRINGS).scan`` gives)."""
     from cleaner import kernels
 
     m = len(texts)
@@ -353,9 +355,6 @@ def line_data(
     flags, lower, _ = kernels.tables()
     if view is None:
         view = kernels.TextView(texts)
-    idx = None
-    if isinstance(view, tuple):
-        view, idx = view
     starts, ends = (view.starts, view.ends) if idx is None else (view.starts[idx], view.ends[idx])
     cps = view.cps
     hashes = _stop_hashes(stops) if stops else _NO_HASHES
@@ -430,45 +429,15 @@ def doc_stopwords(texts: list[str], lang: str | None) -> frozenset[str]:
     return fallback_stopwords(texts)
 
 
-def own_features(
-    texts: list[str],
-    lang: str | None,
-    fallback_stop: float = 0.3,
-    memo: dict[str, Any] | None = None,
-    stops: frozenset[str] | None = None,
-) -> np.ndarray:
-    """The per-line feature matrix (lines x OWN_FEATURES).
-
-    ``memo`` keeps the text-only part of the lines of the last document seen
-    with the same stop words, for repeated calls on (a subset of) its lines:
-    then only the few document-relative columns are recomputed.
-    """
+def own_features(texts: list[str], lang: str | None, fallback_stop: float = 0.3) -> np.ndarray:
+    """The per-line feature matrix (lines x OWN_FEATURES), in numpy: the
+    reference of :func:`cleaner.kernels.own_matrix`, and what training fits on."""
     m = len(texts)
     if not m:
         return np.zeros((0, len(OWN_FEATURES)))
-    if stops is None:
-        stops = doc_stopwords(texts, lang)
-    memo = {} if memo is None else memo
-    index, rows = memo.get("data", ({}, None))  # one read: another thread may replace it
-    ids = list(map(index.get, texts))
-    if None in ids:
-        todo = list(dict.fromkeys(t for t, i in zip(texts, ids, strict=True) if i is None))
-        new = line_rows(todo, stops, fallback_stop)
-        if rows is None or len(todo) * 2 > m:
-            # mostly new lines: another document; keep only this one's
-            known = [t for t in dict.fromkeys(texts) if t in index]
-            if known:
-                new = np.vstack([rows[[index[t] for t in known]], new])
-            index = {t: i for i, t in enumerate(known + todo)}
-            rows = new
-        else:
-            index = dict(index)
-            index.update(zip(todo, range(len(rows), len(rows) + len(todo)), strict=True))
-            rows = np.vstack([rows, new])
-        memo["data"] = (index, rows)
-        ids = list(map(index.__getitem__, texts))
-    idx = np.array(ids, dtype=np.intp)
-    A = rows[idx]
+    A = line_rows(texts, doc_stopwords(texts, lang), fallback_stop)
+    index: dict[str, int] = {}
+    idx = np.array([index.setdefault(t, len(index)) for t in texts], dtype=np.intp)
     X = np.empty((m, len(OWN_FEATURES)))
     X[:, 0] = 1.0
     X[:, 1 : 1 + _N_LINE] = A[:, :_N_LINE]
@@ -722,7 +691,7 @@ class LineClassifier:
         content = [ln for ln in lines if ln.text.strip()]
         if not content:
             return []
-        view = kernels.TextView([ln.text.strip() for ln in content])
+        view = kernels.TextView.of_lines(content)
         title = next((i for i, ln in enumerate(content) if ln is keep), -1) if keep is not None else -1
         at, reasons = self.judge_view(view, np.arange(len(content)), lang, threshold, title, rounds)
         return [(content[i], r) for i, r in zip(at.tolist(), reasons, strict=True)]
@@ -747,7 +716,7 @@ class LineClassifier:
             return idx, []
         threshold = self.threshold if threshold is None else threshold
         texts = [view.texts[i] for i in idx.tolist()]
-        rows, hashes = line_data(texts, doc_stopwords(texts, lang), self.fallback_stop, (view, idx), gate)
+        rows, hashes = line_data(texts, doc_stopwords(texts, lang), self.fallback_stop, view, idx, gate)
         reason = kernels.judge_rounds(
             rows, hashes, title, threshold, rounds, self.w_own, self._rounds, self.reference,
             self._order, self._starts, self.confident, self.lead_lines, self.paragraph_words,
@@ -756,12 +725,3 @@ class LineClassifier:
         drop = np.flatnonzero(reason >= 0)
         names = self._reason_labels
         return idx[drop], [names[r] for r in reason[drop].tolist()]
-
-    def is_paragraph(self, text: str) -> bool:
-        """A long line that ends like a sentence: where a junk section stops."""
-        if text.rstrip()[-1:] not in TERMINAL:  # the cheap test first
-            return False
-        n = len(text.split())
-        if n < self.paragraph_words and not text.isascii() and _CJK.search(text):
-            n += len(_CJK.findall(text)) // 2
-        return n >= self.paragraph_words

@@ -34,6 +34,7 @@ import re
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -875,6 +876,11 @@ class TextView:
         self.starts = self.ends - self.lens
         self.cps = code_points("\n".join(texts))
 
+    @classmethod
+    def of_lines(cls, lines: list[Any]) -> TextView:
+        """The view of document lines (their text, stripped)."""
+        return cls([ln.text.strip() for ln in lines])
+
 
 # ------------------------------------------------------------- literal scans
 _KEY1 = 1 << 16
@@ -896,7 +902,6 @@ class Literals:
     def __init__(self, items: list[tuple[str, str]]) -> None:
         flags, lower, _ = tables()
         fold = fold_table()
-        self.items = items
         codes: list[int] = []
         self.start = np.zeros(len(items), dtype=np.int64)
         self.length = np.zeros(len(items), dtype=np.int64)
@@ -1041,7 +1046,7 @@ def phrase_keys(cps, starts, ends, flags, lower, lead, trail, phrases, prefixes,
     ``prefixes``. A line with other characters may match either.
 
     Column 3: whether the line is an article paragraph for the section rules
-    (``LineClassifier.is_paragraph``): it ends in one of ``terminal`` and has
+    (where a section stops): it ends in one of ``terminal`` and has
     ``para_words`` words (with ``cjk_words``: two CJK characters count as one).
     """
     m = len(starts)

@@ -88,7 +88,7 @@ class BoilerplateStage(Stage):
             return
         from cleaner import kernels
 
-        view = kernels.TextView([ln.text.strip() for ln in lines])
+        view = kernels.TextView.of_lines(lines)
         if self.options["rules"]:
             self.compiled(self._rules_language(doc, lines)).apply(lines, doc, self.counts, view)
         if self.classifier is not None:
@@ -138,8 +138,7 @@ class BoilerplateStage(Stage):
             from cleaner import kernels
 
             kept = probe.kept_lines()
-            view = kernels.TextView([ln.text.strip() for ln in kept])
-            self.compiled(doc.language).apply(kept, probe, self.counts, view)
+            self.compiled(doc.language).apply(kept, probe, self.counts, kernels.TextView.of_lines(kept))
         remaining = [ln for ln in probe.lines if ln.rule is None]
         for ln, reason in self.classifier.judge(remaining, doc.language):
             probe.remove(ln, reason)
@@ -187,7 +186,6 @@ class _Compiled:
         self.phrase: dict[str, Rule] = {}
         self.prefix: list[tuple[str, Rule]] = []
         self.max_phrase_chars = 0
-        self.embeds = [r for r in rules if r.kind == "embed"]
         for r in rules:
             for p in r.phrases:
                 if r.kind != "embed":
@@ -278,23 +276,6 @@ class _Compiled:
                         return r
         return None
 
-    @staticmethod
-    def _line_pattern(text: str, rules: list[Rule]) -> Rule | None:
-        for r in rules:
-            if r.compiled is not None and r.matches(text):
-                return r
-        return None
-
-    def match(self, text: str) -> Rule | None:
-        """The rule that removes a single line, if any (phrases, then patterns)."""
-        stripped = text.strip()
-        if not stripped:
-            return None
-        r = self._phrase_hit(stripped)
-        if r is not None or len(stripped) > self.max_pattern_chars:
-            return r
-        return self._line_pattern(stripped, self.patterned)
-
     def hits(self, view: Any) -> list[Rule | None]:
         """The rule that names each line of ``view`` (a TextView of the kept
         lines), or None. Sets ``view.keys`` (kernels.phrase_keys) and
@@ -337,7 +318,7 @@ class _Compiled:
     def apply(self, lines: list[Line], doc: Document, counts: Any, view: Any) -> None:
         """Remove the lines the rules name (``view``: a TextView of ``lines``, all kept)."""
         hits = self.hits(view)
-        self._view = view
+        para = view.keys[:, 3] == 1  # article paragraphs: where a section stops
         named = [i for i, r in enumerate(hits) if r is not None]
         # embeds: an anchor line and the embed lines just above it
         for i in named:
@@ -368,13 +349,14 @@ class _Compiled:
                 continue
             doc.remove(lines[i], r.id)
             counts[r.id] += 1
-            after = self._section(lines, i, r, doc, counts) if r.kind == "section" else i + 1
+            after = self._section(lines, i, r, doc, counts, para) if r.kind == "section" else i + 1
 
-    def _section(self, lines: list[Line], start: int, r: Rule, doc: Document, counts: Any) -> int:
+    def _section(
+        self, lines: list[Line], start: int, r: Rule, doc: Document, counts: Any, para: np.ndarray
+    ) -> int:
         """Remove the body of a section whose header is lines[start]; return the next index."""
         n = len(lines)
         until = r.until
-        para = self._view.keys[:, 3] == 1
         if until == "end":
             # a page-end block follows the article: if more article-like text
             # follows the header than precedes it, it is a menu entry near the
