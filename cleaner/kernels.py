@@ -208,7 +208,7 @@ def code_points(joined: str) -> np.ndarray:
 
 def stop_hashes(stops: frozenset[str]) -> np.ndarray:
     """The stop words' hashes (words lower-cased as the kernel does) as an
-    open-addressing table for :func:`_is_stop`."""
+    open-addressing table for :func:`_in_table`."""
     flags, lower, _ = tables()
     words = sorted(stops)
     if not words:
@@ -227,38 +227,6 @@ def hash_table(hashes: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------- kernels
-@njit(cache=True, nogil=True)
-def _word_shape(cps, a, b, flags):  # pragma: no cover - compiled
-    """(istitle, isupper, isdigit) of the word cps[a:b], as Python's str methods."""
-    prev_cased = False
-    cased = False
-    title = True
-    upper_cased = False
-    upper = True
-    digit = True
-    for k in range(a, b):
-        f = flags[cps[k]]
-        if f & (UP | TI):
-            if prev_cased:
-                title = False
-            prev_cased = True
-            cased = True
-        elif f & LO:
-            if not prev_cased:
-                title = False
-            prev_cased = True
-            cased = True
-        else:
-            prev_cased = False
-        if f & (LO | TI):
-            upper = False
-        elif f & UP:
-            upper_cased = True
-        if not (f & DIG):
-            digit = False
-    return (title and cased), (upper and upper_cased), digit
-
-
 @njit(cache=True, nogil=True)
 def _hash(cps, a, b, lower):  # pragma: no cover - compiled
     """64-bit FNV-1a of the lower-cased code points cps[a:b]."""
@@ -289,11 +257,6 @@ def _hash_table(hashes, size):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _is_stop(cps, a, b, lower, table):  # pragma: no cover - compiled
-    return _in_table(_hash(cps, a, b, lower), table)
-
-
-@njit(cache=True, nogil=True)
 def _in_table(h, table):  # pragma: no cover - compiled
     mask = np.uint64(len(table) - 1)
     i = h & mask
@@ -315,6 +278,7 @@ def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, 
     line_hash = np.empty(m, dtype=np.uint64)  # of each line's exact text (duplicates)
     for i in range(m):
         line_hash[i] = _FNV_OFFSET
+        lh = _FNV_OFFSET
         s = starts[i]
         e = ends[i]
         nc = e - s
@@ -347,7 +311,7 @@ def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, 
                     gate |= G_DIGITS
             else:
                 run = 0
-            line_hash[i] = (line_hash[i] ^ np.uint64(c)) * _FNV_PRIME
+            lh = (lh ^ np.uint64(c)) * _FNV_PRIME
             if f & SP:
                 in_word = False
                 if c == 32:
@@ -370,6 +334,7 @@ def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, 
                     dots3 += 1
             if f & CJK:
                 cjk += 1
+        line_hash[i] = lh
         any_cs = (seen & CS) != 0
         any_an = (seen & AN) != 0
         if seen & DEC:
@@ -408,18 +373,55 @@ def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, 
             if k >= e:
                 break
             a = k
-            while k < e and not (flags[cps[k]] & SP):
+            # the word's shape (as str.istitle, str.isupper and str.isdigit
+            # see it) and the hash of its characters before stop_limit (a
+            # stop word?), in one pass
+            hashed = has_stops and w < stop_words
+            hw = _FNV_OFFSET
+            prev_cased = False
+            cased = False
+            w_title = True
+            upper_cased = False
+            w_upper = True
+            w_digit = True
+            while k < e:
+                c = cps[k]
+                f = flags[c]
+                if f & SP:
+                    break
+                if f & (UP | TI):
+                    if prev_cased:
+                        w_title = False
+                    prev_cased = True
+                    cased = True
+                elif f & LO:
+                    if not prev_cased:
+                        w_title = False
+                    prev_cased = True
+                    cased = True
+                else:
+                    prev_cased = False
+                if f & (LO | TI):
+                    w_upper = False
+                elif f & UP:
+                    upper_cased = True
+                if not (f & DIG):
+                    w_digit = False
+                if hashed and k < stop_limit:
+                    hw = (hw ^ np.uint64(lower[c])) * _FNV_PRIME
                 k += 1
             b = k
             if w == 0:
                 first_a = a
                 first_b = b
-            t_, u_, d_ = _word_shape(cps, a, b, flags)
-            title += t_
-            upper += u_
-            digits += d_
-            if has_stops and w < stop_words:
-                stop += _is_stop(cps, a, min(b, stop_limit), lower, stop_table)
+            if w_title and cased:
+                title += 1
+            if w_upper and upper_cased:
+                upper += 1
+            if w_digit:
+                digits += 1
+            if hashed:
+                stop += _in_table(hw, stop_table)
             w += 1
         # ---- CJK: about two characters a word
         if cjk > 0:
@@ -883,11 +885,17 @@ class TextView:
 
 
 # ------------------------------------------------------------- literal scans
-_KEY1 = 1 << 16
+# chain heads: strings of one character by it, of two by both, longer ones by
+# their first three (folded, hashed into 16 bits)
+_KEY1, _KEY3 = 1 << 16, 2 << 16
 
 
 def _key2(a: int, b: int) -> int:
     return (a * 40503 + b) & 0xFFFF
+
+
+def _key3(a: int, b: int, c: int) -> int:
+    return _KEY3 + (((a * 40503 + b) * 40503 + c) & 0xFFFF)
 
 
 class Literals:
@@ -906,7 +914,7 @@ class Literals:
         self.start = np.zeros(len(items), dtype=np.int64)
         self.length = np.zeros(len(items), dtype=np.int64)
         self.mode = np.zeros(len(items), dtype=np.int64)
-        self.head = np.full(2 << 16, -1, dtype=np.int64)
+        self.head = np.full(3 << 16, -1, dtype=np.int64)
         self.next = np.full(len(items), -1, dtype=np.int64)
         for i, (text, mode) in enumerate(items):
             if not text:
@@ -921,59 +929,78 @@ class Literals:
             self.length[i] = len(cps)
             self.mode[i] = m
             codes.extend(cps)
-            # chained by their first two characters (one-character strings
-            # by their only one), as the scan sees them: folded
-            key = _key2(int(fold[cps[0]]), int(fold[cps[1]])) if len(cps) > 1 else _KEY1 + (int(fold[cps[0]]) & 0xFFFF)
+            # chained by their first characters as the scan sees them: folded
+            f = [int(fold[c]) for c in cps[:3]]
+            key = _key3(*f) if len(f) == 3 else _key2(*f) if len(f) == 2 else _KEY1 + (f[0] & 0xFFFF)
             self.next[i] = self.head[key]
             self.head[key] = i
         self.codes = np.array(codes, dtype=np.uint32)
         self.words = max(1, (len(items) + 63) // 64)
+        # which chain heads are in use, one bit each (a small table the scan
+        # reads first, instead of the large one, for the most characters)
+        used = np.flatnonzero(self.head >= 0)
+        self.used = np.zeros(len(self.head) // 64, dtype=np.uint64)
+        np.bitwise_or.at(self.used, used >> 6, np.left_shift(np.uint64(1), (used & 63).astype(np.uint64)))
 
     def scan(self, cps: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
         """Lines x words bit mask: bit i set when the line holds string i."""
         _, lower, _ = tables()
         return scan_literals(cps, starts, ends, fold_table(), lower, self.codes, self.start, self.length,
-                             self.mode, self.head, self.next, self.words)
+                             self.mode, self.head, self.next, self.words, self.used)
 
 
 @njit(cache=True, nogil=True)
-def scan_literals(cps, starts, ends, fold, lower, codes, lstart, llen, lmode, head, nxt, words):  # pragma: no cover
+def _chain(mask, i, h, cps, k, e, fold, lower, codes, lstart, llen, lmode, nxt):  # pragma: no cover - compiled
+    """Set line i's bit of each string of chain ``h`` that starts at cps[k]."""
+    one = np.uint64(1)
+    while h >= 0:
+        n = llen[h]
+        if k + n <= e:
+            b = lstart[h]
+            mode = lmode[h]
+            ok = True
+            for j in range(n):
+                c = cps[k + j]
+                if mode == 1:
+                    c = fold[c]
+                elif mode == 2:
+                    c = lower[c]
+                if c != codes[b + j]:
+                    ok = False
+                    break
+            if ok:
+                mask[i, h >> 6] |= one << np.uint64(h & 63)
+        h = nxt[h]
+
+
+@njit(cache=True, nogil=True)
+def scan_literals(cps, starts, ends, fold, lower, codes, lstart, llen, lmode, head, nxt, words,
+                  used):  # pragma: no cover - compiled
     m = len(starts)
     mask = np.zeros((m, words), dtype=np.uint64)
     one = np.uint64(1)
     for i in range(m):
+        s = starts[i]
         e = ends[i]
-        for k in range(starts[i], e):
-            f0 = fold[cps[k]]
-            h = head[_KEY1 + (f0 & 0xFFFF)]
+        if e <= s:
+            continue
+        f1 = np.int64(fold[cps[s]])
+        f2 = np.int64(fold[cps[s + 1]]) if s + 1 < e else np.int64(0)
+        for k in range(s, e):
+            f0 = f1
+            f1 = f2
+            f2 = np.int64(fold[cps[k + 2]]) if k + 2 < e else np.int64(0)
+            key = _KEY1 + (f0 & 0xFFFF)
+            if (used[key >> 6] >> np.uint64(key & 63)) & one:
+                _chain(mask, i, head[key], cps, k, e, fold, lower, codes, lstart, llen, lmode, nxt)
             if k + 1 < e:
-                h2 = head[(f0 * 40503 + fold[cps[k + 1]]) & 0xFFFF]
-                if h < 0:
-                    h = h2
-                    h2 = -1
-            else:
-                h2 = -1
-            while h >= 0 or h2 >= 0:
-                if h < 0:
-                    h = h2
-                    h2 = -1
-                n = llen[h]
-                if k + n <= e:
-                    b = lstart[h]
-                    mode = lmode[h]
-                    ok = True
-                    for j in range(n):
-                        c = cps[k + j]
-                        if mode == 1:
-                            c = fold[c]
-                        elif mode == 2:
-                            c = lower[c]
-                        if c != codes[b + j]:
-                            ok = False
-                            break
-                    if ok:
-                        mask[i, h >> 6] |= one << np.uint64(h & 63)
-                h = nxt[h]
+                key = (f0 * 40503 + f1) & 0xFFFF
+                if (used[key >> 6] >> np.uint64(key & 63)) & one:
+                    _chain(mask, i, head[key], cps, k, e, fold, lower, codes, lstart, llen, lmode, nxt)
+                if k + 2 < e:
+                    key = _KEY3 + (((f0 * 40503 + f1) * 40503 + f2) & 0xFFFF)
+                    if (used[key >> 6] >> np.uint64(key & 63)) & one:
+                        _chain(mask, i, head[key], cps, k, e, fold, lower, codes, lstart, llen, lmode, nxt)
     return mask
 
 
@@ -1009,6 +1036,14 @@ def pairs(mask, rule_bits, eligible, words_in_line, max_words, cps, starts, flag
             for r in range(r_n):
                 if words_in_line[i] > max_words[r]:
                     continue
+                if not always[r]:
+                    hit = False
+                    for w in range(words):
+                        if mask[i, w] & rule_bits[r, w]:
+                            hit = True
+                            break
+                    if not hit:
+                        continue
                 cls = first_classes[r]
                 if cls >= 0 and not (flags[c0] & cls):
                     c = fold[c0] if first_fold[r] else c0
@@ -1019,23 +1054,16 @@ def pairs(mask, rule_bits, eligible, words_in_line, max_words, cps, starts, flag
                             break
                     if not ok:
                         continue
-                hit = always[r]
-                if not hit:
-                    for w in range(words):
-                        if mask[i, w] & rule_bits[r, w]:
-                            hit = True
-                            break
-                if hit:
-                    if phase == 1:
-                        lines[count] = i
-                        rules[count] = r
-                    count += 1
+                if phase == 1:
+                    lines[count] = i
+                    rules[count] = r
+                count += 1
     return lines, rules
 
 
 @njit(cache=True, nogil=True)
 def phrase_keys(cps, starts, ends, flags, lower, lead, trail, phrases, prefixes, terminal, para_words,
-                cjk_words):  # pragma: no cover - compiled
+                cjk_words, max_chars):  # pragma: no cover - compiled
     """Per line: (whether a phrase can match it, whether a prefix can, number
     of words).
 
@@ -1043,7 +1071,8 @@ def phrase_keys(cps, starts, ends, flags, lower, lead, trail, phrases, prefixes,
     ``norm_phrase`` does (no leading bullets or numbers, no trailing
     punctuation, single spaces, lower case) and its hash looked up in
     ``phrases``; the hash of its first 1..4 characters, lower-cased, in
-    ``prefixes``. A line with other characters may match either.
+    ``prefixes``. A line with other characters may match either. A line of
+    more than ``max_chars`` characters matches no phrase (column 0 is 0).
 
     Column 3: whether the line is an article paragraph for the section rules
     (where a section stops): it ends in one of ``terminal`` and has
@@ -1093,6 +1122,8 @@ def phrase_keys(cps, starts, ends, flags, lower, lead, trail, phrases, prefixes,
             if _in_table(h, prefixes):
                 out[i, 1] = 1
                 break
+        if e - s > max_chars:
+            continue
         if not plain:
             out[i, 0] = 1
             continue

@@ -310,12 +310,17 @@ class TestEncoding:
             max_size=12,
         ).map("".join)
     )
+    @example("\nÂ¥")  # bad as a whole (the match starts at the newline), but no ftfy segment is
+    @example("\nÂ ")  # "Â " at a segment's start is bad
     def test_windowed_badness_check_never_misses(self, text):
+        import re as _re
+
         from ftfy.badness import is_bad
 
         from cleaner.stages.encoding import might_be_bad
 
-        if is_bad(text):
+        # ftfy judges each segment (a line with its newline) on its own
+        if any(is_bad(seg) for seg in _re.findall(r"[^\n]*\n|[^\n]+$", text)):
             assert might_be_bad(text)
 
     def test_precheck_skips_clean_text(self, monkeypatch):
@@ -435,6 +440,7 @@ class TestEncoding:
     @example("&lt;p&gt; <b>")
     @example("<b>\n&amp;")
     @example("\n\u00c2 ")  # ftfy judges each line: "Â " at a line's start is mojibake for a no-break space
+    @example("\n\u00c2\u00a5")  # bad only with the newline before it, which is another segment
     def test_fix_text_equals_ftfy(self, text):
         assert fix_text(text) == ftfy_reference(text)
         if not needs_ftfy(text):

@@ -89,14 +89,14 @@ class BoilerplateStage(Stage):
         from cleaner import kernels
 
         view = kernels.TextView.of_lines(lines)
+        kept = view.lens > 0
         if self.options["rules"]:
-            self.compiled(self._rules_language(doc, lines)).apply(lines, doc, self.counts, view)
+            kept &= self.compiled(self._rules_language(doc, lines)).apply(lines, doc, self.counts, view)
         if self.classifier is not None:
             threshold = self.options["html_threshold"] if doc.format == "html" else None
             if doc.format == "html" and threshold is None:
                 return
-            kept = np.fromiter((ln.rule is None for ln in lines), dtype=bool, count=len(lines))
-            idx = np.flatnonzero(kept & (view.lens > 0))
+            idx = np.flatnonzero(kept)
             title = self._title(lines) if self.options["keep_title"] else -1
             at = int(np.searchsorted(idx, title)) if title >= 0 else -1
             gate = getattr(view, "gate", None)
@@ -290,7 +290,7 @@ class _Compiled:
         flags, lower, _ = kernels.tables()
         keys = view.keys = kernels.phrase_keys(
             cps, starts, ends, flags, lower, self.lead, self.trail, self.phrase_table, self.prefix_table,
-            self.para_end, self.para_words, self.para_cjk,
+            self.para_end, self.para_words, self.para_cjk, self.max_phrase_chars,
         )
         mask = self.literals.scan(cps, starts, ends)
         view.gate = mask[:, self.gate_word]
@@ -315,19 +315,26 @@ class _Compiled:
         return out
 
     # ------------------------------------------------------------- apply
-    def apply(self, lines: list[Line], doc: Document, counts: Any, view: Any) -> None:
-        """Remove the lines the rules name (``view``: a TextView of ``lines``, all kept)."""
+    def apply(self, lines: list[Line], doc: Document, counts: Any, view: Any) -> np.ndarray:
+        """Remove the lines the rules name (``view``: a TextView of ``lines``, all
+        kept); return which lines are still kept."""
         hits = self.hits(view)
         para = view.keys[:, 3] == 1  # article paragraphs: where a section stops
+        live = np.ones(len(lines), dtype=bool)  # the lines not removed yet
+
+        def drop(j: int, rule: str) -> None:
+            doc.remove(lines[j], rule)
+            live[j] = False
+            counts[rule] += 1
+
         named = [i for i, r in enumerate(hits) if r is not None]
         # embeds: an anchor line and the embed lines just above it
         for i in named:
             r = hits[i]
             assert r is not None
-            if r.kind != "embed" or lines[i].rule is not None:
+            if r.kind != "embed" or not live[i]:
                 continue
-            doc.remove(lines[i], r.id)
-            counts[r.id] += 1
+            drop(i, r.id)
             j, taken = i - 1, 0
             while j >= 0 and taken < r.before_max:
                 prev = lines[j]
@@ -336,33 +343,41 @@ class _Compiled:
                     continue
                 if r.compiled_before is None or not r.compiled_before.search(prev.text.strip()):
                     break
-                doc.remove(prev, r.id)
-                counts[r.id] += 1
+                drop(j, r.id)
                 taken += 1
                 j -= 1
         # the others in order; a section's body is not looked at again
         after = 0
+        size = None  # each line's length, for the sections that run to the end
         for i in named:
             r = hits[i]
             assert r is not None
-            if i < after or lines[i].rule is not None or r.kind == "embed":
+            if i < after or not live[i] or r.kind == "embed":
                 continue
-            doc.remove(lines[i], r.id)
-            counts[r.id] += 1
-            after = self._section(lines, i, r, doc, counts, para) if r.kind == "section" else i + 1
+            drop(i, r.id)
+            if r.kind == "section":
+                if size is None:
+                    size = np.fromiter(map(len, [ln.text for ln in lines]), dtype=np.int64, count=len(lines))
+                after = self._section(lines, i, r, drop, live, para, view.lens, size)
+            else:
+                after = i + 1
+        return live
 
     def _section(
-        self, lines: list[Line], start: int, r: Rule, doc: Document, counts: Any, para: np.ndarray
+        self, lines: list[Line], start: int, r: Rule, drop: Any, live: np.ndarray, para: np.ndarray,
+        stripped: np.ndarray, size: np.ndarray,
     ) -> int:
-        """Remove the body of a section whose header is lines[start]; return the next index."""
+        """Remove the body of a section whose header is lines[start]; return the
+        next index (``drop(j, rule)`` removes line j; ``live``: the lines not
+        removed yet; ``stripped`` and ``size``: each line's length with and
+        without its outer white space)."""
         n = len(lines)
         until = r.until
         if until == "end":
             # a page-end block follows the article: if more article-like text
             # follows the header than precedes it, it is a menu entry near the
             # top ("Tags", "Comments"), and only the junk right after it goes
-            kept = np.fromiter((ln.rule is None for ln in lines), dtype=bool, count=n) & para
-            size = np.fromiter(map(len, (ln.text for ln in lines)), dtype=np.int64, count=n)
+            kept = live & para
             before = int(size[:start][kept[:start]].sum())
             after = int(size[start + 1 :][kept[start + 1 :]].sum())
             if after > self.stage.options["section_guard"] * before:
@@ -370,16 +385,14 @@ class _Compiled:
         j = start + 1
         taken = 0
         while j < n:
-            ln = lines[j]
-            if not ln.text.strip() or ln.rule is not None:
+            if not stripped[j] or not live[j]:
                 j += 1
                 continue
             if until == "lines" and taken >= r.lines:
                 break
             if until == "next-content" and para[j]:
                 break
-            doc.remove(ln, r.id)
-            counts[r.id] += 1
+            drop(j, r.id)
             taken += 1
             j += 1
         return j
