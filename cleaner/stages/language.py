@@ -1,4 +1,11 @@
-"""language: langdetect on a bounded sample, with a fixed seed (deterministic)."""
+"""language: langdetect on a bounded sample, with a fixed seed (deterministic).
+
+The detection itself runs in :mod:`cleaner.langkernel`, a compiled equivalent
+of langdetect's ``Detector.get_probabilities`` that gives the same languages
+and bit for bit the same probabilities (langdetect stays the reference: its
+profiles are the kernel's, and :meth:`LanguageStage.detect_reference` is the
+plain langdetect path the tests and ``benchmarks/bench_language.py`` compare
+with)."""
 
 from __future__ import annotations
 
@@ -22,12 +29,20 @@ class LanguageStage(Stage):
         super().__init__(options, rules)
         from langdetect import DetectorFactory
         from langdetect.detector_factory import init_factory
+        from langdetect.lang_detect_exception import LangDetectException
+
+        from cleaner import langkernel
 
         DetectorFactory.seed = self.options["seed"]
         init_factory()  # load the profiles once per process
         from langdetect import detector_factory
 
         self._factory = detector_factory._factory
+        self._kernel = langkernel
+        self._no_result = (LangDetectException, IndexError)
+        # tables, profile arrays and the compiled kernel now, outside any
+        # per-document time limit and before a worker pool forks
+        langkernel.warm()
 
     def sample(self, doc: Document) -> str:
         """The longest kept lines up to ``sample_chars``: article paragraphs, not menus."""
@@ -42,11 +57,25 @@ class LanguageStage(Stage):
         return "\n".join(out)
 
     def detect(self, text: str) -> tuple[str | None, float | None]:
+        opts = self.options
+        if self._kernel.count_alpha(text) < opts["min_chars"]:
+            return None, None
+        try:
+            best = self._kernel.probabilities(
+                text, opts["seed"], max(1, opts["trials"]), opts["sample_chars"], self._factory
+            )[0]
+        except self._no_result:  # no features in the text; no language above langdetect's threshold
+            return None, None
+        return best.lang, round(best.prob, 4)
+
+    def detect_reference(self, text: str) -> tuple[str | None, float | None]:
+        """:meth:`detect` done by langdetect itself (the former path; slow)."""
         from langdetect.lang_detect_exception import LangDetectException
 
         if sum(ch.isalpha() for ch in text) < self.options["min_chars"]:
             return None, None
         detector = self._factory.create()
+        detector.seed = self.options["seed"]
         detector.n_trial = max(1, self.options["trials"])
         detector.set_max_text_length(self.options["sample_chars"])
         detector.append(text)
