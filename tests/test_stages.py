@@ -287,6 +287,51 @@ class TestEncoding:
         stage("encoding").process(doc)
         assert lines_of(doc) == ["标题", line, "café in Tokyo"]
 
+    def test_lone_character_analysis_covers_ftfy(self):
+        # might_be_bad() looks only around the non-ASCII characters that can be
+        # part of a badness match: those that can be the only non-ASCII
+        # character of one, and those with another non-ASCII character close by
+        from cleaner.stages.encoding import _lone_bad
+
+        finder = _lone_bad()
+        assert finder is not None  # ftfy's expression has the shape the analysis reads
+        lone = {m.group() for m in finder.finditer("".join(map(chr, range(128, 0x2500))) + " ")}
+        assert {"\u00c2", "\u00c3", "\u0152", "\u0153"} <= lone  # "a Â ", "Ã ", "œ1"
+        assert not {"\u2019", "\u201c", "\u2014", "\u00e9"} & {
+            m.group() for m in finder.finditer("it\u2019s fine, he said \u201cloudly and clearly\u201d to them \u2014 a fine caf\u00e9")
+        }
+        assert [m.start() for m in finder.finditer("caf\u00e9 na\u00efve")] == [3]  # é has ï 5 later
+
+    @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        st.text(
+            alphabet=st.one_of(
+                st.sampled_from("abcXY .,!?'-\n\t"),
+                # characters of ftfy's badness classes, alone in ASCII text or close together
+                st.sampled_from("\u00c2\u00c3\u0152\u0153\u00ce\u00d0\u00d8\u00d9\u00a0\u00a9\u00ae\u00b0\u00e0"
+                                "\u00e2\u20ac\u2122\u201c\u201d\u2019\u2018\u2014\u2013\u00b7\u00bb\u00ab"
+                                "\u00a1\u00bf\u00b2\u00b3\u00d7\u221a\u2248\u201a\u00c4\u03b2\u0432\u0413"
+                                "\u0402\u00f1\u00e9\u00fc\u00df\u2500\u00a5"),
+            ),
+            max_size=30,
+        )
+    )
+    def test_lone_character_windows_never_miss(self, text):
+        import re as _re
+
+        from ftfy.badness import is_bad
+
+        from cleaner.stages.encoding import might_be_bad
+
+        if any(is_bad(seg) for seg in _re.findall(r"[^\n]*\n|[^\n]+$", text)):
+            assert might_be_bad(text)
+
+    def test_entity_expression_starts_with_ampersand(self):
+        # needs_ftfy() runs ftfy's entity expression only on text holding "&"
+        from ftfy import chardata
+
+        assert chardata.HTML_ENTITY_RE.pattern.startswith("&")
+
     def test_badness_categories_are_all_non_ascii(self):
         # might_be_bad() looks only near non-ASCII characters: that is sound as long
         # as every character class of ftfy's badness expression is non-ASCII
