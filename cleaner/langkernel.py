@@ -55,11 +55,17 @@ loads it (the language stage calls it when it is built).
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import math
+import os
 import random
 import re
 import sys
+import tempfile
 import threading
+import unicodedata
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -123,16 +129,68 @@ def _char_tables(chars: str) -> np.ndarray:
     return codes | flags.astype(np.int32)
 
 
+def _cache_file(kind: str) -> Path | None:
+    """Where the arrays built from langdetect's data (and Python's Unicode
+    tables) are kept between runs: next to numba's cache, named by what they
+    are built from (this module, langdetect, Python and Unicode versions), so
+    a change to any of them builds them again. None when there is no cache
+    folder."""
+    folder = os.environ.get("NUMBA_CACHE_DIR")
+    if not folder:
+        return None
+    try:
+        from importlib.metadata import version
+
+        ld = version("langdetect")
+    except Exception:  # pragma: no cover - not installed as a distribution
+        ld = "?"
+    key = hashlib.sha1(
+        "|".join([Path(__file__).read_text(encoding="utf-8"), ld, sys.version, unicodedata.unidata_version]).encode()
+    ).hexdigest()[:16]
+    return Path(folder) / "data" / f"langkernel-{kind}-{key}.npz"
+
+
+def _load_cached(kind: str) -> dict[str, np.ndarray] | None:
+    path = _cache_file(kind)
+    if path is None or not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+    except Exception:  # a damaged or partial file: build again
+        return None
+
+
+def _save_cached(kind: str, arrays: dict[str, np.ndarray]) -> None:
+    """Write the arrays (to a temporary name, then renamed: readers never see half a file)."""
+    path = _cache_file(kind)
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as fh:
+            np.savez(fh, **arrays)
+        os.replace(fh.name, path)
+    except OSError:  # a read-only cache: build each time
+        with contextlib.suppress(OSError, UnboundLocalError):
+            os.unlink(fh.name)
+
+
 def tables() -> tuple[np.ndarray, np.ndarray]:
     """(chars, done): per code point, ``NGram.normalize`` as a code (low 21
-    bits) and the ``F_*`` flags (from bit 24); the basic plane filled at once,
-    other code points as texts bring them (``done``)."""
+    bits) and the ``F_*`` flags (from bit 24); the basic plane filled at once
+    (or read from the cache), other code points as texts bring them (``done``)."""
     global _tables
     if _tables is None:
         with _lock:
             if _tables is None:
                 chars = np.arange(_MAX_CP, dtype=np.int32)
-                chars[:0x10000] = _char_tables("".join(map(chr, range(0x10000))))
+                cached = _load_cached("tables")
+                if cached is not None and cached["bmp"].shape == (0x10000,):
+                    chars[:0x10000] = cached["bmp"]
+                else:
+                    chars[:0x10000] = _char_tables("".join(map(chr, range(0x10000))))
+                    _save_cached("tables", {"bmp": chars[:0x10000]})
                 done = np.zeros(_MAX_CP, dtype=bool)
                 done[:0x10000] = True
                 _tables = (chars, done)
@@ -166,8 +224,35 @@ def ngram_key(word: str) -> int:
 class _Model:
     """The profiles of a langdetect factory as arrays for the kernel."""
 
+    ARRAYS = ("vals", "cols", "indptr", "table")
+
+    @classmethod
+    def from_arrays(cls, data: dict[str, np.ndarray]) -> _Model:
+        """The model of langdetect's shared factory, from :meth:`arrays` (the cache)."""
+        m = cls.__new__(cls)
+        m._factory = None
+        m.langlist = [str(x) for x in data["langlist"].tolist()]
+        m.nlang = len(m.langlist)
+        for k in cls.ARRAYS:
+            setattr(m, k, data[k])
+        m.bits = int(data["bits"])
+        return m
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        out = {k: getattr(self, k) for k in self.ARRAYS}
+        out["langlist"] = np.array(self.langlist)
+        out["bits"] = np.array(self.bits)
+        return out
+
+    @property
+    def factory(self) -> Any:
+        """The langdetect factory (loaded when first asked for, for a model from the cache)."""
+        if self._factory is None:
+            self._factory = _shared_factory()
+        return self._factory
+
     def __init__(self, factory: Any) -> None:
-        self.factory = factory
+        self._factory = factory
         self.langlist: list[str] = list(factory.langlist)
         self.nlang = len(self.langlist)
         words = list(factory.word_lang_prob_map)
@@ -187,13 +272,29 @@ class _Model:
         self.table = _build_table(keys, self.bits)
 
 
-def model(factory: Any = None) -> _Model:
-    """The kernel's arrays for ``factory`` (langdetect's shared factory when None)."""
-    if factory is None:
-        from langdetect import detector_factory
+def _shared_factory() -> Any:
+    from langdetect import detector_factory
 
-        detector_factory.init_factory()
-        factory = detector_factory._factory
+    detector_factory.init_factory()
+    return detector_factory._factory
+
+
+def model(factory: Any = None) -> _Model:
+    """The kernel's arrays for ``factory``, or for langdetect's shared factory
+    when None (read from the cache when it holds them: langdetect's profiles
+    are then not loaded at all)."""
+    if factory is None:
+        with _lock:
+            m = _models.get(0)
+            if m is None:
+                cached = _load_cached("model")
+                if cached is not None:
+                    m = _Model.from_arrays(cached)
+                else:
+                    m = _Model(_shared_factory())
+                    _save_cached("model", m.arrays())
+                _models[0] = m
+        return m
     m = _models.get(id(factory))
     if m is None or m.factory is not factory:
         with _lock:

@@ -491,3 +491,37 @@ def test_eval_documents_equal_the_langdetect_path() -> None:
     # and the full probability lists of a few hundred
     for s in samples[::4]:
         assert_same(s, 0, 3, 800)
+
+
+def test_cached_arrays_equal_freshly_built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the model and tables of langdetect's shared factory are kept on disk
+    # between runs; read back, they are the arrays built from langdetect itself
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(langkernel, "_models", {})
+    built = langkernel._Model(FACTORY).arrays()
+    first = langkernel.model()  # builds and writes the cache
+    assert list(tmp_path.glob("data/langkernel-model-*.npz"))
+    monkeypatch.setattr(langkernel, "_models", {})
+    second = langkernel.model()  # reads it
+    assert second._factory is None  # langdetect's profiles were not loaded for it
+    for arrays in (first.arrays(), second.arrays()):
+        assert set(arrays) == set(built)
+        for k, v in built.items():
+            assert np.array_equal(arrays[k], v), k
+    text = "Der Hund läuft schnell über die Straße."
+    assert [(x.lang, x.prob) for x in langkernel.probabilities(text, 0, 3)] == \
+        [(x.lang, x.prob) for x in langkernel.reference_probabilities(text, 0, 3, factory=FACTORY)]
+    # a damaged cache file is built again, not trusted
+    for f in tmp_path.glob("data/langkernel-model-*.npz"):
+        f.write_bytes(b"not an npz")
+    monkeypatch.setattr(langkernel, "_models", {})
+    assert np.array_equal(langkernel.model().vals, built["vals"])
+
+
+def test_cached_tables_equal_freshly_built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    fresh = langkernel._char_tables("".join(map(chr, range(0x10000))))
+    for _ in range(2):  # build and write, then read
+        monkeypatch.setattr(langkernel, "_tables", None)
+        assert np.array_equal(langkernel.tables()[0][:0x10000], fresh)
+    assert list(tmp_path.glob("data/langkernel-tables-*.npz"))

@@ -28,16 +28,11 @@ class LanguageStage(Stage):
     def __init__(self, options, rules=None):  # type: ignore[no-untyped-def]
         super().__init__(options, rules)
         from langdetect import DetectorFactory
-        from langdetect.detector_factory import init_factory
         from langdetect.lang_detect_exception import LangDetectException
 
         from cleaner import langkernel
 
         DetectorFactory.seed = self.options["seed"]
-        init_factory()  # load the profiles once per process
-        from langdetect import detector_factory
-
-        self._factory = detector_factory._factory
         self._kernel = langkernel
         self._no_result = (LangDetectException, IndexError)
         # tables, profile arrays and the compiled kernel now, outside any
@@ -62,7 +57,7 @@ class LanguageStage(Stage):
             return None, None
         try:
             best = self._kernel.probabilities(
-                text, opts["seed"], max(1, opts["trials"]), opts["sample_chars"], self._factory
+                text, opts["seed"], max(1, opts["trials"]), opts["sample_chars"]
             )[0]
         except self._no_result:  # no features in the text; no language above langdetect's threshold
             return None, None
@@ -74,7 +69,7 @@ class LanguageStage(Stage):
 
         if sum(ch.isalpha() for ch in text) < self.options["min_chars"]:
             return None, None
-        detector = self._factory.create()
+        detector = self._kernel.model().factory.create()
         detector.seed = self.options["seed"]
         detector.n_trial = max(1, self.options["trials"])
         detector.set_max_text_length(self.options["sample_chars"])
