@@ -383,9 +383,14 @@ def line_data(
     rows[_having(_URL, texts, url), _COL_URL] = 1.0
     handle = np.flatnonzero(short & (gate & np.uint64(_G_HANDLE) > 0))
     rows[_having(_HANDLE, texts, handle), _COL_HANDLE] = 1.0
-    # a date, time, "3 days ago" or counter: a short line with a digit that
-    # has digit-punctuation-digit, four digits in a row, or one of their words
-    maybe = ((gates & kernels.G_DIGITS) > 0) | ((gates & kernels.G_DEC > 0) & (gate & np.uint64(_G_MARKER_WORDS) > 0))
+    # a date, time, "3 days ago" or counter: a short line with a time or a
+    # date in numbers, four digits in a row and a month's name, or a digit and
+    # one of the words of the others (see kernels.G_*)
+    maybe = (
+        ((gates & kernels.G_DIGITS) > 0)
+        | ((gates & kernels.G_FOUR > 0) & (gate & np.uint64(_G_MONTHS) > 0))
+        | ((gates & kernels.G_DEC > 0) & (gate & np.uint64(_G_MARKER_WORDS) > 0))
+    )
     at, found = _matches(_MARKERS, texts, np.flatnonzero(short & maybe))
     if found:
         col = [_COL_DATE if mt.group(1) else _COL_AGO if mt.group(2) else _COL_COUNTER for mt in found]
@@ -410,10 +415,14 @@ GATE_STRINGS_BY_KIND = {
     # the words of _AGO and _COUNTER, as they compare them (ignoring case)
     "marker_words": [(c, "fold") for c in ("ago", "vor", "hace", "il y a", "comment", "share", "view", "like",
                                             "replies", "read", "kommentar", "commentaire", "comentario")],
+    # the month names of _DATE (as it compares them)
+    "months": [(c, "fold") for c in ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+                                      "dec", "m\u00e4r", "mai", "okt", "dez")],
 }
 GATE_STRINGS = [item for items in GATE_STRINGS_BY_KIND.values() for item in items]
+assert len(GATE_STRINGS) <= 64, "the gate strings are one 64-bit word of the literal scan"
 _GATE_SIZES = [len(items) for items in GATE_STRINGS_BY_KIND.values()]
-_G_COPYRIGHT, _G_URL, _G_HANDLE, _G_SEP, _G_AGO, _G_MARKER_WORDS = (
+_G_COPYRIGHT, _G_URL, _G_HANDLE, _G_SEP, _G_AGO, _G_MARKER_WORDS, _G_MONTHS = (
     ((1 << size) - 1) << sum(_GATE_SIZES[:k]) for k, size in enumerate(_GATE_SIZES)
 )
 

@@ -77,10 +77,11 @@ _FNV_PRIME = np.uint64(1099511628211)
 # columns of the kernel's output (LINE_FEATURES order, then n and nc)
 N_COLS = 31
 # gate bits: the line holds a decimal digit (the date/ago/counter markers need
-# one); it holds a digit, one of . / - : and a digit, or four digits in a row
-# (a date or a time needs one of those, unless it is a "3 days ago" or a
-# counter, which need words that Literals find)
-G_DEC, G_DIGITS = 1, 2
+# one); it holds digit-colon-digit, or twice a digit, one of . / - and a digit
+# (a time, or a date written in numbers, needs that); it holds four digits in
+# a row (a date with a month's name needs them, and the name, which Literals
+# find, as they find the words of "3 days ago" and of counters)
+G_DEC, G_DIGITS, G_FOUR = 1, 2, 4
 
 _lock = threading.Lock()
 _tables: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -300,15 +301,23 @@ def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, 
         limit = s + sample
         seen = 0  # the flags of all characters, or-ed
         run = 0  # digits in a row
+        dsd = 0  # digit, one of . / -, digit
         for k in range(s, e):
             c = cps[k]
             f = flags[c]
             seen |= f
             if f & DEC:
                 run += 1
-                if run >= 4 or (k - s >= 2 and flags[cps[k - 2]] & DEC and (
-                        cps[k - 1] == 46 or cps[k - 1] == 47 or cps[k - 1] == 45 or cps[k - 1] == 58)):
-                    gate |= G_DIGITS
+                if run >= 4:
+                    gate |= G_FOUR
+                if k - s >= 2 and flags[cps[k - 2]] & DEC:
+                    p = cps[k - 1]
+                    if p == 58:
+                        gate |= G_DIGITS
+                    elif p == 46 or p == 47 or p == 45:
+                        dsd += 1
+                        if dsd >= 2:
+                            gate |= G_DIGITS
             else:
                 run = 0
             lh = (lh ^ np.uint64(c)) * _FNV_PRIME

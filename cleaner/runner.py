@@ -28,6 +28,7 @@ name and the run folder is removed.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
 import multiprocessing as mp
@@ -165,6 +166,13 @@ class _Pool:
         self.ctx = mp.get_context("fork") if fork else mp.get_context()
         self.config = config
         self.pipeline = pipeline if fork else None
+        if fork:
+            # what exists now (modules, the pipeline's tables) is never collected:
+            # the collector then leaves those pages alone, and they stay shared
+            # with the workers instead of being copied into each one (until close())
+            gc.collect()
+            gc.freeze()
+        self.frozen = fork
         self.workers = [_Worker(self.ctx, w, config, self.pipeline) for w in range(n)]
 
     def submit(self, tid: int, items: list[InputItem]) -> None:
@@ -216,6 +224,9 @@ class _Pool:
                 w.proc.kill()
             w.proc.join(1)
             w.close()
+        if self.frozen:
+            gc.unfreeze()
+            self.frozen = False
 
 
 def run(

@@ -82,6 +82,35 @@ def test_line_features_equal_the_reference_on_random_text(texts: list[str], lang
     assert not len(bad), [(texts[i], j, ref[i, j], got[i, j]) for i, j in bad[:3]]
 
 
+# pieces of dates, times, "3 days ago" and counters, to join into short lines
+MARKER_PIECES = ["1", "12", "2023", "19", "05", "7", ".", "/", "-", ":", " ", "  ", ",", "Jan", "mär", "MAI",
+                 "sept", "Dec", "okt", "st", "th", "am", "Uhr", "h", "days ago", "ago", "vor 3 Tagen", "hace",
+                 "il y a", "comments", "views", "1.2k", "likes", "x", "Price", "\u0663", "\u017fep", "Oct."]
+
+
+MONTHS_ST = st.sampled_from(["Jan", "january", "MAR", "mär", "Mai", "sept", "Sep.", "okt", "Dez", "dec", "\u017fep"])
+DIGITS_ST = st.text(alphabet="0123456789\u0663", min_size=1, max_size=5)
+MARKER_ST = st.one_of(
+    st.lists(st.sampled_from(MARKER_PIECES), min_size=1, max_size=10).map("".join),
+    st.tuples(MONTHS_ST, DIGITS_ST, st.sampled_from(["", "st", "th", ","]), DIGITS_ST).map(
+        lambda t: f"{t[0]} {t[1]}{t[2]} {t[3]}"),  # "Jan 12th 2023"
+    st.tuples(DIGITS_ST, st.sampled_from(["", "."]), MONTHS_ST, DIGITS_ST).map(
+        lambda t: f"{t[0]}{t[1]} {t[2]} {t[3]}"),  # "3. Mai 2021"
+    st.tuples(DIGITS_ST, st.sampled_from("./-:"), DIGITS_ST, st.sampled_from(["", ".", "/", "-"]), DIGITS_ST).map(
+        lambda t: f"{t[0]}{t[1]}{t[2]}{t[3]}{t[4] if t[3] else ''}"),  # "12.05.2023", "10:30"
+)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(["", "Posted ", "x "]), MARKER_ST).map("".join), min_size=1, max_size=10))
+def test_marker_gates_never_hide_a_date_time_ago_or_counter(texts: list[str]) -> None:
+    # the marker regexes run only on the lines the kernel's gates let through
+    texts = [t.strip() for t in texts if t.strip()] or ["1"]
+    ref, got = reference_rows(texts, "en"), kernel_rows(texts, "en")
+    cols = [classify.LINE_FEATURES.index(c) for c in ("date", "ago", "counter")]
+    assert np.array_equal(ref[:, cols], got[:, cols]), texts
+
+
 def test_long_lines_are_sampled_like_the_reference() -> None:
     long_word = "x" * 400
     texts = [
