@@ -551,6 +551,28 @@ class TestNormalize:
         stage("normalize", **options).process(doc)
         return doc
 
+    @settings(max_examples=300, deadline=None)
+    @given(
+        st.lists(
+            st.text(
+                alphabet=st.one_of(
+                    st.sampled_from("ae \t\u00a0\u3000\u200b\u2028\x85\x1c\n\u201c\u2019\ufb01\u2460\uff21"),
+                    st.sampled_from("\u0301\u0323\u0308\u1100\u1161\u11a8\u0915\u093c"),  # marks, jamo
+                    st.characters(),
+                ),
+                max_size=12,
+            ),
+            max_size=8,
+        ),
+        st.sampled_from(["NFC", "NFKC", "none"]),
+        st.booleans(),
+        st.booleans(),
+    )
+    def test_all_lines_at_once_equals_line_by_line(self, texts, form, collapse, straighten):
+        # the stage normalises the joined lines in one go; each comes out as if done alone
+        s = stage("normalize", form=form, collapse_spaces=collapse, straighten_quotes=straighten)
+        assert s._normalized(texts) == [s._one(t) for t in texts]
+
     def test_nfc(self):
         doc = self.run("Cafe\u0301 and re\u0301sume\u0301")
         assert doc.text == "Café and résumé"

@@ -23,22 +23,12 @@ class NormalizeStage(Stage):
     }
 
     def process(self, doc: Document) -> None:
-        form = self.options["form"]
-        collapse = self.options["collapse_spaces"]
-        straighten = self.options["straighten_quotes"]
+        kept = [ln for ln in doc.lines if ln.rule is None]
+        texts = self._normalized([ln.text for ln in kept])
         max_blank = self.options["max_blank_lines"]
         blank_run = 0
         seen_text = False
-        for ln in doc.lines:
-            if ln.rule is not None:
-                continue
-            text = ln.text
-            if form != "none" and not text.isascii() and not unicodedata.is_normalized(form, text):
-                text = unicodedata.normalize(form, text)
-            if collapse:
-                text = _SPACES.sub(" ", text).strip()
-            if straighten:
-                text = text.translate(_QUOTES)
+        for ln, text in zip(kept, texts, strict=True):
             ln.text = text
             if text:
                 blank_run = 0
@@ -47,3 +37,34 @@ class NormalizeStage(Stage):
             blank_run += 1
             if not seen_text or blank_run > max_blank:
                 doc.remove(ln, "normalize.blank")
+
+    def _normalized(self, texts: list[str]) -> list[str]:
+        """Each text normalised, spaces collapsed and stripped, quotes
+        straightened (as set), all lines at once: no character normalises to or
+        from a newline, and a newline blocks composition and reordering, so the
+        joined text splits back into the same lines, each as if done alone."""
+        joined = "\n".join(texts)
+        form = self.options["form"]
+        if form != "none" and not joined.isascii() and not unicodedata.is_normalized(form, joined):
+            joined = unicodedata.normalize(form, joined)
+        if self.options["collapse_spaces"]:
+            joined = _SPACES.sub(" ", joined)
+        if self.options["straighten_quotes"]:
+            joined = joined.translate(_QUOTES)
+        out = joined.split("\n")
+        if len(out) != len(texts):  # a line holds a newline: one by one
+            return [self._one(t) for t in texts]
+        if self.options["collapse_spaces"]:
+            out = [t.strip() for t in out]
+        return out
+
+    def _one(self, text: str) -> str:
+        """One line, on its own (the reference for :meth:`_normalized`)."""
+        form = self.options["form"]
+        if form != "none" and not text.isascii() and not unicodedata.is_normalized(form, text):
+            text = unicodedata.normalize(form, text)
+        if self.options["collapse_spaces"]:
+            text = _SPACES.sub(" ", text).strip()
+        if self.options["straighten_quotes"]:
+            text = text.translate(_QUOTES)
+        return text
