@@ -9,7 +9,12 @@ from cleaner.document import Document
 from cleaner.stages.base import Setting, Stage
 
 # every Unicode space separator, tab and the zero-width space become one space
-_SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000]+")
+_SPACE_SET = "\t\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000"
+_SPACES = re.compile(f"[ {_SPACE_SET}]+")
+# the same, matching only the runs that change: two or more, or one that is not
+# " " (a single space is most of a text's spaces); written to start with a
+# character class, which the regular expression engine looks for quickly
+_SPACES_TO_FIX = re.compile(f"[ {_SPACE_SET}](?:(?<=[{_SPACE_SET}])[ {_SPACE_SET}]*|[ {_SPACE_SET}]+)")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'"})
 
 
@@ -48,7 +53,7 @@ class NormalizeStage(Stage):
         if form != "none" and not joined.isascii() and not unicodedata.is_normalized(form, joined):
             joined = unicodedata.normalize(form, joined)
         if self.options["collapse_spaces"]:
-            joined = _SPACES.sub(" ", joined)
+            joined = _SPACES_TO_FIX.sub(" ", joined)
         if self.options["straighten_quotes"]:
             joined = joined.translate(_QUOTES)
         out = joined.split("\n")
