@@ -55,14 +55,10 @@ loads it (the language stage calls it when it is built).
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import math
-import os
 import random
 import re
 import sys
-import tempfile
 import threading
 import unicodedata
 from pathlib import Path
@@ -76,6 +72,7 @@ from langdetect.utils.ngram import NGram
 from langdetect.utils.unicode_block import unicode_block
 
 import cleaner.kernels  # noqa: F401  (first: importing it sets NUMBA_CACHE_DIR for numba's cache)
+from cleaner import datacache
 
 # isort: split
 from numba import njit
@@ -131,49 +128,25 @@ def _char_tables(chars: str) -> np.ndarray:
 
 def _cache_file(kind: str) -> Path | None:
     """Where the arrays built from langdetect's data (and Python's Unicode
-    tables) are kept between runs: next to numba's cache, named by what they
-    are built from (this module, langdetect, Python and Unicode versions), so
-    a change to any of them builds them again. None when there is no cache
-    folder."""
-    folder = os.environ.get("NUMBA_CACHE_DIR")
-    if not folder:
-        return None
+    tables) are kept between runs (:mod:`cleaner.datacache`), named by what
+    they are built from: this module, langdetect, Python and Unicode versions."""
     try:
         from importlib.metadata import version
 
         ld = version("langdetect")
     except Exception:  # pragma: no cover - not installed as a distribution
         ld = "?"
-    key = hashlib.sha1(
-        "|".join([Path(__file__).read_text(encoding="utf-8"), ld, sys.version, unicodedata.unidata_version]).encode()
-    ).hexdigest()[:16]
-    return Path(folder) / "data" / f"langkernel-{kind}-{key}.npz"
+    return datacache.cache_file(
+        f"langkernel-{kind}", Path(__file__).read_text(encoding="utf-8"), ld, sys.version, unicodedata.unidata_version
+    )
 
 
 def _load_cached(kind: str) -> dict[str, np.ndarray] | None:
-    path = _cache_file(kind)
-    if path is None or not path.is_file():
-        return None
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            return {k: data[k] for k in data.files}
-    except Exception:  # a damaged or partial file: build again
-        return None
+    return datacache.load_arrays(_cache_file(kind))
 
 
 def _save_cached(kind: str, arrays: dict[str, np.ndarray]) -> None:
-    """Write the arrays (to a temporary name, then renamed: readers never see half a file)."""
-    path = _cache_file(kind)
-    if path is None:
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as fh:
-            np.savez(fh, **arrays)
-        os.replace(fh.name, path)
-    except OSError:  # a read-only cache: build each time
-        with contextlib.suppress(OSError, UnboundLocalError):
-            os.unlink(fh.name)
+    datacache.save_arrays(_cache_file(kind), arrays)
 
 
 def tables() -> tuple[np.ndarray, np.ndarray]:
