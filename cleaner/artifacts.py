@@ -601,8 +601,18 @@ def _hash_table(hashes: Iterable[int]) -> Any:
 def _code_points(text: str) -> Any:
     """The code points of ``text`` (as kernels.code_points makes them, without its
     search for characters beyond the basic plane: the text pass tells when there
-    is one), four bytes each: one array type, so the compiled passes have one
-    version each to load (narrower types saved little and cost a load each)."""
+    is one), in the smallest integers that hold them all: one byte each when the
+    text is Latin-1, two when it is in the basic plane (UTF-16 then has one unit
+    per character), else four."""
+    if text.isascii():
+        return np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    try:
+        return np.frombuffer(text.encode("latin-1"), dtype=np.uint8)
+    except UnicodeEncodeError:
+        pass
+    units = text.encode("utf-16-le", "surrogatepass")
+    if len(units) == 2 * len(text):
+        return np.frombuffer(units, dtype=np.uint16)
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 

@@ -647,11 +647,13 @@ class TestStrFacts:
         for spacing in (True, False):
             assert DET._quotes_line(line, 0, line, spacing) == ([], None)
 
-    @pytest.mark.parametrize("prefix", ["a", "é", "“", "\ud800", "😀"])
-    def test_code_points_of_every_width(self, prefix):
+    @pytest.mark.parametrize(
+        "prefix, dtype", [("a", np.uint8), ("é", np.uint8), ("“", np.uint16), ("\ud800", np.uint16), ("😀", np.uint32)]
+    )
+    def test_code_points_of_every_width(self, prefix, dtype):
         text = prefix + ' the the BidenFirst said The debt . x\n"y" communicationbetween'
         cps = A._code_points(text)
-        assert cps.dtype == np.uint32
+        assert cps.dtype == dtype
         assert cps.tolist() == kernels.code_points(text).tolist()
         same(text, "en")
 

@@ -90,9 +90,6 @@ class ArtifactsStage(Stage):
         except ValueError as exc:
             raise ConfigError(str(exc), key="artifacts.kinds") from exc
         self.repairs = frozenset(kind for key, kind in REPAIR_SWITCHES.items() if o[key])
-        # compile (or load from numba's cache) the detector's passes now, when the
-        # pipeline is built: before workers fork and outside any per-document time limit
-        self.detector.scan("Warm the passes: one line, caf\u00e9, \u201cquoted\u201d, \u03b1\u03b2\U0001f600.", None)
 
     def process(self, doc: Document) -> None:
         lines = doc.kept_lines()
