@@ -14,7 +14,6 @@ The detector data (weights, threshold, allow-list, word lists) is read once, in
 from __future__ import annotations
 
 import bisect
-import itertools
 from pathlib import Path
 from typing import Any
 
@@ -153,9 +152,12 @@ class ArtifactsStage(Stage):
 
 def _join(lines: list[Any]) -> tuple[str, list[int]]:
     """The kept lines as one text, and the offset where each line starts in it."""
-    texts = [ln.text for ln in lines]
-    starts = list(itertools.accumulate([len(t) + 1 for t in texts[:-1]], initial=0))
-    return "\n".join(texts), starts
+    starts = []
+    pos = 0
+    for ln in lines:
+        starts.append(pos)
+        pos += len(ln.text) + 1
+    return "\n".join(ln.text for ln in lines), starts
 
 
 def _resolve(name: str) -> Path:
