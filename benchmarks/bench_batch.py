@@ -155,10 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-naive", action="store_true", help="skip the naive vs cleaner comparison")
     ap.add_argument("--json", default=str(DEFAULT_JSON), help="where to write the results")
     args = ap.parse_args(argv)
-    try:
-        evalsets.eval_root()
-    except evalsets.EvalDataMissing as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    if not evalsets.require_eval():
         return 2
     results: dict[str, Any] = {"run": evalsets.run_info(), "cpus": os.cpu_count()}
     try:

@@ -73,10 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--block", type=int, default=50, help="samples per interleaved block (default 50)")
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args(argv)
-    try:
-        evalsets.eval_root()
-    except evalsets.EvalDataMissing as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    if not evalsets.require_eval():
         return 2
 
     t0 = time.perf_counter()

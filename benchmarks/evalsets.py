@@ -31,6 +31,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import tarfile
 import tempfile
 from collections import Counter
@@ -120,6 +121,17 @@ def eval_available() -> bool:
         return True
     except EvalDataMissing:
         return False
+
+
+def require_eval() -> bool:
+    """Unpack the evaluation data; print why and return False when it is missing
+    (a benchmark's ``main`` then exits with status 2)."""
+    try:
+        eval_root()
+    except EvalDataMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return False
+    return True
 
 
 # ----------------------------------------------------------------------- decoding
