@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 # finding kinds, in the order findings are reported
@@ -169,14 +170,514 @@ def _norm_name(name: str) -> str:
 _TRIGGER = re.compile(
     r"[.@#_(/](?:(?<=\w\.)(?=[a-z0-9])|(?<=[@#])(?=\w)|(?<=\w_)|(?<=_)(?=\w)|(?<=\()(?=\))|(?<=:/)(?=/))"
 )
+# The same positions, character by character (each alternative of _TRIGGER
+# looks at the character it consumed), each found by a regex that starts with
+# that character (which the engine scans for fast) or by str.find: "(" of "()"
+# and "/" of "://".
+_TRIGGER_DOT = re.compile(r"\.(?<=\w\.)(?=[a-z0-9])")
+_TRIGGER_BY_CHAR = (
+    ("@", re.compile(r"@(?=\w)")),
+    ("#", re.compile(r"#(?=\w)")),
+    ("_", re.compile(r"_(?:(?<=\w_)|(?=\w))")),
+)
 _PUNCT_AFTER = ',.;:!?"”’)'
 _LEAD = "(“\"‘'[«„<"
 _TRAIL = ".,;:!?)”\"’']»>"
 _NOT_BEFORE_WORD = set(f"'’-{FILL}")  # a token glued to these is not a word of prose
 
 
+def _trigger_positions(text: str) -> list[int]:
+    """The start of every match of ``_TRIGGER`` in ``text``, in order (each is one character)."""
+    pos = [m.start() for m in _TRIGGER_DOT.finditer(text)]
+    rare = []
+    for c, pat in _TRIGGER_BY_CHAR:
+        if c in text:
+            rare += [m.start() for m in pat.finditer(text)]
+    if "(" in text:  # "(" before ")"
+        i = text.find("()")
+        while i >= 0:
+            rare.append(i)
+            i = text.find("()", i + 1)
+    if "/" in text:  # the first "/" of "://"
+        i = text.find("://")
+        while i >= 0:
+            rare.append(i + 1)
+            i = text.find("://", i + 1)
+    if rare:
+        pos = sorted(pos + rare)
+    return pos
+
+
 def _is_word_char(c: str) -> bool:
     return c.isalnum() or c == "_" or c == FILL
+
+
+# ------------------------------------------------------------ the text pass
+# One compiled pass over a text's code points (:func:`_text_pass`) finds which
+# lines some of the regular expressions below can match on, so that they run
+# on those lines only, and counts the words. Each line test is necessary for a
+# match (a superset: a line it lets through may still hold none), which keeps
+# the results exactly those of running every regex on the whole text; the tests
+# in tests/test_artifacts_speed.py hold each one to that.
+L_REPEAT = 1  # _repeat_re may make a hit (a match at the start of a run of letters)
+L_CAMEL = 2  # _camel_re may match: a lowercase letter right before a capital
+L_FOREIGN = 4  # _foreign may flag the line: enough words, foreign marker words, one language's markers
+L_SPACE_DOT = 8  # _sp_before may match: a space of _SP right before "." or ","
+L_SPACE_COLON = 16  # _sp_before_fr may match: a space of _SP right before ";" or ":"
+L_MISSING = 32  # _miss_after may match: [LO][LO] and "." "!" "?" before [UP][LO], or "," before [LO][LO]
+L_QUOTE = 64  # the line holds a curly quote mark of _quote_re (“”„): straight ones alone make no hit
+L_CAP = 128  # _fw_re may match: a letter, a space, a capitalised function word (set by _space_pass_py)
+L_POSS = 256  # _poss_re may match: an apostrophe, an s and three lowercase letters
+L_LOWER_START = 512  # _lc_start may match: ".", spaces of _SP and two lowercase letters
+
+_FNV_OFFSET = np.uint64(14695981039346656037)
+_FNV_PRIME = np.uint64(1099511628211)
+_U64 = (1 << 64) - 1
+
+
+def _text_pass_py(cps, flags, lower, fold, keys, vals, own, nlangs, min_words, min_markers, min_share,
+                  sp_flag, alnum_flag, dec_flag, want):  # pragma: no cover - compiled
+    """(words, line starts, line ends, line bits, all their bits, whether a
+    character is beyond the basic plane, rep_lo, rep_hi) of a text given as its
+    code points ``cps``.
+
+    ``words`` is the number of runs of characters that are not spaces
+    (``str.isspace``: ``sp_flag`` in the character table ``flags``): what
+    ``str.split`` makes of the text. A bit of a line is set when the regular
+    expression of that bit may match on the line (see the L_* names; L_REPEAT
+    and L_FOREIGN only where ``want`` holds them): each test is a necessary
+    condition for a match. Character classes come from the tables
+    (``alnum_flag``, ``dec_flag``; ``fold``, the classes ``re.IGNORECASE``
+    compares by); the Latin-1 letters of _UP and _LO are spelled out.
+    Where L_REPEAT is set, the line's doubled words lie in cps[rep_lo:rep_hi].
+    L_FOREIGN needs the marker words: FNV-1a hashes of the words lower-cased
+    by the table ``lower``, in the open-addressing table ``keys``, with each
+    one's bit mask of languages in ``vals``; the text's language is bit ``own``.
+    """
+    n = len(cps)
+    nl = 1
+    for i in range(n):
+        if cps[i] == 10:
+            nl += 1
+    starts = np.zeros(nl, dtype=np.int64)
+    ends = np.full(nl, n, dtype=np.int64)
+    bits = np.zeros(nl, dtype=np.uint16)
+    rep_lo = np.zeros(nl, dtype=np.int64)
+    rep_hi = np.zeros(nl, dtype=np.int64)
+    want_rep = (want & L_REPEAT) != 0
+    words = 0
+    li = 0
+    in_tok = False
+    run = 0  # where the run of letters ([^\W\d_]) that ends here starts
+    seg = 0  # where the stretch of letters and spaces of _SP that ends here starts
+    stretch_end = 0  # where the last stretch of letters and spaces scanned for L_REPEAT ends
+    prev = 10
+    astral = False
+    for i in range(n):
+        c = np.int64(cps[i])
+        if 97 <= c <= 122:  # a-z, the usual case: a letter in a token, none of the tests below
+            if not in_tok:
+                in_tok = True
+                words += 1
+            prev = c
+            continue
+        f = flags[c]
+        if c == 10:
+            in_tok = False
+            li += 1
+            ends[li - 1] = i
+            starts[li] = i + 1
+        elif (f & sp_flag) != 0:
+            in_tok = False
+            if c == 32 or c == 9 or c == 0xA0 or c == 0x202F or c == 0x2009:  # a space of _SP
+                if i + 1 < n:
+                    d = cps[i + 1]
+                    if d == 46 or d == 44:
+                        bits[li] |= L_SPACE_DOT
+                    elif d == 59 or d == 58:
+                        bits[li] |= L_SPACE_COLON
+                if (
+                    want_rep
+                    and run < i
+                    and i + 1 < n
+                    # the letters come again right after one space, or after more
+                    and (fold[cps[i + 1]] == fold[cps[run]] or _is_sp(cps[i + 1]))
+                    and _doubled(cps, flags, fold, alnum_flag, run, i)
+                ):
+                    # a match lies in one stretch of letters and spaces: the regex
+                    # runs from the first such stretch of the line to the last
+                    # (a stretch already scanned to its end is not scanned again:
+                    # one line of doubled words stays linear)
+                    e = i if i >= stretch_end else stretch_end
+                    while e < n and (_is_sp(cps[e]) or _is_letter(cps[e], flags, alnum_flag, dec_flag)):
+                        e += 1
+                    stretch_end = e
+                    if not (bits[li] & L_REPEAT):
+                        rep_lo[li] = seg
+                    rep_hi[li] = e
+                    bits[li] |= L_REPEAT
+        else:
+            if not in_tok:
+                in_tok = True
+                words += 1
+            if c > 0xFFFF:  # (no space is)
+                astral = True
+            if c == 0x201C or c == 0x201D or c == 0x201E:
+                bits[li] |= L_QUOTE
+            elif (c == 39 or c == 0x2019) and i + 4 < n and cps[i + 1] == 115:  # ['’]s(?=[LO]{3})
+                if _is_lo(cps[i + 2]) and _is_lo(cps[i + 3]) and _is_lo(cps[i + 4]):
+                    bits[li] |= L_POSS
+            if c < 256:
+                # [a-zß-öø-ÿ][A-ZÀ-ÖØ-Þ]
+                if (65 <= c <= 90 or 0xC0 <= c <= 0xDE and c != 0xD7) and (
+                    97 <= prev <= 122 or 0xDF <= prev <= 0xFF and prev != 0xF7
+                ):
+                    bits[li] |= L_CAMEL
+                if (c == 46 or c == 33 or c == 63 or c == 44) and _missing_at(cps, i, c):
+                    bits[li] |= L_MISSING
+                if c == 46 and i + 1 < n and _is_sp(cps[i + 1]) and _lower_start_at(cps, i + 1):
+                    bits[li] |= L_LOWER_START
+        if (f & alnum_flag) == 0 or (f & dec_flag) != 0:
+            run = i + 1
+            if not _is_sp(c):
+                seg = i + 1
+        prev = c
+    if (want & L_FOREIGN) != 0 and len(keys) > 0:
+        _foreign_lines(
+            cps, flags, lower, keys, vals, own, nlangs, min_words, min_markers, min_share, sp_flag, bits
+        )
+    return words, starts, ends, bits, _or_all(bits), astral, rep_lo, rep_hi
+
+
+def _or_all(bits):  # pragma: no cover - compiled
+    """The bits of all lines."""
+    found = 0
+    for b in bits:
+        found |= b
+    return found
+
+
+def _is_sp(c):  # pragma: no cover - compiled
+    """c in _SP."""
+    return c == 32 or c == 9 or c == 0xA0 or c == 0x202F or c == 0x2009
+
+
+def _is_lo(c):  # pragma: no cover - compiled
+    """c in [a-zß-öø-ÿ] (_LO)."""
+    return 97 <= c <= 122 or 0xDF <= c <= 0xFF and c != 0xF7
+
+
+def _is_up(c):  # pragma: no cover - compiled
+    """c in [A-ZÀ-ÖØ-Þ] (_UP)."""
+    return 65 <= c <= 90 or 0xC0 <= c <= 0xDE and c != 0xD7
+
+
+def _missing_at(cps, i, c):  # pragma: no cover - compiled
+    """Whether _miss_after matches at cps[i] (one of ".!?,")."""
+    if i < 2 or i + 2 >= len(cps):
+        return False
+    if not (_is_lo(cps[i - 1]) and _is_lo(cps[i - 2]) and _is_lo(cps[i + 2])):
+        return False
+    return _is_lo(cps[i + 1]) if c == 44 else _is_up(cps[i + 1])
+
+
+def _lower_start_at(cps, q):  # pragma: no cover - compiled
+    """Whether spaces of _SP from q on are followed by two of [a-zß-öø-ÿ]."""
+    n = len(cps)
+    while q < n and _is_sp(cps[q]):
+        q += 1
+    return q + 1 < n and _is_lo(cps[q]) and _is_lo(cps[q + 1])
+
+
+def _is_letter(c, flags, alnum_flag, dec_flag):  # pragma: no cover - compiled
+    r"""c in [^\W\d_]."""
+    return (flags[c] & alnum_flag) != 0 and (flags[c] & dec_flag) == 0
+
+
+def _not_after_word(c, flags, alnum_flag):  # pragma: no cover - compiled
+    r"""c is none of [\w FILL ' ’ -]."""
+    return not ((flags[c] & alnum_flag) != 0 or c == 95 or c == 0xE000 or c == 39 or c == 0x2019 or c == 45)
+
+
+def _doubled(cps, flags, fold, alnum_flag, run, p):  # pragma: no cover - compiled
+    r"""Whether _repeat_re may match at ``run`` (the start of the letters cps[run:p],
+    before a space of _SP at p) and the match be a hit: the character before
+    is none of [\w FILL ' ’ -], the letters come again after the spaces
+    (compared by ``fold``, which is coarser than the back-reference's
+    lower case) and no such character follows them."""
+    n = len(cps)
+    if run > 0 and not _not_after_word(cps[run - 1], flags, alnum_flag):
+        return False
+    q = p
+    while q < n and _is_sp(cps[q]):
+        q += 1
+    m = p - run
+    if q + m > n:
+        return False
+    for k in range(m):
+        if fold[cps[q + k]] != fold[cps[run + k]]:
+            return False
+    return q + m == n or _not_after_word(cps[q + m], flags, alnum_flag)
+
+
+def _foreign_lines(cps, flags, lower, keys, vals, own, nlangs, min_words, min_markers, min_share,
+                   sp_flag, bits):  # pragma: no cover - compiled
+    """Set L_FOREIGN on the lines with at least ``min_words`` tokens, two tokens
+    among the marker words of languages other than ``own`` and, for one of those
+    languages, at least ``min_markers`` and ``min_share`` of the tokens its
+    markers (a count that hash collisions can only raise)."""
+    n = len(cps)
+    counts = np.zeros(64, dtype=np.int64)
+    tmask = np.uint64(len(keys) - 1)
+    li = 0
+    line_tokens = 0
+    n_foreign = 0
+    in_tok = False
+    h = _FNV_OFFSET
+    for i in range(n + 1):
+        c = np.int64(cps[i]) if i < n else np.int64(10)
+        if c == 10 or (flags[c] & sp_flag) != 0:
+            if in_tok:  # a token ends: look it up
+                in_tok = False
+                line_tokens += 1
+                if h == 0:
+                    h = np.uint64(1)
+                k = h & tmask
+                while keys[k] != 0:
+                    if keys[k] == h:
+                        mk = vals[k]
+                        for b in range(nlangs):
+                            if (mk >> b) & 1:
+                                counts[b] += 1
+                        if not ((mk >> own) & 1):
+                            n_foreign += 1
+                        break
+                    k = (k + np.uint64(1)) & tmask
+            if c == 10:  # a line ends
+                if line_tokens >= min_words and n_foreign >= 2:
+                    for b in range(nlangs):
+                        if b != own and counts[b] >= min_markers and counts[b] >= min_share * line_tokens:
+                            bits[li] |= L_FOREIGN
+                            break
+                for b in range(nlangs):
+                    counts[b] = 0
+                line_tokens = 0
+                n_foreign = 0
+                li += 1
+        else:
+            if not in_tok:
+                in_tok = True
+                h = _FNV_OFFSET
+            h = (h ^ np.uint64(lower[c])) * _FNV_PRIME
+
+
+def _space_pass_py(cps, flags, alnum_flag, dec_flag, min_len, keys, ids, flat, offs, lens,
+                   cap_keys, cap_max, cap_first, bits):  # pragma: no cover - compiled
+    r"""What follows each space (" ") of the text ``cps``.
+
+    Returns (starts, ends, the bits of all lines): where the letters of the
+    matches of _lower_re (" ([a-zß-öø-ÿ]{min_len,})\b") start and end, for those
+    that are not one of the words ``flat[offs[k]:offs[k] + lens[k]]``
+    (looked up by FNV-1a hash in the open-addressing table ``keys``/``ids``, then
+    compared); none when ``keys`` is empty. Sets L_CAP on the lines where a space
+    after a letter ([^\W\d_]) is followed by a word up to " ,;:", a newline or the
+    end whose hash is in ``cap_keys`` (words of at most ``cap_max`` characters,
+    whose first characters are marked in ``cap_first``; a hash collision only
+    lets a line through).
+    """
+    n = len(cps)
+    out_s = np.empty(n // 2 + 1, dtype=np.int64)
+    out_e = np.empty(n // 2 + 1, dtype=np.int64)
+    found = 0
+    tmask = np.uint64(len(keys) - 1)
+    cmask = np.uint64(len(cap_keys) - 1)
+    li = 0
+    for i in range(n - 1):
+        c = cps[i]
+        if c != 32:
+            if c == 10:
+                li += 1
+            continue
+        d = cps[i + 1]
+        if d < len(cap_first) and cap_first[d] != 0 and i > 0:
+            b = flags[cps[i - 1]]
+            if (b & alnum_flag) != 0 and (b & dec_flag) == 0:
+                e = i + 1
+                h = _FNV_OFFSET
+                while e < n and e - i - 1 <= cap_max:
+                    d = cps[e]
+                    if d == 32 or d == 44 or d == 59 or d == 58 or d == 10:
+                        break
+                    h = (h ^ np.uint64(d)) * _FNV_PRIME
+                    e += 1
+                if e > i + 1 and e - i - 1 <= cap_max:
+                    if h == 0:
+                        h = np.uint64(1)
+                    k = h & cmask
+                    while cap_keys[k] != 0:
+                        if cap_keys[k] == h:
+                            bits[li] |= L_CAP
+                            break
+                        k = (k + np.uint64(1)) & cmask
+        if len(keys) == 0:
+            continue
+        e = i + 1
+        while e < n and _is_lo(cps[e]):
+            e += 1
+        if e - i - 1 < min_len:
+            continue
+        if e < n and ((flags[cps[e]] & alnum_flag) != 0 or cps[e] == 95):
+            continue  # no word boundary after the letters
+        h = _FNV_OFFSET
+        for j in range(i + 1, e):
+            h = (h ^ np.uint64(cps[j])) * _FNV_PRIME
+        if h == 0:
+            h = np.uint64(1)
+        common = False
+        k = h & tmask
+        while keys[k] != 0:
+            if keys[k] == h:
+                w = ids[k]
+                if lens[w] == e - i - 1:
+                    same = True
+                    for j in range(lens[w]):
+                        if flat[offs[w] + j] != cps[i + 1 + j]:
+                            same = False
+                            break
+                    if same:
+                        common = True
+                        break
+            k = (k + np.uint64(1)) & tmask
+        if not common:
+            out_s[found] = i + 1
+            out_e[found] = e
+            found += 1
+    return out_s[:found], out_e[:found], _or_all(bits)
+
+
+# the compiled helpers of the passes
+_HELPERS = (
+    "_or_all", "_is_sp", "_is_lo", "_is_up", "_is_letter", "_missing_at", "_lower_start_at", "_not_after_word",
+    "_doubled", "_foreign_lines",
+)
+_TEXT_PASS: Any = None
+_SPACE_PASS: Any = None
+
+
+def _text_pass() -> Any:
+    """:func:`_text_pass_py` compiled (numba; compiled once, then loaded from the disk cache)."""
+    global _TEXT_PASS
+    if _TEXT_PASS is None:
+        from cleaner.kernels import njit  # numba's, once kernels has set its cache folder
+
+        # the helpers are compiled first and take their own names here, so that
+        # the kernel calls them compiled (numba reads the globals when it compiles)
+        for name in _HELPERS:
+            globals()[name] = njit(cache=True, nogil=True)(globals()[name])
+        _TEXT_PASS = njit(cache=True, nogil=True)(_text_pass_py)
+    return _TEXT_PASS
+
+
+def _space_pass() -> Any:
+    """:func:`_space_pass_py` compiled."""
+    global _SPACE_PASS
+    if _SPACE_PASS is None:
+        _text_pass()  # compiles the helpers
+        from cleaner.kernels import njit
+
+        _SPACE_PASS = njit(cache=True, nogil=True)(_space_pass_py)
+    return _SPACE_PASS
+
+
+def _hash_table(hashes: Iterable[int]) -> Any:
+    """An open-addressing table (a power of two, at most a quarter full; 0 is empty) of ``hashes``."""
+    hs = sorted(set(hashes))
+    size = 1 << max(4, (4 * len(hs) - 1).bit_length())
+    keys = np.zeros(size, dtype=np.uint64)
+    for h in hs:
+        k = h & (size - 1)
+        while keys[k]:
+            k = (k + 1) & (size - 1)
+        keys[k] = h
+    return keys
+
+
+def _code_points(text: str) -> Any:
+    """The code points of ``text`` (as kernels.code_points makes them, without its
+    search for characters beyond the basic plane: the text pass tells when there
+    is one), four bytes each: one array type, so the compiled passes have one
+    version each to load (narrower types saved little and cost a load each)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _fnv(codes: Iterable[int]) -> int:
+    """The kernel's hash of a word (its code points, lower-cased by the kernel's table)."""
+    h = int(_FNV_OFFSET)
+    for c in codes:
+        h = ((h ^ c) * int(_FNV_PRIME)) & _U64
+    return h or 1
+
+
+class _Text:
+    """A masked text and what the text pass found in it; its tokens made on demand."""
+
+    __slots__ = ("masked", "cps", "words", "starts", "ends", "bits", "found", "runs", "rep", "_flagged")
+
+    def __init__(self, masked: str) -> None:
+        self.masked = masked
+        self.cps: Any = None  # its code points (numpy)
+        self.words = 0
+        self.starts: Any = None  # where each line starts (numpy)
+        self.ends: Any = None  # and ends (its newline, or the end of the text)
+        self.bits: Any = None  # the L_* bits of each line (numpy)
+        self.found = 0  # the bits of all lines
+        self.runs: tuple[list[int], list[int]] = ([], [])  # see Detector._space_pass
+        self.rep: tuple[Any, Any] = (None, None)  # see _text_pass_py
+        self._flagged: dict[int, list[tuple[int, int, int]]] | None = None
+
+    def set_pass(self, words: int, starts: Any, ends: Any, bits: Any, found: int) -> None:
+        self.words = words
+        self.starts = starts
+        self.ends = ends
+        self.bits = bits
+        self.found = found
+        self._flagged = None
+
+    def set_bits(self, found: int) -> None:
+        """After a pass that set more bits in ``bits``."""
+        self.found = found
+        self._flagged = None
+
+    def line_toks(self) -> Iterable[list[str]]:
+        """The lowercase tokens of each line, line by line (made as they are asked for).
+
+        ``masked.lower().split("\n")`` makes the same lines: lower-casing keeps
+        every newline and makes none, and the one context it reads (for a
+        final sigma) stops at a newline."""
+        for ln in self.masked.split("\n"):
+            yield ln.lower().split()
+
+    def lines(self, bit: int) -> list[tuple[int, int, int]]:
+        """(index, start, end) of the lines with ``bit`` set, in order."""
+        if not self.found & bit:
+            return []
+        if self._flagged is None:  # bit -> (index, start, end) of its lines
+            idx = np.flatnonzero(self.bits)
+            by_bit: dict[int, list[tuple[int, int, int]]] = {}
+            rows = zip(
+                idx.tolist(),
+                self.bits[idx].tolist(),
+                self.starts[idx].tolist(),
+                self.ends[idx].tolist(),
+                strict=True,
+            )
+            for i, b, s, e in rows:
+                while b:
+                    low = b & -b
+                    by_bit.setdefault(low, []).append((i, s, e))
+                    b ^= low
+            self._flagged = by_bit
+        return self._flagged.get(bit, [])
 
 
 class Detector:
@@ -185,7 +686,11 @@ class Detector:
     Every regular expression starts with a literal or a small character class,
     so that the engine skips ahead cheaply; boundaries and word lists are then
     checked in Python on the few places it finds. wordfreq lookups happen only
-    for candidate tokens, and splits of a token are cached.
+    for candidate tokens, and splits of a token are cached. Compiled passes over
+    the text's code points (:func:`_text_pass_py`, :func:`_space_pass_py`) count
+    the words, find the lines where a regex can match, the foreign-looking
+    lines and the uncommon lowercase words: each regex then runs on those lines
+    only, with the same results as on the whole text.
     """
 
     def __init__(
@@ -274,7 +779,11 @@ class Detector:
         # capitalised function words
         self._fw_re: dict[str, re.Pattern[str]] = {}
         for lang, words in self._function_words.items():
-            self._fw_re[lang] = re.compile(rf" ({_alt(_cap(w) for w in words)})(?=[ ,;:]|$)", re.M)
+            # A hit needs a letter before the space (the lowercase word before it), so the
+            # regex may ask for one: dropping the other matches changes none of the rest when
+            # no match can start inside another (no function word holds a space).
+            after = r"(?<=[^\W\d_] )" if not any(" " in w for w in words) else ""
+            self._fw_re[lang] = re.compile(rf" {after}({_alt(_cap(w) for w in words)})(?=[ ,;:]|$)", re.M)
         self._next_words = re.compile(r"[ ]+(\S+)(?:[ ]+(\S+))?")
         self.title_cues = _lang_sets(d, "title_cues")
 
@@ -315,6 +824,22 @@ class Detector:
                     self._marker[w] = self._marker.get(w, 0) | (1 << bit)
         self._mask_langs: dict[int, tuple[str, ...]] = {}
         self._foreign_cache: dict[str, frozenset[str]] = {}
+        self._mtable: tuple[Any, Any] | None = None
+        self._foreign_pass = len(self.f_langs) <= 62  # the text pass counts markers in 64-bit masks
+        self._common_tables: dict[str, tuple[Any, ...]] = {}
+        self._no_words = (np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, np.uint32),
+                          np.zeros(0, np.int64), np.zeros(0, np.int64))
+        self._no_cap = (np.zeros(0, np.uint64), 0, np.zeros(0, np.uint8))
+        # the capitalised function words as the space pass looks them up, where _fw_re
+        # asks for a letter before the space and no word holds " ,;:" or a newline
+        self._cap_tables: dict[str, tuple[Any, int, Any]] = {}
+        for lang, words in self._function_words.items():
+            caps = {_cap(w) for w in words}
+            if self._fw_re[lang].pattern.startswith(" (?<=") and not any(set(w) & set(" ,;:\n") for w in caps):
+                first = np.zeros(max(ord(w[0]) for w in caps) + 1, dtype=np.uint8)
+                first[[ord(w[0]) for w in caps]] = 1
+                table = _hash_table(_fnv(map(ord, w)) for w in caps)
+                self._cap_tables[lang] = (table, max(map(len, caps)), first)
 
     # -------------------------------------------------------------- loading
     @classmethod
@@ -401,50 +926,102 @@ class Detector:
         if not text:
             return [], 0
         lang = norm_lang(lang)
-        masked = self.mask(text)
-        # one pass of tokens per line, shared by the word count, doubled words and fragments
-        line_toks = [ln.split() for ln in masked.lower().split("\n")]
-        words = sum(map(len, line_toks))
-        if not want:
-            return [], words
-        if lang is None and want & {
+        t = _Text(self.mask(text))
+        masked = t.masked
+        if want and lang is None and want & {
             "foreign-fragment",
             "glued-word",
             "capitalized-function-word",
             "derived-pair",
         }:
-            lang = self.guess_language(line_toks)
+            # its first 1000 tokens, what guess_language takes of the lines
+            first = itertools.islice(itertools.chain.from_iterable(t.line_toks()), 1000)
+            lang = self.guess_language([list(first)])
+        glued = "glued-word" in want and lang in self.glued_langs
+        foreign = "foreign-fragment" in want and lang in self.f_langs
+        self._pass(
+            t,
+            lang,
+            (L_CAMEL if glued else 0)
+            | (L_REPEAT if "repeated-word" in want else 0)
+            | (L_FOREIGN if foreign and self._foreign_pass else 0),
+        )
+        words = t.words
+        if not want:
+            return [], words
+        lower = glued and lang in self.lower_langs
+        if lower or ("capitalized-function-word" in want and lang in self._cap_tables):
+            self._space_pass(t, lang, lower)
         hits: list[Hit] = []
-        if "glued-word" in want and lang in self.glued_langs:
-            hits += self._glued(masked, text, lang)  # type: ignore[arg-type]
+        if glued:
+            hits += self._glued(t, text, lang)  # type: ignore[arg-type]
         if "space-before-punct" in want:
-            hits += self._space_before(masked, text, lang)
+            hits += self._space_before(t, text, lang)
         if "missing-space-after-punct" in want:
-            hits += [
-                Hit("missing-space-after-punct", m.start(), m.end(), m.group() + " ")
-                for m in self._miss_after.finditer(masked)
-            ]
-        if want & {"reversed-quotes", "unbalanced-quotes", "quote-spacing"} and self._quote_re.search(masked):
-            hits += [h for h in self._quotes(masked, text, lang) if h.kind in want]
+            hits += self._missing_space(t)
+        if want & {"reversed-quotes", "unbalanced-quotes", "quote-spacing"} and (
+            '"' in masked or "“" in masked or "”" in masked or "„" in masked
+        ):
+            hits += [h for h in self._quotes(t, text, lang) if h.kind in want]
         if "capitalized-function-word" in want and lang in self._fw_re:
-            hits += self._cap_function(masked, lang)  # type: ignore[arg-type]
+            hits += self._cap_function(t, lang)  # type: ignore[arg-type]
         if "lowercase-sentence-start" in want:
-            hits += self._lowercase_start(masked, lang)
+            hits += self._lowercase_start(t, lang)
         if "repeated-word" in want:
-            hits += self._repeated(masked, lang, line_toks)
-        if "foreign-fragment" in want and lang in self.f_langs:
-            hits += self._foreign(masked, lang, line_toks)  # type: ignore[arg-type]
+            hits += self._repeated(t, lang)
+        if foreign:
+            hits += self._foreign(t, lang)  # type: ignore[arg-type]
         if "derived-pair" in want and lang in self._derived:
             hits += self._derived_pairs(masked, lang)  # type: ignore[arg-type]
         return hits, words
+
+    def _pass(self, t: _Text, lang: str | None, want: int) -> None:
+        """Run the text pass on ``t``: its word count, line starts and line bits."""
+        from cleaner import kernels
+
+        cps = t.cps = _code_points(t.masked)
+        flags, lower, done = kernels.tables()
+        keys, vals = self._marker_table() if self._foreign_pass else (self._no_words[0], self._no_words[1])
+        own = self.f_langs.index(lang) if want & L_FOREIGN else 0
+        args = (flags, lower, kernels.fold_table(), keys, vals, own, len(self.f_langs), self.f_min_words,
+                self.f_min_markers, self.f_min_share, kernels.SP, kernels.AN, kernels.DEC, want)
+        words, starts, ends, bits, found, astral, rep_lo, rep_hi = _text_pass()(cps, *args)
+        if astral and not done[np.unique(cps[cps > 0xFFFF])].all():
+            cps = t.cps = kernels.code_points(t.masked)  # fills the tables for them; then again
+            words, starts, ends, bits, found, astral, rep_lo, rep_hi = _text_pass()(cps, *args)
+        t.set_pass(words, starts, ends, bits, found)
+        t.rep = (rep_lo, rep_hi)
+
+    def _marker_table(self) -> tuple[Any, Any]:
+        """The foreign-fragment marker words as the text pass looks them up: an
+        open-addressing table of their hashes and each one's language bit mask."""
+        if self._mtable is None:
+            from cleaner import kernels
+
+            kernels.code_points("".join(self._marker))  # fills the tables for any character beyond the BMP
+            _, lower, _ = kernels.tables()
+            entries: dict[int, int] = {}
+            for w, mask in self._marker.items():
+                h = _fnv(int(lower[ord(ch)]) for ch in w)
+                entries[h] = entries.get(h, 0) | mask
+            size = 1 << max(4, (4 * len(entries) - 1).bit_length())
+            keys = np.zeros(size, dtype=np.uint64)
+            vals = np.zeros(size, dtype=np.int64)
+            for h, mask in entries.items():
+                k = h & (size - 1)
+                while keys[k]:
+                    k = (k + 1) & (size - 1)
+                keys[k] = h
+                vals[k] = mask
+            self._mtable = (keys, vals)
+        return self._mtable
 
     def mask(self, text: str) -> str:
         """``text`` with non-prose tokens (URLs, handles, hashtags, file names...) overwritten by FILL."""
         n = len(text)
         spans = []
         last = -1
-        for m in _TRIGGER.finditer(text):
-            i = m.start()
+        for i in _trigger_positions(text):
             if i < last:
                 continue
             s = i
@@ -519,6 +1096,40 @@ class Detector:
             self._common[lang] = cw
         return cw
 
+    def _space_pass(self, t: _Text, lang: str | None, lower: bool) -> None:
+        """Run the space pass on ``t``: L_CAP, and with ``lower`` the matches of
+        ``_lower_re`` that are not common words (``t.runs``)."""
+        from cleaner import kernels
+
+        if lower:
+            table = self._common_tables.get(lang)  # type: ignore[arg-type]
+            if table is None:
+                low = re.compile(rf"[{_LO}]{{{self.g_min_len},}}")
+                words = sorted(w for w in self._common_words(lang) if low.fullmatch(w))  # type: ignore[arg-type]
+                lens = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+                offs = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64) if words else lens
+                flat = kernels.code_points("".join(words))
+                size = 1 << max(4, (4 * len(words) - 1).bit_length())
+                keys = np.zeros(size, dtype=np.uint64)
+                ids = np.zeros(size, dtype=np.int64)
+                for k, w in enumerate(words):
+                    h = _fnv(map(ord, w))
+                    slot = h & (size - 1)
+                    while keys[slot]:
+                        slot = (slot + 1) & (size - 1)
+                    keys[slot] = h
+                    ids[slot] = k
+                table = self._common_tables[lang] = (keys, ids, flat, offs, lens)  # type: ignore[index]
+        else:
+            table = self._no_words
+        cap_keys, cap_max, cap_first = self._cap_tables.get(lang, self._no_cap)  # type: ignore[arg-type]
+        flags, _, _ = kernels.tables()
+        starts, ends, found = _space_pass()(
+            t.cps, flags, kernels.AN, kernels.DEC, self.g_min_len, *table, cap_keys, cap_max, cap_first, t.bits
+        )
+        t.set_bits(found)
+        t.runs = (starts.tolist(), ends.tolist())
+
     def _part_ok(self, lang: str, part: str) -> float:
         """The part's zipf if it may stand as a word of a split, else 0."""
         if len(part) == 1 and part not in self.one_letter.get(lang, ()):
@@ -560,14 +1171,20 @@ class Detector:
         splits.sort(reverse=True)
         return tuple(splits)
 
-    def _glued(self, masked: str, text: str, lang: str) -> list[Hit]:
+    def _possessive_positions(self, t: _Text) -> list[int]:
+        """The start of every match of ``_poss_re``, on the lines the text pass lets through."""
+        masked = t.masked
+        return [m.start() for _, ls, le in t.lines(L_POSS) for m in self._poss_re.finditer(masked, ls, le)]
+
+    def _glued(self, t: _Text, text: str, lang: str) -> list[Hit]:
         if not _freq_dict(lang):
             return []
+        masked = t.masked
         hits: list[Hit] = []
         join = self.join_words(lang)
         n = len(masked)
-        # camel-case joins: BidenFirst
-        for m in self._camel_re.finditer(masked):
+        # camel-case joins: BidenFirst (on the lines with a lowercase letter before a capital)
+        for m in (m for _, ls, le in t.lines(L_CAMEL) for m in self._camel_re.finditer(masked, ls, le)):
             s0, e0 = m.start(), m.end()
             before = masked[s0 - 1] if s0 else " "
             after = masked[e0] if e0 < n else " "
@@ -596,8 +1213,7 @@ class Detector:
                 continue  # a term of the document, not a one-off glue
             hits.append(Hit("glued-word", s0, e0, f"{a} {b}"))
         # possessive joins: Russia'sforeign
-        for m in self._poss_re.finditer(masked):
-            i = m.start()
+        for i in self._possessive_positions(t):
             s0 = i
             while s0 > 0 and masked[s0 - 1].isalpha():
                 s0 -= 1
@@ -614,29 +1230,43 @@ class Detector:
             hits.append(Hit("glued-word", s0, e0, text[s0 : i + 2] + " " + tail))
         # lowercase joins: communicationbetween
         if lang in self.lower_langs:
-            toks = self._lower_re.findall(masked)
-            cands = set(toks).difference(self._common_words(lang))
+            # The distinct matches of _lower_re that are not common words (a compiled scan).
+            # One seen twice is also twice in masked.count, which rules it out below; one
+            # left is in the text once (another occurrence could not overlap it: it is
+            # letters between a space and a character that is not a word character),
+            # where " (w)\b" matches it.
+            cands = {masked[a:b] for a, b in zip(*t.runs, strict=True)}
             for w in cands:
                 splits = self._split(lang, w)
-                if not splits or toks.count(w) > 1 or masked.count(w) > 1:
+                if not splits or masked.count(w) > 1:
                     continue
-                for m in re.finditer(rf" ({re.escape(w)})\b", masked):
-                    e0 = m.end()
-                    if e0 < n and (masked[e0] in _NOT_BEFORE_WORD or masked[e0] in "@."):
-                        if masked[e0] != "." or (e0 + 1 < n and masked[e0 + 1].isalnum()):
-                            continue
-                    fix = None
-                    if splits[0][3] and (len(splits) == 1 or splits[0][0] - splits[1][0] >= self.g_ambiguity):
-                        fix = f"{splits[0][1]} {splits[0][2]}"
-                    hits.append(Hit("glued-word", m.start(1), e0, fix))
+                s0 = masked.find(w)
+                e0 = s0 + len(w)
+                if e0 < n and (masked[e0] in _NOT_BEFORE_WORD or masked[e0] in "@."):
+                    if masked[e0] != "." or (e0 + 1 < n and masked[e0 + 1].isalnum()):
+                        continue
+                fix = None
+                if splits[0][3] and (len(splits) == 1 or splits[0][0] - splits[1][0] >= self.g_ambiguity):
+                    fix = f"{splits[0][1]} {splits[0][2]}"
+                hits.append(Hit("glued-word", s0, e0, fix))
         hits.sort(key=lambda h: h.start)
         return hits
 
     # -------------------------------------------------- punctuation spacing
-    def _space_before(self, masked: str, text: str, lang: str | None) -> list[Hit]:
+    def _missing_space(self, t: _Text) -> list[Hit]:
+        """Missing spaces after punctuation (interests.The), on the lines the text pass lets through."""
+        masked = t.masked
+        return [
+            Hit("missing-space-after-punct", m.start(), m.end(), m.group() + " ")
+            for _, ls, le in t.lines(L_MISSING)
+            for m in self._miss_after.finditer(masked, ls, le)
+        ]
+
+    def _space_before(self, t: _Text, text: str, lang: str | None) -> list[Hit]:
+        masked = t.masked
         hits = []
         dangling = self._dangling.get(lang or "", frozenset())
-        for m in self._sp_before.finditer(masked):
+        for m in (m for _, ls, le in t.lines(L_SPACE_DOT) for m in self._sp_before.finditer(masked, ls, le)):
             p = m.start()
             j = p
             while j > 0 and masked[j - 1] in _SP:
@@ -651,7 +1281,8 @@ class Detector:
                 continue  # "denoted by , then": something (a formula, a link) was lost, not a spacing slip
             hits.append(Hit("space-before-punct", s, p + 1, word + masked[p]))
         if lang not in self.french:
-            for m in self._sp_before_fr.finditer(masked):
+            colon = self._sp_before_fr
+            for m in (m for _, ls, le in t.lines(L_SPACE_COLON) for m in colon.finditer(masked, ls, le)):
                 p = m.start()
                 j = p
                 while j > 0 and masked[j - 1] in _SP:
@@ -662,25 +1293,42 @@ class Detector:
         return hits
 
     # ----------------------------------------------------------------- quotes
-    def _quotes(self, masked: str, text: str, lang: str | None) -> list[Hit]:
+    def _quotes(self, t: _Text, text: str, lang: str | None) -> list[Hit]:
+        """Quote hits, paragraph by paragraph: the lines with a curly quote mark
+        (L_QUOTE), and for a mark left open at the end of one, the next line that
+        is not blank. A line with straight quotes only is left out: it makes no
+        hit and leaves no mark open (:meth:`_quotes_line` counts neither for a
+        straight quote)."""
+        masked = t.masked
         hits: list[Hit] = []
         spacing = lang not in self.french
-        lines = masked.split("\n")
-        base = 0
         pending: int | None = None  # an opening mark left open at the end of a paragraph
-        for line in lines:
+        last = -1  # the last line looked at
+        for i, ls, le in t.lines(L_QUOTE):
+            if pending is not None:
+                self._close_pending(t, pending, last + 1, i, hits)
+                pending = None
+            line_hits, open_at = self._quotes_line(masked[ls:le], ls, text, spacing)
+            hits += line_hits
+            pending = open_at
+            last = i
+        if pending is not None:
+            self._close_pending(t, pending, last + 1, len(t.starts), hits)
+        return hits
+
+    @staticmethod
+    def _close_pending(t: _Text, pending: int, first: int, stop: int, hits: list[Hit]) -> None:
+        """The first line from ``first`` on that is not blank (line ``stop``, a
+        line with a quote mark, at the latest, if there is one) closes the
+        paragraph that left a mark open at ``pending``: unbalanced unless it
+        opens with a quote itself."""
+        for j in range(first, min(stop + 1, len(t.starts))):
+            line = t.masked[t.starts[j] : t.ends[j]]
             stripped = line.lstrip(_SP)
-            if pending is not None and stripped:
+            if stripped:
                 if stripped[0] not in '“„"«':
                     hits.append(Hit("unbalanced-quotes", pending, pending + 1))
-                pending = None
-            if '"' in line or "“" in line or "”" in line or "„" in line:
-                line_hits, open_at = self._quotes_line(line, base, text, spacing)
-                hits += line_hits
-                if open_at is not None:
-                    pending = open_at
-            base += len(line) + 1
-        return hits
+                return
 
     def _quotes_line(self, line: str, base: int, text: str, spacing: bool) -> tuple[list[Hit], int | None]:
         """Hits on one paragraph, and the offset of an opening mark left open at its end."""
@@ -808,11 +1456,19 @@ class Detector:
         return s, e
 
     # ------------------------------------------------ capitalised function words
-    def _cap_function(self, masked: str, lang: str) -> list[Hit]:
+    def _cap_function(self, t: _Text, lang: str) -> list[Hit]:
+        masked = t.masked
         cues = self.title_cues.get(lang, frozenset())
         articles = self._articles.get(lang, frozenset())
         hits = []
-        for m in self._fw_re[lang].finditer(masked):
+        pat = self._fw_re[lang]
+        if lang in self._cap_tables:  # on the lines the space pass lets through
+            found: Iterable[re.Match[str]] = (
+                m for _, ls, le in t.lines(L_CAP) for m in pat.finditer(masked, ls, le)
+            )
+        else:
+            found = pat.finditer(masked)
+        for m in found:
             j = m.start()  # the space before the word
             k = j
             while k > 0 and masked[k - 1].isalpha():
@@ -838,11 +1494,13 @@ class Detector:
         return hits
 
     # ------------------------------------------------ lowercase after a full stop
-    def _lowercase_start(self, masked: str, lang: str | None) -> list[Hit]:
+    def _lowercase_start(self, t: _Text, lang: str | None) -> list[Hit]:
+        masked = t.masked
         abbr = self._abbr.get(lang or "", frozenset())
         n = len(masked)
         hits = []
-        for m in self._lc_start.finditer(masked):
+        pat = self._lc_start
+        for m in (m for _, ls, le in t.lines(L_LOWER_START) for m in pat.finditer(masked, ls, le)):
             j = m.start()
             k = j
             while k > 0 and masked[k - 1].isalpha():
@@ -859,13 +1517,31 @@ class Detector:
         return hits
 
     # -------------------------------------------------------- repeated words
-    def _repeated(self, masked: str, lang: str | None, line_toks: list[list[str]]) -> list[Hit]:
-        punct = itertools.repeat(_PUNCT_AFTER)
-        if not any(any(map(operator.eq, t, map(str.rstrip, t[1:], punct))) for t in line_toks if len(t) > 1):
-            return []
+    def _repeated(self, t: _Text, lang: str | None) -> list[Hit]:
+        """Doubled words. Only where a token is followed by itself (lowercase,
+        trailing punctuation aside) anywhere in the text: the regex runs where
+        the text pass found a hit may be (a match holds only letters and spaces
+        of _SP, so matches in different stretches of those do not touch; the
+        character after the last stretch is read too, for the lookahead), and
+        that token test is made only when there are hits to return."""
+        masked = t.masked
         ok = self._rep.get(lang or "", frozenset())
         hits = []
-        for m in self._repeat_re.finditer(masked):
+        lo, hi = t.rep
+        n = len(masked)
+        for i, _, _ in t.lines(L_REPEAT):
+            hits += self._repeated_in(masked, int(lo[i]), min(int(hi[i]) + 1, n), ok)
+        if hits:
+            punct = itertools.repeat(_PUNCT_AFTER)
+            if not any(
+                any(map(operator.eq, tk, map(str.rstrip, tk[1:], punct))) for tk in t.line_toks() if len(tk) > 1
+            ):
+                return []
+        return hits
+
+    def _repeated_in(self, masked: str, pos: int, endpos: int, ok: frozenset[str]) -> list[Hit]:
+        hits = []
+        for m in self._repeat_re.finditer(masked, pos, endpos):
             s = m.start()
             if s and (_is_word_char(masked[s - 1]) or masked[s - 1] in "'’-"):
                 continue
@@ -879,13 +1555,19 @@ class Detector:
         return hits
 
     # ------------------------------------------------------ foreign fragments
-    def _foreign(self, masked: str, lang: str, line_toks: list[list[str]]) -> list[Hit]:
-        hits = []
-        base = 0
+    def _foreign(self, t: _Text, lang: str) -> list[Hit]:
+        """Paragraphs in another language, among the lines the text pass lets through."""
+        hits: list[Hit] = []
+        if self._foreign_pass:
+            cand = t.lines(L_FOREIGN)
+        else:  # every line
+            cand = list(zip(range(len(t.starts)), t.starts.tolist(), t.ends.tolist(), strict=True))
+        if not cand:
+            return hits
         foreign_words = self._foreign_words(lang)
-        for line, toks in zip(masked.split("\n"), line_toks, strict=True):
-            start = base
-            base += len(line) + 1
+        masked = t.masked
+        for _, start, end in cand:
+            toks = masked[start:end].lower().split()  # the line's tokens (see _Text.line_toks)
             if len(toks) < self.f_min_words:
                 continue
             if len(foreign_words.intersection(toks)) < 2:
@@ -897,7 +1579,7 @@ class Detector:
             if best == lang or c < self.f_min_markers:
                 continue
             if c >= self.f_min_share * len(toks) and counts.get(lang, 0) <= self.f_own_ratio * c:
-                hits.append(Hit("foreign-fragment", start, start + len(line)))
+                hits.append(Hit("foreign-fragment", start, end))
         return hits
 
     def _foreign_words(self, lang: str) -> frozenset[str]:

@@ -14,6 +14,7 @@ The detector data (weights, threshold, allow-list, word lists) is read once, in
 from __future__ import annotations
 
 import bisect
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,9 @@ class ArtifactsStage(Stage):
         except ValueError as exc:
             raise ConfigError(str(exc), key="artifacts.kinds") from exc
         self.repairs = frozenset(kind for key, kind in REPAIR_SWITCHES.items() if o[key])
+        # compile (or load from numba's cache) the detector's passes now, when the
+        # pipeline is built: before workers fork and outside any per-document time limit
+        self.detector.scan("Warm the passes: one line, caf\u00e9, \u201cquoted\u201d, \u03b1\u03b2\U0001f600.", None)
 
     def process(self, doc: Document) -> None:
         lines = doc.kept_lines()
@@ -152,12 +156,9 @@ class ArtifactsStage(Stage):
 
 def _join(lines: list[Any]) -> tuple[str, list[int]]:
     """The kept lines as one text, and the offset where each line starts in it."""
-    starts = []
-    pos = 0
-    for ln in lines:
-        starts.append(pos)
-        pos += len(ln.text) + 1
-    return "\n".join(ln.text for ln in lines), starts
+    texts = [ln.text for ln in lines]
+    starts = list(itertools.accumulate([len(t) + 1 for t in texts[:-1]], initial=0))
+    return "\n".join(texts), starts
 
 
 def _resolve(name: str) -> Path:
