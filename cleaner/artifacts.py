@@ -126,11 +126,32 @@ def _freq_dict(lang: str) -> dict[str, float]:
 
 @functools.lru_cache(maxsize=64)
 def _top_words(lang: str, n: int) -> tuple[str, ...]:
+    """wordfreq's ``n`` most frequent words of ``lang``, kept between runs in the
+    cache folder (:mod:`cleaner.datacache`): reading a full wordfreq list takes
+    about 0.1 s per language, which every run and worker would pay at start-up."""
+    from importlib.metadata import version
+
+    from cleaner import datacache
+
+    try:
+        wf_version = version("wordfreq")
+    except Exception:  # wordfreq not installed as a distribution: no cache key
+        return _top_words_uncached(lang, n)
+    path = datacache.cache_file("wordfreq-top", wf_version, lang, str(n), suffix=".json")
+    cached = datacache.load_json(path)
+    if isinstance(cached, list) and all(isinstance(w, str) for w in cached):
+        return tuple(cached)
+    words = _top_words_uncached(lang, n)
+    datacache.save_json(path, list(words))
+    return words
+
+
+def _top_words_uncached(lang: str, n: int) -> tuple[str, ...]:
     import wordfreq
 
     try:
         return tuple(wordfreq.top_n_list(lang, n))
-    except Exception:
+    except Exception:  # a language wordfreq lacks
         return ()
 
 

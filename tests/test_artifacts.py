@@ -624,3 +624,28 @@ def test_throughput_of_3kb_documents():
         stage.process(d)
     rate = len(docs) / (time.perf_counter() - t0)
     assert rate > 250, f"{rate:.0f} documents/s"  # the benchmark measures ~1,300/s; this guards regressions
+
+
+def test_top_words_cached_between_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # wordfreq's top words are kept in the cache folder; read back they are
+    # wordfreq's own list, and a damaged file is built again, not trusted
+    import wordfreq
+
+    from cleaner import artifacts
+
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    want = tuple(wordfreq.top_n_list("de", 120))
+    for _ in range(2):  # build and write, then read
+        artifacts._top_words.cache_clear()
+        assert artifacts._top_words("de", 120) == want
+    files = list(tmp_path.glob("data/wordfreq-top-*.json"))
+    assert len(files) == 1
+    for bad in (b"{not json", b'{"a": 1}', b"[1, 2]"):
+        files[0].write_bytes(bad)
+        artifacts._top_words.cache_clear()
+        assert artifacts._top_words("de", 120) == want
+    # another length or language is its own file
+    artifacts._top_words.cache_clear()
+    assert artifacts._top_words("fr", 30) == tuple(wordfreq.top_n_list("fr", 30))
+    assert len(list(tmp_path.glob("data/wordfreq-top-*.json"))) == 2
+    artifacts._top_words.cache_clear()
