@@ -649,3 +649,57 @@ def test_top_words_cached_between_runs(tmp_path: Path, monkeypatch: pytest.Monke
     assert artifacts._top_words("fr", 30) == tuple(wordfreq.top_n_list("fr", 30))
     assert len(list(tmp_path.glob("data/wordfreq-top-*.json"))) == 2
     artifacts._top_words.cache_clear()
+
+
+def test_frequency_lists_equal_wordfreq(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the detector's frequency lists (sorted words and an array, kept in the cache
+    # folder) give what wordfreq's dict gives, for every word and for non-words
+    import wordfreq
+
+    from cleaner import artifacts
+
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    for lang in ("en", "de"):
+        want = wordfreq.get_frequency_dict(lang)
+        for _ in range(2):  # built from wordfreq and written, then read back
+            artifacts._freq_dict.cache_clear()
+            got = artifacts._freq_dict(lang)
+            assert len(got) == len(want)
+            assert all(got.get(w) == f for w, f in want.items())
+            for w in ("", "zzqxj", "The", "the ", "thé", "\ud800", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"):
+                assert got.get(w) == want.get(w)
+            floor = 10 ** (3.5 - 9.0)
+            assert sorted(got.above(floor)) == sorted(w for w, f in want.items() if f > floor)
+    assert len(list(tmp_path.glob("data/wordfreq-freqs-*.npz"))) == 2
+    # a damaged file is built again, not trusted
+    for f in tmp_path.glob("data/wordfreq-freqs-*.npz"):
+        f.write_bytes(b"PK\x03\x04 not really a zip")
+    artifacts._freq_dict.cache_clear()
+    assert artifacts._freq_dict("en").get("the") == wordfreq.get_frequency_dict("en")["the"]
+    # a language wordfreq lacks has an empty list
+    artifacts._freq_dict.cache_clear()
+    assert len(artifacts._freq_dict("xx")) == 0 and artifacts._freq_dict("xx").get("the") is None
+    artifacts._freq_dict.cache_clear()
+
+
+def test_common_word_table_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the space pass's table of common words, read back from the cache folder,
+    # is the one built from the word list, and a detector using it finds the same
+    import numpy as np
+
+    from cleaner import artifacts
+
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    text = ("The committee met on Tuesday and discussed the newbudget for the coming year, "
+            "which the mayor said was communicationbetween departments.\n")
+    tables, results = [], []
+    for _ in range(2):
+        det = Detector.from_yaml()
+        tables.append(det._common_table("en"))
+        results.append(det.detect(text, "en").as_dict())
+    assert list(tmp_path.glob("data/artifacts-common-*.npz"))
+    for a, b in zip(*tables, strict=True):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+    assert results[0] == results[1]
+    glued = [f for f in results[0]["findings"] if f["kind"] == "glued-word"]
+    assert glued and glued[0]["count"] == 2  # newbudget, communicationbetween
