@@ -166,6 +166,8 @@ def cmd_clean(args: argparse.Namespace) -> int:
     read = ReadOptions(format=args.format, text_column=args.text_column, html_column=args.html_column,
                        id_column=args.id_column)
     check_inputs(args.inputs, read)
+    if read.format != "text":  # HTML may come: load trafilatura once, before workers fork
+        pipe.warm()
     out = args.output
     if output_kind(out) == "folder" and Path(out).exists() and not Path(out).is_dir():
         raise CleanerError(f"-o {out}: exists and is not a folder (name a .jsonl or .parquet file, or a folder)")

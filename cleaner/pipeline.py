@@ -52,6 +52,12 @@ class Pipeline:
         """Build a pipeline from a YAML config (the shipped default when None)."""
         return cls(load_config(path))
 
+    def warm(self) -> None:
+        """Load what the stages load lazily (trafilatura, for HTML): before a
+        batch run that may hold such input forks its workers."""
+        for st in self.stages:
+            st.warm()
+
     def stage(self, name: str) -> Stage | None:
         for s in self.stages:
             if s.name == name:

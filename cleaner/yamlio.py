@@ -25,7 +25,13 @@ class LineList(list):
     line: int
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser where PyYAML has it (its wheels do): the same safe
+# constructor (SafeConstructor: plain data only), parsing about 6x faster;
+# a run reads a dozen rule files at start-up, in every worker it starts
+_SafeBase: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeBase):  # type: ignore[misc, valid-type]
     pass
 
 

@@ -66,3 +66,6 @@ class Stage:
 
     def process(self, doc: Document) -> None:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def warm(self) -> None:
+        """Load what the stage loads lazily (a stage that loads nothing lazily: nothing)."""

@@ -50,10 +50,17 @@ class ExtractStage(Stage):
 
     def __init__(self, options, rules=None):  # type: ignore[no-untyped-def]
         super().__init__(options, rules)
+        self._extractor = None  # trafilatura's options, made by warm() (importing trafilatura takes 0.5 s)
+
+    def warm(self) -> None:
+        """Import trafilatura and make its options: on the first HTML page, or
+        before a run that may hold HTML forks its workers (so they share it)."""
+        if self._extractor is not None:
+            return
         from trafilatura.settings import Extractor
 
         o = self.options
-        self._extractor = Extractor(
+        extractor = Extractor(
             output_format="txt",
             fast=not o["fallbacks"],
             precision=o["favor"] == "precision",
@@ -63,8 +70,9 @@ class ExtractStage(Stage):
             with_metadata=o["metadata"] == "full",
             date_params={"extensive_search": False},
         )
-        self._text_options = copy.copy(self._extractor)
+        self._text_options = copy.copy(extractor)
         self._text_options.with_metadata = False
+        self._extractor = extractor
 
     def process(self, doc: Document) -> None:
         if doc.format != "html":
@@ -77,6 +85,7 @@ class ExtractStage(Stage):
             self.counts["too_large"] += 1
             doc.fail(f"page of {len(html):,} characters exceeds extract.max_bytes={limit:,}")
             return
+        self.warm()
         from trafilatura import bare_extraction
         from trafilatura.core import determine_returnstring
 
