@@ -29,6 +29,30 @@ from cleaner.errors import InputError
 __all__ = ["Summary", "read_records", "Sampler", "render_html", "build_report"]
 
 
+# what Summary counts of one record: (status, drop reason, the rule of each
+# removed line, language, flagged, finding kinds, repair kinds, UTF-8 bytes of a kept text)
+Facts = tuple[str, str, list[str], str, bool, list[str], list[str], int]
+
+
+def record_facts(record: dict[str, Any]) -> Facts:
+    """What :class:`Summary` counts of ``record``."""
+    status = record.get("status") or "?"
+    removed = record.get("removed")
+    rules = [r.get("rule") or "?" for r in removed] if removed else []
+    art = record.get("artifacts") or {}
+    flagged = False
+    kinds: list[str] = []
+    if isinstance(art, dict):
+        flagged = bool(art.get("flagged"))
+        kinds = [k or "?" for k in {f.get("kind") for f in art.get("findings") or () if isinstance(f, dict)}]
+    repairs = [rep.get("kind") or "?" for rep in record.get("repairs") or () if isinstance(rep, dict)]
+    text = (record.get("text") or "") if status == "ok" else ""
+    return (
+        status, record.get("reason") or "?", rules, record.get("language") or "unknown", flagged, kinds,
+        repairs, len(text.encode("utf-8", "surrogatepass")) if text else 0,
+    )
+
+
 @dataclass
 class Summary:
     """Counts over a run's records. ``bytes_in`` and ``seconds`` are known only
@@ -48,29 +72,28 @@ class Summary:
     workers: int | None = None
 
     def add(self, record: dict[str, Any], size: int | None = None) -> None:
+        self.add_facts(record_facts(record), size)
+
+    def add_facts(self, facts: Facts, size: int | None = None) -> None:
+        """Count a record from its :func:`record_facts` (what a worker process
+        sends along with the record's encoded line, instead of the record)."""
+        status, reason, rules, language, flagged, kinds, repairs, bytes_out = facts
         self.documents += 1
         if size is not None and self.bytes_in is not None:
             self.bytes_in += size
-        status = record.get("status") or "?"
         self.status[status] += 1
         if status == "dropped":
-            self.dropped[record.get("reason") or "?"] += 1
-        removed = record.get("removed")
-        if removed:  # Counter.update counts in C
-            self.removed_by_rule.update([r.get("rule") or "?" for r in removed])
-        self.languages[record.get("language") or "unknown"] += 1
-        art = record.get("artifacts") or {}
-        if isinstance(art, dict):
-            if art.get("flagged"):
-                self.flagged += 1
-            kinds = {f.get("kind") for f in art.get("findings") or () if isinstance(f, dict)}
-            for k in kinds:
-                self.findings[k or "?"] += 1
-        for rep in record.get("repairs") or ():
-            if isinstance(rep, dict):
-                self.repairs[rep.get("kind") or "?"] += 1
-        if status == "ok":
-            self.bytes_out += len((record.get("text") or "").encode("utf-8", "surrogatepass"))
+            self.dropped[reason] += 1
+        if rules:  # Counter.update counts in C
+            self.removed_by_rule.update(rules)
+        self.languages[language] += 1
+        if flagged:
+            self.flagged += 1
+        if kinds:
+            self.findings.update(kinds)
+        if repairs:
+            self.repairs.update(repairs)
+        self.bytes_out += bytes_out
 
     # ------------------------------------------------------------ output
     def as_dict(self) -> dict[str, Any]:

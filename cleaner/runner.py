@@ -43,18 +43,25 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from cleaner.document import Document
 from cleaner.errors import CleanerError
 from cleaner.io.readers import InputItem, ReadOptions, ReadState, input_bytes, iter_inputs
-from cleaner.io.writers import fsync_dir, open_sink, output_kind, work_dir
+from cleaner.io.writers import _line_bytes, fsync_dir, open_sink, output_kind, work_dir
 from cleaner.pipeline import Pipeline
-from cleaner.report import Summary
+from cleaner.report import Facts, Summary, record_facts
 
 __all__ = ["run", "run_job", "JobOptions", "Progress", "Summary", "RunInterrupted", "default_workers"]
 
 STATE_VERSION = 1
+
+
+class Encoded(NamedTuple):
+    """A record encoded in a worker (see :func:`run`'s ``encode``)."""
+
+    line: bytes  # its JSONL line, newline included
+    facts: Facts  # what Summary counts of it
 
 
 def default_workers() -> int:
@@ -85,6 +92,20 @@ def _clean_item(pipe: Pipeline, item: InputItem) -> dict[str, Any]:
     return doc.to_record()
 
 
+def _encode(record: dict[str, Any]) -> Encoded:
+    """A record as its JSONL line and what the summary counts of it: with
+    ``encode``, workers send these instead of the records, so that the main
+    process (one, for all workers) only writes bytes and adds counts."""
+    try:
+        line = _line_bytes(record)
+    except Exception as exc:  # a value no encoder takes: the document fails, the run goes on
+        doc = Document(id=str(record.get("id")))
+        doc.fail(f"cannot encode the record: {type(exc).__name__}: {exc}")
+        record = doc.to_record()
+        line = _line_bytes(record)
+    return Encoded(line, record_facts(record))
+
+
 def _crash_record(item: InputItem, exitcode: int | None) -> dict[str, Any]:
     doc = Document(id=item.id, extra=dict(item.extra))
     how = f"killed by signal {-exitcode}" if exitcode is not None and exitcode < 0 else f"exit code {exitcode}"
@@ -107,7 +128,7 @@ def _die_with_parent() -> None:
 
 
 def _worker_main(wid: int, config: str | None, tasks: Any, conn: Any, parent: int,
-                 inherited: Pipeline | None = None) -> None:
+                 inherited: Pipeline | None = None, encode: bool = False) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent()
@@ -120,7 +141,9 @@ def _worker_main(wid: int, config: str | None, tasks: Any, conn: Any, parent: in
         if task is None:
             break
         tid, items = task
-        records = [_clean_item(pipe, it) for it in items]
+        records: list[Any] = [_clean_item(pipe, it) for it in items]
+        if encode:
+            records = [_encode(r) for r in records]
         try:
             payload = pickle.dumps((tid, records), pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # a value from the input that cannot cross processes
@@ -128,19 +151,20 @@ def _worker_main(wid: int, config: str | None, tasks: Any, conn: Any, parent: in
             for it in items:
                 d = Document(id=it.id)
                 d.fail(f"cannot send the record to the main process: {type(exc).__name__}: {exc}")
-                fails.append(d.to_record())
+                fails.append(_encode(d.to_record()) if encode else d.to_record())
             payload = pickle.dumps((tid, fails), pickle.HIGHEST_PROTOCOL)
         conn.send_bytes(payload)
     conn.close()
 
 
 class _Worker:
-    def __init__(self, ctx: Any, wid: int, config: str | None, pipeline: Pipeline | None = None) -> None:
+    def __init__(self, ctx: Any, wid: int, config: str | None, pipeline: Pipeline | None = None,
+                 encode: bool = False) -> None:
         self.tasks = ctx.Queue()  # its own queue: a worker that dies takes no lock others need
         self.conn, send = ctx.Pipe(duplex=False)
         self.proc = ctx.Process(
             target=_worker_main, name=f"cleaner-worker-{wid}",
-            args=(wid, config, self.tasks, send, os.getpid(), pipeline), daemon=True,
+            args=(wid, config, self.tasks, send, os.getpid(), pipeline, encode), daemon=True,
         )
         self.proc.start()
         send.close()
@@ -159,12 +183,13 @@ class _Worker:
 class _Pool:
     """Worker processes, each with its own task queue and result pipe."""
 
-    def __init__(self, n: int, config: str | None, pipeline: Pipeline | None = None) -> None:
+    def __init__(self, n: int, config: str | None, pipeline: Pipeline | None = None, encode: bool = False) -> None:
         # fork on Linux: workers start at once, with the modules (and the pipeline,
         # when the caller built one) already in memory, shared copy-on-write
         fork = sys.platform.startswith("linux")
         self.ctx = mp.get_context("fork") if fork else mp.get_context()
         self.config = config
+        self.encode = encode
         self.pipeline = pipeline if fork else None
         if fork:
             # what exists now (modules, the pipeline's tables) is never collected:
@@ -173,7 +198,7 @@ class _Pool:
             gc.collect()
             gc.freeze()
         self.frozen = fork
-        self.workers = [_Worker(self.ctx, w, config, self.pipeline) for w in range(n)]
+        self.workers = [_Worker(self.ctx, w, config, self.pipeline, encode) for w in range(n)]
 
     def submit(self, tid: int, items: list[InputItem]) -> None:
         w = min(self.workers, key=lambda w: len(w.outstanding))
@@ -209,7 +234,7 @@ class _Pool:
                     w.proc.join(1)
                 deaths.append((list(w.outstanding), w.proc.exitcode))
                 w.close()
-                self.workers[k] = _Worker(self.ctx, k, self.config, self.pipeline)
+                self.workers[k] = _Worker(self.ctx, k, self.config, self.pipeline, self.encode)
         return results, deaths
 
     def close(self, graceful: bool) -> None:
@@ -238,8 +263,10 @@ def run(
     chunk_bytes: int = 1 << 19,
     window_chunks: int = 4,
     pipeline: Pipeline | None = None,
-) -> Iterator[tuple[InputItem, dict[str, Any]]]:
-    """Clean items, yielding (item, record) in input order.
+    encode: bool = False,
+) -> Iterator[tuple[InputItem, Any]]:
+    """Clean items, yielding (item, record) in input order; with ``encode``,
+    (item, :class:`Encoded`): the record as its JSONL line and its summary facts.
 
     With several workers, at most ``workers * window_chunks`` chunks of up to
     ``chunk`` items (or ``chunk_bytes`` of input) are in flight.
@@ -247,20 +274,21 @@ def run(
     if workers <= 1:
         pipe = pipeline if pipeline is not None else Pipeline.from_yaml(config)
         for item in items:
-            yield item, _clean_item(pipe, item)
+            rec = _clean_item(pipe, item)
+            yield item, (_encode(rec) if encode else rec)
         return
-    yield from _run_pool(iter(items), config, workers, chunk, chunk_bytes, window_chunks, pipeline)
+    yield from _run_pool(iter(items), config, workers, chunk, chunk_bytes, window_chunks, pipeline, encode)
 
 
 def _run_pool(
     it: Iterator[InputItem], config: str | None, workers: int, chunk: int, chunk_bytes: int, window_chunks: int,
-    pipeline: Pipeline | None = None,
-) -> Iterator[tuple[InputItem, dict[str, Any]]]:
-    pool = _Pool(workers, config, pipeline)
+    pipeline: Pipeline | None = None, encode: bool = False,
+) -> Iterator[tuple[InputItem, Any]]:
+    pool = _Pool(workers, config, pipeline, encode)
     max_items = max(workers * window_chunks * chunk, 2 * chunk)
     max_tasks = workers * window_chunks
     pending: dict[int, InputItem] = {}  # index -> item, from head to next_index
-    done: dict[int, dict[str, Any]] = {}  # index -> record, waiting for the head
+    done: dict[int, Any] = {}  # index -> record (or Encoded), waiting for the head
     tasks: dict[int, list[int]] = {}  # task id -> indices
     retried: set[int] = set()
     head = next_index = next_tid = 0
@@ -315,7 +343,8 @@ def _run_pool(
                     if k > 0:  # queued behind the one that was running: not a suspect
                         submit(indices)
                     elif len(indices) == 1 and indices[0] in retried:
-                        done[indices[0]] = _crash_record(pending[indices[0]], code)
+                        crash = _crash_record(pending[indices[0]], code)
+                        done[indices[0]] = _encode(crash) if encode else crash
                     else:  # find the culprit: one document per task
                         for i in indices:
                             retried.add(i)
@@ -586,11 +615,20 @@ def _run_locked(opts: JobOptions, work: Path, fp: dict[str, Any], existing: dict
         with guard.installed():
             try:
                 # closing: on any exit the workers are stopped at once
-                with contextlib.closing(run(items, opts.config, opts.workers, pipeline=opts.pipeline)) as results:
+                # a JSONL sink takes encoded lines: the workers encode and count
+                # each record, the main process writes the bytes and adds the counts
+                encoded = hasattr(sink, "write_line")
+                with contextlib.closing(
+                    run(items, opts.config, opts.workers, pipeline=opts.pipeline, encode=encoded)
+                ) as results:
                     for item, record in results:
                         with guard.section():
-                            sink.write(record)
-                            summary.add(record, item.size)
+                            if encoded:
+                                sink.write_line(record.line)
+                                summary.add_facts(record.facts, item.size)
+                            else:
+                                sink.write(record)
+                                summary.add(record, item.size)
                             done += 1
                             now = time.monotonic()
                             if now - last >= interval:

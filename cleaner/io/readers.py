@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 from cleaner.errors import InputError
 
 TEXT_EXT = (".txt",)
@@ -413,6 +415,9 @@ def read_jsonl(path: Path, format: str = "auto", state: ReadState | None = None)
         st.finish_file(_file_size(path))
 
 
+_NOT_PARSED = object()
+
+
 def _jsonl_item(line: str | bytes, path: Path, lineno: int, stem: str, format: str) -> InputItem:
     where = f"{path}:{lineno}"
     fallback_id = f"{stem}:{lineno}"
@@ -424,7 +429,15 @@ def _jsonl_item(line: str | bytes, path: Path, lineno: int, stem: str, format: s
             return InputItem(fallback_id, None, format, where, nbytes=nbytes,
                              error=f"{where}: line is not valid UTF-8 (byte at column {exc.start + 1})")
     try:
-        rec = json.loads(line)
+        # orjson first (about 3x faster); the standard library for what orjson
+        # refuses (NaN, integers beyond 64 bits, escaped lone surrogates, other
+        # encodings) and for the messages of invalid lines
+        rec = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        rec = _NOT_PARSED
+    try:
+        if rec is _NOT_PARSED:
+            rec = json.loads(line)
     except UnicodeDecodeError as exc:
         assert isinstance(line, bytes)
         col = len(line[: exc.start].decode("utf-8", "replace")) + 1

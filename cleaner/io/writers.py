@@ -217,7 +217,11 @@ class JsonlSink:
         self.count = int((state or {}).get("count", 0))
 
     def write(self, record: dict[str, Any]) -> None:
-        self.stream.write(_line_bytes(record))
+        self.write_line(_line_bytes(record))
+
+    def write_line(self, line: bytes) -> None:
+        """Write a record already encoded as its JSONL line (newline included)."""
+        self.stream.write(line)
         self.count += 1
 
     def checkpoint(self) -> dict[str, Any]:
