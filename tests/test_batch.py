@@ -102,6 +102,28 @@ def test_jsonl_plain_gz_and_zst_give_the_same_items(tmp_path: Path) -> None:
     assert a[-1][2] == "html"
 
 
+def test_jsonl_lines_the_fast_parser_refuses_are_read_as_json_reads_them(tmp_path: Path) -> None:
+    # lines are parsed with orjson first; what it refuses but JSON readers take
+    # or reads differently (NaN, integers beyond 64 bits, escaped lone
+    # surrogates) must come out as the standard library reads them
+    lines = [
+        '{"id": "nan", "text": "A line of text.", "score": NaN}',
+        '{"id": 123456789012345678901234567890, "text": "Big id."}',
+        '{"id": "sur", "text": "half \\ud800 pair", "n": 1.5e300}',
+        '{"id": "dup", "text": "first", "text": "second"}',
+        '{"id": "bad", "text": }',
+    ]
+    path = tmp_path / "odd.jsonl"
+    path.write_bytes("\n".join(lines).encode("utf-8") + b"\n")
+    items = list(iter_inputs([str(path)]))
+    assert [it.id for it in items[:4]] == ["nan", "123456789012345678901234567890", "sur", "dup"]
+    assert items[0].raw == "A line of text." and items[0].extra["score"] != items[0].extra["score"]  # NaN
+    assert items[2].raw == "half \ud800 pair" and items[2].extra == {"n": 1.5e300}
+    assert items[3].raw == "second"
+    assert items[4].raw is None and "invalid JSON" in (items[4].error or "") and ":5:" in (items[4].error or "")
+    assert len(items) == 5
+
+
 @pytest.mark.parametrize("suffix", [".jsonl.gz", ".jsonl.zst"])
 def test_truncated_compressed_jsonl_keeps_what_was_read(tmp_path: Path, suffix: str) -> None:
     recs = [{"id": f"n{i}", "text": scrape(i)} for i in range(200)]

@@ -416,6 +416,8 @@ def read_jsonl(path: Path, format: str = "auto", state: ReadState | None = None)
 
 
 _NOT_PARSED = object()
+_LONG_DIGITS = re.compile(rb"\d{19}")
+_LONG_DIGITS_STR = re.compile(r"\d{19}")
 
 
 def _jsonl_item(line: str | bytes, path: Path, lineno: int, stem: str, format: str) -> InputItem:
@@ -430,9 +432,11 @@ def _jsonl_item(line: str | bytes, path: Path, lineno: int, stem: str, format: s
                              error=f"{where}: line is not valid UTF-8 (byte at column {exc.start + 1})")
     try:
         # orjson first (about 3x faster); the standard library for what orjson
-        # refuses (NaN, integers beyond 64 bits, escaped lone surrogates, other
-        # encodings) and for the messages of invalid lines
-        rec = orjson.loads(line)
+        # refuses (NaN, escaped lone surrogates, other encodings), for the
+        # messages of invalid lines, and where a run of 19 digits may be an
+        # integer orjson would turn into a float (beyond 64 bits)
+        long_digits = (_LONG_DIGITS if isinstance(line, bytes) else _LONG_DIGITS_STR).search(line)  # type: ignore[arg-type]
+        rec = _NOT_PARSED if long_digits else orjson.loads(line)
     except orjson.JSONDecodeError:
         rec = _NOT_PARSED
     try:
