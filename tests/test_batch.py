@@ -110,7 +110,7 @@ def test_jsonl_lines_the_fast_parser_refuses_are_read_as_json_reads_them(tmp_pat
         '{"id": "nan", "text": "A line of text.", "score": NaN}',
         '{"id": 123456789012345678901234567890, "text": "Big id."}',
         '{"id": "sur", "text": "half \\ud800 pair", "n": 1.5e300}',
-        '{"id": "dup", "text": "first", "text": "second"}',
+        '{"id": "dup", "text": "first", "text": "second", "meta": {"ids": [7, -98765432109876543210]}}',
         '{"id": "bad", "text": }',
     ]
     path = tmp_path / "odd.jsonl"
@@ -119,7 +119,8 @@ def test_jsonl_lines_the_fast_parser_refuses_are_read_as_json_reads_them(tmp_pat
     assert [it.id for it in items[:4]] == ["nan", "123456789012345678901234567890", "sur", "dup"]
     assert items[0].raw == "A line of text." and items[0].extra["score"] != items[0].extra["score"]  # NaN
     assert items[2].raw == "half \ud800 pair" and items[2].extra == {"n": 1.5e300}
-    assert items[3].raw == "second"
+    assert items[3].raw == "second" and items[3].extra["meta"]["ids"] == [7, -98765432109876543210]
+    assert isinstance(items[3].extra["meta"]["ids"][1], int)
     assert items[4].raw is None and "invalid JSON" in (items[4].error or "") and ":5:" in (items[4].error or "")
     assert len(items) == 5
 

@@ -416,8 +416,22 @@ def read_jsonl(path: Path, format: str = "auto", state: ReadState | None = None)
 
 
 _NOT_PARSED = object()
-_LONG_DIGITS = re.compile(rb"\d{19}")
-_LONG_DIGITS_STR = re.compile(r"\d{19}")
+
+
+def _big_float(value: Any) -> bool:
+    """Whether a parsed JSON value holds a float of 2**63 or more (orjson reads
+    an integer beyond 64 bits as such a float; the standard library keeps it)."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, float):
+            if abs(v) >= 9.2e18:
+                return True
+        elif isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
 
 
 def _jsonl_item(line: str | bytes, path: Path, lineno: int, stem: str, format: str) -> InputItem:
@@ -433,10 +447,11 @@ def _jsonl_item(line: str | bytes, path: Path, lineno: int, stem: str, format: s
     try:
         # orjson first (about 3x faster); the standard library for what orjson
         # refuses (NaN, escaped lone surrogates, other encodings), for the
-        # messages of invalid lines, and where a run of 19 digits may be an
-        # integer orjson would turn into a float (beyond 64 bits)
-        long_digits = (_LONG_DIGITS if isinstance(line, bytes) else _LONG_DIGITS_STR).search(line)  # type: ignore[arg-type]
-        rec = _NOT_PARSED if long_digits else orjson.loads(line)
+        # messages of invalid lines, and where a float may be an integer beyond
+        # 64 bits that orjson turned into one
+        rec = orjson.loads(line)
+        if _big_float(rec):
+            rec = _NOT_PARSED
     except orjson.JSONDecodeError:
         rec = _NOT_PARSED
     try:
