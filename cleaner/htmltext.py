@@ -15,6 +15,20 @@ _BLOCK = frozenset(
 )
 _SKIP = frozenset("script style noscript template svg iframe head object embed canvas select".split())
 _WS = re.compile(r"\s+")
+# an inline style that hides the element: display:none or visibility:hidden
+_HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*(?:!important\s*)?(?:;|$)", re.I)
+
+
+def _hidden(el: object) -> bool:
+    """Whether an element is hidden by its own markup: the ``hidden``
+    attribute, or an inline display:none / visibility:hidden."""
+    attrib = el.attrib  # type: ignore[attr-defined]
+    if not attrib:
+        return False
+    if "hidden" in attrib:
+        return True
+    style = attrib.get("style")
+    return bool(style) and _HIDDEN_STYLE.search(style) is not None
 
 
 def visible_lines(html: str) -> list[str]:
@@ -38,7 +52,7 @@ def visible_lines(html: str) -> list[str]:
             if el.tail:
                 parts.append(el.tail)
             continue
-        if tag in _SKIP or not tag:
+        if tag in _SKIP or not tag or _hidden(el):
             if el.tail:
                 parts.append(el.tail)
             continue

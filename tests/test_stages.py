@@ -751,3 +751,27 @@ class TestFilters:
         doc = cleaner.Pipeline.from_yaml(cfg).clean(ENGLISH, format="text")
         assert doc.status == "dropped" and doc.reason == "too-short"
         assert doc.to_record()["reason"] == "too-short"
+
+
+def test_visible_lines_leave_out_hidden_elements() -> None:
+    # the page's visible lines (what the rescue from visible lines reads) leave
+    # out what the page's own markup hides, with everything inside it, but keep
+    # the text that follows a hidden element and styles that only look alike
+    from cleaner.htmltext import visible_lines
+
+    page = """<html><head><title>T</title></head><body>
+    <h1>Council approves the new budget</h1>
+    <div hidden><p>Subscribe to our newsletter for daily updates.</p></div>after the box
+    <p style="color: red; DISPLAY : none;">Sign in to comment.</p>
+    <p style="visibility:hidden !important">Share this story.</p>
+    <p style="display:block">The vote was seven to two after a long debate.</p>
+    <span style="display:nonesense">Odd styles stay.</span>
+    <section style="font-weight:bold"><p>Residents spoke for an hour.</p></section>
+    </body></html>"""
+    assert visible_lines(page) == [  # (the <head> is not shown either)
+        "Council approves the new budget",
+        "after the box",
+        "The vote was seven to two after a long debate.",
+        "Odd styles stay.",
+        "Residents spoke for an hour.",
+    ]

@@ -129,7 +129,7 @@ class BoilerplateStage(Stage):
         """Use the classifier's pick from the page's visible lines when the HTML
         extractor found (next to) nothing of it."""
         assert self.classifier is not None
-        ratio = doc.metadata.pop("_rescue_ratio", 0.2)
+        ratio = doc.metadata.pop("_rescue_ratio", 0.35)
         extracted = sum(len(ln.text) for ln in doc.kept_lines())
         probe = Document(id=doc.id, format="text")
         probe.set_text("\n".join(visible))
