@@ -149,7 +149,7 @@ def cli_run(corpus: Path, out: Path, workers: int, extra: tuple[str, ...] = ()) 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--copies", type=int, default=4, help="replicas of the text dumps in the speed corpus (default 4)")
-    ap.add_argument("--rounds", type=int, default=3, help="CLI runs per worker count; the best counts (default 3)")
+    ap.add_argument("--rounds", type=int, default=5, help="CLI runs per worker count, interleaved; the best counts (default 5: the machine is shared and noisy)")
     ap.add_argument("--no-memory", action="store_true", help="skip the N vs 10 N peak-memory runs")
     ap.add_argument("--no-cli", action="store_true", help="skip the 1 vs 2 worker CLI runs")
     ap.add_argument("--no-naive", action="store_true", help="skip the naive vs cleaner comparison")
