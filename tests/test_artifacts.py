@@ -687,7 +687,6 @@ def test_common_word_table_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     # is the one built from the word list, and a detector using it finds the same
     import numpy as np
 
-    from cleaner import artifacts
 
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
     text = ("The committee met on Tuesday and discussed the newbudget for the coming year, "
