@@ -305,7 +305,29 @@ def test_two_workers_give_the_same_records_in_input_order() -> None:
     assert {r["language"] for r in one if r["status"] == "ok"} == {"en", "de"}
 
 
-def test_a_document_that_kills_its_worker_becomes_an_error_record(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_encoded_records_are_the_records_lines_and_summary() -> None:
+    # with encode, workers send each record as its JSONL line and the facts the
+    # summary counts: the same bytes a sink writes for the record, the same summary
+    from cleaner.io.writers import _line_bytes
+    from cleaner.runner import Encoded
+
+    items = _items(60)
+    plain = [rec for _, rec in run(items, None, 1)]
+    for workers in (1, 2):
+        enc = list(run(items, None, workers, chunk=5, encode=True))
+        assert [it.id for it, _ in enc] == [i.id for i in items]
+        assert all(isinstance(e, Encoded) for _, e in enc)
+        assert [e.line for _, e in enc] == [_line_bytes(r) for r in plain]
+        a, b = Summary(), Summary()
+        for (it, e), rec in zip(enc, plain, strict=True):
+            a.add_facts(e.facts, it.size)
+            b.add(rec, it.size)
+        assert a.as_dict() == b.as_dict()
+        assert a.status["error"] > 0 and a.removed_by_rule and a.languages["de"] > 0
+
+
+@pytest.mark.parametrize("encode", [False, True])
+def test_a_document_that_kills_its_worker_becomes_an_error_record(monkeypatch: pytest.MonkeyPatch, encode: bool) -> None:
     from cleaner import runner
 
     real = runner._clean_item
@@ -317,7 +339,10 @@ def test_a_document_that_kills_its_worker_becomes_an_error_record(monkeypatch: p
 
     monkeypatch.setattr(runner, "_clean_item", deadly)  # workers are forked: they see the patch
     items = [InputItem(f"d{i}", scrape(i), "text") for i in range(40)]
-    out = list(run(items, None, 2, chunk=4))
+    out = list(run(items, None, 2, chunk=4, encode=encode))
+    if encode:  # the main process makes the crash record: it is encoded like the others
+        assert all(e.facts[0] == ("error" if it.id == "d13" else "ok") for it, e in out)
+        out = [(it, json.loads(e.line)) for it, e in out]
     assert [it.id for it, _ in out] == [i.id for i in items]
     bad = [rec for _, rec in out if rec["status"] == "error"]
     assert [r["id"] for r in bad] == ["d13"]
