@@ -1,5 +1,3 @@
-import sys
+from cleaner.cli import entry
 
-from cleaner.cli import main
-
-sys.exit(main())
+entry()

@@ -549,3 +549,16 @@ def test_unreadable_file_in_a_folder_is_an_error_record(tmp_path, cli):
     assert res.rc == 0, res
     recs = read_records(out)
     assert [r["status"] for r in recs] == ["ok", "error"]
+
+
+def test_the_command_writes_all_its_output_before_it_leaves(cli, capsys, tmp_path) -> None:
+    # the command leaves without tearing down the interpreter (cli.entry): what
+    # it printed must all be there, and its exit code must be the one main returns
+    from cleaner.cli import main
+
+    assert main(["rules", "list"]) == 0
+    want = capsys.readouterr().out
+    res = cli("rules", "list", env={"PYTHONUNBUFFERED": ""})  # a buffered pipe, as usual
+    assert res.rc == 0 and res.stdout == want and len(want) > 2000
+    res = cli("clean", str(tmp_path / "no-such-file.txt"), "-o", str(tmp_path / "out"))
+    assert res.rc == 2 and "no-such-file.txt" in res.stderr
