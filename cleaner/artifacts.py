@@ -168,18 +168,27 @@ class _Freqs:
         return cls(words, freqs)
 
 
-@functools.lru_cache(maxsize=64)
-def _freq_dict(lang: str) -> _Freqs:
-    """wordfreq's frequency list for ``lang`` (shipped with the package), loaded
-    once per process: from the cache folder, else from wordfreq (then cached)."""
+def _wordfreq_cache(kind: str, *built_from: str, suffix: str = ".npz") -> Path | None:
+    """The cache file (:mod:`cleaner.datacache`) for data of ``kind`` built from
+    wordfreq's lists and ``built_from``; None when wordfreq's version is unknown."""
     from importlib.metadata import version
 
     from cleaner import datacache
 
     try:
-        path = datacache.cache_file("wordfreq-freqs", version("wordfreq"), lang)
+        wf_version = version("wordfreq")
     except Exception:  # wordfreq not installed as a distribution: no cache key
-        path = None
+        return None
+    return datacache.cache_file(kind, wf_version, *built_from, suffix=suffix)
+
+
+@functools.lru_cache(maxsize=64)
+def _freq_dict(lang: str) -> _Freqs:
+    """wordfreq's frequency list for ``lang`` (shipped with the package), loaded
+    once per process: from the cache folder, else from wordfreq (then cached)."""
+    from cleaner import datacache
+
+    path = _wordfreq_cache("wordfreq-freqs", lang)
     arrays = datacache.load_arrays(path)
     freqs = _Freqs.from_arrays(arrays) if arrays is not None else None
     if freqs is not None:
@@ -202,30 +211,20 @@ def _top_words(lang: str, n: int) -> tuple[str, ...]:
     """wordfreq's ``n`` most frequent words of ``lang``, kept between runs in the
     cache folder (:mod:`cleaner.datacache`): reading a full wordfreq list takes
     about 0.1 s per language, which every run and worker would pay at start-up."""
-    from importlib.metadata import version
-
     from cleaner import datacache
 
-    try:
-        wf_version = version("wordfreq")
-    except Exception:  # wordfreq not installed as a distribution: no cache key
-        return _top_words_uncached(lang, n)
-    path = datacache.cache_file("wordfreq-top", wf_version, lang, str(n), suffix=".json")
+    path = _wordfreq_cache("wordfreq-top", lang, str(n), suffix=".json")
     cached = datacache.load_json(path)
     if isinstance(cached, list) and all(isinstance(w, str) for w in cached):
         return tuple(cached)
-    words = _top_words_uncached(lang, n)
-    datacache.save_json(path, list(words))
-    return words
-
-
-def _top_words_uncached(lang: str, n: int) -> tuple[str, ...]:
     import wordfreq
 
     try:
-        return tuple(wordfreq.top_n_list(lang, n))
+        words = tuple(wordfreq.top_n_list(lang, n))
     except Exception:  # a language wordfreq lacks
-        return ()
+        words = ()
+    datacache.save_json(path, list(words))
+    return words
 
 
 def _alt(words: Iterable[str]) -> str:
@@ -1199,16 +1198,10 @@ class Detector:
         table = self._common_tables.get(lang)
         if table is not None:
             return table
-        from importlib.metadata import version
-
         from cleaner import datacache, kernels
 
-        try:
-            path = datacache.cache_file(
-                "artifacts-common", "1", version("wordfreq"), lang, repr(self.g_common_zipf), str(self.g_min_len), _LO,
-            )
-        except Exception:  # wordfreq not installed as a distribution: no cache key
-            path = None
+        # ("1": the table's layout and hash; change it when they change)
+        path = _wordfreq_cache("artifacts-common", "1", lang, repr(self.g_common_zipf), str(self.g_min_len), _LO)
         cached = datacache.load_arrays(path)
         if cached is not None and set(cached) == set(self._TABLE_PARTS):
             table = tuple(cached[k] for k in self._TABLE_PARTS)

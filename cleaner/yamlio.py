@@ -27,7 +27,7 @@ class LineList(list):
 
 # libyaml's parser where PyYAML has it (its wheels do): the same safe
 # constructor (SafeConstructor: plain data only), parsing about 6x faster;
-# a run reads a dozen rule files at start-up, in every worker it starts
+# every run reads a dozen rule files before its first document
 _SafeBase: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 

@@ -80,9 +80,10 @@ class BoilerplateStage(Stage):
             self._process(doc)
 
     def _process(self, doc: Document) -> None:
-        visible = doc.metadata.pop("_visible", None)
-        if visible is not None and self.classifier is not None:
-            self._rescue(doc, visible)
+        visible = doc.metadata.pop("_visible", None)  # both set by the extract stage
+        ratio = doc.metadata.pop("_rescue_ratio", None)
+        if visible is not None and ratio is not None and self.classifier is not None:
+            self._rescue(doc, visible, ratio)
         lines = doc.kept_lines()
         if not lines:
             return
@@ -125,11 +126,10 @@ class BoilerplateStage(Stage):
                 return doc.language
         return None
 
-    def _rescue(self, doc: Document, visible: list[str]) -> None:
+    def _rescue(self, doc: Document, visible: list[str], ratio: float) -> None:
         """Use the classifier's pick from the page's visible lines when the HTML
-        extractor found (next to) nothing of it."""
+        extractor found less than ``ratio`` of it (extract.rescue_ratio)."""
         assert self.classifier is not None
-        ratio = doc.metadata.pop("_rescue_ratio", 0.35)
         extracted = sum(len(ln.text) for ln in doc.kept_lines())
         probe = Document(id=doc.id, format="text")
         probe.set_text("\n".join(visible))
