@@ -36,6 +36,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -166,7 +167,7 @@ def _language_names() -> dict[str, str]:
     return dict(data.get("justext_stoplists", {}))
 
 
-def fallback_stopwords(texts: list[str], top: int = 12) -> frozenset[str]:
+def fallback_stopwords(texts: Iterable[str], top: int = 12) -> frozenset[str]:
     """Stop words for a language without a list: the document's most frequent
     short words (articles, prepositions and conjunctions are, in any language
     that separates words by spaces)."""
@@ -312,27 +313,31 @@ def _stop_hashes(stops: frozenset[str]) -> np.ndarray:
     return kernels.stop_hashes(stops)
 
 
-def _matches(pattern: re.Pattern[str], texts: list[str], idx: np.ndarray) -> tuple[np.ndarray, list[re.Match[str]]]:
-    """The matches of ``pattern`` in the lines ``idx`` of ``texts`` and the line
-    of each: one scan over those lines joined by NUL, which no marker pattern crosses."""
+def _matches(
+    pattern: re.Pattern[str], texts: Sequence[str], idx: np.ndarray, at: np.ndarray | None = None
+) -> tuple[np.ndarray, list[re.Match[str]]]:
+    """The matches of ``pattern`` in the lines ``idx`` and the line of each:
+    one scan over those lines joined by NUL, which no marker pattern crosses.
+    Line ``i`` is ``texts[i]``, or ``texts[at[i]]`` when ``at`` is given."""
     if not len(idx):
         return _NO_LINES, []
-    picked = [texts[i] for i in idx.tolist()]
+    picked = [texts[i] for i in (idx if at is None else at[idx]).tolist()]
     offsets = np.cumsum(np.fromiter(map(len, picked), dtype=np.int64, count=len(picked)) + 1)
     found = list(pattern.finditer("\x00".join(picked)))
     if not found:
         return _NO_LINES, found
-    at = np.fromiter((mt.start() for mt in found), dtype=np.int64, count=len(found))
-    return idx[np.searchsorted(offsets, at, "right")], found
+    pos = np.fromiter((mt.start() for mt in found), dtype=np.int64, count=len(found))
+    return idx[np.searchsorted(offsets, pos, "right")], found
 
 
-def _having(pattern: re.Pattern[str], texts: list[str], idx: np.ndarray) -> np.ndarray:
-    """The lines ``idx`` of ``texts`` that ``pattern`` matches somewhere (the
-    lines of :func:`_matches`, looked at one by one: cheaper for a few lines)."""
+def _having(pattern: re.Pattern[str], texts: Sequence[str], idx: np.ndarray, at: np.ndarray | None = None) -> np.ndarray:
+    """The lines ``idx`` that ``pattern`` matches somewhere (the lines of
+    :func:`_matches`, looked at one by one: cheaper for a few lines)."""
     if not len(idx):
         return _NO_LINES
     search = pattern.search
-    return np.array([i for i in idx.tolist() if search(texts[i])], dtype=np.intp)
+    src = idx.tolist() if at is None else at[idx].tolist()
+    return np.array([i for i, j in zip(idx.tolist(), src, strict=True) if search(texts[j])], dtype=np.intp)
 
 
 def line_rows(texts: list[str], stops: frozenset[str], fallback: float) -> np.ndarray:
@@ -343,7 +348,7 @@ def line_rows(texts: list[str], stops: frozenset[str], fallback: float) -> np.nd
 
 
 def line_data(
-    texts: list[str],
+    texts: Sequence[str] | None,
     stops: frozenset[str],
     fallback: float,
     view: Any = None,
@@ -353,17 +358,21 @@ def line_data(
     """(:func:`line_rows`, the hash of each line's exact text).
 
     ``view`` (a :class:`cleaner.kernels.TextView` holding these lines, at
-    ``idx`` when given) saves joining them again; ``gate`` is the scan for
-    :data:`GATE_STRINGS` (one bit mask per line, as
+    ``idx`` when given) saves joining them again; with ``view`` and ``idx``,
+    ``texts`` may be None (the lines are then ``view.texts[idx]``). ``gate``
+    is the scan for :data:`GATE_STRINGS` (one bit mask per line, as
     ``Literals(GATE_STRINGS).scan`` gives)."""
     from cleaner import kernels
 
-    m = len(texts)
+    m = len(texts) if texts is not None else len(idx)  # type: ignore[arg-type]
     if not m:
         return np.zeros((0, _N_LINE + 2)), np.zeros(0, dtype=np.uint64)
     flags, lower, _ = kernels.tables()
     if view is None:
-        view = kernels.TextView(texts)
+        view = kernels.TextView(list(texts))  # type: ignore[arg-type]
+    # the lines' texts: texts[i], or view.texts[at[i]]
+    at = None if texts is not None or idx is None else idx
+    src = texts if texts is not None else view.texts
     starts, ends = (view.starts, view.ends) if idx is None else (view.starts[idx], view.ends[idx])
     cps = view.cps
     hashes = _stop_hashes(stops) if stops else _NO_HASHES
@@ -380,9 +389,9 @@ def line_data(
 
     rows[lines_with(_G_COPYRIGHT), _COL_COPYRIGHT] = 1.0
     url = lines_with(_G_URL)
-    rows[_having(_URL, texts, url), _COL_URL] = 1.0
+    rows[_having(_URL, src, url, at), _COL_URL] = 1.0
     handle = np.flatnonzero(short & (gate & np.uint64(_G_HANDLE) > 0))
-    rows[_having(_HANDLE, texts, handle), _COL_HANDLE] = 1.0
+    rows[_having(_HANDLE, src, handle, at), _COL_HANDLE] = 1.0
     # a date, time, "3 days ago" or counter: a short line with a time or a
     # date in numbers, four digits in a row and a month's name, or a digit and
     # one of the words of the others (see kernels.G_*)
@@ -391,17 +400,18 @@ def line_data(
         | ((gates & kernels.G_FOUR > 0) & (gate & np.uint64(_G_MONTHS) > 0))
         | ((gates & kernels.G_DEC > 0) & (gate & np.uint64(_G_MARKER_WORDS) > 0))
     )
-    at, found = _matches(_MARKERS, texts, np.flatnonzero(short & maybe))
+    hit, found = _matches(_MARKERS, src, np.flatnonzero(short & maybe), at)
     if found:
         col = [_COL_DATE if mt.group(1) else _COL_AGO if mt.group(2) else _COL_COUNTER for mt in found]
-        rows[at, col] = 1.0
+        rows[hit, col] = 1.0
     sep = np.flatnonzero(short & (n > 2) & (gate & np.uint64(_G_SEP) > 0))
-    at, _ = _matches(_SEP, texts, sep)
-    if len(at):
-        lines, count = np.unique(at, return_counts=True)
+    hit, _ = _matches(_SEP, src, sep, at)
+    if len(hit):
+        lines, count = np.unique(hit, return_counts=True)
         rows[lines, _COL_SEP] = np.minimum(count, 3) / 3.0
-    ago = np.flatnonzero(~short & (gate & np.uint64(_G_AGO) > 0))
-    rows[_having(_AGO, texts, ago), _COL_AGO] = 1.0
+    # (both of _AGO's forms hold a digit)
+    ago = np.flatnonzero(~short & (gate & np.uint64(_G_AGO) > 0) & (gates & kernels.G_DEC > 0))
+    rows[_having(_AGO, src, ago, at), _COL_AGO] = 1.0
     return rows, line_hashes
 
 
@@ -438,7 +448,7 @@ _NO_HASHES = np.zeros(1, dtype=np.uint64)  # an empty stop-word table
 _NO_LINES = np.zeros(0, dtype=np.intp)
 
 
-def doc_stopwords(texts: list[str], lang: str | None) -> frozenset[str]:
+def doc_stopwords(texts: Iterable[str], lang: str | None) -> frozenset[str]:
     """The stop words used for a document: its language's list, else (a language
     without a list, or none detected) the document's own most frequent short words."""
     stops = stopwords(lang)
@@ -733,8 +743,8 @@ class LineClassifier:
         if not len(idx):
             return idx, []
         threshold = self.threshold if threshold is None else threshold
-        texts = [view.texts[i] for i in idx.tolist()]
-        rows, hashes = line_data(texts, doc_stopwords(texts, lang), self.fallback_stop, view, idx, gate)
+        stops = doc_stopwords((view.texts[i] for i in idx.tolist()), lang)  # (read only without a list)
+        rows, hashes = line_data(None, stops, self.fallback_stop, view, idx, gate)
         reason = kernels.judge_rounds(
             rows, hashes, title, threshold, rounds, self.w_own, self._rounds, self.reference,
             self._order, self._starts, self.confident, self.lead_lines, self.paragraph_words,

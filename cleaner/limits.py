@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import _signal
 import signal
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from types import TracebackType
 
 
 class TimeLimitExceeded(BaseException):
@@ -16,31 +16,40 @@ class TimeLimitExceeded(BaseException):
     """
 
 
-@contextmanager
-def time_limit(seconds: float | None, what: str) -> Iterator[None]:
+_ITIMER = hasattr(_signal, "setitimer")
+
+
+class time_limit:
     """Interrupt the block after ``seconds`` (main thread on POSIX; else unguarded).
 
-    The message names ``what`` (e.g. "extract.timeout_seconds=10").
+    The message names ``what`` (e.g. "extract.timeout_seconds=10"). Entered
+    once per document, so it calls the C functions of ``_signal`` directly
+    (``signal.signal`` converts handlers to and from enums on every call).
     """
-    usable = (
-        seconds
-        and seconds > 0
-        and hasattr(signal, "setitimer")
-        and threading.current_thread() is threading.main_thread()
-    )
-    if not usable:
-        yield
-        return
 
-    def _raise(signum: int, frame: object) -> None:
-        raise TimeLimitExceeded(f"time limit of {seconds:g}s exceeded ({what})")
+    __slots__ = ("seconds", "what", "previous", "remaining", "armed")
 
-    previous = signal.signal(signal.SIGALRM, _raise)
-    remaining, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-        if remaining:  # an outer limit was running: give it back what is left
-            signal.setitimer(signal.ITIMER_REAL, remaining)
+    def __init__(self, seconds: float | None, what: str) -> None:
+        self.seconds = seconds
+        self.what = what
+        self.armed = False
+
+    def _raise(self, signum: int, frame: object) -> None:
+        raise TimeLimitExceeded(f"time limit of {self.seconds:g}s exceeded ({self.what})")
+
+    def __enter__(self) -> None:
+        seconds = self.seconds
+        if not (seconds and seconds > 0 and _ITIMER and threading.current_thread() is threading.main_thread()):
+            return
+        self.previous = _signal.signal(signal.SIGALRM, self._raise)
+        self.remaining = _signal.setitimer(signal.ITIMER_REAL, seconds)[0]
+        self.armed = True
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if not self.armed:
+            return
+        self.armed = False
+        _signal.setitimer(signal.ITIMER_REAL, 0)
+        _signal.signal(signal.SIGALRM, self.previous)
+        if self.remaining:  # an outer limit was running: give it back what is left
+            _signal.setitimer(signal.ITIMER_REAL, self.remaining)

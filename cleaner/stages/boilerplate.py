@@ -280,12 +280,18 @@ class _Compiled:
         """The rule that names each line of ``view`` (a TextView of the kept
         lines), or None. Sets ``view.keys`` (kernels.phrase_keys) and
         ``view.gate`` (the classifier's marker scan) on the way."""
+        named = self.named(view)
+        return [named.get(i) for i in range(len(view.texts))]
+
+    def named(self, view: Any) -> dict[int, Rule]:
+        """:meth:`hits` as {line: rule} for the lines a rule names."""
         from cleaner import kernels
 
         texts, lens, starts, ends, cps = view.texts, view.lens, view.starts, view.ends, view.cps
-        m = len(texts)
-        out: list[Rule | None] = [None] * m
-        if not m:
+        out: dict[int, Rule] = {}
+        if not len(texts):
+            view.keys = np.zeros((0, 4), dtype=np.int64)
+            view.gate = np.zeros(0, dtype=np.uint64)
             return out
         flags, lower, _ = kernels.tables()
         keys = view.keys = kernels.phrase_keys(
@@ -302,7 +308,7 @@ class _Compiled:
             )
             test, rules = self.rule_test, self.patterned
             for i, k in zip(at.tolist(), which.tolist(), strict=True):
-                if out[i] is None and test[k](texts[i]) is not None:
+                if i not in out and test[k](texts[i]) is not None:
                     out[i] = rules[k]
         if self.phrase or self.prefix:
             cand = (lens <= self.max_phrase_chars) & (keys[:, 0] == 1)
@@ -318,81 +324,81 @@ class _Compiled:
     def apply(self, lines: list[Line], doc: Document, counts: Any, view: Any) -> np.ndarray:
         """Remove the lines the rules name (``view``: a TextView of ``lines``, all
         kept); return which lines are still kept."""
-        hits = self.hits(view)
-        para = view.keys[:, 3] == 1  # article paragraphs: where a section stops
+        named = sorted(self.named(view).items())
         live = np.ones(len(lines), dtype=bool)  # the lines not removed yet
+        if not named:
+            return live
 
-        def drop(j: int, rule: str) -> None:
-            doc.remove(lines[j], rule)
-            live[j] = False
-            counts[rule] += 1
+        def drop(js: list[int], rule: str) -> None:
+            for j in js:
+                ln = lines[j]
+                if ln.rule is None:  # Document.remove: the first rule wins
+                    ln.rule = rule
+            live[js] = False
+            counts[rule] += len(js)
 
-        named = [i for i, r in enumerate(hits) if r is not None]
         # embeds: an anchor line and the embed lines just above it
-        for i in named:
-            r = hits[i]
-            assert r is not None
+        for i, r in named:
             if r.kind != "embed" or not live[i]:
                 continue
-            drop(i, r.id)
-            j, taken = i - 1, 0
-            while j >= 0 and taken < r.before_max:
-                prev = lines[j]
-                if not prev.text.strip():
-                    j -= 1
-                    continue
-                if r.compiled_before is None or not r.compiled_before.search(prev.text.strip()):
-                    break
-                drop(j, r.id)
-                taken += 1
+            js = [i]
+            j = i - 1
+            while j >= 0 and len(js) <= r.before_max:
+                prev = lines[j].text.strip()
+                if prev:
+                    if r.compiled_before is None or not r.compiled_before.search(prev):
+                        break
+                    js.append(j)
                 j -= 1
+            drop(js, r.id)
         # the others in order; a section's body is not looked at again
+        para = view.keys[:, 3] == 1  # article paragraphs: where a section stops
         after = 0
         size = None  # each line's length, for the sections that run to the end
-        for i in named:
-            r = hits[i]
-            assert r is not None
+        for i, r in named:
             if i < after or not live[i] or r.kind == "embed":
                 continue
-            drop(i, r.id)
-            if r.kind == "section":
-                if size is None:
-                    size = np.fromiter(map(len, [ln.text for ln in lines]), dtype=np.int64, count=len(lines))
-                after = self._section(lines, i, r, drop, live, para, view.lens, size)
-            else:
+            if r.kind != "section":
+                drop([i], r.id)
                 after = i + 1
+                continue
+            if r.until == "end" and size is None:
+                size = np.fromiter(map(len, map(_text, lines)), dtype=np.int64, count=len(lines))
+            body, after = self._section(i, r, live, para, view.lens, size)
+            drop([i, *body], r.id)
         return live
 
     def _section(
-        self, lines: list[Line], start: int, r: Rule, drop: Any, live: np.ndarray, para: np.ndarray,
-        stripped: np.ndarray, size: np.ndarray,
-    ) -> int:
-        """Remove the body of a section whose header is lines[start]; return the
-        next index (``drop(j, rule)`` removes line j; ``live``: the lines not
-        removed yet; ``stripped`` and ``size``: each line's length with and
-        without its outer white space)."""
-        n = len(lines)
+        self, start: int, r: Rule, live: np.ndarray, para: np.ndarray, stripped: np.ndarray,
+        size: np.ndarray | None,
+    ) -> tuple[list[int], int]:
+        """(the body of a section whose header is line ``start``, the index of
+        the line after it). ``live``: the lines not removed yet; ``para``: the
+        article paragraphs; ``stripped`` and ``size``: each line's length with
+        and without its outer white space."""
         until = r.until
         if until == "end":
             # a page-end block follows the article: if more article-like text
             # follows the header than precedes it, it is a menu entry near the
             # top ("Tags", "Comments"), and only the junk right after it goes
+            assert size is not None
             kept = live & para
             before = int(size[:start][kept[:start]].sum())
             after = int(size[start + 1 :][kept[start + 1 :]].sum())
             if after > self.stage.options["section_guard"] * before:
                 until = "next-content"
-        j = start + 1
-        taken = 0
-        while j < n:
-            if not stripped[j] or not live[j]:
-                j += 1
-                continue
-            if until == "lines" and taken >= r.lines:
-                break
-            if until == "next-content" and para[j]:
-                break
-            drop(j, r.id)
-            taken += 1
-            j += 1
-        return j
+        # the non-blank lines after the header that are still there, in order
+        cand = np.flatnonzero(live[start + 1 :] & (stripped[start + 1 :] > 0)) + (start + 1)
+        if until == "lines":
+            stop = r.lines
+        elif until == "next-content":
+            hit = np.flatnonzero(para[cand])
+            stop = int(hit[0]) if len(hit) else len(cand)
+        else:
+            stop = len(cand)
+        nxt = int(cand[stop]) if stop < len(cand) else len(live)
+        return cand[:stop].tolist(), nxt
+
+
+def _text(line: Line) -> str:
+    return line.text
