@@ -379,38 +379,23 @@ def line_data(
     rows, gates, line_hashes = kernels.line_rows(
         cps, starts, ends, flags, lower, hashes, bool(stops), fallback, SAMPLE_CHARS
     )
-    n = rows[:, -2]
-    short = n <= SHORT_LINE
     if gate is None:
         gate = _gates().scan(cps, starts, ends)[:, 0]
-
-    def lines_with(bits: int) -> np.ndarray:
-        return np.flatnonzero(gate & np.uint64(bits))
-
-    rows[lines_with(_G_COPYRIGHT), _COL_COPYRIGHT] = 1.0
-    url = lines_with(_G_URL)
+    # the lines each marker regex can match (copyright: set at once): a date,
+    # time, "3 days ago" or counter needs a short line with a time or a date
+    # in numbers, four digits in a row and a month's name, or a digit and one
+    # of the words of the others (see kernels.G_*); both forms of _AGO need a digit
+    url, handle, maybe, sep, ago = kernels.marker_lines(rows, gates, gate, _GATE_BITS, SHORT_LINE, _COL_COPYRIGHT)
     rows[_having(_URL, src, url, at), _COL_URL] = 1.0
-    handle = np.flatnonzero(short & (gate & np.uint64(_G_HANDLE) > 0))
     rows[_having(_HANDLE, src, handle, at), _COL_HANDLE] = 1.0
-    # a date, time, "3 days ago" or counter: a short line with a time or a
-    # date in numbers, four digits in a row and a month's name, or a digit and
-    # one of the words of the others (see kernels.G_*)
-    maybe = (
-        ((gates & kernels.G_DIGITS) > 0)
-        | ((gates & kernels.G_FOUR > 0) & (gate & np.uint64(_G_MONTHS) > 0))
-        | ((gates & kernels.G_DEC > 0) & (gate & np.uint64(_G_MARKER_WORDS) > 0))
-    )
-    hit, found = _matches(_MARKERS, src, np.flatnonzero(short & maybe), at)
+    hit, found = _matches(_MARKERS, src, maybe, at)
     if found:
         col = [_COL_DATE if mt.group(1) else _COL_AGO if mt.group(2) else _COL_COUNTER for mt in found]
         rows[hit, col] = 1.0
-    sep = np.flatnonzero(short & (n > 2) & (gate & np.uint64(_G_SEP) > 0))
     hit, _ = _matches(_SEP, src, sep, at)
     if len(hit):
         lines, count = np.unique(hit, return_counts=True)
         rows[lines, _COL_SEP] = np.minimum(count, 3) / 3.0
-    # (both of _AGO's forms hold a digit)
-    ago = np.flatnonzero(~short & (gate & np.uint64(_G_AGO) > 0) & (gates & kernels.G_DEC > 0))
     rows[_having(_AGO, src, ago, at), _COL_AGO] = 1.0
     return rows, line_hashes
 
@@ -436,6 +421,10 @@ _G_COPYRIGHT, _G_URL, _G_HANDLE, _G_SEP, _G_AGO, _G_MARKER_WORDS, _G_MONTHS = (
     ((1 << size) - 1) << sum(_GATE_SIZES[:k]) for k, size in enumerate(_GATE_SIZES)
 )
 
+# (for kernels.marker_lines)
+_GATE_BITS = np.array(
+    [_G_COPYRIGHT, _G_URL, _G_HANDLE, _G_SEP, _G_AGO, _G_MARKER_WORDS, _G_MONTHS], dtype=np.uint64
+)
 
 @lru_cache(maxsize=1)
 def _gates() -> Any:

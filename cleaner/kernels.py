@@ -502,6 +502,47 @@ def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, 
 
 
 @njit(cache=True, nogil=True)
+def marker_lines(rows, gates, gate, bits, short_line, copyright_col):  # pragma: no cover - compiled
+    """The lines each marker regex of ``cleaner.classify.line_data`` must look
+    at, from the gates of :func:`line_rows` (``gates``) and the gate strings'
+    scan (``gate``; ``bits``: the masks of its kinds, in the order copyright,
+    url, handle, sep, ago, marker words, months). Sets the copyright column of
+    the lines that hold one of its strings, and returns the lines for the URL,
+    handle, date/ago/counter, separator and long-line ago regexes."""
+    m = len(gates)
+    out = np.empty((5, m), dtype=np.int64)
+    count = np.zeros(5, dtype=np.int64)
+    b_copy, b_url, b_handle, b_sep, b_ago, b_words, b_months = (
+        bits[0], bits[1], bits[2], bits[3], bits[4], bits[5], bits[6])
+    zero = np.uint64(0)
+    n_col = rows.shape[1] - 2  # word count
+    for i in range(m):
+        g = gate[i]
+        gs = gates[i]
+        if g & b_copy != zero:
+            rows[i, copyright_col] = 1.0
+        if g & b_url != zero:
+            out[0, count[0]] = i
+            count[0] += 1
+        n = rows[i, n_col]
+        if n <= short_line:
+            if g & b_handle != zero:
+                out[1, count[1]] = i
+                count[1] += 1
+            if ((gs & G_DIGITS) != 0 or ((gs & G_FOUR) != 0 and g & b_months != zero)
+                    or ((gs & G_DEC) != 0 and g & b_words != zero)):
+                out[2, count[2]] = i
+                count[2] += 1
+            if n > 2 and g & b_sep != zero:
+                out[3, count[3]] = i
+                count[3] += 1
+        elif g & b_ago != zero and (gs & G_DEC) != 0:
+            out[4, count[4]] = i
+            count[4] += 1
+    return out[0, : count[0]], out[1, : count[1]], out[2, : count[2]], out[3, : count[3]], out[4, : count[4]]
+
+
+@njit(cache=True, nogil=True)
 def _is_closer(c):  # pragma: no cover - compiled
     # "'”’»)]」』）
     return (c == 34 or c == 39 or c == 0x201D or c == 0x2019 or c == 0xBB or c == 41 or c == 93
@@ -1014,12 +1055,13 @@ def scan_literals(cps, starts, ends, fold, lower, codes, lstart, llen, lmode, he
 
 
 @njit(cache=True, nogil=True)
-def pairs(mask, rule_bits, eligible, words_in_line, max_words, cps, starts, flags, fold,
+def pairs(mask, rule_bits, lens, max_chars, words_in_line, max_words, cps, starts, flags, fold,
           first_ptr, first_codes, first_classes, first_fold):  # pragma: no cover - compiled
-    """(line, rule) pairs, by line then rule, where the line holds one of the
-    rule's strings (``rule_bits``: rules x words; a rule with no bits at all
-    is tried on every eligible line), has at most the rule's ``max_words`` and
-    starts with a character the rule can start with (``first_*``: rule r's
+    """(line, rule) pairs, by line then rule, where the line is not empty and
+    has at most ``max_chars`` characters, holds one of the rule's strings
+    (``rule_bits``: rules x words; a rule with no bits at all is tried on
+    every such line), has at most the rule's ``max_words`` and starts with a
+    character the rule can start with (``first_*``: rule r's
     codes are first_codes[first_ptr[r]:first_ptr[r + 1]], folded if
     first_fold[r]; first_classes[r] the character flags that also do; -1: any)."""
     m = mask.shape[0]
@@ -1039,7 +1081,7 @@ def pairs(mask, rule_bits, eligible, words_in_line, max_words, cps, starts, flag
             rules = np.empty(count, dtype=np.int64)
             count = 0
         for i in range(m):
-            if not eligible[i]:
+            if lens[i] <= 0 or lens[i] > max_chars:
                 continue
             c0 = cps[starts[i]]
             for r in range(r_n):

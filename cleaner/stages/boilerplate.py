@@ -301,20 +301,19 @@ class _Compiled:
         mask = self.literals.scan(cps, starts, ends)
         view.gate = mask[:, self.gate_word]
         if self.patterned:
-            eligible = (lens > 0) & (lens <= self.max_pattern_chars)
             at, which = kernels.pairs(
-                mask, self.rule_bits, eligible, keys[:, 2], self.rule_words, cps, starts, flags,
-                kernels.fold_table(), *self.first,
+                mask, self.rule_bits, lens, self.max_pattern_chars, keys[:, 2], self.rule_words, cps, starts,
+                flags, kernels.fold_table(), *self.first,
             )
             test, rules = self.rule_test, self.patterned
             for i, k in zip(at.tolist(), which.tolist(), strict=True):
                 if i not in out and test[k](texts[i]) is not None:
                     out[i] = rules[k]
         if self.phrase or self.prefix:
-            cand = (lens <= self.max_phrase_chars) & (keys[:, 0] == 1)
-            if self.prefix:
-                cand |= keys[:, 1] == 1
-            for i in np.flatnonzero(cand & (lens > 0)).tolist():
+            # (phrase_keys marks only non-empty lines, and a phrase only on
+            # lines of at most max_phrase_chars)
+            cand = keys[:, 0] | keys[:, 1] if self.prefix else keys[:, 0]
+            for i in np.flatnonzero(cand).tolist():
                 r = self._phrase_hit(texts[i])
                 if r is not None:
                     out[i] = r
