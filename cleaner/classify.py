@@ -51,24 +51,26 @@ from cleaner.yamlio import load_yaml
 # --- marker patterns, run only on lines that can hold them
 _URL = re.compile(r"https?://|www\.|pic\.twitter\.com|\b[\w-]+\.(?:com|org|net|io|co\.uk|de|fr|es)\b", re.I)
 _HANDLE = re.compile(r"(?<![\w.])[@#][A-Za-z_]\w+")
-_AGO = re.compile(
-    r"\b\d+\s+(?:second|minute|min|hour|hr|day|week|month|year)s?\s+ago\b|"
-    r"\b(?:vor|hace|il y a)\s+\d+\s+\w+",
-    re.I,
+# The date, "3 days ago" and counter forms each start at a word boundary with
+# a digit or the first letter of one of their words; the patterns say so once,
+# in front (the same matches as a \b before each form), so that the regex engine
+# rules out most positions with two checks instead of trying every form there.
+_DATE_FORMS = (
+    r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\d{4}-\d{2}-\d{2}\b|"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\b|"
+    r"\d{1,2}\.?\s+(?:jan|feb|mär|mar|apr|mai|may|jun|jul|aug|sep|okt|oct|nov|dez|dec)[a-zäéû]*\.?\s+\d{4}\b|"
+    r"\d{1,2}:\d{2}\s*(?:am|pm|uhr|h)?\b"
 )
-_DATE = re.compile(
-    r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|"
-    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\b|"
-    r"\b\d{1,2}\.?\s+(?:jan|feb|mär|mar|apr|mai|may|jun|jul|aug|sep|okt|oct|nov|dez|dec)[a-zäéû]*\.?\s+\d{4}\b|"
-    r"\b\d{1,2}:\d{2}\s*(?:am|pm|uhr|h)?\b",
-    re.I,
+_AGO_FORMS = (
+    r"\d+\s+(?:second|minute|min|hour|hr|day|week|month|year)s?\s+ago\b|"
+    r"(?:vor|hace|il y a)\s+\d+\s+\w+"
 )
-_COUNTER = re.compile(
-    r"\b\d[\d.,]*\s*[kKmM]?\s+(?:comments?|shares?|views?|likes?|replies|reads?|kommentare|commentaires|comentarios)\b",
-    re.I,
+_COUNTER_FORMS = (
+    r"\d[\d.,]*\s*[kKmM]?\s+(?:comments?|shares?|views?|likes?|replies|reads?|kommentare|commentaires|comentarios)\b"
 )
+_AGO = re.compile(rf"\b(?=[\dvhi])(?:{_AGO_FORMS})", re.I)
 # one pass for the three: which of them a line holds (group 1, 2 or 3 non-empty)
-_MARKERS = re.compile(f"({_DATE.pattern})|({_AGO.pattern})|({_COUNTER.pattern})", re.I)
+_MARKERS = re.compile(rf"\b(?=[\djfmasondvhi])(?:({_DATE_FORMS})|({_AGO_FORMS})|({_COUNTER_FORMS}))", re.I)
 _SEP = re.compile(r"\s[|•·»/>]\s|\s{3,}|\t")
 _DIGIT = re.compile(r"\d")
 _BULLETS = frozenset("-–—•·*>»")

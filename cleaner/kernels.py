@@ -1056,60 +1056,87 @@ def scan_literals(cps, starts, ends, fold, lower, codes, lstart, llen, lmode, he
 
 @njit(cache=True, nogil=True)
 def pairs(mask, rule_bits, lens, max_chars, words_in_line, max_words, cps, starts, flags, fold,
-          first_ptr, first_codes, first_classes, first_fold):  # pragma: no cover - compiled
+           first_ptr, first_codes, first_classes, first_fold):  # pragma: no cover - compiled
     """(line, rule) pairs, by line then rule, where the line is not empty and
     has at most ``max_chars`` characters, holds one of the rule's strings
     (``rule_bits``: rules x words; a rule with no bits at all is tried on
     every such line), has at most the rule's ``max_words`` and starts with a
-    character the rule can start with (``first_*``: rule r's
-    codes are first_codes[first_ptr[r]:first_ptr[r + 1]], folded if
-    first_fold[r]; first_classes[r] the character flags that also do; -1: any)."""
+    character the rule can start with (``first_*``: rule r's codes are
+    first_codes[first_ptr[r]:first_ptr[r + 1]], folded if first_fold[r];
+    first_classes[r] the character flags that also do; -1: any)."""
     m = mask.shape[0]
     r_n, words = rule_bits.shape
-    always = np.zeros(r_n, dtype=np.bool_)
+    # a line that holds none of the rules' strings is tried only with the
+    # rules that need none ("always")
+    union = np.zeros(words, dtype=np.uint64)
+    n_always = 0
+    always = np.empty(r_n, dtype=np.int64)
     for r in range(r_n):
-        always[r] = True
+        none = True
         for w in range(words):
             if rule_bits[r, w] != 0:
-                always[r] = False
+                none = False
+            union[w] |= rule_bits[r, w]
+        if none:
+            always[n_always] = r
+            n_always += 1
+    every = np.arange(r_n)
+    cap = 64
+    lines = np.empty(cap, dtype=np.int64)
+    rules = np.empty(cap, dtype=np.int64)
     count = 0
-    lines = np.empty(0, dtype=np.int64)
-    rules = np.empty(0, dtype=np.int64)
-    for phase in range(2):
-        if phase == 1:
-            lines = np.empty(count, dtype=np.int64)
-            rules = np.empty(count, dtype=np.int64)
-            count = 0
-        for i in range(m):
-            if lens[i] <= 0 or lens[i] > max_chars:
+    for i in range(m):
+        if lens[i] <= 0 or lens[i] > max_chars:
+            continue
+        held = False
+        for w in range(words):
+            if mask[i, w] & union[w]:
+                held = True
+                break
+        if held:
+            cand = every
+            nc = r_n
+        else:
+            cand = always
+            nc = n_always
+        c0 = cps[starts[i]]
+        for q in range(nc):
+            r = cand[q]
+            if words_in_line[i] > max_words[r]:
                 continue
-            c0 = cps[starts[i]]
-            for r in range(r_n):
-                if words_in_line[i] > max_words[r]:
-                    continue
-                if not always[r]:
-                    hit = False
-                    for w in range(words):
+            if held:
+                hit = False
+                none = True
+                for w in range(words):
+                    if rule_bits[r, w] != 0:
+                        none = False
                         if mask[i, w] & rule_bits[r, w]:
                             hit = True
                             break
-                    if not hit:
-                        continue
-                cls = first_classes[r]
-                if cls >= 0 and not (flags[c0] & cls):
-                    c = fold[c0] if first_fold[r] else c0
-                    ok = False
-                    for q in range(first_ptr[r], first_ptr[r + 1]):
-                        if first_codes[q] == c:
-                            ok = True
-                            break
-                    if not ok:
-                        continue
-                if phase == 1:
-                    lines[count] = i
-                    rules[count] = r
-                count += 1
-    return lines, rules
+                if not hit and not none:
+                    continue
+            cls = first_classes[r]
+            if cls >= 0 and not (flags[c0] & cls):
+                c = fold[c0] if first_fold[r] else c0
+                ok = False
+                for p in range(first_ptr[r], first_ptr[r + 1]):
+                    if first_codes[p] == c:
+                        ok = True
+                        break
+                if not ok:
+                    continue
+            if count == cap:
+                cap *= 2
+                nl = np.empty(cap, dtype=np.int64)
+                nr = np.empty(cap, dtype=np.int64)
+                nl[:count] = lines[:count]
+                nr[:count] = rules[:count]
+                lines = nl
+                rules = nr
+            lines[count] = i
+            rules[count] = r
+            count += 1
+    return lines[:count], rules[:count]
 
 
 @njit(cache=True, nogil=True)

@@ -60,6 +60,66 @@ def kernel_rows(texts: list[str], lang: str | None) -> np.ndarray:
     return classify.line_rows(texts, classify.doc_stopwords(texts, lang), 0.3)
 
 
+
+def _each_with_boundary(forms: str) -> str:
+    """``forms`` (alternatives split at the top level) with ``\b`` before each."""
+    parts, depth, cur, i = [], 0, "", 0
+    while i < len(forms):
+        c = forms[i]
+        if c == "\\":
+            cur += forms[i : i + 2]
+            i += 2
+            continue
+        if c in "([":
+            depth += 1
+        elif c in ")]":
+            depth -= 1
+        if c == "|" and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += c
+        i += 1
+    return "|".join(r"\b" + p for p in [*parts, cur])
+
+
+MARKER_TEXT = st.lists(
+    st.one_of(
+        st.sampled_from(["jan", "Mär", "okt", "Sept", "vor", "hace", "il y a", "ago", "days", "Comments", "12", "2024",
+                         "5th", "pm", "Uhr", "\u017f", "\u0131", "\u212a", "\u00e4", "K", "3.4.21", "10:45",
+                         # whole forms, so that each is met often, in every context
+                         "vor 3 Tagen", "VOR 3 x", "hace 5 días", "il y a 2 jours", "3 days ago", "12 comments",
+                         "1.2k views", "Jan 5, 2021", "sept 5th 2020", "5. Mär 2020", "2021-03-04", "9:30pm"]),
+        st.text(alphabet="0123456789 .,:/-abcdehijklmnorstuvyzAHIJMOSV", max_size=6),
+    ),
+    max_size=14,
+).flatmap(lambda xs: st.sampled_from([" ", "", ". "]).map(lambda sep: sep.join(xs)))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(text=MARKER_TEXT)
+def test_marker_patterns_match_as_a_boundary_before_each_form(text: str) -> None:
+    """The marker regexes name their forms' first characters once, in front;
+    they find exactly what the forms each behind a \b find."""
+    plain = re.compile(
+        f"({_each_with_boundary(classify._DATE_FORMS)})|({_each_with_boundary(classify._AGO_FORMS)})|"
+        f"({_each_with_boundary(classify._COUNTER_FORMS)})", re.I,
+    )
+    def found(p: re.Pattern[str]) -> list[tuple[tuple[int, int], tuple[bool, ...]]]:
+        return [(m.span(), tuple(bool(g) for g in m.groups())) for m in p.finditer(text)]
+
+    assert found(classify._MARKERS) == found(plain)
+    assert bool(classify._AGO.search(text)) == bool(re.search(_each_with_boundary(classify._AGO_FORMS), text, re.I))
+
+
+def test_marker_patterns_find_each_kind() -> None:
+    """(the property above is not vacuous: each kind is found)"""
+    got = [tuple(bool(g) for g in m.groups()) for m in classify._MARKERS.finditer(
+        "Posted Jan 5, 2021 - 3 days ago - 12 comments - vor 2 Tagen - 12.03.2021 - 10:45 pm")]
+    assert got == [(True, False, False), (False, True, False), (False, False, True), (False, True, False),
+                   (True, False, False), (True, False, False)]
+
+
 # ------------------------------------------------------------- line features
 @pytest.mark.parametrize("lang", ["en", "de", None])
 def test_line_features_equal_the_reference_on_the_fixtures(lang: str | None) -> None:
