@@ -269,6 +269,80 @@ def _in_table(h, table):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
+def _word_shapes(cps, s, e, flags, lower, stop_table, has_stops, nw, stop_words, stop_limit):  # pragma: no cover
+    """(title, upper, digits, stop, first_a, first_b): the shapes of the first
+    ``nw`` words of cps[s:e], the stop words among the first ``stop_words``
+    (hashed up to ``stop_limit``), and the first word's bounds: for a long
+    line with only one word in its first characters (:func:`line_rows` takes
+    the others' shapes in its pass over the characters)."""
+    title = 0
+    upper = 0
+    digits = 0
+    stop = 0
+    w = 0
+    k = s
+    first_a = -1
+    first_b = -1
+    while k < e and w < nw:
+        while k < e and (flags[cps[k]] & SP):
+            k += 1
+        if k >= e:
+            break
+        a = k
+        # the word's shape (as str.istitle, str.isupper and str.isdigit
+        # see it) and the hash of its characters before stop_limit (a
+        # stop word?), in one pass
+        hashed = has_stops and w < stop_words
+        hw = _FNV_OFFSET
+        prev_cased = False
+        cased = False
+        w_title = True
+        upper_cased = False
+        w_upper = True
+        w_digit = True
+        while k < e:
+            c = cps[k]
+            f = flags[c]
+            if f & SP:
+                break
+            if f & (UP | TI):
+                if prev_cased:
+                    w_title = False
+                prev_cased = True
+                cased = True
+            elif f & LO:
+                if not prev_cased:
+                    w_title = False
+                prev_cased = True
+                cased = True
+            else:
+                prev_cased = False
+            if f & (LO | TI):
+                w_upper = False
+            elif f & UP:
+                upper_cased = True
+            if not (f & DIG):
+                w_digit = False
+            if hashed and k < stop_limit:
+                hw = (hw ^ np.uint64(lower[c])) * _FNV_PRIME
+            k += 1
+        b = k
+        if w == 0:
+            first_a = a
+            first_b = b
+        if w_title and cased:
+            title += 1
+        if w_upper and upper_cased:
+            upper += 1
+        if w_digit:
+            digits += 1
+        if hashed:
+            stop += _in_table(hw, stop_table)
+        w += 1
+    return title, upper, digits, stop, first_a, first_b
+
+
+@njit(cache=True, nogil=True)
 def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, sample):  # pragma: no cover
     """The text-only features of each line cps[starts[i]:ends[i]] (columns as
     ``_line_rows_py``; the regex-based ones are left 0), each line's gate bits
@@ -285,7 +359,8 @@ def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, 
         nc = e - s
         if nc <= 0:
             continue
-        # ---- one pass over the characters
+        # ---- one pass over the characters; the words that start in the
+        # first ``sample`` characters get their shapes on the way
         n_all = 0  # words in the whole line
         n_sample = 0  # words starting before s + sample
         in_word = False
@@ -302,6 +377,27 @@ def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, 
         seen = 0  # the flags of all characters, or-ed
         run = 0  # digits in a row
         dsd = 0  # digit, one of . / -, digit
+        # word shapes: of the words done, and of all done before the last
+        # word that started before ``limit`` began (a long line's counted words)
+        title = 0
+        upper = 0
+        digits = 0
+        stop = 0
+        t_before = 0
+        u_before = 0
+        d_before = 0
+        s_before = 0
+        first_a = -1
+        first_b = -1
+        # the word being read (when it started before limit)
+        shaped = False
+        prev_cased = False
+        cased = False
+        w_title = True
+        upper_cased = False
+        w_upper = True
+        w_digit = True
+        hw = _FNV_OFFSET
         for k in range(s, e):
             c = cps[k]
             f = flags[c]
@@ -322,6 +418,18 @@ def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, 
                 run = 0
             lh = (lh ^ np.uint64(c)) * _FNV_PRIME
             if f & SP:
+                if in_word and shaped:
+                    if w_title and cased:
+                        title += 1
+                    if w_upper and upper_cased:
+                        upper += 1
+                    if w_digit:
+                        digits += 1
+                    if has_stops:
+                        stop += _in_table(hw, stop_table)
+                    if first_b < 0:
+                        first_b = k
+                    shaped = False
                 in_word = False
                 if c == 32:
                     spaces += 1
@@ -329,11 +437,47 @@ def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, 
                         p = cps[k - 1]
                         if p == 46 or p == 63 or p == 33:  # ". " "? " "! "
                             sent += 1
-            elif not in_word:
-                in_word = True
-                n_all += 1
-                if k < limit:
-                    n_sample += 1
+            else:
+                if not in_word:
+                    in_word = True
+                    n_all += 1
+                    if k < limit:
+                        n_sample += 1
+                        t_before = title
+                        u_before = upper
+                        d_before = digits
+                        s_before = stop
+                        if first_a < 0:
+                            first_a = k
+                        shaped = True
+                        prev_cased = False
+                        cased = False
+                        w_title = True
+                        upper_cased = False
+                        w_upper = True
+                        w_digit = True
+                        hw = _FNV_OFFSET
+                if shaped:
+                    # as str.istitle, str.isupper and str.isdigit see the word
+                    if f & (UP | TI):
+                        if prev_cased:
+                            w_title = False
+                        prev_cased = True
+                        cased = True
+                    elif f & LO:
+                        if not prev_cased:
+                            w_title = False
+                        prev_cased = True
+                        cased = True
+                    else:
+                        prev_cased = False
+                    if f & (LO | TI):
+                        w_upper = False
+                    elif f & UP:
+                        upper_cased = True
+                    if not (f & DIG):
+                        w_digit = False
+                    hw = (hw ^ np.uint64(lower[c])) * _FNV_PRIME
             if f & PUNCT:
                 if c == 44:
                     commas += 1
@@ -343,6 +487,17 @@ def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, 
                     dots3 += 1
             if f & CJK:
                 cjk += 1
+        if in_word and shaped:
+            if w_title and cased:
+                title += 1
+            if w_upper and upper_cased:
+                upper += 1
+            if w_digit:
+                digits += 1
+            if has_stops:
+                stop += _in_table(hw, stop_table)
+            if first_b < 0:
+                first_b = e
         line_hash[i] = lh
         any_cs = (seen & CS) != 0
         any_an = (seen & AN) != 0
@@ -355,83 +510,20 @@ def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, 
         if nc <= sample:
             nw = n_all
             n = n_all
-            stop_words = n_all  # the same words, lower-cased
-            stop_limit = e
         else:
             nw = n_sample - 1
             if nw > 0:
-                stop_words = nw
-                stop_limit = e
+                title = t_before
+                upper = u_before
+                digits = d_before
+                stop = s_before
             else:
+                # one word starts in the sample: all words' shapes, and the
+                # first word (cut at the sample's end) for stop words
                 nw = n_all
-                stop_words = 1  # low[:sample].split(): the first word, cut at the sample's end
-                stop_limit = limit
+                title, upper, digits, stop, first_a, first_b = _word_shapes(
+                    cps, s, e, flags, lower, stop_table, has_stops, nw, 1, limit)
             n = max(spaces + 1, nw)
-        # ---- word shapes and stop words
-        title = 0
-        upper = 0
-        digits = 0
-        stop = 0
-        w = 0
-        k = s
-        first_a = -1
-        first_b = -1
-        while k < e and w < nw:
-            while k < e and (flags[cps[k]] & SP):
-                k += 1
-            if k >= e:
-                break
-            a = k
-            # the word's shape (as str.istitle, str.isupper and str.isdigit
-            # see it) and the hash of its characters before stop_limit (a
-            # stop word?), in one pass
-            hashed = has_stops and w < stop_words
-            hw = _FNV_OFFSET
-            prev_cased = False
-            cased = False
-            w_title = True
-            upper_cased = False
-            w_upper = True
-            w_digit = True
-            while k < e:
-                c = cps[k]
-                f = flags[c]
-                if f & SP:
-                    break
-                if f & (UP | TI):
-                    if prev_cased:
-                        w_title = False
-                    prev_cased = True
-                    cased = True
-                elif f & LO:
-                    if not prev_cased:
-                        w_title = False
-                    prev_cased = True
-                    cased = True
-                else:
-                    prev_cased = False
-                if f & (LO | TI):
-                    w_upper = False
-                elif f & UP:
-                    upper_cased = True
-                if not (f & DIG):
-                    w_digit = False
-                if hashed and k < stop_limit:
-                    hw = (hw ^ np.uint64(lower[c])) * _FNV_PRIME
-                k += 1
-            b = k
-            if w == 0:
-                first_a = a
-                first_b = b
-            if w_title and cased:
-                title += 1
-            if w_upper and upper_cased:
-                upper += 1
-            if w_digit:
-                digits += 1
-            if hashed:
-                stop += _in_table(hw, stop_table)
-            w += 1
         # ---- CJK: about two characters a word
         if cjk > 0:
             n += (cjk + 1) // 2

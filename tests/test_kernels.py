@@ -142,6 +142,28 @@ def test_line_features_equal_the_reference_on_random_text(texts: list[str], lang
     assert not len(bad), [(texts[i], j, ref[i, j], got[i, j]) for i, j in bad[:3]]
 
 
+
+LONG_WORD_ST = st.tuples(
+    # one word past SAMPLE_CHARS (no "İ": its lower case is two characters, which the kernels
+    # leave as one, see cleaner.kernels)
+    st.text(alphabet="aZ9ß.-é", min_size=1, max_size=3).map(lambda x: x * 120),
+    st.lists(st.sampled_from(["The", "the", "UN", "42", "and", "der", "Über", "x.", " ", "  "]), max_size=30),
+    st.integers(min_value=0, max_value=classify.SAMPLE_CHARS + 5),
+).map(lambda t: (t[0][: t[2]] + " " + " ".join(t[1])).strip() if t[2] else t[0] + " " + " ".join(t[1]))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts=st.lists(LONG_WORD_ST, min_size=1, max_size=6), lang=st.sampled_from(["en", "de", None]))
+def test_line_features_of_long_lines_equal_the_reference(texts: list[str], lang: str | None) -> None:
+    """Lines longer than SAMPLE_CHARS whose words start near or past its end
+    (a long line's shares come from the words of its first characters; with
+    one word there, from all words)."""
+    texts = [t.strip() for t in texts if t.strip()] or ["x"]
+    ref, got = reference_rows(texts, lang), kernel_rows(texts, lang)
+    bad = np.argwhere(np.abs(ref - got) > 1e-12)
+    assert not len(bad), [(texts[i][:40], j, ref[i, j], got[i, j]) for i, j in bad[:3]]
+    assert any(len(t) > classify.SAMPLE_CHARS for t in texts) or len(texts[0]) <= classify.SAMPLE_CHARS
+
 # pieces of dates, times, "3 days ago" and counters, to join into short lines
 MARKER_PIECES = ["1", "12", "2023", "19", "05", "7", ".", "/", "-", ":", " ", "  ", ",", "Jan", "mär", "MAI",
                  "sept", "Dec", "okt", "st", "th", "am", "Uhr", "h", "days ago", "ago", "vor 3 Tagen", "hace",
