@@ -29,6 +29,7 @@ pool forks.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tempfile
@@ -1320,6 +1321,7 @@ def phrase_keys(cps, starts, ends, flags, lower, lead, trail, phrases, prefixes,
     return out
 
 
+@functools.lru_cache(maxsize=65536)
 def hash_text(text: str) -> int:
     """The FNV-1a hash :func:`phrase_keys` gives a normalised phrase."""
     h = int(_FNV_OFFSET)

@@ -35,6 +35,7 @@ time limit (Python's ``re`` engine is interruptible).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -225,6 +226,15 @@ def top_branches(pattern: str) -> list[str]:
 
 
 def required_strings(compiled: re.Pattern[str]) -> list[str] | None:
+    """Strings of which every match of ``compiled`` holds at least one (see
+    :func:`_required_strings`; read once per pattern, however many languages'
+    rule sets hold it)."""
+    found = _required_strings(compiled)
+    return None if found is None else list(found)
+
+
+@functools.lru_cache(maxsize=4096)
+def _required_strings(compiled: re.Pattern[str]) -> tuple[str, ...] | None:
     """Strings of which every match of ``compiled`` holds at least one (so a
     line without any of them needs no regex run), or None if the pattern has
     no such strings of two or more characters (or rare single ones: "@", "©", "…"). Compared as the pattern
@@ -289,13 +299,14 @@ def required_strings(compiled: re.Pattern[str]) -> list[str] | None:
     found = seq(tree)
     if not found or not all(len(x) >= 2 or x in _RARE_CHARS for x in found):
         return None
-    return found
+    return tuple(found)
 
 
 # single characters rare enough in text to be worth a prefilter
 _RARE_CHARS = frozenset("@#©®™|…»«›‹·•")
 
 
+@functools.lru_cache(maxsize=4096)
 def first_chars(compiled: re.Pattern[str]) -> tuple[frozenset[str], frozenset[str]] | None:
     """For a pattern anchored at the line start: (the characters a matching
     line can start with, the classes "digit"/"word"/"space" it can start

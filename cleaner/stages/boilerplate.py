@@ -8,6 +8,7 @@ are cleaned too. Every removed line records the rule or classifier reason.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -255,10 +256,7 @@ class _Compiled:
         else:
             self.para_end = np.array(sorted(map(ord, ".!?\"\u201d'\u00bb")), dtype=np.uint32)
             self.para_words, self.para_cjk = 12, False
-        self.lead = np.zeros(0x110000, dtype=bool)
-        self.lead[[ord(c) for c in _LEAD]] = True
-        self.trail = np.zeros(0x110000, dtype=bool)
-        self.trail[[ord(c) for c in _TRAIL]] = True
+        self.lead, self.trail = _lead_trail()
 
     # ----------------------------------------------------------- matching
     def _phrase_hit(self, text: str) -> Rule | None:
@@ -401,3 +399,13 @@ class _Compiled:
 
 def _text(line: Line) -> str:
     return line.text
+
+
+@functools.lru_cache(maxsize=1)
+def _lead_trail() -> tuple[np.ndarray, np.ndarray]:
+    """Which characters ``norm_phrase`` strips from a line's start and end (by code)."""
+    lead = np.zeros(0x110000, dtype=bool)
+    lead[[ord(c) for c in _LEAD]] = True
+    trail = np.zeros(0x110000, dtype=bool)
+    trail[[ord(c) for c in _TRAIL]] = True
+    return lead, trail
