@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 # finding kinds, in the order findings are reported
 KINDS = (
@@ -99,9 +98,10 @@ def default_data_path() -> Path:
 
 def load_data(path: str | Path | None = None) -> dict[str, Any]:
     """The detector data: ``rules/artifacts.yaml`` or the YAML file at ``path``."""
+    from cleaner.yamlio import load_yaml  # (libyaml's safe loader: the pure-Python one takes 60 ms here)
+
     p = Path(path) if path is not None else default_data_path()
-    with open(p, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+    data = load_yaml(p)
     if not isinstance(data, dict):
         raise ValueError(f"{p}: expected a mapping of artifact-detector data")
     return data
@@ -171,15 +171,23 @@ class _Freqs:
 def _wordfreq_cache(kind: str, *built_from: str, suffix: str = ".npz") -> Path | None:
     """The cache file (:mod:`cleaner.datacache`) for data of ``kind`` built from
     wordfreq's lists and ``built_from``; None when wordfreq's version is unknown."""
-    from importlib.metadata import version
-
     from cleaner import datacache
 
-    try:
-        wf_version = version("wordfreq")
-    except Exception:  # wordfreq not installed as a distribution: no cache key
+    wf_version = _wordfreq_version()
+    if wf_version is None:  # wordfreq not installed as a distribution: no cache key
         return None
     return datacache.cache_file(kind, wf_version, *built_from, suffix=suffix)
+
+
+@functools.lru_cache(maxsize=1)
+def _wordfreq_version() -> str | None:
+    """(importlib.metadata reads the installed distributions: milliseconds a call)"""
+    from importlib.metadata import version
+
+    try:
+        return version("wordfreq")
+    except Exception:
+        return None
 
 
 @functools.lru_cache(maxsize=64)
