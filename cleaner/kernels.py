@@ -1321,6 +1321,35 @@ def phrase_keys(cps, starts, ends, flags, lower, lead, trail, phrases, prefixes,
     return out
 
 
+@njit(cache=True, nogil=True)
+def find_word(blob, bounds, key):  # pragma: no cover - compiled
+    """The index of ``key`` (bytes) among the sorted words of ``blob``, word i
+    being blob[bounds[i]:bounds[i + 1] - 1]; -1 when it is not one of them."""
+    lo = 0
+    hi = len(bounds) - 1
+    n_key = len(key)
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        a = bounds[mid]
+        n = bounds[mid + 1] - 1 - a
+        c = 0
+        for k in range(min(n, n_key)):
+            x = blob[a + k]
+            y = key[k]
+            if x != y:
+                c = -1 if x < y else 1
+                break
+        if c == 0:
+            if n == n_key:
+                return mid
+            c = -1 if n < n_key else 1
+        if c < 0:
+            lo = mid + 1
+        else:
+            hi = mid
+    return -1
+
+
 @functools.lru_cache(maxsize=65536)
 def hash_text(text: str) -> int:
     """The FNV-1a hash :func:`phrase_keys` gives a normalised phrase."""

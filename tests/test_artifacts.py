@@ -682,6 +682,34 @@ def test_frequency_lists_equal_wordfreq(tmp_path: Path, monkeypatch: pytest.Monk
     artifacts._freq_dict.cache_clear()
 
 
+@pytest.mark.parametrize("words", [
+    {}, {"": 1e-3}, {"": 1e-3, "a": 2e-3}, {"the": 0.05},
+    {"a": 1e-6, "ab": 2e-6, "b": 3e-6, "é": 4e-6, "z": 5e-6, "\ud800x": 6e-6, "😀": 7e-6, "中文": 8e-6},
+])
+def test_frequency_list_edges(words: dict[str, float]) -> None:
+    # the compiled lookup over the words' buffer: empty lists, an empty word,
+    # prefixes of each other, non-ASCII and astral words, a lone surrogate; and
+    # the same read back from its arrays
+    from cleaner import artifacts
+
+    built = artifacts._Freqs.from_dict(words)
+    back = artifacts._Freqs.from_arrays(built.arrays())
+    assert back is not None
+    for f in (built, back):
+        assert len(f) == len(words)
+        assert {w: f.get(w) for w in words} == words
+        for other in ("q", "aa", "a ", " a", "th", "thee", "É", "😀😀", "\ud801"):
+            assert f.get(other) == words.get(other)
+        assert sorted(f.above(0.0)) == sorted(words)
+        assert sorted(f.above(2.5e-6)) == sorted(w for w, v in words.items() if v > 2.5e-6)
+    # arrays that do not fit together (a frequency more than there are words) are not taken
+    if words:
+        import numpy as np
+
+        extra = np.append(built.freqs, 1e-3)
+        assert artifacts._Freqs.from_arrays({"words": built.blob, "freqs": extra}) is None
+
+
 def test_common_word_table_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # the space pass's table of common words, read back from the cache folder,
     # is the one built from the word list, and a detector using it finds the same
