@@ -142,21 +142,58 @@ def tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if _tables is None:
         with _lock:
             if _tables is None:
-                bmp = "".join(map(chr, range(0x10000)))
-                f, low = _flags_of(bmp)
                 flags = np.zeros(_MAX_CP, dtype=np.uint16)
                 lower = np.arange(_MAX_CP, dtype=np.uint32)
-                flags[:0x10000] = f
-                lower[:0x10000] = low
-                for a, b in _CJK_RANGES:
-                    flags[a : b + 1] |= CJK
-                for c in ",\uff0c\u3001\u3002":
-                    flags[ord(c)] |= PUNCT
-                flags[ord("_")] |= UNDERSCORE
+                cached = _load_bmp("tables", flags=np.uint16, lower=np.uint32)
+                if cached is not None:
+                    flags[:0x10000], lower[:0x10000] = cached["flags"], cached["lower"]
+                else:
+                    f, low = _flags_of("".join(map(chr, range(0x10000))))
+                    flags[:0x10000] = f
+                    lower[:0x10000] = low
+                    for a, b in _CJK_RANGES:
+                        flags[a : b + 1] |= CJK
+                    for c in ",\uff0c\u3001\u3002":
+                        flags[ord(c)] |= PUNCT
+                    flags[ord("_")] |= UNDERSCORE
+                    _save_bmp("tables", flags=flags[:0x10000], lower=lower[:0x10000])
                 done = np.zeros(_MAX_CP, dtype=bool)
                 done[:0x10000] = True
                 _tables = (flags, lower, done)
     return _tables
+
+
+def _bmp_file(kind: str) -> Path | None:
+    """The cache file (:mod:`cleaner.datacache`) of the basic plane's rows of a
+    table: named by this module and the Python and Unicode versions it is
+    built from (built from Python's ``str`` methods, it takes 60 ms a process)."""
+    import sys
+    import unicodedata
+
+    from cleaner import datacache
+
+    return datacache.cache_file(
+        f"kernels-{kind}", Path(__file__).read_text(encoding="utf-8"), sys.version, unicodedata.unidata_version
+    )
+
+
+def _load_bmp(kind: str, **dtypes: Any) -> dict[str, np.ndarray] | None:
+    """The cached arrays of ``kind`` when each has its dtype and the basic
+    plane's length, else None (none yet, or a damaged file: built again)."""
+    from cleaner import datacache
+
+    arrays = datacache.load_arrays(_bmp_file(kind))
+    if arrays is None or any(
+        k not in arrays or arrays[k].dtype != dt or arrays[k].shape != (0x10000,) for k, dt in dtypes.items()
+    ):
+        return None
+    return arrays
+
+
+def _save_bmp(kind: str, **arrays: np.ndarray) -> None:
+    from cleaner import datacache
+
+    datacache.save_arrays(_bmp_file(kind), dict(arrays))
 
 
 def _fold_codes(codes: np.ndarray) -> np.ndarray:
@@ -184,7 +221,12 @@ def fold_table() -> np.ndarray:
         with _lock:
             if _fold is None:
                 fold = np.arange(_MAX_CP, dtype=np.uint32)
-                fold[:0x10000] = _fold_codes(np.arange(0x10000, dtype=np.uint32))
+                cached = _load_bmp("fold", fold=np.uint32)
+                if cached is not None:
+                    fold[:0x10000] = cached["fold"]
+                else:
+                    fold[:0x10000] = _fold_codes(np.arange(0x10000, dtype=np.uint32))
+                    _save_bmp("fold", fold=fold[:0x10000])
                 _fold = fold
     return _fold
 

@@ -120,6 +120,35 @@ def test_marker_patterns_find_each_kind() -> None:
                    (True, False, False), (True, False, False)]
 
 
+
+def test_character_tables_read_back_from_the_cache_equal_the_built(tmp_path, monkeypatch) -> None:
+    """The basic plane's character tables are kept in the cache folder: read
+    back, they equal the ones built from Python's str methods; a damaged file
+    is built again."""
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    saved = kernels._tables, kernels._fold
+    try:
+        got = []
+        for k in range(3):  # built and written; read back; built again over a damaged file
+            kernels._tables = kernels._fold = None
+            flags, lower, _ = kernels.tables()
+            got.append((flags.copy(), lower.copy(), kernels.fold_table().copy()))
+            files = sorted(tmp_path.glob("data/kernels-*.npz"))
+            assert len(files) == 2
+            if k == 0:
+                written = [f.stat().st_mtime_ns for f in files]
+            if k == 1:  # (read, not written again)
+                assert [f.stat().st_mtime_ns for f in files] == written
+                for f in files:
+                    f.write_bytes(b"PK\x03\x04 not a zip")
+        for a, b, c in zip(*got, strict=True):
+            assert np.array_equal(a, b) and np.array_equal(a, c)
+        flags, lower, fold = got[1]
+        assert flags[ord("A")] & kernels.UP and flags[ord("\u3000")] & kernels.SP and flags[ord("\u4e2d")] & kernels.CJK
+        assert lower[ord("\u00c9")] == ord("\u00e9") and fold[ord("\u017f")] == fold[ord("s")]
+    finally:
+        kernels._tables, kernels._fold = saved
+
 # ------------------------------------------------------------- line features
 @pytest.mark.parametrize("lang", ["en", "de", None])
 def test_line_features_equal_the_reference_on_the_fixtures(lang: str | None) -> None:
