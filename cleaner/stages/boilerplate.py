@@ -351,41 +351,40 @@ class _Compiled:
         # the others in order; a section's body is not looked at again
         para = view.keys[:, 3] == 1  # article paragraphs: where a section stops
         after = 0
-        size = None  # each line's length, for the sections that run to the end
         for i, r in named:
             if i < after or not live[i] or r.kind == "embed":
                 continue
             if r.kind != "section":
-                drop([i], r.id)
+                ln = lines[i]
+                if ln.rule is None:
+                    ln.rule = r.id
+                live[i] = False
+                counts[r.id] += 1
                 after = i + 1
                 continue
-            if r.until == "end" and size is None:
-                size = np.fromiter(map(len, map(_text, lines)), dtype=np.int64, count=len(lines))
-            body, after = self._section(i, r, live, para, view.lens, size)
+            body, after = self._section(i, r, live, para, view.lens)
             drop([i, *body], r.id)
         return live
 
     def _section(
-        self, start: int, r: Rule, live: np.ndarray, para: np.ndarray, stripped: np.ndarray,
-        size: np.ndarray | None,
+        self, start: int, r: Rule, live: np.ndarray, para: np.ndarray, size: np.ndarray
     ) -> tuple[list[int], int]:
         """(the body of a section whose header is line ``start``, the index of
         the line after it). ``live``: the lines not removed yet; ``para``: the
-        article paragraphs; ``stripped`` and ``size``: each line's length with
-        and without its outer white space."""
+        article paragraphs; ``size``: each line's length (without its outer
+        white space)."""
         until = r.until
         if until == "end":
             # a page-end block follows the article: if more article-like text
             # follows the header than precedes it, it is a menu entry near the
             # top ("Tags", "Comments"), and only the junk right after it goes
-            assert size is not None
             kept = live & para
             before = int(size[:start][kept[:start]].sum())
             after = int(size[start + 1 :][kept[start + 1 :]].sum())
             if after > self.stage.options["section_guard"] * before:
                 until = "next-content"
         # the non-blank lines after the header that are still there, in order
-        cand = np.flatnonzero(live[start + 1 :] & (stripped[start + 1 :] > 0)) + (start + 1)
+        cand = np.flatnonzero(live[start + 1 :] & (size[start + 1 :] > 0)) + (start + 1)
         if until == "lines":
             stop = r.lines
         elif until == "next-content":
@@ -395,10 +394,6 @@ class _Compiled:
             stop = len(cand)
         nxt = int(cand[stop]) if stop < len(cand) else len(live)
         return cand[:stop].tolist(), nxt
-
-
-def _text(line: Line) -> str:
-    return line.text
 
 
 @functools.lru_cache(maxsize=1)
