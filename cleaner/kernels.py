@@ -311,6 +311,41 @@ def _in_table(h, table):  # pragma: no cover - compiled
     return False
 
 
+# a word's shape as its characters are read (one bit each; see _shape_step)
+W_PREV_CASED, W_CASED, W_NOT_TITLE, W_UPPER_CASED, W_NOT_UPPER, W_NOT_DIGIT = 1, 2, 4, 8, 16, 32
+
+
+@njit(cache=True, nogil=True)
+def _shape_step(w, f):  # pragma: no cover - compiled
+    """A word's shape ``w`` after one more character, of flags ``f``: as
+    ``str.istitle``, ``str.isupper`` and ``str.isdigit`` see the word."""
+    if f & (UP | TI):
+        if w & W_PREV_CASED:
+            w |= W_NOT_TITLE
+        w |= W_PREV_CASED | W_CASED
+    elif f & LO:
+        if not (w & W_PREV_CASED):
+            w |= W_NOT_TITLE
+        w |= W_PREV_CASED | W_CASED
+    else:
+        w &= ~W_PREV_CASED
+    if f & (LO | TI):
+        w |= W_NOT_UPPER
+    elif f & UP:
+        w |= W_UPPER_CASED
+    if not (f & DIG):
+        w |= W_NOT_DIGIT
+    return w
+
+
+@njit(cache=True, nogil=True)
+def _shape_of(w):  # pragma: no cover - compiled
+    """(title, upper, digits): 1 where a word of shape ``w`` is title-case, upper-case, digits."""
+    title = 1 if (w & (W_CASED | W_NOT_TITLE)) == W_CASED else 0
+    upper = 1 if (w & (W_UPPER_CASED | W_NOT_UPPER)) == W_UPPER_CASED else 0
+    return title, upper, 0 if w & W_NOT_DIGIT else 1
+
+
 @njit(cache=True, nogil=True)
 def _word_shapes(cps, s, e, flags, lower, stop_table, has_stops, nw, stop_words, stop_limit):  # pragma: no cover
     """(title, upper, digits, stop, first_a, first_b): the shapes of the first
@@ -337,35 +372,13 @@ def _word_shapes(cps, s, e, flags, lower, stop_table, has_stops, nw, stop_words,
         # stop word?), in one pass
         hashed = has_stops and w < stop_words
         hw = _FNV_OFFSET
-        prev_cased = False
-        cased = False
-        w_title = True
-        upper_cased = False
-        w_upper = True
-        w_digit = True
+        ws = 0
         while k < e:
             c = cps[k]
             f = flags[c]
             if f & SP:
                 break
-            if f & (UP | TI):
-                if prev_cased:
-                    w_title = False
-                prev_cased = True
-                cased = True
-            elif f & LO:
-                if not prev_cased:
-                    w_title = False
-                prev_cased = True
-                cased = True
-            else:
-                prev_cased = False
-            if f & (LO | TI):
-                w_upper = False
-            elif f & UP:
-                upper_cased = True
-            if not (f & DIG):
-                w_digit = False
+            ws = _shape_step(ws, f)
             if hashed and k < stop_limit:
                 hw = (hw ^ np.uint64(lower[c])) * _FNV_PRIME
             k += 1
@@ -373,12 +386,10 @@ def _word_shapes(cps, s, e, flags, lower, stop_table, has_stops, nw, stop_words,
         if w == 0:
             first_a = a
             first_b = b
-        if w_title and cased:
-            title += 1
-        if w_upper and upper_cased:
-            upper += 1
-        if w_digit:
-            digits += 1
+        t, u, d = _shape_of(ws)
+        title += t
+        upper += u
+        digits += d
         if hashed:
             stop += _in_table(hw, stop_table)
         w += 1
@@ -432,14 +443,9 @@ def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, 
         s_before = 0
         first_a = -1
         first_b = -1
-        # the word being read (when it started before limit)
-        shaped = False
-        prev_cased = False
-        cased = False
-        w_title = True
-        upper_cased = False
-        w_upper = True
-        w_digit = True
+        # the shape and hash of the word being read, when it started before
+        # limit (ws: -1 for none)
+        ws = -1
         hw = _FNV_OFFSET
         for k in range(s, e):
             c = cps[k]
@@ -461,18 +467,16 @@ def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, 
                 run = 0
             lh = (lh ^ np.uint64(c)) * _FNV_PRIME
             if f & SP:
-                if in_word and shaped:
-                    if w_title and cased:
-                        title += 1
-                    if w_upper and upper_cased:
-                        upper += 1
-                    if w_digit:
-                        digits += 1
+                if ws >= 0:  # a word ends
+                    t, u, d = _shape_of(ws)
+                    title += t
+                    upper += u
+                    digits += d
                     if has_stops:
                         stop += _in_table(hw, stop_table)
                     if first_b < 0:
                         first_b = k
-                    shaped = False
+                    ws = -1
                 in_word = False
                 if c == 32:
                     spaces += 1
@@ -492,34 +496,10 @@ def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, 
                         s_before = stop
                         if first_a < 0:
                             first_a = k
-                        shaped = True
-                        prev_cased = False
-                        cased = False
-                        w_title = True
-                        upper_cased = False
-                        w_upper = True
-                        w_digit = True
+                        ws = 0
                         hw = _FNV_OFFSET
-                if shaped:
-                    # as str.istitle, str.isupper and str.isdigit see the word
-                    if f & (UP | TI):
-                        if prev_cased:
-                            w_title = False
-                        prev_cased = True
-                        cased = True
-                    elif f & LO:
-                        if not prev_cased:
-                            w_title = False
-                        prev_cased = True
-                        cased = True
-                    else:
-                        prev_cased = False
-                    if f & (LO | TI):
-                        w_upper = False
-                    elif f & UP:
-                        upper_cased = True
-                    if not (f & DIG):
-                        w_digit = False
+                if ws >= 0:
+                    ws = _shape_step(ws, f)
                     hw = (hw ^ np.uint64(lower[c])) * _FNV_PRIME
             if f & PUNCT:
                 if c == 44:
@@ -530,13 +510,11 @@ def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, 
                     dots3 += 1
             if f & CJK:
                 cjk += 1
-        if in_word and shaped:
-            if w_title and cased:
-                title += 1
-            if w_upper and upper_cased:
-                upper += 1
-            if w_digit:
-                digits += 1
+        if ws >= 0:  # the last word ends with the line
+            t, u, d = _shape_of(ws)
+            title += t
+            upper += u
+            digits += d
             if has_stops:
                 stop += _in_table(hw, stop_table)
             if first_b < 0:
