@@ -339,14 +339,11 @@ def _shape_step(w, f):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _word_done(w, hw, stops, stop_table):  # pragma: no cover - compiled
-    """(title, upper, digits, stop): 1 where a word of shape ``w`` is
-    title-case, upper-case, digits, and (with ``stops``) where its hash ``hw``
-    is a stop word's."""
+def _shape_of(w):  # pragma: no cover - compiled
+    """(title, upper, digits): 1 where a word of shape ``w`` is title-case, upper-case, digits."""
     title = 1 if (w & (W_CASED | W_NOT_TITLE)) == W_CASED else 0
     upper = 1 if (w & (W_UPPER_CASED | W_NOT_UPPER)) == W_UPPER_CASED else 0
-    stop = 1 if stops and _in_table(hw, stop_table) else 0
-    return title, upper, 0 if w & W_NOT_DIGIT else 1, stop
+    return title, upper, 0 if w & W_NOT_DIGIT else 1
 
 
 @njit(cache=True, nogil=True)
@@ -389,11 +386,12 @@ def _word_shapes(cps, s, e, flags, lower, stop_table, has_stops, nw, stop_words,
         if w == 0:
             first_a = a
             first_b = b
-        t, u, d, st = _word_done(ws, hw, hashed, stop_table)
+        t, u, d = _shape_of(ws)
         title += t
         upper += u
         digits += d
-        stop += st
+        if hashed:
+            stop += _in_table(hw, stop_table)
         w += 1
     return title, upper, digits, stop, first_a, first_b
 
@@ -470,11 +468,12 @@ def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, 
             lh = (lh ^ np.uint64(c)) * _FNV_PRIME
             if f & SP:
                 if ws >= 0:  # a word ends
-                    t, u, d, st = _word_done(ws, hw, has_stops, stop_table)
+                    t, u, d = _shape_of(ws)
                     title += t
                     upper += u
                     digits += d
-                    stop += st
+                    if has_stops:
+                        stop += _in_table(hw, stop_table)
                     if first_b < 0:
                         first_b = k
                     ws = -1
@@ -512,11 +511,12 @@ def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, 
             if f & CJK:
                 cjk += 1
         if ws >= 0:  # the last word ends with the line
-            t, u, d, st = _word_done(ws, hw, has_stops, stop_table)
+            t, u, d = _shape_of(ws)
             title += t
             upper += u
             digits += d
-            stop += st
+            if has_stops:
+                stop += _in_table(hw, stop_table)
             if first_b < 0:
                 first_b = e
         line_hash[i] = lh
