@@ -139,7 +139,7 @@ def build_pages(sets: tuple[str, ...] = SETS, limit: int | None = None) -> list[
             if bp is not None:
                 kept = doc.kept_lines()
                 view = kernels.TextView([ln.text.strip() for ln in kept])
-                bp.compiled(doc.language).apply(kept, doc, bp.counts, view)
+                bp.compiled(doc.language).apply(kept, bp.counts, view)
             kept = [ln for ln in doc.lines if ln.rule is None and ln.text.strip()]
             texts = [ln.text.strip() for ln in kept]
             item: dict[str, Any] = {

@@ -93,7 +93,7 @@ class BoilerplateStage(Stage):
         view = kernels.TextView.of_lines(lines)
         kept = view.lens > 0
         if self.options["rules"]:
-            kept &= self.compiled(self._rules_language(doc, lines)).apply(lines, doc, self.counts, view)
+            kept &= self.compiled(self._rules_language(doc, lines)).apply(lines, self.counts, view)
         if self.classifier is not None:
             threshold = self.options["html_threshold"] if doc.format == "html" else None
             if doc.format == "html" and threshold is None:
@@ -139,7 +139,7 @@ class BoilerplateStage(Stage):
             from cleaner import kernels
 
             kept = probe.kept_lines()
-            self.compiled(doc.language).apply(kept, probe, self.counts, kernels.TextView.of_lines(kept))
+            self.compiled(doc.language).apply(kept, self.counts, kernels.TextView.of_lines(kept))
         remaining = [ln for ln in probe.lines if ln.rule is None]
         for ln, reason in self.classifier.judge(remaining, doc.language):
             probe.remove(ln, reason)
@@ -318,9 +318,10 @@ class _Compiled:
         return out
 
     # ------------------------------------------------------------- apply
-    def apply(self, lines: list[Line], doc: Document, counts: Any, view: Any) -> np.ndarray:
-        """Remove the lines the rules name (``view``: a TextView of ``lines``, all
-        kept); return which lines are still kept."""
+    def apply(self, lines: list[Line], counts: Any, view: Any) -> np.ndarray:
+        """Remove the lines the rules name, each marked with its rule (``view``:
+        a TextView of ``lines``, all kept; ``counts``: lines removed per rule);
+        return which lines are still kept."""
         named = sorted(self.named(view).items())
         live = np.ones(len(lines), dtype=bool)  # the lines not removed yet
         if not named:
