@@ -172,6 +172,7 @@ class _Freqs:
             return None
         if blob.dtype != np.uint8 or blob.ndim != 1 or freqs.dtype != np.float64 or freqs.ndim != 1:
             return None
+        # (a damaged file fails np.load's CRC check before it gets here)
         out = cls(blob, freqs)
         return out if len(out.bounds) - 1 == len(freqs) else None
 

@@ -428,6 +428,7 @@ _GATE_BITS = np.array(
     [_G_COPYRIGHT, _G_URL, _G_HANDLE, _G_SEP, _G_AGO, _G_MARKER_WORDS, _G_MONTHS], dtype=np.uint64
 )
 
+
 @lru_cache(maxsize=1)
 def _gates() -> Any:
     from cleaner import kernels
