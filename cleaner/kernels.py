@@ -510,7 +510,7 @@ def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, 
                     dots3 += 1
             if f & CJK:
                 cjk += 1
-        if ws >= 0:  # the last word ends with the line
+        if ws >= 0:  # the last word ends with the line (as at a space above: a helper for the two costs 10%)
             t, u, d = _shape_of(ws)
             title += t
             upper += u

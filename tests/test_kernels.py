@@ -191,7 +191,6 @@ def test_line_features_of_long_lines_equal_the_reference(texts: list[str], lang:
     ref, got = reference_rows(texts, lang), kernel_rows(texts, lang)
     bad = np.argwhere(np.abs(ref - got) > 1e-12)
     assert not len(bad), [(texts[i][:40], j, ref[i, j], got[i, j]) for i, j in bad[:3]]
-    assert any(len(t) > classify.SAMPLE_CHARS for t in texts) or len(texts[0]) <= classify.SAMPLE_CHARS
 
 # pieces of dates, times, "3 days ago" and counters, to join into short lines
 MARKER_PIECES = ["1", "12", "2023", "19", "05", "7", ".", "/", "-", ":", " ", "  ", ",", "Jan", "mär", "MAI",
