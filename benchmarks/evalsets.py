@@ -48,12 +48,20 @@ CACHE = HERE / ".cache" / "eval"
 TARBALLS = {
     "readability": "readability-test-pages.tar.xz",
     "trafilatura": "trafilatura-eval.tar.xz",
+    "wcxb": "wcxb-dev.tar.xz",
+    "dragnet": "dragnet.tar.xz",
 }
-# top-level folder inside each tarball
+# the folder each set is unpacked into (the first two tarballs hold it as their
+# top-level folder; wcxb-dev and dragnet hold their files at the top)
 FOLDERS = {
     "readability": "readability-test-pages",
     "trafilatura": "trafilatura-eval",
+    "wcxb": "wcxb-dev",
+    "dragnet": "dragnet",
 }
+_TOPLESS = frozenset({"wcxb", "dragnet"})
+# the sets every benchmark needs; the others are unpacked when asked for
+CORE_SETS = ("readability", "trafilatura")
 
 
 class EvalDataMissing(RuntimeError):
@@ -69,14 +77,15 @@ def shared_eval_dir() -> Path:
     if not ev.is_dir():
         how = f"CLEANER_SHARED={env!r}" if env else f"default {shared} (set CLEANER_SHARED to override)"
         raise EvalDataMissing(f"evaluation data not found: no folder {ev} ({how})")
-    missing = [t for t in TARBALLS.values() if not (ev / t).is_file()]
+    missing = [TARBALLS[k] for k in CORE_SETS if not (ev / TARBALLS[k]).is_file()]
     if missing:
         raise EvalDataMissing(f"evaluation data incomplete: {ev} lacks {', '.join(missing)}")
     return ev
 
 
-def _unpack(tarball: Path, folder: str) -> Path:
-    """Unpack ``tarball`` into the cache once; a stamp file records which tarball it came from."""
+def _unpack(tarball: Path, folder: str, topless: bool = False) -> Path:
+    """Unpack ``tarball`` into the cache once; a stamp file records which tarball it came from.
+    ``topless``: the tarball holds the folder's files at its top (no top-level folder)."""
     dest = CACHE / folder
     stamp = CACHE / f".{folder}.stamp"
     st = tarball.stat()
@@ -86,11 +95,12 @@ def _unpack(tarball: Path, folder: str) -> Path:
     CACHE.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder}.", dir=CACHE))
     try:
+        into = tmp / folder if topless else tmp
         with tarfile.open(tarball, "r:*") as tf:
             try:
-                tf.extractall(tmp, filter="data")
+                tf.extractall(into, filter="data")
             except TypeError:  # Python without extraction filters
-                tf.extractall(tmp)  # noqa: S202 - our own shared data
+                tf.extractall(into)  # noqa: S202 - our own shared data
         src = tmp / folder
         if not src.is_dir():
             raise EvalDataMissing(f"{tarball} has no top-level folder {folder}/")
@@ -103,15 +113,19 @@ def _unpack(tarball: Path, folder: str) -> Path:
     return dest
 
 
-def eval_root() -> Path:
+def eval_root(sets: Iterable[str] = CORE_SETS) -> Path:
     """The unpacked evaluation data, ``benchmarks/.cache/eval/`` (unpacked on first use).
 
-    It holds ``readability-test-pages/`` and ``trafilatura-eval/``. Raises
+    It holds ``readability-test-pages/`` and ``trafilatura-eval/``, and the
+    other ``sets`` asked for (``wcxb-dev/``, ``dragnet/``). Raises
     :class:`EvalDataMissing` with the paths it tried when the data is absent.
     """
     ev = shared_eval_dir()
-    for key, name in TARBALLS.items():
-        _unpack(ev / name, FOLDERS[key])
+    for key in dict.fromkeys([*CORE_SETS, *sets]):
+        tarball = ev / TARBALLS[key]
+        if not tarball.is_file():
+            raise EvalDataMissing(f"evaluation data incomplete: {ev} lacks {TARBALLS[key]}")
+        _unpack(tarball, FOLDERS[key], key in _TOPLESS)
     return CACHE
 
 
@@ -362,10 +376,21 @@ class Page:
 
     @property
     def site(self) -> str:
+        """The page's host without ``www.``; for a page without a URL, its name
+        without a trailing ``-N`` (Readability's ``nytimes-1`` ... ``nytimes-5``)."""
         if self.url:
-            host = urlsplit(self.url).netloc.lower()
+            host = urlsplit(self.url).netloc.lower().split("@")[-1].split(":")[0]
             return host[4:] if host.startswith("www.") else host
-        return self.name
+        return re.sub(r"-\d+$", "", self.name)
+
+    @property
+    def page_type(self) -> str:
+        """wcxb's page type (article, forum, product, ...); ``article`` for the news sets."""
+        return str(self.meta.get("page_type") or "article")
+
+    @property
+    def title(self) -> str | None:
+        return self.meta.get("title") or None
 
 
 @functools.lru_cache(maxsize=2)
@@ -423,6 +448,111 @@ def _trafilatura_pages() -> tuple[Page, ...]:
 def trafilatura_pages() -> list[Page]:
     """The trafilatura evaluation pages: ``url``, ``file``, ``html``, ``with_``, ``without``."""
     return list(_trafilatura_pages())
+
+
+@functools.lru_cache(maxsize=2)
+def _wcxb_pages() -> tuple[Page, ...]:
+    base = eval_root(["wcxb"]) / FOLDERS["wcxb"]
+    # metadata.json lists 1,358 of the 1,497 pages; the ground-truth files have all
+    files = json.loads((base / "metadata.json").read_text(encoding="utf-8")).get("files", {})
+    ids = sorted(p.name.split(".")[0] for p in (base / "dev" / "ground-truth").glob("*.json"))
+    pages = []
+    for fid in ids:
+        info = files.get(fid, {})
+        path = base / "dev" / "html" / f"{fid}.html"
+        if not path.is_file():
+            path = path.with_name(f"{fid}.html.gz")
+        gt_path = base / "dev" / "ground-truth" / f"{fid}.json"
+        if not path.is_file() or not gt_path.is_file():
+            continue
+        data = path.read_bytes()
+        if path.suffix == ".gz":
+            import gzip
+
+            data = gzip.decompress(data)
+        gt = json.loads(gt_path.read_text(encoding="utf-8"))
+        truth = gt.get("ground_truth") or {}
+        page_type = ((gt.get("_internal") or {}).get("page_type") or {}).get("primary") or info.get("page_type")
+        pages.append(
+            Page(
+                set="wcxb",
+                name=fid,
+                file=f"dev/html/{path.name}",
+                html=decode_html(data),
+                gold=truth.get("main_content") or "",
+                meta={"page_type": page_type, "title": truth.get("title"), "domain": info.get("domain")},
+                url=gt.get("url") or (f"https://{info['domain']}/" if info.get("domain") else None),
+                with_=list(truth.get("with") or []),
+                without=list(truth.get("without") or []),
+            )
+        )
+    return tuple(pages)
+
+
+def wcxb_pages() -> list[Page]:
+    """wcxb-dev's 1,497 pages of 7 page types: ``url``, ``html``, ``gold`` (its
+    ``main_content``), ``with_``/``without`` snippets, ``page_type``, ``title``."""
+    return list(_wcxb_pages())
+
+
+DRAGNET_COMMENTS = "!@#$%^&*()  COMMENTS"  # the gold files' separator between content and comments
+_PAGE_URL = (
+    re.compile(r"""<link\b[^>]*\brel\s*=\s*["']?canonical\b[^>]*>""", re.I),
+    re.compile(r"""<meta\b[^>]*\bproperty\s*=\s*["']?og:url\b[^>]*>""", re.I),
+)
+_ATTR_URL = re.compile(r"""\b(?:href|content)\s*=\s*["']?(https?://[^"'\s>]+)""", re.I)
+_LINK_HOST = re.compile(r"""<a\b[^>]*\bhref\s*=\s*["']?https?://([^/"'\s>:]+)""", re.I)
+# hosts that pages link to whatever their own site is
+_SHARED_HOSTS = frozenset(
+    "facebook.com twitter.com x.com google.com plus.google.com youtube.com linkedin.com pinterest.com "
+    "addthis.com digg.com reddit.com stumbleupon.com delicious.com feeds.feedburner.com feedburner.com "
+    "instagram.com tumblr.com wordpress.org wordpress.com blogger.com apple.com itunes.apple.com "
+    "creativecommons.org w3.org adobe.com amazon.com bit.ly t.co".split()
+)
+
+
+def page_url(html: str) -> str | None:
+    """The URL a page gives for itself (``<link rel=canonical>``, ``og:url``), else
+    ``https://HOST/`` for the host its own links point to most (not a share or
+    feed service); None when neither is found."""
+    head = html[:200_000]
+    for pattern in _PAGE_URL:
+        for tag in pattern.findall(head):
+            m = _ATTR_URL.search(tag)
+            if m:
+                return m.group(1)
+    hosts = Counter(
+        h.lower().removeprefix("www.") for h in _LINK_HOST.findall(html) if h.lower().removeprefix("www.")
+    )
+    for host, _ in hosts.most_common():
+        if host not in _SHARED_HOSTS and not any(host.endswith("." + s) for s in _SHARED_HOSTS):
+            return f"https://{host}/"
+    return None
+
+
+@functools.lru_cache(maxsize=2)
+def _dragnet_pages() -> tuple[Page, ...]:
+    base = eval_root(["dragnet"]) / FOLDERS["dragnet"] / "dragnet_data"
+    pages = []
+    for path in sorted((base / "input").glob("*.html"), key=lambda p: (len(p.stem), p.stem)):
+        gold_path = base / "GoldStandard" / f"{path.stem}.txt"
+        if not gold_path.is_file():
+            continue
+        html = decode_html(path.read_bytes())
+        gold = decode_html(gold_path.read_bytes()).split(DRAGNET_COMMENTS)[0]
+        gold = "\n".join(ln.strip() for ln in gold.splitlines() if ln.strip())
+        pages.append(
+            Page(set="dragnet", name=path.stem, file=f"input/{path.name}", html=html, gold=gold, url=page_url(html))
+        )
+    return tuple(pages)
+
+
+def dragnet_pages() -> list[Page]:
+    """Dragnet's 1,154 news and blog pages (many sites with about 10 pages each):
+    ``html``, ``gold`` (the content part of the gold file, comments left out),
+    ``url`` (as the page gives it: canonical link, og:url, else the host its
+    links point to most)."""
+    return list(_dragnet_pages())
 
 
 # ------------------------------------------------------------------------ scoring

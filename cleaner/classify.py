@@ -356,6 +356,7 @@ def line_data(
     view: Any = None,
     idx: np.ndarray | None = None,
     gate: np.ndarray | None = None,
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(:func:`line_rows`, the hash of each line's exact text).
 
@@ -363,7 +364,9 @@ def line_data(
     ``idx`` when given) saves joining them again; with ``view`` and ``idx``,
     ``texts`` may be None (the lines are then ``view.texts[idx]``). ``gate``
     is the scan for :data:`GATE_STRINGS` (one bit mask per line, as
-    ``Literals(GATE_STRINGS).scan`` gives)."""
+    ``Literals(GATE_STRINGS).scan`` gives). ``bounds``: where in ``view`` each
+    line's words start and end (by default the lines' own starts and ends), so
+    that a line's list marker or indentation is left out of its words."""
     from cleaner import kernels
 
     m = len(texts) if texts is not None else len(idx)  # type: ignore[arg-type]
@@ -375,7 +378,10 @@ def line_data(
     # the lines' texts: texts[i], or view.texts[at[i]]
     at = None if texts is not None or idx is None else idx
     src = texts if texts is not None else view.texts
-    starts, ends = (view.starts, view.ends) if idx is None else (view.starts[idx], view.ends[idx])
+    if bounds is not None:
+        starts, ends = bounds
+    else:
+        starts, ends = (view.starts, view.ends) if idx is None else (view.starts[idx], view.ends[idx])
     cps = view.cps
     hashes = _stop_hashes(stops) if stops else _NO_HASHES
     rows, gates, line_hashes = kernels.line_rows(

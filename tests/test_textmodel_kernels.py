@@ -1,0 +1,226 @@
+"""The text model's compiled routines (cleaner/textmodel/kernels.py) against their readable references.
+
+Shape rows, line features, region features, the region spans and the forests
+are each computed twice, compiled and in plain Python or numpy, on the bundled
+fixtures, on dumps written the way scrapers write them (list markers, markdown,
+padded tables, hard-wrapped paragraphs) and on random text built to hit the
+edges; the forests are also held to LightGBM's own scores when LightGBM is
+installed (a development dependency).
+"""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from cleaner import kernels
+from cleaner.textmodel import features as F
+from cleaner.textmodel import kernels as tk
+from cleaner.textmodel.forest import Forest
+from cleaner.textmodel.shape import S_BLANK, S_HEADING, S_LINK_CHARS, S_LINKS, S_MARKER, shape_row, shape_rows_py
+from cleaner.textmodel.units import read_units, wrap_width
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+# pieces of dumps as scrapers write them
+PIECES = [
+    "* Home", "    o Subscribe", "        + Contact", "- item", "1. First", "12) twelve", "# Heading", "### Sub",
+    "#hashtag", "> quoted", "[Home](/index.html)", "![alt](img.png)", "[broken](no close", "a | b | c",
+    "col1     col2     col3", "**Bold**", "__under__", "http://example.com/x", "o", "*", "", "   ", "\t\tTabbed",
+    "Ünïcödé — “quotes” «guillemets»", "东京都的新闻。", "😀 emoji", "\u00a0nbsp\u00a0",
+]
+ALPHABET = string.ascii_letters + string.digits + " .,:;#*+-o>[]()!|_\t\u00a0\u2022·–—" + "éÜß東😀"
+line_st = st.one_of(
+    st.sampled_from(PIECES),
+    st.lists(st.one_of(st.sampled_from(PIECES), st.text(alphabet=ALPHABET, max_size=15)), max_size=8).map(" ".join),
+    st.text(alphabet=ALPHABET, max_size=60),
+)
+lines_st = st.lists(line_st, min_size=1, max_size=30)
+
+
+def fixture_docs() -> list[list[str]]:
+    docs = []
+    for folder in ("junk", "text", "expected"):
+        for path in sorted((FIXTURES / folder).glob("*.txt")):
+            docs.append(path.read_text(encoding="utf-8").split("\n"))
+    assert len(docs) >= 20
+    return docs
+
+
+def wrapped_doc(width: int = 78) -> list[str]:
+    """A markdown page as html2text writes it: a menu, then paragraphs hard-wrapped at ``width``."""
+    import textwrap
+
+    para = ("The council voted on Tuesday to extend the ferry service to the northern islands, a decision that "
+            "residents have waited for since the old pier closed in the storms of the winter before last. ") * 2
+    out = ["  * [Home](/)", "  * [News](/news)", "  * [Sport](/sport)", "", "# Ferry service to run all year", ""]
+    for k in range(4):
+        out += textwrap.wrap(para + f"Paragraph {k} ends here.", width) + [""]
+    out += ["  * [Privacy](/privacy)", "  * [Contact](/contact)"]
+    return out
+
+
+def kernel_shape(lines: list[str]) -> np.ndarray:
+    v = kernels.TextView(lines)
+    return tk.shape_rows(v.cps, v.starts, v.ends)
+
+
+# ------------------------------------------------------------------ shape rows
+def test_shape_rows_read_markers_headings_links_and_tables() -> None:
+    rows = shape_rows_py(["    o Subscribe", "## Markets today", "See [the report](https://x.org/r) here", "",
+                          "a | b | c", "Name      Price      Stock", "3. Third item", "#hashtag is not a heading"])
+    assert rows[0, S_MARKER] == 2 and rows[0, 1] == 4  # "o" item, indented 4
+    assert rows[1, S_HEADING] == 2
+    assert rows[2, S_LINKS] == 1 and rows[2, S_LINK_CHARS] == len("the report")
+    assert rows[3, S_BLANK] == 1
+    assert rows[4, 10] == 2  # pipes
+    assert rows[5, 11] == 2  # padded gaps
+    assert rows[6, S_MARKER] == 6
+    assert rows[7, S_HEADING] == 0 and rows[7, S_MARKER] == 0
+
+
+def test_shape_rows_kernel_equals_reference_on_fixtures() -> None:
+    for lines in fixture_docs() + [wrapped_doc(), PIECES]:
+        assert (kernel_shape(lines) == shape_rows_py(lines)).all()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines_st)
+@example(["]("])
+@example(["![x](y)"])
+@example(["[a](b) ]("])
+def test_shape_rows_kernel_equals_reference_on_random_lines(lines: list[str]) -> None:
+    assert (kernel_shape(lines) == shape_rows_py(lines)).all()
+
+
+# ------------------------------------------------------------------ wrapped paragraphs
+def test_a_hard_wrapped_page_is_read_as_paragraphs() -> None:
+    lines = wrapped_doc(78)
+    longest = max(len(ln) for ln in lines if not ln.lstrip().startswith("*"))
+    w = wrap_width(kernel_shape(lines))  # any width the lines are consistent with
+    assert longest <= w <= 78
+    u = read_units(lines, "en")
+    assert u.wrap == w
+    multi = [(a, b) for a, b in zip(u.idx.tolist(), u.last.tolist(), strict=True) if b > a]
+    assert len(multi) == 4  # the four paragraphs, each one unit
+    for a, b in multi:
+        assert lines[b].endswith("ends here.") and not lines[a - 1].strip()
+    # the menu items stay units of their own
+    assert all(a == b for a, b in zip(u.idx.tolist(), u.last.tolist(), strict=True) if lines[a].lstrip().startswith("*"))
+
+
+def test_a_page_of_long_lines_is_not_wrapped() -> None:
+    lines = [ln for ln in wrapped_doc(10_000)]
+    assert wrap_width(kernel_shape(lines)) == 0
+    assert read_units(lines, "en").wrap == 0
+    # nor is a menu of short lines, which are all "full" at a small width
+    menu = [f"Section {k} of the site" for k in range(40)]
+    assert wrap_width(kernel_shape(menu)) == 0
+
+
+# ------------------------------------------------------------------ features
+def docs_for_features() -> list[list[str]]:
+    return fixture_docs() + [wrapped_doc(), wrapped_doc(10_000), PIECES, ["one line"], [""]]
+
+
+def test_line_and_region_features_equal_their_reference() -> None:
+    rng = np.random.default_rng(5)
+    for lines in docs_for_features():
+        u = read_units(lines, "en")
+        a = F.line_matrix_py(u.words, u.shape, u.hashes, u.blank_before, u.blank_after, u.blank_share)
+        b = F.line_matrix(u.words, u.shape, u.hashes, u.blank_before, u.blank_after, u.blank_share)
+        np.testing.assert_allclose(b, a, atol=1e-12)
+        for _ in range(3):
+            p1 = rng.random(len(a))
+            p1[rng.random(len(a)) < 0.4] = 0.95  # runs of article-like lines
+            nc = u.words[:, -1]
+            np.testing.assert_allclose(F.region_matrix(p1, a, nc), F.region_matrix_py(p1, a, nc), atol=1e-12)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines_st, st.integers(0, 2**32 - 1))
+def test_features_equal_their_reference_on_random_documents(lines: list[str], seed: int) -> None:
+    u = read_units(lines, None)
+    a = F.line_matrix_py(u.words, u.shape, u.hashes, u.blank_before, u.blank_after, u.blank_share)
+    b = F.line_matrix(u.words, u.shape, u.hashes, u.blank_before, u.blank_after, u.blank_share)
+    np.testing.assert_allclose(b, a, atol=1e-12)
+    p1 = np.random.default_rng(seed).random(len(a))
+    nc = u.words[:, -1]
+    np.testing.assert_allclose(F.region_matrix(p1, a, nc), F.region_matrix_py(p1, a, nc), atol=1e-12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(0, 1), max_size=60), st.lists(st.integers(0, 400), max_size=60),
+       st.sampled_from([0.05, 0.25, 1.0]), st.integers(1, 4))
+def test_region_spans_equal_their_reference(p2: list[float], nc: list[int], extra: float, spans: int) -> None:
+    n = min(len(p2), len(nc))
+    a = np.array(p2[:n])
+    c = np.array(nc[:n], dtype=np.float64)
+    assert (tk.region_spans(a, c, extra, spans) == F.region_spans_py(a, c, extra, spans)).all()
+
+
+def test_region_spans_find_a_split_article() -> None:
+    p2 = np.array([0.1] * 5 + [0.9] * 6 + [0.05] * 8 + [0.9] * 5 + [0.1] * 4)
+    nc = np.full(len(p2), 100.0)
+    one = tk.region_spans(p2, nc, 10.0, 3)  # a second span must gain 10x the first: none
+    two = tk.region_spans(p2, nc, 0.25, 3)
+    assert one.sum() == 6 and one[5:11].all()
+    assert two.sum() == 11 and two[5:11].all() and two[19:24].all()
+
+
+# ------------------------------------------------------------------ forests
+def small_forest(seed: int = 0) -> tuple[Forest, np.ndarray, object]:
+    lgb = pytest.importorskip("lightgbm")
+    rng = np.random.default_rng(seed)
+    X = rng.random((3000, 7))
+    y = (X[:, 0] + 0.5 * X[:, 1] * X[:, 2] + rng.normal(0, 0.2, 3000) > 0.8).astype(int)
+    booster = lgb.train({"objective": "binary", "num_leaves": 15, "max_depth": 5, "verbose": -1,
+                         "min_data_in_leaf": 5, "num_threads": 1}, lgb.Dataset(X, y), 30)
+    return Forest.from_lightgbm(booster.dump_model()), rng.random((400, 7)), booster
+
+
+def test_forest_scores_equal_lightgbm_and_the_reference() -> None:
+    f, X, booster = small_forest()
+    X[:10, f.feature[0, 0]] = f.threshold[0, 0]  # rows on a split's threshold go left, as in LightGBM
+    ref = booster.predict(X, raw_score=True)  # type: ignore[attr-defined]
+    np.testing.assert_allclose(f.raw_py(X), ref, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(tk.forest_raw(X, f.feature, f.threshold, f.leaf), ref, rtol=0, atol=1e-12)
+
+
+def test_forest_contributions_sum_to_the_score_and_equal_the_reference() -> None:
+    f, X, _ = small_forest(1)
+    rows = np.arange(0, 400, 7)
+    got = tk.forest_contrib_rows(X, rows, f.feature, f.threshold, f.value, f.leaf, f.n_features)
+    raw = f.raw_py(X[rows])
+    for q, r in enumerate(rows.tolist()):
+        np.testing.assert_allclose(got[q], f.contributions_py(X[r]), atol=1e-12)
+        assert got[q].sum() + f.value[:, 0].sum() == pytest.approx(raw[q], abs=1e-9)
+
+
+def test_forest_arrays_round_trip_and_bad_arrays_are_refused(tmp_path: Path) -> None:
+    f, X, _ = small_forest(2)
+    np.savez(tmp_path / "m.npz", **f.arrays("line"))
+    with np.load(tmp_path / "m.npz") as z:
+        g = Forest.from_arrays(z, "line")
+    np.testing.assert_array_equal(g.raw_py(X[:20]), f.raw_py(X[:20]))
+    bad = f.arrays("line")
+    bad["line.feature"] = bad["line.feature"].copy()
+    bad["line.feature"][0, 0] = 99
+    with pytest.raises(ValueError, match="feature out of range"):
+        Forest.from_arrays(bad, "line")
+    bad = f.arrays("line")
+    bad["line.leaf"] = bad["line.leaf"][:, :-1]
+    with pytest.raises(ValueError, match="shape"):
+        Forest.from_arrays(bad, "line")
+
+
+def test_shape_row_reads_the_first_word_and_links() -> None:
+    row = shape_row("  * [Read the full report](https://example.org/report) today")
+    assert row[S_MARKER] == 1 and row[S_LINKS] == 1
+    assert row[13] == len("[Read")  # first word of the content
+    assert row[14] == 1  # holds a link
