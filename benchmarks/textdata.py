@@ -94,14 +94,23 @@ def unit_labels(labels: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.n
     return out
 
 
-def _prepare(pipe: Any, text: str) -> tuple[list[str], str | None] | None:
+def stages_before_boilerplate() -> list[Any]:
+    """The default pipeline's stages that run before the boilerplate stage (decode, encoding, language)."""
+    from cleaner.config import load_config
+    from cleaner.rules import RuleSet
+    from cleaner.stages import STAGES
+
+    config = load_config(None)
+    names = [spec.name for spec in config.stages]
+    return [STAGES[spec.name](spec.options, RuleSet([])) for spec in config.stages[: names.index("boilerplate")]]
+
+
+def _prepare(stages: list[Any], text: str) -> tuple[list[str], str | None] | None:
     """The dump's lines and language after the stages before the boilerplate stage."""
     from cleaner.document import Document
 
     doc = Document(id="x", raw=text, format="text")
-    for st in pipe.stages:
-        if st.name == "boilerplate":
-            break
+    for st in stages:
         if doc.active:
             st.process(doc)
     if not doc.active:
@@ -120,8 +129,7 @@ def _key(parts: list[str], splits: tuple[str, ...]) -> str:
 
 def build(splits: tuple[str, ...], sets=corpus.SETS, shapes=corpus.SHAPES) -> Table:
     """The table of the given parts of the split (cached)."""
-    from cleaner import Pipeline
-    from cleaner.textmodel.features import line_matrix_py
+    from cleaner.textmodel.features import line_matrix
     from cleaner.textmodel.units import read_units
 
     key = _key([*sets, *shapes], splits)
@@ -132,18 +140,18 @@ def build(splits: tuple[str, ...], sets=corpus.SETS, shapes=corpus.SHAPES) -> Ta
         keep = z["keep"]
         return Table(z["X"], z["y"], z["yr"], z["w"], z["nc"], z["line"], z["last"], z["offsets"],
                      [d for d, k in zip(dumps, keep, strict=True) if k])
-    pipe = Pipeline.from_yaml(None)
+    stages = stages_before_boilerplate()
     Xs, ys, yrs, ws, ncs, lines, lasts, offsets, keep = [], [], [], [], [], [], [], [0], []
     t0 = time.time()
     for k, d in enumerate(dumps):
-        prep = _prepare(pipe, d.text)
+        prep = _prepare(stages, d.text)
         labels = np.array(d.labels, dtype=np.int8)
         if prep is None or len(prep[0]) != len(labels):
             keep.append(False)
             continue
         texts, lang = prep
         u = read_units(texts, lang)
-        X = line_matrix_py(u.words, u.shape, u.hashes, u.blank_before, u.blank_after, u.blank_share)
+        X = line_matrix(u.words, u.shape, u.hashes, u.blank_before, u.blank_after, u.blank_share, u.vocab)
         y = unit_labels(labels, u.idx, u.last)
         nc = u.words[:, -1]
         n_words = u.words[:, -2]

@@ -132,8 +132,8 @@ def test_line_and_region_features_equal_their_reference() -> None:
     rng = np.random.default_rng(5)
     for lines in docs_for_features():
         u = read_units(lines, "en")
-        a = F.line_matrix_py(u.words, u.shape, u.hashes, u.blank_before, u.blank_after, u.blank_share)
-        b = F.line_matrix(u.words, u.shape, u.hashes, u.blank_before, u.blank_after, u.blank_share)
+        a = F.line_matrix_py(u.words, u.shape, u.hashes, u.blank_before, u.blank_after, u.blank_share, u.vocab)
+        b = F.line_matrix(u.words, u.shape, u.hashes, u.blank_before, u.blank_after, u.blank_share, u.vocab)
         np.testing.assert_allclose(b, a, atol=1e-12)
         for _ in range(3):
             p1 = rng.random(len(a))
@@ -146,8 +146,8 @@ def test_line_and_region_features_equal_their_reference() -> None:
 @given(lines_st, st.integers(0, 2**32 - 1))
 def test_features_equal_their_reference_on_random_documents(lines: list[str], seed: int) -> None:
     u = read_units(lines, None)
-    a = F.line_matrix_py(u.words, u.shape, u.hashes, u.blank_before, u.blank_after, u.blank_share)
-    b = F.line_matrix(u.words, u.shape, u.hashes, u.blank_before, u.blank_after, u.blank_share)
+    a = F.line_matrix_py(u.words, u.shape, u.hashes, u.blank_before, u.blank_after, u.blank_share, u.vocab)
+    b = F.line_matrix(u.words, u.shape, u.hashes, u.blank_before, u.blank_after, u.blank_share, u.vocab)
     np.testing.assert_allclose(b, a, atol=1e-12)
     p1 = np.random.default_rng(seed).random(len(a))
     nc = u.words[:, -1]
@@ -224,3 +224,35 @@ def test_shape_row_reads_the_first_word_and_links() -> None:
     assert row[S_MARKER] == 1 and row[S_LINKS] == 1
     assert row[13] == len("[Read")  # first word of the content
     assert row[14] == 1  # holds a link
+
+
+# ------------------------------------------------------------------ vocabulary
+def kernel_vocab(lines: list[str]) -> np.ndarray:
+    from cleaner.textmodel import vocab
+
+    v = kernels.TextView(lines)  # (fills the character tables for the planes these lines use)
+    flags, lower, _ = kernels.tables()
+    keys, vals = vocab.table()
+    return tk.vocab_rows(v.cps, v.starts, v.ends, flags, lower, keys, vals, len(vocab.GROUPS), vocab.LIMIT,
+                         kernels.AN)
+
+
+def test_vocabulary_rows_count_each_group() -> None:
+    from cleaner.textmodel.vocab import GROUPS, vocab_rows_py
+
+    rows = vocab_rows_py(["Reply · 3 comments", "Subscribe to our NEWSLETTER!", "Share on Facebook, Twitter",
+                          "The committee replied on Tuesday.", "Datenschutzerklärung | Impressum"])
+    g = {name: i for i, name in enumerate(GROUPS)}
+    assert rows[0, g["comment"]] == 2 and rows[1, g["promo"]] == 2 and rows[2, g["share"]] == 3
+    assert rows[3, g["comment"]] == 1  # "replied"; "committee" is no comment word
+    assert rows[4, g["legal"]] == 2
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(line_st, st.sampled_from(["Reply", "COMMENTS (3)", "Teilen: Facebook", "ﬁ Share",
+                                                      "İmpressum", "x" * 390 + " reply reply"])), min_size=1))
+def test_vocabulary_kernel_equals_reference(lines: list[str]) -> None:
+    from cleaner.textmodel.vocab import vocab_rows_py
+
+    got = kernel_vocab(lines)
+    np.testing.assert_array_equal(got, vocab_rows_py(lines))

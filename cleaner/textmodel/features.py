@@ -38,6 +38,7 @@ from cleaner.textmodel.shape import (
     S_START,
     S_TARGET,
 )
+from cleaner.textmodel.vocab import GROUPS
 
 SHAPE_FEATURES = (
     "indent",
@@ -60,6 +61,8 @@ NEIGHBOURS = ((-2, "p2"), (-1, "p1"), (1, "n1"), (2, "n2"))
 WINDOW_OF = ("short", "terminal", "stop_ratio", "list_item", "link_share", "log_words", "strong_para")
 WINDOWS = (3, 10)
 RUN_FEATURES = ("short_run", "list_run", "indent_run", "markers_near", "repeat_shape")
+VOCAB_WINDOW = 10
+VOCAB_FEATURES = tuple(f"{g}_words" for g in GROUPS) + tuple(f"{g}_w{VOCAB_WINDOW}" for g in GROUPS)
 
 LINE_FEATURES = (
     WORD_FEATURES
@@ -69,6 +72,7 @@ LINE_FEATURES = (
     + tuple(f"{name}_{tag}" for _, tag in NEIGHBOURS for name in NEIGHBOUR_OF)
     + tuple(f"{name}_w{k}" for k in WINDOWS for name in WINDOW_OF)
     + RUN_FEATURES
+    + VOCAB_FEATURES
 )
 L = {name: i for i, name in enumerate(LINE_FEATURES)}
 N_LINE = len(LINE_FEATURES)
@@ -79,7 +83,7 @@ REGION_OWN = (
     "log_words", "terminal", "stop_ratio", "list_item", "link_share", "heading", "indent", "pos",
     "blank_before", "blank_after", "short_run", "repeat_shape", "markers_near", "doc_lines",
     "doc_blank_share", "doc_list_share",
-)
+) + tuple(f"{g}_w{VOCAB_WINDOW}" for g in GROUPS)
 P_WINDOWS = (1, 3, 10, 30)
 REGION_FEATURES = (
     ("p1",)
@@ -132,7 +136,7 @@ def _value_runs(v: np.ndarray) -> np.ndarray:
 
 def line_matrix_py(
     words: np.ndarray, shape: np.ndarray, hashes: np.ndarray, blank_before: np.ndarray, blank_after: np.ndarray,
-    blank_share: float,
+    blank_share: float, vocab: np.ndarray,
 ) -> np.ndarray:
     """The line model's features (units x :data:`LINE_FEATURES`).
 
@@ -208,6 +212,9 @@ def line_matrix_py(
     )
     X[:, L["markers_near"]] = _window_mean(markers, 5)
     X[:, L["repeat_shape"]] = repeat_shape(words, markers)
+    for g, name in enumerate(GROUPS):
+        X[:, L[f"{name}_words"]] = np.minimum(vocab[:, g], 3)
+        X[:, L[f"{name}_w{VOCAB_WINDOW}"]] = _window_mean((vocab[:, g] > 0).astype(np.float64), VOCAB_WINDOW)
     return X
 
 
@@ -314,8 +321,8 @@ def region_matrix_py(p1: np.ndarray, X: np.ndarray, nc: np.ndarray) -> np.ndarra
 
 # ------------------------------------------------------------------ the compiled versions
 @functools.lru_cache(maxsize=1)
-def _line_args() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(cols, nb, win) for :func:`cleaner.textmodel.kernels.line_matrix`: where it reads and writes."""
+def _line_args() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(cols, nb, win, voc) for :func:`cleaner.textmodel.kernels.line_matrix`: where it reads and writes."""
     from cleaner.textmodel import kernels as tk
 
     cols = np.zeros(tk.N_K, dtype=np.int64)
@@ -342,7 +349,8 @@ def _line_args() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     nb = np.array([[vcol[name], d, L[f"{name}_{tag}"]] for d, tag in NEIGHBOURS for name in NEIGHBOUR_OF],
                   dtype=np.int64)
     win = np.array([[vcol[name], k, L[f"{name}_w{k}"]] for k in WINDOWS for name in WINDOW_OF], dtype=np.int64)
-    return cols, nb, win
+    voc = np.array([[L[f"{g}_words"], L[f"{g}_w{VOCAB_WINDOW}"]] for g in GROUPS], dtype=np.int64)
+    return cols, nb, win, voc
 
 
 @functools.lru_cache(maxsize=1)
@@ -360,14 +368,14 @@ def _region_args() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def line_matrix(
     words: np.ndarray, shape: np.ndarray, hashes: np.ndarray, blank_before: np.ndarray, blank_after: np.ndarray,
-    blank_share: float,
+    blank_share: float, vocab: np.ndarray,
 ) -> np.ndarray:
     """:func:`line_matrix_py`, compiled."""
     from cleaner.textmodel import kernels as tk
 
-    cols, nb, win = _line_args()
+    cols, nb, win, voc = _line_args()
     return tk.line_matrix(words, shape, hashes, blank_before.astype(np.int64), blank_after.astype(np.int64),
-                          float(blank_share), N_LINE, cols, nb, win)
+                          float(blank_share), N_LINE, cols, nb, win, vocab, voc, VOCAB_WINDOW)
 
 
 def region_matrix(p1: np.ndarray, X: np.ndarray, nc: np.ndarray) -> np.ndarray:

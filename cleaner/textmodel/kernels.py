@@ -283,11 +283,13 @@ def _mark_duplicates(hashes, X, col):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def line_matrix(words, shape, hashes, blank_before, blank_after, blank_share, n_out, cols, nb, win):
-    # pragma: no cover - compiled
+def line_matrix(words, shape, hashes, blank_before, blank_after, blank_share, n_out, cols, nb, win, vocab, voc,
+                voc_k):  # pragma: no cover - compiled
     """The line features (cleaner.textmodel.features.line_matrix_py). ``nb``:
     rows (V column, offset, output column) of the neighbour features; ``win``:
-    rows (V column, half width, output column) of the window features."""
+    rows (V column, half width, output column) of the window features;
+    ``vocab``: each unit's words of each vocabulary group, ``voc``: per group the
+    output columns of its count and of its window (of ``voc_k`` lines each side)."""
     m = words.shape[0]
     X = np.zeros((m, n_out))
     if m == 0:
@@ -401,6 +403,14 @@ def line_matrix(words, shape, hashes, blank_before, blank_after, blank_share, n_
             for i in range(d, m - d):
                 if code[i] == code[i - d] and code[i] == code[i + d] and code[i] != code[i - 1]:
                     X[i, cols[K_REPEAT]] = 1.0
+    has = np.zeros(m)
+    for g in range(voc.shape[0]):
+        for i in range(m):
+            X[i, voc[g, 0]] = min(vocab[i, g], 3.0)
+            has[i] = 1.0 if vocab[i, g] > 0 else 0.0
+        wm = _window_mean(has, voc_k)
+        for i in range(m):
+            X[i, voc[g, 1]] = wm[i]
     return X
 
 
@@ -594,3 +604,36 @@ def region_spans(p2, nc, extra, max_spans):  # pragma: no cover - compiled
             lo_q[tail], hi_q[tail], lo_q[tail + 1], hi_q[tail + 1] = lo, lo + i, lo + j + 1, hi
             tail += 2
     return inside
+
+
+@njit(cache=True, nogil=True)
+def vocab_rows(cps, starts, ends, flags, lower, keys, vals, n_groups, limit, an):  # pragma: no cover - compiled
+    """Per line cps[starts[i]:ends[i]], the words of each group among its first
+    ``limit`` characters (cleaner.textmodel.vocab.vocab_rows_py)."""
+    m = len(starts)
+    out = np.zeros((m, n_groups))
+    mask = np.uint64(len(keys) - 1)
+    for i in range(m):
+        s = starts[i]
+        e = min(ends[i], s + limit)
+        h = np.uint64(14695981039346656037)
+        n = 0
+        for k in range(s, e + 1):
+            c = cps[k] if k < e else 32
+            if k < e and flags[c] & an:
+                h = (h ^ np.uint64(lower[c])) * np.uint64(1099511628211)
+                n += 1
+                continue
+            if n > 0:
+                j = h & mask
+                while keys[j] != 0:
+                    if keys[j] == h:
+                        b = vals[j]
+                        for g in range(n_groups):
+                            if b & (1 << g):
+                                out[i, g] += 1.0
+                        break
+                    j = (j + np.uint64(1)) & mask
+                h = np.uint64(14695981039346656037)
+                n = 0
+    return out

@@ -118,7 +118,7 @@ class TextModel:
         from cleaner.textmodel import kernels as tk
 
         X = line_matrix(units.words, units.shape, units.hashes, units.blank_before, units.blank_after,
-                        units.blank_share)
+                        units.blank_share, units.vocab)
         f = self.line
         p1 = _sigmoid(tk.forest_raw(X, f.feature, f.threshold, f.leaf))
         Z = region_matrix(p1, X, units.words[:, -1])

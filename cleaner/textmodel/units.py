@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cleaner.textmodel import vocab
 from cleaner.textmodel.shape import (
     N_SHAPE,
     S_BLANK,
@@ -53,6 +54,7 @@ class Units:
     blank_after: np.ndarray  # ... and right after it
     blank_share: float  # the document's share of blank lines
     wrap: int  # the width the text is hard-wrapped at, 0 if it is not
+    vocab: np.ndarray  # per unit, its words of each vocabulary group (cleaner.textmodel.vocab)
 
     def __len__(self) -> int:
         return len(self.idx)
@@ -119,7 +121,7 @@ def read_units(
     if not len(nonblank):
         z = np.zeros(0, dtype=np.int64)
         return Units(z, z, np.zeros((0, 31)), np.zeros((0, N_SHAPE), dtype=np.int64), np.zeros(0, dtype=np.uint64),
-                     z, z, 1.0, 0)
+                     z, z, 1.0, 0, np.zeros((0, len(vocab.GROUPS))))
     w = wrap_width(shape) if wrapped else 0
     if w:
         cont = join_wrapped(shape, w)
@@ -143,4 +145,8 @@ def read_units(
     blank_before = first - np.concatenate([[-1], last[:-1]]) - 1
     blank_after = np.concatenate([first[1:], [n]]) - last - 1
     blank_share = (n - len(nonblank)) / n
-    return Units(first, last, words, ushape, hashes, blank_before, blank_after, blank_share, w)
+    flags, lower, _ = kernels.tables()
+    keys, vals = vocab.table()
+    counts = tk.vocab_rows(view.cps, bounds[0], bounds[1], flags, lower, keys, vals, len(vocab.GROUPS), vocab.LIMIT,
+                           kernels.AN)
+    return Units(first, last, words, ushape, hashes, blank_before, blank_after, blank_share, w, counts)
