@@ -217,6 +217,7 @@ def _env_float(name: str) -> float | None:
 
 # --------------------------------------------------------------- report
 def cmd_report(args: argparse.Namespace) -> int:
+    from cleaner.io.streams import read_small
     from cleaner.report import build_report, read_records, render_html
 
     for flag, value in (("--html", args.html), ("--json", args.json)):
@@ -225,7 +226,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     run = None
     if args.run:
         try:
-            run = json.loads(Path(args.run).read_text(encoding="utf-8"))
+            run = json.loads(read_small(args.run, "a run summary").decode("utf-8"))
         except (OSError, ValueError) as exc:
             raise CleanerError(f"--run {args.run}: cannot read the run summary ({exc})") from None
         if not isinstance(run, dict):
@@ -257,13 +258,14 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
     pipe = Pipeline.from_yaml(_config_arg(args))
     if args.file == "-":
-        raw: bytes = sys.stdin.buffer.read()
+        raw: bytes = _read_document(sys.stdin.buffer, "<stdin>", pipe.limits.max_document_bytes)
         fmt = args.format
     else:
         path = Path(args.file)
         if not path.is_file():
             raise CleanerError(f"{args.file}: no such file")
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:
+            raw = _read_document(fh, args.file, pipe.limits.max_document_bytes)
         fmt = args.format
         if fmt == "auto" and path.suffix.lower() in (".html", ".htm"):
             fmt = "html"
@@ -295,6 +297,16 @@ def cmd_explain(args: argparse.Namespace) -> int:
         info["reason"] = doc.reason
     print("\n" + json.dumps(info, ensure_ascii=False), file=sys.stderr)
     return 0
+
+
+def _read_document(fh: Any, where: str, cap: int) -> bytes:
+    """A document to explain, read up to the size limit (never whole when larger)."""
+    from cleaner.io.streams import read_capped
+
+    data, size = read_capped(fh, cap)
+    if data is None:
+        raise CleanerError(f"{where}: larger than limits.max_document_bytes={cap}; not read")
+    return data
 
 
 # ---------------------------------------------------------------- rules

@@ -219,8 +219,20 @@ def read_records(path: str | Path) -> Iterator[dict[str, Any]]:
             yield from _jsonl_records(fh, str(p))
 
 
+MAX_RECORD_BYTES = 256 << 20  # a record of a document at the size limit (its text and removed lines) is smaller
+
+
 def _jsonl_records(fh: Any, where: str) -> Iterator[dict[str, Any]]:
-    for lineno, line in enumerate(fh, 1):
+    from cleaner.io.streams import read_line
+
+    lineno = 0
+    while True:
+        line, size = read_line(fh, MAX_RECORD_BYTES)
+        if not size:
+            return
+        lineno += 1
+        if not line and size:
+            raise InputError(f"{where}:{lineno}: a line of {size:,} bytes is not a record cleaner writes")
         if not line.strip():
             continue
         try:

@@ -223,7 +223,11 @@ def config_signature(pipeline: Any) -> list[list[str]]:
             continue
         seen.add(key)
         try:
-            out.append([key, hashlib.sha256(Path(f).read_bytes()).hexdigest()])
+            h = hashlib.sha256()
+            with open(f, "rb") as fh:
+                while chunk := fh.read(BLOCK):
+                    h.update(chunk)
+            out.append([key, h.hexdigest()])
         except OSError as exc:
             out.append([key, f"unreadable: {exc.strerror or exc}"])
     return out

@@ -80,9 +80,11 @@ def load_yaml(path: str | Path) -> Any:
 
     Errors name the file and line.
     """
+    from cleaner.io.streams import read_small
+
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_small(path, "a YAML file").decode("utf-8")
     except FileNotFoundError:
         raise ConfigError("file not found", file=str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:

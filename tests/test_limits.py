@@ -388,3 +388,32 @@ def test_a_fifo_named_as_input_is_read_as_a_stream(tmp_path, cli):
     t.join()
     assert res.rc == 0, res
     assert [(r["id"], r["status"]) for r in records(tmp_path / "out.jsonl")] == [(f"f{i}", "ok") for i in range(3)]
+
+
+def test_the_other_commands_read_within_bounds(tmp_path):
+    # explain from a stream that never ends
+    with open("/dev/zero", "rb") as zero:
+        run = run_sampled([*CLEANER, "explain", "-"], timeout=120, stdin=zero)
+    assert run.rc == 2 and "limits.max_document_bytes" in run.stderr and "Traceback" not in run.stderr, run.stderr
+    assert run.peak < GB
+    # report over a records file with a 1 GB line
+    import zstandard
+
+    src = tmp_path / "records.jsonl.zst"
+    with open(src, "wb") as fh, zstandard.ZstdCompressor(level=19).stream_writer(fh) as w:
+        w.write(json.dumps({"id": "a", "text": ARTICLE, "status": "ok"}).encode() + b"\n" + b'{"id": "b", "text": "')
+        for _ in range(GB // (1 << 20)):
+            w.write(b"a" * (1 << 20))
+        w.write(b'", "status": "ok"}\n')
+    run = run_sampled([*CLEANER, "report", str(src)], timeout=300)
+    assert run.rc == 2 and "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1, run.stderr
+    assert ":2: a line of 999,292,968 bytes is not a record" in run.stderr and run.peak < GB, (run.stderr, run.peak)
+    # a config that extends a file far larger than any config
+    big = tmp_path / "big.yaml"
+    with open(big, "wb") as fh:
+        fh.write(b"# " + b"x" * (70 << 20) + b"\n")
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(f"extends: {big}\n", encoding="utf-8")
+    run = run_sampled([*CLEANER, "rules", "list", "--config", str(cfg)], timeout=120)
+    assert run.rc == 2 and "larger than" in run.stderr and str(big) in run.stderr, run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1 and run.peak < GB

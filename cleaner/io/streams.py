@@ -269,6 +269,21 @@ def read_capped(fh: IO[bytes], cap: int) -> tuple[bytes | None, int]:
     return b"".join(parts), size
 
 
+SMALL_FILE = 64 << 20  # a config, rule pack, word list or run summary larger than this is not one
+
+
+def read_small(path: str | Path, what: str = "file", cap: int = SMALL_FILE) -> bytes:
+    """The bytes of a file that should be small (a config, a rule pack, a
+    word list), read up to ``cap``: a larger one, or a device that never ends
+    (``--config /dev/zero``), raises OSError instead of filling memory."""
+    fh, _ = open_nonblocking(Path(path))
+    with fh:
+        data, size = read_capped(fh, cap)
+    if data is None:
+        raise OSError(f"{what} larger than {cap:,} bytes; not read")
+    return data
+
+
 def open_nonblocking(path: Path) -> tuple[IO[bytes], os.stat_result]:
     """A file opened for reading without blocking on a FIFO (O_NONBLOCK), and
     its status (fstat): the caller checks it is what it expected."""
