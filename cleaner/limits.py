@@ -117,39 +117,51 @@ class time_limit:
 
 
 class StageClock:
-    """The time limits of one document's stages: one handler for the document,
-    the timer set again for each stage (two system calls a stage, instead of
-    four for a :class:`time_limit` each). A stage's own, inner
+    """The time limits of one document's stages, for a few system calls a
+    document instead of four a stage: one handler for the document, and one
+    timer, set when the first stage with a limit starts. A stage only notes
+    when it started (:meth:`stage`); when the timer goes off, the handler
+    raises if the stage running then is over its limit, and otherwise sets the
+    timer again for what that stage has left. A stage's own, inner
     :class:`time_limit` nests inside it."""
 
-    __slots__ = ("seconds", "what", "previous", "remaining", "since", "armed")
+    __slots__ = ("seconds", "what", "start", "previous", "remaining", "since", "armed", "ticking")
 
     def __init__(self) -> None:
         self.armed = False
-        self.seconds = 0.0
-        self.what = ""
+        self.ticking = False  # the timer is set
+        self.seconds, self.what, self.start = 0.0, "", 0.0
 
-    def _raise(self, signum: int, frame: object) -> None:
-        raise TimeLimitExceeded(f"time limit of {self.seconds:g}s exceeded ({self.what})")
+    def _tick(self, signum: int, frame: object) -> None:
+        seconds = self.seconds
+        if seconds > 0:
+            left = seconds - (time.monotonic() - self.start)
+            if left <= 0:
+                self.ticking = False
+                raise TimeLimitExceeded(f"time limit of {seconds:g}s exceeded ({self.what})")
+            _signal.setitimer(signal.ITIMER_REAL, left)
+        else:
+            self.ticking = False  # the next stage with a limit sets it again
 
     def __enter__(self) -> StageClock:
         if _ITIMER and threading.current_thread() is threading.main_thread():
-            self.previous = _signal.signal(signal.SIGALRM, self._raise)
+            self.previous = _signal.signal(signal.SIGALRM, self._tick)
             self.since = time.monotonic()
             self.remaining = _signal.setitimer(signal.ITIMER_REAL, 0)[0]
-            self.armed = True
+            self.armed, self.ticking = True, False
         return self
 
     def stage(self, seconds: float, what: str) -> None:
-        """Start the limit of the next stage (0: none); the timer of the one
-        before stops (it goes off only while a stage runs over)."""
-        if self.armed and (seconds > 0 or self.seconds > 0):
-            _signal.setitimer(signal.ITIMER_REAL, seconds if seconds > 0 else 0)
+        """The next stage starts, with its limit (0: none)."""
+        self.start = time.monotonic()
         self.seconds, self.what = seconds, what
+        if seconds > 0 and self.armed and not self.ticking:
+            self.ticking = True
+            _signal.setitimer(signal.ITIMER_REAL, seconds)
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         if not self.armed:
             return
-        self.armed = False
+        self.armed = self.ticking = False
         _signal.setitimer(signal.ITIMER_REAL, 0)
         _restore(self.previous, self.remaining, self.since)

@@ -417,3 +417,41 @@ def test_the_other_commands_read_within_bounds(tmp_path):
     run = run_sampled([*CLEANER, "rules", "list", "--config", str(cfg)], timeout=120)
     assert run.rc == 2 and "larger than" in run.stderr and str(big) in run.stderr, run.stderr
     assert len(run.stderr.strip().splitlines()) == 1 and run.peak < GB
+
+
+def test_each_stage_gets_its_whole_limit_from_one_timer():
+    from cleaner.limits import StageClock, TimeLimitExceeded, time_limit
+
+    def spin() -> None:
+        while True:
+            pass
+
+    def over(clock: StageClock, seconds: float, what: str) -> tuple[float, str]:
+        clock.stage(seconds, what)
+        t0 = time.monotonic()
+        with pytest.raises(TimeLimitExceeded) as info:
+            spin()
+        return time.monotonic() - t0, str(info.value)
+
+    with StageClock() as clock:  # the timer set for the first stage goes off in the second: it gets its own
+        clock.stage(0.6, "first")
+        time.sleep(0.5)
+        took, msg = over(clock, 0.6, "second")
+        assert 0.55 < took < 0.9 and msg == "time limit of 0.6s exceeded (second)"
+    with StageClock() as clock:  # a stage without a limit, then one with
+        clock.stage(0.2, "a")
+        clock.stage(0, "none")
+        time.sleep(0.5)  # the timer goes off here: nothing is raised
+        took, msg = over(clock, 0.3, "b")
+        assert 0.25 < took < 0.6 and "(b)" in msg
+    with StageClock() as clock:  # a stage's own inner limit nests
+        clock.stage(1.0, "outer")
+        t0 = time.monotonic()
+        with pytest.raises(TimeLimitExceeded, match="inner"), time_limit(0.3, "inner"):
+            spin()
+        with pytest.raises(TimeLimitExceeded, match="outer"):
+            spin()
+        assert 0.9 < time.monotonic() - t0 < 1.4
+    import signal
+
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
