@@ -42,6 +42,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # the file system: one line, as for the errors above
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"cleaner: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
 
 
 def entry() -> None:
@@ -167,9 +171,8 @@ def _config_arg(args: argparse.Namespace) -> str | None:
 def cmd_clean(args: argparse.Namespace) -> int:
     from cleaner.config import load_config
     from cleaner.io.readers import ReadOptions, check_inputs
-    from cleaner.io.writers import output_kind
     from cleaner.pipeline import Pipeline
-    from cleaner.runner import JobOptions, RunInterrupted, default_workers, run_job
+    from cleaner.runner import JobOptions, RunInterrupted, check_job, default_workers, run_job
 
     config = _config_arg(args)
     pipe = Pipeline(load_config(config))  # validate config and rule packs before any work
@@ -180,11 +183,10 @@ def cmd_clean(args: argparse.Namespace) -> int:
     read = ReadOptions(format=args.format, text_column=args.text_column, html_column=args.html_column,
                        id_column=args.id_column)
     check_inputs(args.inputs, read)
+    check_job(JobOptions(inputs=args.inputs, output=args.output, report=args.report))
     if read.format != "text":  # HTML may come: load trafilatura once, before workers fork
         pipe.warm()
     out = args.output
-    if output_kind(out) == "folder" and Path(out).exists() and not Path(out).is_dir():
-        raise CleanerError(f"-o {out}: exists and is not a folder (name a .jsonl or .parquet file, or a folder)")
     workers = args.workers or default_workers()
     opts = JobOptions(
         inputs=args.inputs, output=out, config=config, workers=workers, read=read, resume=args.resume,
@@ -215,12 +217,16 @@ def _env_float(name: str) -> float | None:
 
 # --------------------------------------------------------------- report
 def cmd_report(args: argparse.Namespace) -> int:
+    from cleaner.io.streams import read_small
     from cleaner.report import build_report, read_records, render_html
 
+    for flag, value in (("--html", args.html), ("--json", args.json)):
+        if value is not None and (not value.strip() or Path(value).is_dir()):
+            raise CleanerError(f"{flag} {value!r}: name a file to write")
     run = None
     if args.run:
         try:
-            run = json.loads(Path(args.run).read_text(encoding="utf-8"))
+            run = json.loads(read_small(args.run, "a run summary").decode("utf-8"))
         except (OSError, ValueError) as exc:
             raise CleanerError(f"--run {args.run}: cannot read the run summary ({exc})") from None
         if not isinstance(run, dict):
@@ -231,13 +237,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
         write_report(args.json, summary)
     if args.html:
+        from cleaner.runstate import replace_atomically
+
         page = render_html(summary, sample, title=args.title or f"cleaner report: {Path(args.records).name}",
                            source=args.records)
-        out = Path(args.html)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.tmp")
-        tmp.write_text(page, encoding="utf-8")
-        os.replace(tmp, out)
+        try:  # a unique temporary name, renamed: a link at OUT.html is replaced, never written through
+            replace_atomically(Path(args.html), page.encode("utf-8"))
+        except OSError as exc:
+            raise CleanerError(f"--html {args.html}: cannot write: {exc.strerror or exc}") from None
     if not args.quiet:
         print(summary.render())
         if args.html:
@@ -251,13 +258,14 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
     pipe = Pipeline.from_yaml(_config_arg(args))
     if args.file == "-":
-        raw: bytes = sys.stdin.buffer.read()
+        raw: bytes = _read_document(sys.stdin.buffer, "<stdin>", pipe.limits.max_document_bytes)
         fmt = args.format
     else:
         path = Path(args.file)
         if not path.is_file():
             raise CleanerError(f"{args.file}: no such file")
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:
+            raw = _read_document(fh, args.file, pipe.limits.max_document_bytes)
         fmt = args.format
         if fmt == "auto" and path.suffix.lower() in (".html", ".htm"):
             fmt = "html"
@@ -289,6 +297,16 @@ def cmd_explain(args: argparse.Namespace) -> int:
         info["reason"] = doc.reason
     print("\n" + json.dumps(info, ensure_ascii=False), file=sys.stderr)
     return 0
+
+
+def _read_document(fh: Any, where: str, cap: int) -> bytes:
+    """A document to explain, read up to the size limit (never whole when larger)."""
+    from cleaner.io.streams import read_capped
+
+    data, size = read_capped(fh, cap)
+    if data is None:
+        raise CleanerError(f"{where}: larger than limits.max_document_bytes={cap}; not read")
+    return data
 
 
 # ---------------------------------------------------------------- rules

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from cleaner.errors import ConfigError
+from cleaner.limits import Limits
 from cleaner.resources import rules_dir
 from cleaner.yamlio import line_of, load_yaml
 
@@ -36,7 +37,9 @@ TOP_KEYS = {
     "rule_packs": "a list of rule-pack paths (relative to this file)",
     "stages": "the ordered list of stages, each `name: {settings}`",
     "settings": "a mapping of stage name to setting overrides",
+    "limits": "a mapping of the run's limits (document size, time, memory) to values",
 }
+MAX_EXTENDS = 32  # configs in one `extends` chain
 
 
 @dataclass
@@ -54,6 +57,8 @@ class Config:
     path: str
     stages: list[StageSpec] = field(default_factory=list)
     rule_packs: list[Path] = field(default_factory=list)
+    limits: Limits = field(default_factory=Limits)
+    files: list[Path] = field(default_factory=list)  # the config and every file it extends
 
     def stage_options(self, name: str) -> dict[str, Any] | None:
         for spec in self.stages:
@@ -85,6 +90,11 @@ def _load(path: Path, seen: tuple[Path, ...]) -> Config:
         raise ConfigError("`extends` forms a cycle", file=str(path), key="extends")
     data = load_yaml(path)
     fname = str(path)
+    if len(seen) >= MAX_EXTENDS:
+        raise ConfigError(
+            f"`extends` chain longer than {MAX_EXTENDS} configs (starting at {seen[0]})",
+            file=fname, line=line_of(data, "extends") if isinstance(data, dict) else None, key="extends",
+        )
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -128,8 +138,9 @@ def _load(path: Path, seen: tuple[Path, ...]) -> Config:
             )
         cfg = _load(parent_path, seen + (path,))
         cfg.path = fname
+        cfg.files.append(path)
     else:
-        cfg = Config(path=fname)
+        cfg = Config(path=fname, files=[path])
         if "stages" not in data:
             raise ConfigError(
                 "a config without `extends` must list its `stages`",
@@ -162,8 +173,27 @@ def _load(path: Path, seen: tuple[Path, ...]) -> Config:
                 cfg.rule_packs.append(pack)
     if "settings" in data:
         _apply_overrides(cfg, data["settings"], fname, line_of(data, "settings"))
+    if "limits" in data:
+        cfg.limits = _parse_limits(cfg.limits, data["limits"], fname, line_of(data, "limits"))
     return cfg
 
+
+def _parse_limits(inherited: Limits, values: Any, fname: str, line: int | None) -> Limits:
+    """The ``limits:`` mapping over the inherited limits: known keys, numbers of 0 or more."""
+    from dataclasses import fields, replace
+
+    from cleaner.limits import limit_settings
+
+    if not isinstance(values, dict):
+        raise ConfigError("expected a mapping of limit names to numbers", file=fname, line=line, key="limits")
+    schema = limit_settings()
+    checked = _check_settings(values, schema, "limits", fname, line, "limits accepts")
+    for key, value in checked.items():
+        if not 0 <= value < float("inf"):  # NaN fails both
+            raise ConfigError(f"expected a number of 0 or more (0: no limit), got {value!r}", file=fname,
+                              line=line_of(values, key) or line, key=f"limits.{key}")
+    floats = {f.name for f in fields(Limits) if f.type in ("float", float)}
+    return replace(inherited, **{k: float(v) if k in floats else v for k, v in checked.items()})
 
 def _relative(p: str, config_path: Path) -> Path:
     candidate = Path(p)
@@ -251,14 +281,19 @@ def validate_options(
     prefix = prefix or f"stages.{stage}"
     if not isinstance(options, dict):
         raise ConfigError("expected a mapping of settings", file=fname, line=line, key=prefix)
-    schema = STAGES[stage].settings
+    return _check_settings(options, STAGES[stage].settings, prefix, fname, line, f"{stage} accepts")
+
+
+def _check_settings(
+    options: dict[Any, Any], schema: dict[str, Any], prefix: str, fname: str, line: int | None, accepts: str
+) -> dict[str, Any]:
     out = {}
     for key, value in options.items():
         kline = line_of(options, key) or line
         if key not in schema:
             known = ", ".join(sorted(schema)) or "(this stage has no settings)"
             raise ConfigError(
-                f"unknown setting; {stage} accepts: {known}",
+                f"unknown setting; {accepts}: {known}",
                 file=fname,
                 line=kline,
                 key=f"{prefix}.{key}",

@@ -159,8 +159,29 @@ def tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
                     _save_bmp("tables", flags=flags[:0x10000], lower=lower[:0x10000])
                 done = np.zeros(_MAX_CP, dtype=bool)
                 done[:0x10000] = True
+                # the astral characters that have a case, up front: what a rule
+                # compiles to must not depend on the documents seen before it
+                cased = _astral_cased()
+                f, low = _flags_of("".join(map(chr, cased.tolist())))
+                flags[cased], lower[cased], done[cased] = f, low, True
                 _tables = (flags, lower, done)
     return _tables
+
+
+def _astral_cased() -> np.ndarray:
+    """The code points beyond the basic plane with a case mapping (Deseret,
+    Osage, Adlam, ...: a few hundred), from Python's ``str`` and ``re``
+    tables; kept in the cache folder (finding them takes a quarter second)."""
+    cached = _load_bmp("astral", cased=np.int64, length=None)
+    if cached is not None:
+        return cached["cased"]
+    import _sre
+
+    codes = range(0x10000, _MAX_CP)
+    cased = np.array([c for c in codes if _sre.unicode_tolower(c) != c or chr(c).lower() != chr(c)
+                      or chr(c).upper() != chr(c)], dtype=np.int64)
+    _save_bmp("astral", cased=cased)
+    return cased
 
 
 def _bmp_file(kind: str) -> Path | None:
@@ -182,9 +203,11 @@ def _load_bmp(kind: str, **dtypes: Any) -> dict[str, np.ndarray] | None:
     plane's length, else None (none yet, or a damaged file: built again)."""
     from cleaner import datacache
 
+    length = dtypes.pop("length", 0x10000)
     arrays = datacache.load_arrays(_bmp_file(kind))
     if arrays is None or any(
-        k not in arrays or arrays[k].dtype != dt or arrays[k].shape != (0x10000,) for k, dt in dtypes.items()
+        k not in arrays or arrays[k].dtype != dt or arrays[k].ndim != 1 or (length and arrays[k].shape != (length,))
+        for k, dt in dtypes.items()
     ):
         return None
     return arrays
@@ -227,6 +250,8 @@ def fold_table() -> np.ndarray:
                 else:
                     fold[:0x10000] = _fold_codes(np.arange(0x10000, dtype=np.uint32))
                     _save_bmp("fold", fold=fold[:0x10000])
+                cased = _astral_cased()  # up front, as in tables()
+                fold[cased] = _fold_codes(cased.astype(np.uint32))
                 _fold = fold
     return _fold
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from cleaner.config import Config, load_config
 from cleaner.document import Document
 from cleaner.errors import CleanerError
-from cleaner.limits import TimeLimitExceeded
+from cleaner.limits import StageClock, TimeLimitExceeded
 from cleaner.rules import RuleSet
 from cleaner.stages import STAGES, Stage
 
@@ -38,6 +38,20 @@ class Pipeline:
                     key=f"stages.{spec.name}",
                 ) from exc
         self.timings: Counter[str] = Counter()
+        self.limits = config.limits
+        # each stage's time limit: its own timeout_seconds setting, else the run's
+        own = [("timeout_seconds" in st.settings) for st in self.stages]
+        self.stage_seconds = [
+            float(st.options["timeout_seconds"] or 0) if mine else float(self.limits.stage_timeout_seconds)
+            for st, mine in zip(self.stages, own, strict=True)
+        ]
+        self._stage_what = [
+            f"{st.name}.timeout_seconds={st.options['timeout_seconds']:g}" if mine
+            else f"{self.limits.describe('stage_timeout_seconds')}, stage {st.name}"
+            for st, mine in zip(self.stages, own, strict=True)
+        ]
+        #: called with a stage's index as it starts (the batch runner's watchdog)
+        self.monitor: Callable[[int], None] | None = None
         # the boilerplate stage, when it runs before the artifacts stage (see clean())
         names = [st.name for st in self.stages]
         self._boilerplate = (
@@ -46,6 +60,11 @@ class Pipeline:
             and names.index("boilerplate") < names.index("artifacts")
             else None
         )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its config: built again where it is unpickled (its compiled
+        tables and loaded libraries do not travel)."""
+        return (type(self), (self.config,))
 
     @classmethod
     def from_yaml(cls, path: str | Path | None = None) -> Pipeline:
@@ -88,12 +107,27 @@ class Pipeline:
         return self.run(doc)
 
     def run(self, doc: Document) -> Document:
-        for stage in self.stages:
+        try:
+            with StageClock() as clock:
+                self._run(doc, clock)
+        except TimeLimitExceeded as exc:  # the timer went off between two stages
+            if doc.active:
+                doc.fail(f"TimeLimitExceeded: {exc}")
+        for key in [k for k in doc.metadata if k.startswith("_")]:
+            del doc.metadata[key]  # stage-to-stage hand-overs, not part of the record
+        return doc
+
+    def _run(self, doc: Document, clock: StageClock) -> None:
+        monitor = self.monitor
+        for i, stage in enumerate(self.stages):
             if not doc.active:
                 break
             t0 = time.perf_counter()
             repairs = len(doc.repairs)
             try:
+                clock.stage(self.stage_seconds[i], self._stage_what[i])
+                if monitor is not None:
+                    monitor(i)
                 stage.process(doc)
                 if stage.name == "artifacts" and len(doc.repairs) > repairs and self._boilerplate:
                     # a repair ("debt ." -> "debt.") changes what the classifier sees
@@ -103,9 +137,6 @@ class Pipeline:
             except (TimeLimitExceeded, RecursionError, MemoryError, Exception) as exc:
                 doc.fail(f"{stage.name}: {type(exc).__name__}: {exc}")
             self.timings[stage.name] += time.perf_counter() - t0
-        for key in [k for k in doc.metadata if k.startswith("_")]:
-            del doc.metadata[key]  # stage-to-stage hand-overs, not part of the record
-        return doc
 
     def clean_many(self, items: Iterable[Any], format: str = "auto") -> Iterator[Document]:
         """Clean a stream. Items are str/bytes, or dicts with ``id`` and ``text``

@@ -70,6 +70,8 @@ class Summary:
     bytes_out: int = 0
     seconds: float | None = 0.0
     workers: int | None = None
+    # inputs passed over because they are not regular files: (path, what it is)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def add(self, record: dict[str, Any], size: int | None = None) -> None:
         self.add_facts(record_facts(record), size)
@@ -119,6 +121,7 @@ class Summary:
                 round(self.bytes_in / 1e6 / secs, 3) if timed and self.bytes_in is not None else None  # type: ignore[operator]
             ),
             "workers": self.workers,
+            "skipped_inputs": [{"path": p, "type": t} for p, t in self.skipped],
         }
 
     def render(self) -> str:
@@ -140,6 +143,10 @@ class Summary:
             lines.append("languages: " + ", ".join(f"{k} {v}" for k, v in self.languages.most_common(8)))
         if self.flagged:
             lines.append(f"flagged as machine-translated: {self.flagged}")
+        if self.skipped:
+            shown = ", ".join(f"{p} ({t})" for p, t in self.skipped[:5])
+            more = f" and {len(self.skipped) - 5} more" if len(self.skipped) > 5 else ""
+            lines.append(f"skipped {len(self.skipped)} input(s) that are not regular files: {shown}{more}")
         return "\n".join(lines)
 
     # ------------------------------------------------- resume (run state)
@@ -149,6 +156,7 @@ class Summary:
             "removed_by_rule": dict(self.removed_by_rule), "languages": dict(self.languages),
             "findings": dict(self.findings), "repairs": dict(self.repairs), "flagged": self.flagged,
             "bytes_in": self.bytes_in, "bytes_out": self.bytes_out, "seconds": self.seconds,
+            "skipped": [list(x) for x in self.skipped],
         }
 
     @classmethod
@@ -161,6 +169,7 @@ class Summary:
         s.bytes_in = d.get("bytes_in", 0)
         s.bytes_out = int(d.get("bytes_out", 0))
         s.seconds = d.get("seconds", 0.0)
+        s.skipped = [(str(p), str(t)) for p, t in d.get("skipped") or ()]
         return s
 
     @classmethod
@@ -210,8 +219,20 @@ def read_records(path: str | Path) -> Iterator[dict[str, Any]]:
             yield from _jsonl_records(fh, str(p))
 
 
+MAX_RECORD_BYTES = 256 << 20  # a record of a document at the size limit (its text and removed lines) is smaller
+
+
 def _jsonl_records(fh: Any, where: str) -> Iterator[dict[str, Any]]:
-    for lineno, line in enumerate(fh, 1):
+    from cleaner.io.streams import read_line
+
+    lineno = 0
+    while True:
+        line, size = read_line(fh, MAX_RECORD_BYTES)
+        if not size:
+            return
+        lineno += 1
+        if not line and size:
+            raise InputError(f"{where}:{lineno}: a line of {size:,} bytes is not a record cleaner writes")
         if not line.strip():
             continue
         try:

@@ -28,329 +28,29 @@ name and the run folder is removed.
 from __future__ import annotations
 
 import contextlib
-import gc
-import hashlib
 import json
-import multiprocessing as mp
 import os
-import pickle
-import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
-from collections import deque
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, NamedTuple, TextIO
+from typing import Any, TextIO
 
-from cleaner.document import Document
+from cleaner import runstate
 from cleaner.errors import CleanerError
-from cleaner.io.readers import InputItem, ReadOptions, ReadState, input_bytes, iter_inputs
-from cleaner.io.writers import _line_bytes, fsync_dir, open_sink, output_kind, work_dir
+from cleaner.io.readers import ReadOptions, ReadState, input_bytes, iter_inputs
+from cleaner.io.writers import fsync_dir, open_sink, output_kind, work_dir
 from cleaner.pipeline import Pipeline
-from cleaner.report import Facts, Summary, record_facts
+from cleaner.pool import Encoded, default_workers, run
+from cleaner.report import Summary
 
-__all__ = ["run", "run_job", "JobOptions", "Progress", "Summary", "RunInterrupted", "default_workers"]
+__all__ = ["run", "run_job", "JobOptions", "Progress", "Summary", "RunInterrupted", "default_workers", "Encoded"]
 
-STATE_VERSION = 1
-
-
-class Encoded(NamedTuple):
-    """A record encoded in a worker (see :func:`run`'s ``encode``)."""
-
-    line: bytes  # its JSONL line, newline included
-    facts: Facts  # what Summary counts of it
-
-
-def default_workers() -> int:
-    """The CPUs this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
-
-
-# ------------------------------------------------------------- one document
-def _clean_item(pipe: Pipeline, item: InputItem) -> dict[str, Any]:
-    if item.drop is not None and item.error is None:
-        doc = Document(id=item.id, extra=dict(item.extra), metadata=dict(item.metadata))
-        doc.drop(item.drop)
-    elif item.error is not None or item.raw is None:
-        doc = Document(id=item.id, extra=dict(item.extra))
-        doc.fail(item.error or "no content")
-    else:
-        try:
-            doc = pipe.clean(
-                item.raw, format=item.format, id=item.id, source=item.source,
-                metadata=item.metadata, extra=item.extra,
-            )
-        except Exception as exc:  # never let one document end the run
-            doc = Document(id=item.id, extra=dict(item.extra))
-            doc.fail(f"{type(exc).__name__}: {exc}")
-    return doc.to_record()
-
-
-def _encode(record: dict[str, Any]) -> Encoded:
-    """A record as its JSONL line and what the summary counts of it: with
-    ``encode``, workers send these instead of the records, so that the main
-    process (one, for all workers) only writes bytes and adds counts."""
-    try:
-        line = _line_bytes(record)
-    except Exception as exc:  # a value no encoder takes: the document fails, the run goes on
-        doc = Document(id=str(record.get("id")))
-        doc.fail(f"cannot encode the record: {type(exc).__name__}: {exc}")
-        record = doc.to_record()
-        line = _line_bytes(record)
-    return Encoded(line, record_facts(record))
-
-
-def _crash_record(item: InputItem, exitcode: int | None) -> dict[str, Any]:
-    doc = Document(id=item.id, extra=dict(item.extra))
-    how = f"killed by signal {-exitcode}" if exitcode is not None and exitcode < 0 else f"exit code {exitcode}"
-    doc.fail(f"worker process died while cleaning this document ({how})")
-    return doc.to_record()
-
-
-# --------------------------------------------------------------- the workers
-def _die_with_parent() -> None:
-    """Linux: the kernel kills this worker when the main process dies (even by SIGKILL)."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-    except Exception:
-        pass
-
-
-def _worker_main(wid: int, config: str | None, tasks: Any, conn: Any, parent: int,
-                 inherited: Pipeline | None = None, encode: bool = False) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _die_with_parent()
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-    # once per worker: the parent's, when forked from a process that built it, else built here
-    pipe = inherited if inherited is not None else Pipeline.from_yaml(config)
-    while True:
-        task = tasks.get()
-        if task is None:
-            break
-        tid, items = task
-        records: list[Any] = [_clean_item(pipe, it) for it in items]
-        if encode:
-            records = [_encode(r) for r in records]
-        try:
-            payload = pickle.dumps((tid, records), pickle.HIGHEST_PROTOCOL)
-        except Exception as exc:  # a value from the input that cannot cross processes
-            fails = []
-            for it in items:
-                d = Document(id=it.id)
-                d.fail(f"cannot send the record to the main process: {type(exc).__name__}: {exc}")
-                fails.append(_encode(d.to_record()) if encode else d.to_record())
-            payload = pickle.dumps((tid, fails), pickle.HIGHEST_PROTOCOL)
-        conn.send_bytes(payload)
-    conn.close()
-
-
-class _Worker:
-    def __init__(self, ctx: Any, wid: int, config: str | None, pipeline: Pipeline | None = None,
-                 encode: bool = False) -> None:
-        self.tasks = ctx.Queue()  # its own queue: a worker that dies takes no lock others need
-        self.conn, send = ctx.Pipe(duplex=False)
-        self.proc = ctx.Process(
-            target=_worker_main, name=f"cleaner-worker-{wid}",
-            args=(wid, config, self.tasks, send, os.getpid(), pipeline, encode), daemon=True,
-        )
-        self.proc.start()
-        send.close()
-        self.outstanding: deque[int] = deque()  # task ids sent, in order (the first is running)
-
-    def stop(self, graceful: bool) -> None:
-        if graceful and self.proc.is_alive():
-            self.tasks.put(None)
-
-    def close(self) -> None:
-        self.tasks.cancel_join_thread()
-        self.tasks.close()
-        self.conn.close()
-
-
-class _Pool:
-    """Worker processes, each with its own task queue and result pipe."""
-
-    def __init__(self, n: int, config: str | None, pipeline: Pipeline | None = None, encode: bool = False) -> None:
-        # fork on Linux: workers start at once, with the modules (and the pipeline,
-        # when the caller built one) already in memory, shared copy-on-write
-        fork = sys.platform.startswith("linux")
-        self.ctx = mp.get_context("fork") if fork else mp.get_context()
-        self.config = config
-        self.encode = encode
-        self.pipeline = pipeline if fork else None
-        if fork:
-            # what exists now (modules, the pipeline's tables) is never collected:
-            # the collector then leaves those pages alone, and they stay shared
-            # with the workers instead of being copied into each one (until close())
-            gc.collect()
-            gc.freeze()
-        self.frozen = fork
-        self.workers = [_Worker(self.ctx, w, config, self.pipeline, encode) for w in range(n)]
-
-    def submit(self, tid: int, items: list[InputItem]) -> None:
-        w = min(self.workers, key=lambda w: len(w.outstanding))
-        w.tasks.put((tid, items))
-        w.outstanding.append(tid)
-
-    def wait(self, timeout: float) -> tuple[list[tuple[int, list[dict[str, Any]]]], list[tuple[list[int], int | None]]]:
-        """(results, deaths): results as (task id, records); for each worker that
-        died, the task ids it held (the one it was running first) and its exit code."""
-        from multiprocessing.connection import wait
-
-        ready = wait([w.conn for w in self.workers] + [w.proc.sentinel for w in self.workers], timeout)
-        results: list[tuple[int, list[dict[str, Any]]]] = []
-        deaths: list[tuple[list[int], int | None]] = []
-        if not ready:
-            return results, deaths
-        for k, w in enumerate(self.workers):
-            dead = False
-            try:
-                while w.conn.poll():
-                    tid, recs = pickle.loads(w.conn.recv_bytes())
-                    with contextlib.suppress(ValueError):
-                        w.outstanding.remove(tid)
-                    results.append((tid, recs))
-            except (EOFError, OSError):
-                dead = True
-            if dead or w.proc.sentinel in ready or not w.proc.is_alive():
-                w.proc.join(1)
-                if w.proc.is_alive():
-                    if not dead:
-                        continue
-                    w.proc.kill()
-                    w.proc.join(1)
-                deaths.append((list(w.outstanding), w.proc.exitcode))
-                w.close()
-                self.workers[k] = _Worker(self.ctx, k, self.config, self.pipeline, self.encode)
-        return results, deaths
-
-    def close(self, graceful: bool) -> None:
-        for w in self.workers:
-            w.stop(graceful)
-        if graceful:
-            deadline = time.monotonic() + 5
-            for w in self.workers:
-                w.proc.join(max(0.0, deadline - time.monotonic()))
-        for w in self.workers:
-            if w.proc.is_alive():
-                w.proc.kill()
-            w.proc.join(1)
-            w.close()
-        if self.frozen:
-            gc.unfreeze()
-            self.frozen = False
-
-
-def run(
-    items: Iterable[InputItem],
-    config: str | None,
-    workers: int = 1,
-    progress: Progress | None = None,
-    chunk: int = 16,
-    chunk_bytes: int = 1 << 19,
-    window_chunks: int = 4,
-    pipeline: Pipeline | None = None,
-    encode: bool = False,
-) -> Iterator[tuple[InputItem, Any]]:
-    """Clean items, yielding (item, record) in input order; with ``encode``,
-    (item, :class:`Encoded`): the record as its JSONL line and its summary facts.
-
-    With several workers, at most ``workers * window_chunks`` chunks of up to
-    ``chunk`` items (or ``chunk_bytes`` of input) are in flight.
-    """
-    if workers <= 1:
-        pipe = pipeline if pipeline is not None else Pipeline.from_yaml(config)
-        for item in items:
-            rec = _clean_item(pipe, item)
-            yield item, (_encode(rec) if encode else rec)
-        return
-    yield from _run_pool(iter(items), config, workers, chunk, chunk_bytes, window_chunks, pipeline, encode)
-
-
-def _run_pool(
-    it: Iterator[InputItem], config: str | None, workers: int, chunk: int, chunk_bytes: int, window_chunks: int,
-    pipeline: Pipeline | None = None, encode: bool = False,
-) -> Iterator[tuple[InputItem, Any]]:
-    pool = _Pool(workers, config, pipeline, encode)
-    max_items = max(workers * window_chunks * chunk, 2 * chunk)
-    max_tasks = workers * window_chunks
-    pending: dict[int, InputItem] = {}  # index -> item, from head to next_index
-    done: dict[int, Any] = {}  # index -> record (or Encoded), waiting for the head
-    tasks: dict[int, list[int]] = {}  # task id -> indices
-    retried: set[int] = set()
-    head = next_index = next_tid = 0
-    exhausted = False
-    graceful = False
-
-    def submit(indices: list[int]) -> None:
-        nonlocal next_tid
-        tasks[next_tid] = indices
-        pool.submit(next_tid, [pending[i] for i in indices])
-        next_tid += 1
-
-    try:
-        while True:
-            # keep the window full
-            while not exhausted and len(tasks) < max_tasks and next_index - head < max_items:
-                batch: list[int] = []
-                nbytes = 0
-                while len(batch) < chunk and nbytes < chunk_bytes:
-                    try:
-                        item = next(it)
-                    except StopIteration:
-                        exhausted = True
-                        break
-                    pending[next_index] = item
-                    batch.append(next_index)
-                    nbytes += item.size
-                    next_index += 1
-                if batch:
-                    submit(batch)
-            # hand out what is ready, in order
-            while head in done:
-                yield pending.pop(head), done.pop(head)
-                head += 1
-            if exhausted and head == next_index:
-                graceful = True
-                return
-            if not exhausted and len(tasks) < max_tasks and next_index - head < max_items:
-                continue
-            results, deaths = pool.wait(1.0)
-            for tid, recs in results:
-                indices = tasks.pop(tid, None)
-                if indices is None:  # a task already given up on
-                    continue
-                for i, rec in zip(indices, recs, strict=True):
-                    done.setdefault(i, rec)
-            for lost, code in deaths:
-                for k, tid in enumerate(lost):
-                    indices = tasks.pop(tid, None)
-                    if not indices:
-                        continue
-                    if k > 0:  # queued behind the one that was running: not a suspect
-                        submit(indices)
-                    elif len(indices) == 1 and indices[0] in retried:
-                        crash = _crash_record(pending[indices[0]], code)
-                        done[indices[0]] = _encode(crash) if encode else crash
-                    else:  # find the culprit: one document per task
-                        for i in indices:
-                            retried.add(i)
-                            submit([i])
-    finally:
-        pool.close(graceful)
+STATE_VERSION = runstate.STATE_VERSION
 
 
 # ----------------------------------------------------------------- progress
@@ -430,71 +130,116 @@ class RunInterrupted(CleanerError):
         super().__init__(f"interrupted after {done:,} documents; run the same command with --resume to finish")
 
 
-def _fingerprint(opts: JobOptions) -> dict[str, Any]:
+def _fingerprint(opts: JobOptions, pipeline: Pipeline) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(what must match for --resume, the file lists its digests stand for)."""
+
     def absolute(spec: str) -> str:
         return spec if spec == "-" else str(Path(spec).resolve())
 
-    cfg = None
-    if opts.config:
-        p = Path(opts.config)
-        cfg = {"path": str(p.resolve())}
-        with contextlib.suppress(OSError):
-            cfg["sha1"] = hashlib.sha1(p.read_bytes()).hexdigest()
-    return {
+    inputs = runstate.input_signature(opts.inputs, opts.read.exclude)
+    config = runstate.config_signature(pipeline)
+    fp = {
         "inputs": [absolute(s) for s in opts.inputs],
         "output": absolute(opts.output),
-        "config": cfg,
+        "config": str(Path(opts.config).resolve()) if opts.config else None,
         "format": opts.read.format,
         "text_column": opts.read.text_column,
         "html_column": opts.read.html_column,
         "id_column": opts.read.id_column,
+        "input_files": runstate.digest(inputs),
+        "config_files": runstate.digest(config),
     }
+    return fp, {"input_files": inputs, "config_files": config}
 
 
-_WHAT = {"inputs": "inputs", "output": "output", "config": "--config (or its content)", "format": "--format",
+_WHAT = {"inputs": "inputs", "output": "output", "config": "--config", "format": "--format",
          "text_column": "--text-column", "html_column": "--html-column", "id_column": "--id-column"}
 
 
+def _resume_refusal(work: Path, old: dict[str, Any], fp: dict[str, Any], lists: dict[str, Any]) -> str:
+    """One line: why the unfinished run in ``work`` cannot be finished with this command."""
+    diff = [_WHAT[k] for k in _WHAT if old.get(k) != fp.get(k)]
+    if diff:
+        return (f"--resume: the unfinished run in {work} was started with different {', '.join(diff)}; "
+                f"repeat that command with --resume, or remove {work} to start over")
+    try:
+        with runstate.open_existing(work / "inputs.json", "rb") as fh:
+            before = json.loads(fh.read())
+    except (OSError, ValueError):
+        before = {}
+    for key, what in (("input_files", "input files"), ("config_files", "config files")):
+        if old.get(key) != fp.get(key):
+            why = runstate.first_difference(before.get(key) or [], lists.get(key) or [], what)
+            return (f"--resume: {why}; the documents already written came from what the interrupted run "
+                    f"read, so the run cannot go on: remove {work} to start over")
+    return f"--resume: the unfinished run in {work} was started differently; remove {work} to start over"
+
+
+def check_job(opts: JobOptions) -> None:
+    """Usage errors of the output and report paths, found before any work."""
+    out = opts.output
+    if not out or not out.strip():
+        raise CleanerError("-o: an empty name; name a .jsonl or .parquet file, or a folder")
+    kind = output_kind(out)
+    target = Path(out)
+    if kind == "folder" and target.exists() and not target.is_dir():
+        raise CleanerError(f"-o {out}: exists and is not a folder (name a .jsonl or .parquet file, or a folder)")
+    if kind != "folder" and target.is_dir():
+        raise CleanerError(f"-o {out}: is a folder; a .{kind} output is a file (to write a folder of "
+                           f"<id>.txt files, name a folder without the .{kind} ending)")
+    real_out = os.path.realpath(out)
+    for spec in opts.inputs:
+        if spec == "-":
+            continue
+        real = os.path.realpath(spec)
+        same = real == real_out
+        with contextlib.suppress(OSError):
+            same = same or os.path.samefile(spec, out)
+        if same:
+            raise CleanerError(f"-o {out}: is the input {spec}; cleaner never writes over its input, "
+                               "choose another output")
+        if kind == "folder" and os.path.isfile(spec) and os.path.dirname(real) == real_out:
+            raise CleanerError(f"-o {out}: the input {spec} is in that folder, where output files are "
+                               "written; choose another output folder")
+    for name in (target.name, work_dir(out).name):
+        if len(os.fsencode(name)) > _NAME_MAX:
+            raise CleanerError(f"-o {out}: file name too long for the file system ({len(os.fsencode(name))} "
+                               f"bytes in {name!r}; at most {_NAME_MAX})")
+    if opts.report:
+        rep = Path(opts.report)
+        if rep.is_dir():
+            raise CleanerError(f"--report {opts.report}: is a folder; name a file for the JSON summary")
+        _probe_folder(rep.parent, f"--report {opts.report}")
+    _probe_folder(work_dir(out).parent, f"-o {out}")
+
+
+_NAME_MAX = 255
+
+
+def _probe_folder(folder: Path, what: str) -> None:
+    """Make ``folder`` (and its parents) and check that a file can be created in it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".cleaner-probe.", dir=folder)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as exc:
+        raise CleanerError(f"{what}: cannot write in {folder or '.'}: {_strerror(exc)}") from None
+
+
+def _strerror(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
 def _save_state(work: Path, state: dict[str, Any]) -> None:
-    tmp = work / "state.json.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(state, fh, indent=1)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, work / "state.json")
-    fsync_dir(work)
+    runstate.save_state(work, state)
 
 
 def _load_state(work: Path) -> dict[str, Any] | None:
-    path = work / "state.json"
-    if not path.is_file():
-        return None
-    try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise CleanerError(f"{path}: unreadable run state ({exc}); remove {work} to start over") from None
-    if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
-        raise CleanerError(f"{path}: run state from another version of cleaner; remove {work} to start over")
-    return state
+    return runstate.load_state(work)
 
 
-@contextlib.contextmanager
-def _lock(work: Path) -> Iterator[None]:
-    """One run per output at a time."""
-    work.mkdir(parents=True, exist_ok=True)
-    fh = open(work / "lock", "a+")  # noqa: SIM115
-    try:
-        try:
-            import fcntl
-
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except ImportError:
-            pass
-        except OSError:
-            raise CleanerError(f"another cleaner run is writing this output (lock: {work / 'lock'})") from None
-        yield
-    finally:
-        fh.close()
+_lock = runstate.lock
 
 
 class _Interrupts:
@@ -541,42 +286,54 @@ class _Interrupts:
             raise KeyboardInterrupt
 
 
-def _total_in_background(inputs: list[str], progress: Progress) -> None:
+def _total_in_background(inputs: list[str], progress: Progress, exclude: tuple[str, ...] = ()) -> None:
     def work() -> None:
-        progress.total_bytes = input_bytes(inputs)
+        progress.total_bytes = input_bytes(inputs, exclude)
 
     threading.Thread(target=work, name="cleaner-input-size", daemon=True).start()
 
 
 def run_job(opts: JobOptions) -> Summary:
     """Run ``cleaner clean``: see the module doc. Raises :class:`RunInterrupted`
-    on Ctrl-C / SIGTERM (state saved) and :class:`CleanerError` for usage errors."""
+    on Ctrl-C / SIGTERM (state saved) and :class:`CleanerError` for usage
+    errors and for errors of the file system (one line each)."""
+    check_job(opts)
     target = opts.output
     work = work_dir(target)
-    if output_kind(target) == "folder" and Path(target).exists() and not Path(target).is_dir():
-        raise CleanerError(f"-o {target}: exists and is not a folder (name a .jsonl or .parquet file, or a folder)")
-    fp = _fingerprint(opts)
-    with _lock(work):  # first: a run still going is not an unfinished one
-        existing = _load_state(work)
-        if existing is not None and not opts.resume:
-            raise CleanerError(
-                f"{target}: an unfinished run was found ({existing.get('done', 0):,} documents done; "
-                f"state in {work}); pass --resume to finish it, or remove {work} to start over"
-            )
-        if existing is not None and existing.get("fingerprint") != fp:
-            old = existing.get("fingerprint") or {}
-            diff = [_WHAT.get(k, k) for k in fp if old.get(k) != fp[k]]
-            raise CleanerError(
-                f"--resume: the unfinished run in {work} was started with different "
-                f"{', '.join(diff) or 'options'}; repeat that command with --resume, or remove {work} to start over"
-            )
-        if existing is None:  # a fresh run: clear what a run killed before its first state left
-            for child in work.iterdir():
-                if child.name != "lock":
-                    shutil.rmtree(child) if child.is_dir() else child.unlink()
-        elif existing.get("finished"):
-            return _finish(opts, work, existing, Summary.from_state(existing["summary"]))
-        return _run_locked(opts, work, fp, existing)
+    pipeline = opts.pipeline if opts.pipeline is not None else Pipeline.from_yaml(opts.config)
+    opts.pipeline = pipeline
+    # never read the output (or the run folder) back as input
+    exclude = [os.path.realpath(target), os.path.realpath(work)]
+    opts.read = replace(opts.read, max_bytes=pipeline.limits.max_document_bytes, exclude=tuple(exclude))
+    try:
+        with _lock(work):  # first: a run still going is not an unfinished one
+            existing = _load_state(work)
+            if existing is not None and not opts.resume:
+                raise CleanerError(
+                    f"{target}: an unfinished run was found ({existing.get('done', 0):,} documents done; "
+                    f"state in {work}); pass --resume to finish it, or remove {work} to start over"
+                )
+            fp, lists = _fingerprint(opts, pipeline)
+            if existing is not None and existing.get("fingerprint") != fp:
+                raise CleanerError(_resume_refusal(work, existing.get("fingerprint") or {}, fp, lists))
+            if existing is None:  # a fresh run: clear what a run killed before its first state left
+                runstate.clear_run_folder(work)
+                with runstate.create_file(work / "inputs.json") as fh:
+                    fh.write(json.dumps(lists).encode("utf-8"))
+            elif existing.get("finished"):
+                return _finish(opts, work, existing, Summary.from_state(existing["summary"]))
+            return _run_locked(opts, work, fp, existing)
+    except OSError as exc:
+        raise _fs_error(exc, opts, work) from None
+
+
+def _fs_error(exc: OSError, opts: JobOptions, work: Path) -> CleanerError:
+    """An error of the file system as one line: what, where, and whether --resume can finish the run."""
+    where = f"{exc.filename}: " if exc.filename and str(exc.filename) != opts.output else ""
+    saved = (work / "state.json").is_file()
+    after = (f"; what was written is kept in {work}: fix this and run the same command with --resume"
+             if saved else "")
+    return CleanerError(f"writing {opts.output}: {where}{_strerror(exc)}{after}")
 
 
 def _run_locked(opts: JobOptions, work: Path, fp: dict[str, Any], existing: dict[str, Any] | None) -> Summary:
@@ -597,7 +354,7 @@ def _run_locked(opts: JobOptions, work: Path, fp: dict[str, Any], existing: dict
         _save_state(work, state)
     progress = Progress(opts.progress or sys.stderr, opts.progress is not None)
     if progress.enabled:
-        _total_in_background(opts.inputs, progress)
+        _total_in_background(opts.inputs, progress, opts.read.exclude)
     rs = ReadState(skip=done)
     items = iter_inputs(opts.inputs, opts.read, state=rs)
     t0 = time.monotonic()
@@ -619,7 +376,7 @@ def _run_locked(opts: JobOptions, work: Path, fp: dict[str, Any], existing: dict
                 # each record, the main process writes the bytes and adds the counts
                 encoded = hasattr(sink, "write_line")
                 with contextlib.closing(
-                    run(items, opts.config, opts.workers, pipeline=opts.pipeline, encode=encoded)
+                    run(items, opts.config, opts.workers, pipeline=opts.pipeline, encode=encoded, isolate=True)
                 ) as results:
                     for item, record in results:
                         with guard.section():
@@ -655,6 +412,7 @@ def _run_locked(opts: JobOptions, work: Path, fp: dict[str, Any], existing: dict
     finally:
         progress.close()
     summary.seconds = seconds_before + (time.monotonic() - t0)
+    summary.skipped = list(rs.skipped)  # the whole walk is made again by a resumed run
     final = sink.seal()
     state.update({"finished": True, "final": final.name, "summary": summary.to_state(), "done": done})
     _save_state(work, state)
@@ -666,22 +424,23 @@ def _finish(opts: JobOptions, work: Path, state: dict[str, Any], summary: Summar
     kind = output_kind(opts.output)
     target = Path(opts.output) / "records.jsonl" if kind == "folder" else Path(opts.output)
     final = work / str(state.get("final"))
-    if final.is_file():
+    if os.path.isfile(final) and not os.path.islink(final):
         target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(final, target)
+        os.replace(final, target)  # a link at the target is replaced, never written through
         fsync_dir(target.parent)
     elif not target.exists():
         raise CleanerError(f"{work}: the finished output is missing; remove {work} and run again")
     summary.workers = opts.workers
     if opts.report:
         write_report(opts.report, summary)
-    shutil.rmtree(work, ignore_errors=True)
+    runstate.remove_run_folder(work)
     return summary
 
 
 def write_report(path: str, summary: Summary) -> None:
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(f".{p.name}.tmp")
-    tmp.write_text(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, p)
+    """The summary as JSON, through a unique temporary file and a rename."""
+    data = (json.dumps(summary.as_dict(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    try:
+        runstate.replace_atomically(Path(path), data)
+    except OSError as exc:
+        raise CleanerError(f"{path}: cannot write the report: {_strerror(exc)}") from None

@@ -36,11 +36,15 @@ class _Loader(_SafeBase):  # type: ignore[misc, valid-type]
 
 
 def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+    # the pairs a merge key (<<: *base) brings come first; the mapping's own
+    # keys override them (a key given twice in the mapping itself is an error)
+    own = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
     loader.flatten_mapping(node)
+    merged = len(node.value) - own
     out = LineDict()
     out.lines = {}
     out.line = node.start_mark.line + 1
-    for key_node, value_node in node.value:
+    for i, (key_node, value_node) in enumerate(node.value):
         key = loader.construct_object(key_node, deep=True)
         try:
             hash(key)
@@ -48,12 +52,15 @@ def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
             raise ConfigError(
                 "a mapping key must be a plain value", line=key_node.start_mark.line + 1
             ) from None
-        if key in out:
+        if key in out and i >= merged and out.lines[key] >= 0:
             raise ConfigError(
                 f"duplicate key {key!r}", line=key_node.start_mark.line + 1, key=str(key)
             )
         out[key] = loader.construct_object(value_node, deep=True)
-        out.lines[key] = key_node.start_mark.line + 1
+        # a merged key's line is its anchor's; marked negative until the mapping's own key comes
+        out.lines[key] = key_node.start_mark.line + 1 if i >= merged else -(key_node.start_mark.line + 1)
+    for key, line in out.lines.items():
+        out.lines[key] = abs(line)
     return out
 
 
@@ -73,9 +80,11 @@ def load_yaml(path: str | Path) -> Any:
 
     Errors name the file and line.
     """
+    from cleaner.io.streams import read_small
+
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_small(path, "a YAML file").decode("utf-8")
     except FileNotFoundError:
         raise ConfigError("file not found", file=str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:

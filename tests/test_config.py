@@ -246,6 +246,28 @@ CASES: dict[str, Case] = {
         file="pack.yaml",
         extra=("en.read-more",),
     ),
+    # --- the run's limits
+    "limits-unknown-key": Case(
+        {"config.yaml": "extends: default\nlimits:\n  max_doc_bytes: 5\n"}, 3, ("limits.max_doc_bytes",),
+        extra=("max_document_bytes",),
+    ),
+    "limits-wrong-type": Case(
+        {"config.yaml": "extends: default\nlimits:\n  max_document_bytes: lots\n"}, 3,
+        ("limits.max_document_bytes",),
+    ),
+    "limits-float-for-a-byte-count": Case(
+        {"config.yaml": "extends: default\nlimits:\n  max_document_bytes: 1.5e6\n"}, 3,
+        ("limits.max_document_bytes",),
+    ),
+    "limits-negative": Case(
+        {"config.yaml": "extends: default\nlimits:\n  worker_memory_bytes: -1\n"}, 3,
+        ("limits.worker_memory_bytes",), extra=("0 or more",),
+    ),
+    "limits-not-a-number": Case(
+        {"config.yaml": "extends: default\nlimits:\n  stage_timeout_seconds: .nan\n"}, 3,
+        ("limits.stage_timeout_seconds",),
+    ),
+    "limits-not-a-mapping": Case({"config.yaml": "extends: default\nlimits: 5\n"}, 2, ("limits",)),
     "rule-pack-bad-yaml": Case(
         {
             "config.yaml": "extends: default\nrule_packs: [pack.yaml]\n",
@@ -509,3 +531,66 @@ def test_pipeline_from_yaml_clean_and_clean_many(tmp_path: Path) -> None:
     assert docs[0].text == docs[1].text == pipe.clean(raw).text
     assert docs[1].id == "r1" and docs[1].to_record()["url"] == "https://x.example/"
     assert docs[2].reason == "too-short"
+
+
+def test_limits_come_from_the_config_and_merge_over_extends(tmp_path: Path) -> None:
+    from cleaner.limits import Limits
+
+    default = load_config().limits
+    assert default == Limits()  # the shipped file states the defaults
+    (tmp_path / "a.yaml").write_text("extends: default\nlimits:\n  max_document_bytes: 1000\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("extends: a.yaml\nlimits:\n  stage_timeout_seconds: 5\n", encoding="utf-8")
+    got = load_config(tmp_path / "b.yaml").limits
+    assert (got.max_document_bytes, got.stage_timeout_seconds) == (1000, 5.0)
+    assert got.worker_memory_bytes == default.worker_memory_bytes
+    pipe = cleaner.Pipeline.from_yaml(tmp_path / "b.yaml")
+    # every stage has a time limit: its own timeout_seconds, else the run's
+    seconds = dict(zip([st.name for st in pipe.stages], pipe.stage_seconds, strict=True))
+    assert seconds["extract"] == 30 and seconds["boilerplate"] == 10
+    assert seconds["artifacts"] == seconds["language"] == seconds["normalize"] == 5.0
+
+
+def test_a_thousand_configs_extending_each_other_are_one_line_exit_2(tmp_path: Path, cli) -> None:
+    for i in range(1000):
+        parent = f"c{i + 1}.yaml" if i < 999 else "default"
+        (tmp_path / f"c{i}.yaml").write_text(f"extends: {parent}\n", encoding="utf-8")
+    doc = tmp_path / "doc.txt"
+    doc.write_text("Some text.\n", encoding="utf-8")
+    res = cli("clean", doc, "-o", tmp_path / "out.jsonl", "--config", tmp_path / "c0.yaml", "--workers", "1")
+    assert res.rc == 2 and "Traceback" not in res.stderr, res
+    assert len(res.stderr.strip().splitlines()) == 1, res
+    assert "extends" in res.stderr and "longer than 32" in res.stderr, res
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_a_merge_key_may_be_overridden_but_a_key_not_repeated(tmp_path: Path) -> None:
+    from cleaner.yamlio import load_yaml
+
+    merged = tmp_path / "m.yaml"
+    merged.write_text("base: &b {min_chars: 10, languages: [en]}\nmine:\n  <<: *b\n  min_chars: 20\n",
+                      encoding="utf-8")
+    data = load_yaml(merged)
+    assert data["mine"] == {"min_chars": 20, "languages": ["en"]}
+    assert data["mine"].lines == {"min_chars": 4, "languages": 1}
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text("extends: default\nsettings:\n  filters:\n    <<: {min_chars: 10, languages: [de]}\n"
+                   "    min_chars: 300\n", encoding="utf-8")
+    opts = load_config(cfg).stage_options("filters")
+    assert opts is not None and opts["min_chars"] == 300 and opts["languages"] == ["de"]
+    twice = tmp_path / "twice.yaml"
+    twice.write_text("extends: default\nsettings:\n  filters:\n    <<: {min_chars: 10}\n"
+                     "    min_chars: 300\n    min_chars: 400\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(twice)
+    assert info.value.line == 6 and "duplicate key" in str(info.value)
+
+
+def test_a_pipeline_pickles_and_cleans_the_same(tmp_path: Path) -> None:
+    import pickle
+
+    (tmp_path / "c.yaml").write_text("extends: default\nlimits:\n  max_document_bytes: 1234\n", encoding="utf-8")
+    pipe = cleaner.Pipeline.from_yaml(tmp_path / "c.yaml")
+    again = pickle.loads(pickle.dumps(pipe))
+    raw = doc_with_tagline()
+    assert again.clean(raw, format="text").to_record() == pipe.clean(raw, format="text").to_record()
+    assert again.limits.max_document_bytes == 1234

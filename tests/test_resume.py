@@ -171,3 +171,71 @@ def test_a_second_run_on_the_same_output_is_refused_while_the_first_runs(tmp_pat
     r = subprocess.run([sys.executable, "-m", "cleaner", "clean", str(src), "-o", str(out), "-q"],
                        capture_output=True, timeout=120)
     assert r.returncode == 0 and out.exists() and not work_dir(str(out)).exists()
+
+
+def _killed_run(corpus_file: Path, out: Path, *extra: str, at: int = 100) -> None:
+    proc = subprocess.Popen([*_cmd(corpus_file, out), *extra], env=_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while _done(out) < at:
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    proc.kill()
+    proc.wait(timeout=60)
+
+
+def _refused(corpus_file: Path, out: Path, *words: str, extra: tuple[str, ...] = ()) -> None:
+    before = (work_dir(str(out)) / "state.json").read_bytes()
+    r = subprocess.run([*_cmd(corpus_file, out, "--resume"), *extra], capture_output=True, env=_env(), timeout=120)
+    msg = r.stderr.decode()
+    assert r.returncode == 2 and "Traceback" not in msg and len(msg.strip().splitlines()) == 1, msg
+    for w in words:
+        assert w in msg, msg
+    assert (work_dir(str(out)) / "state.json").read_bytes() == before  # the unfinished run is left as it was
+    assert not out.exists()
+
+
+def test_resume_refuses_an_input_rewritten_since(corpus: Path, tmp_path: Path) -> None:
+    src = tmp_path / "corpus.jsonl"
+    src.write_bytes(corpus.read_bytes())
+    out = tmp_path / "o.jsonl"
+    _killed_run(src, out)
+    # the first 1,000 documents deleted, 1,000 new ones at the end: same size
+    lines = src.read_bytes().splitlines(keepends=True)
+    src.write_bytes(b"".join(lines[1000:] + lines[:1000]))
+    _refused(src, out, f"input file {src} changed since the interrupted run", "content", "remove")
+    os.utime(src, ns=(0, 0))
+    _refused(src, out, str(src), "changed since")
+
+
+def test_resume_refuses_a_touched_input_and_a_new_file_in_an_input_folder(corpus: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(600):
+        (folder / f"d{i:04d}.txt").write_text(_doc(i), encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    _killed_run(folder, out, at=50)
+    os.utime(folder / "d0003.txt", ns=(1, 1))
+    _refused(folder, out, "d0003.txt", "modification time")
+    os.utime(folder / "d0003.txt", ns=(json.loads((work_dir(str(out)) / "inputs.json").read_text())
+                                       ["input_files"][3][2],) * 2)
+    (folder / "d0000a.txt").write_text(_doc(1), encoding="utf-8")  # sorts before those done
+    _refused(folder, out, "d0000a.txt")
+    (folder / "d0000a.txt").unlink()
+    r = subprocess.run(_cmd(folder, out, "--resume"), capture_output=True, env=_env(), timeout=600)
+    assert r.returncode == 0, r.stderr.decode()
+    assert _ids(out) == [f"d{i:04d}" for i in range(600)]
+
+
+def test_resume_refuses_a_changed_rule_pack(corpus: Path, tmp_path: Path) -> None:
+    pack = tmp_path / "pack.yaml"
+    rule = ("- id: mine.promo\n  kind: line\n  why: a promo line\n  match: [\"{m}\"]\n"
+            "  examples:\n    drop: [\"{m}\"]\n    keep: [\"The promo was cancelled, officials said.\"]\n")
+    pack.write_text(rule.format(m="Subscribe to our newsletter"), encoding="utf-8")
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text("extends: default\nrule_packs: [pack.yaml]\n", encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    _killed_run(corpus, out, "--config", str(cfg))
+    pack.write_text(rule.format(m="Leave a Reply"), encoding="utf-8")  # the config file itself unchanged
+    _refused(corpus, out, f"config file {pack} changed", extra=("--config", str(cfg)))

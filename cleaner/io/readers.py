@@ -7,6 +7,13 @@ n-th item of a run is the n-th item of any other run over the same inputs; a
 resumed run skips the items a previous run already wrote (``skip``), without
 reading or parsing them where the format allows.
 
+Memory is bounded on every path by ``max_bytes`` (``limits.max_document_bytes``):
+a file larger than it is not read; a JSONL line, a WARC payload, a Parquet cell
+or standard input that runs past it is passed over in bounded pieces (or, for a
+stream that is one document, no further read); each becomes an item that
+carries an error naming the limit. Compressed input is inflated in bounded
+pieces (:mod:`cleaner.io.streams`).
+
 Something that cannot be used (a bad JSONL line, a truncated gzip, zstd or WARC
 file, a Parquet row without content) becomes an item that carries the error,
 so the run writes an ``error`` record for it and goes on; what was read before
@@ -17,27 +24,28 @@ Supported inputs (by name; folders are walked recursively, sorted):
 * ``.txt`` text, ``.html`` / ``.htm`` HTML: one document per file;
 * ``.jsonl`` / ``.ndjson``, optionally ``.gz`` or ``.zst``: one record a line,
   ``{"id", "text" | "html", ...}``; other fields are carried into the record;
-* ``.warc`` / ``.warc.gz``: WARC ``response`` records (request, metadata, warcinfo,
-  revisit ... are skipped); id = WARC-Record-ID (without ``<>``), else the target
-  URI; ``url`` = WARC-Target-URI; the HTTP Content-Type charset goes to
-  ``metadata["http_charset"]`` for the decode stage; the body (chunked transfer
-  and content encoding undone) is the raw input, format ``auto``. Responses that
-  are not 2xx, or whose Content-Type is not text (images, PDF ...), become
-  ``dropped`` records (reason ``http-status:404``, ``content-type:application/pdf``);
+* ``.warc`` / ``.warc.gz``: WARC ``response`` records (see :mod:`cleaner.io.warc`);
+  responses that are not 2xx, or whose Content-Type is not text (images, PDF
+  ...), become ``dropped`` records (reason ``http-status:404``,
+  ``content-type:application/pdf``);
 * ``.parquet``: one row per document; the content column is ``--text-column`` /
   ``--html-column`` (default: ``text`` if the file has it, else ``html``), the id
   column ``--id-column`` (default ``id``; else ``<file>:<row>``); other columns
   are carried into the record.
+
+In a folder only regular files are read: FIFOs, devices and sockets (or links
+to them) are passed over and listed in :attr:`ReadState.skipped`, and the
+paths in :attr:`ReadOptions.exclude` (a run's own output) are left out. A
+FIFO or device named on the command line is read as a stream, as standard
+input is: one document (or JSONL records), up to ``max_bytes``.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import os
-import re
+import stat
 import sys
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +54,16 @@ from typing import IO, Any
 import orjson
 
 from cleaner.errors import InputError
+from cleaner.io.streams import (  # noqa: F401 - older names
+    DecompressingRaw,
+    TruncatedInput,
+    open_binary,
+    open_nonblocking,
+    read_capped,
+    read_line,
+)
+from cleaner.io.streams import DecompressingRaw as _DecompressingRaw  # noqa: F401
+from cleaner.io.warc import read_warc  # noqa: F401 - part of this module's interface
 
 TEXT_EXT = (".txt",)
 HTML_EXT = (".html", ".htm")
@@ -57,8 +75,6 @@ WARC_EXT = (".warc", ".warc.gz")
 PARQUET_EXT = (".parquet",)
 ALL_EXT = (*JSONL_EXT, *WARC_EXT, *PARQUET_EXT, *TEXT_EXT, *HTML_EXT)
 
-PARQUET_BATCH_ROWS = 256
-_READ_CHUNK = 1 << 20
 
 
 @dataclass
@@ -87,23 +103,36 @@ class InputItem:
 
 @dataclass
 class ReadOptions:
-    """How inputs are read: the ``--format`` and the Parquet column names."""
+    """How inputs are read: the ``--format``, the Parquet column names, the
+    document size limit (0: none) and the paths never read as input (the
+    run's own output and run folder)."""
 
     format: str = "auto"
     text_column: str | None = None
     html_column: str | None = None
     id_column: str = "id"
+    max_bytes: int = 0
+    exclude: tuple[str, ...] = ()
+
+
+def limit_message(where: str, size: int, cap: int, what: str = "document", at_least: bool = False) -> str:
+    """The error of a document over the size limit."""
+    how = f"more than {cap:,}" if at_least else f"{size:,}"
+    return (f"{where}: {what} of {how} bytes exceeds limits.max_document_bytes={cap}; "
+            f"passed over without being read whole (raise the limit in the config to clean it)")
 
 
 class ReadState:
-    """Shared by the readers of one run: items still to skip (resume) and the
-    on-disk bytes consumed so far (progress and ETA)."""
+    """Shared by the readers of one run: items still to skip (resume), the
+    on-disk bytes consumed so far (progress and ETA) and the inputs passed
+    over because they are not regular files."""
 
     def __init__(self, skip: int = 0) -> None:
         self.skip = max(0, int(skip))
         self.done_bytes = 0  # bytes of finished files
         self._current: IO[bytes] | None = None  # the file being read, for its position
         self._partial = 0  # bytes of the current file consumed, when there is no handle
+        self.skipped: list[tuple[str, str]] = []  # (path, what it is): FIFOs, devices, sockets
 
     def take_skip(self) -> bool:
         """True (and one fewer left) while items are still to be skipped."""
@@ -148,6 +177,28 @@ def kind_of(path: str | Path) -> str | None:
     return None
 
 
+_NOT_REGULAR = ((stat.S_ISFIFO, "FIFO"), (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"),
+                (stat.S_ISSOCK, "socket"))
+
+
+def file_type(mode: int) -> str:
+    """What a file of this mode is, in words ("FIFO", "socket", ...)."""
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    return next((name for test, name in _NOT_REGULAR if test(mode)), "special file")
+
+
+def is_stream(path: Path) -> bool:
+    """A FIFO or device: read as a stream (as standard input), never by size."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+
+
 def iter_inputs(
     inputs: list[str],
     format: str | ReadOptions = "auto",
@@ -158,7 +209,7 @@ def iter_inputs(
     """All input items of the given paths, in order (folders walked sorted).
 
     ``skip`` items are passed over first (a resumed run); ``state`` (optional)
-    is updated with the bytes read, for progress.
+    is updated with the bytes read, for progress, and the files passed over.
     """
     opts = format if isinstance(format, ReadOptions) else ReadOptions(format=format)
     st = state if state is not None else ReadState(skip)
@@ -166,33 +217,91 @@ def iter_inputs(
         st.skip = skip
     for spec in inputs:
         if spec == "-":
-            yield from _read_stdin(opts, st)
+            yield from _read_stream(sys.stdin.buffer, "<stdin>", "stdin", opts, st)
             continue
         path = Path(spec)
         if path.is_dir():
-            for f in walk(path):
+            for f in walk(path, opts.exclude, st.skipped):
                 yield from _read_file(f, opts, st, root=path)
         elif path.is_file():
             yield from _read_file(path, opts, st, root=None)
+        elif is_stream(path):
+            yield from _read_named_stream(path, opts, st)
         else:
             raise InputError(f"{spec}: no such file or folder")
 
 
-def walk(root: Path) -> Iterator[Path]:
+def walk(root: Path, exclude: tuple[str, ...] = (), skipped: list[tuple[str, str]] | None = None) -> Iterator[Path]:
     """The readable files under ``root``, in a deterministic order: the files of a
-    folder sorted by name, then its subfolders, sorted (run folders of cleaner
-    itself are passed over)."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not (d.startswith(".") and d.endswith("cleaner-run")))
-        for name in sorted(filenames):
-            if kind_of(name) is not None:
-                yield Path(dirpath) / name
+    folder sorted by name, then its subfolders, sorted. Run folders of cleaner
+    and the files or folders of ``exclude`` are passed over; so are files that
+    are not regular files (FIFOs, devices, sockets, or links to them), which
+    are added to ``skipped`` as (path, what it is). Links to folders are not
+    followed."""
+    ids: set[tuple[int, int]] = set()
+    for e in exclude:
+        try:
+            st = os.stat(e)
+            ids.add((st.st_dev, st.st_ino))
+        except OSError:
+            pass  # not there (yet): nothing to pass over
+    yield from _walk_dir(str(root), ids, skipped)
+
+
+def _excluded(e: os.DirEntry[str], ids: set[tuple[int, int]]) -> bool:
+    if not ids:
+        return False
+    if not e.is_symlink() and all(e.inode() != i for _, i in ids):
+        return False  # the inode from the folder listing: no system call for most entries
+    try:
+        st = os.stat(e.path)
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino) in ids
+
+
+def _walk_dir(top: str, ids: set[tuple[int, int]], skipped: list[tuple[str, str]] | None) -> Iterator[Path]:
+    if ids:
+        try:
+            st = os.stat(top)
+            if (st.st_dev, st.st_ino) in ids:
+                return
+        except OSError:
+            pass
+    try:
+        with os.scandir(top) as it:
+            entries = list(it)
+    except OSError:
+        return  # as os.walk: a folder that cannot be listed is passed over
+    files, dirs = [], []
+    for e in entries:
+        try:
+            is_dir = e.is_dir()
+        except OSError:
+            is_dir = False
+        (dirs if is_dir else files).append(e)
+    for e in sorted(files, key=lambda e: e.name):
+        if kind_of(e.name) is None or _excluded(e, ids):
+            continue
+        try:
+            regular = e.is_file()  # follows a link (d_type for the others: no system call)
+            mode = 0 if regular else os.stat(e.path).st_mode
+        except OSError:  # a dangling link: the reader reports it
+            regular, mode = True, 0
+        if regular:
+            yield Path(e.path)
+        elif skipped is not None:
+            skipped.append((e.path, file_type(mode)))
+    for e in sorted(dirs, key=lambda e: e.name):
+        if (e.name.startswith(".") and e.name.endswith("cleaner-run")) or e.is_symlink():
+            continue
+        yield from _walk_dir(e.path, ids, skipped)
 
 
 _walk = walk  # older name
 
 
-def input_bytes(inputs: list[str]) -> int | None:
+def input_bytes(inputs: list[str], exclude: tuple[str, ...] = ()) -> int | None:
     """On-disk size of all inputs (None when it cannot be known, e.g. stdin)."""
     total = 0
     for spec in inputs:
@@ -203,11 +312,13 @@ def input_bytes(inputs: list[str]) -> int | None:
             if p.is_file():
                 total += p.stat().st_size
             elif p.is_dir():
-                for f in walk(p):
+                for f in walk(p, exclude):
                     try:
                         total += f.stat().st_size
                     except OSError:
                         pass
+            else:
+                return None
         except OSError:
             return None
     return total or None
@@ -236,17 +347,26 @@ def _needs(path: Path) -> str | None:
 
 
 def check_inputs(inputs: list[str], opts: ReadOptions) -> None:
-    """Usage errors found before any work: missing paths, a missing library for a
-    file named on the command line, Parquet files without the content column."""
+    """Usage errors found before any work: missing paths, sockets and other
+    files that cannot be read, a missing library for a file named on the
+    command line, Parquet files without the content column."""
     for spec in inputs:
         if spec == "-":
             continue
         p = Path(spec)
-        if not p.exists():
-            raise InputError(f"{spec}: no such file or folder")
-        if p.is_file() and _needs(p):
+        try:
+            mode = os.stat(p).st_mode
+        except FileNotFoundError:
+            raise InputError(f"{spec}: no such file or folder") from None
+        except OSError as exc:
+            raise InputError(f"{spec}: cannot read: {exc.strerror or exc}") from None
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or is_stream(p)):
+            raise InputError(f"{spec}: is a {file_type(mode)}, not a file, folder or stream to read")
+        if stat.S_ISDIR(mode) and not os.access(p, os.R_OK | os.X_OK):
+            raise InputError(f"{spec}: folder cannot be read (permission denied)")
+        if stat.S_ISREG(mode) and _needs(p):
             require(_needs(p))  # type: ignore[arg-type]
-        if p.is_file() and kind_of(p) == "parquet":
+        if stat.S_ISREG(mode) and kind_of(p) == "parquet":
             try:
                 names = _parquet_names(p)
             except Exception as exc:
@@ -276,10 +396,10 @@ def _read_file(path: Path, opts: ReadOptions, st: ReadState, root: Path | None) 
     if need:
         require(need)
     if kind == "jsonl":
-        yield from read_jsonl(path, opts.format, st)
+        yield from read_jsonl(path, opts.format, st, opts.max_bytes)
         return
     if kind == "warc":
-        yield from read_warc(path, st)
+        yield from read_warc(path, st, opts.max_bytes)
         return
     if kind == "parquet":
         yield from read_parquet(path, opts, st)
@@ -291,106 +411,46 @@ def _read_file(path: Path, opts: ReadOptions, st: ReadState, root: Path | None) 
     if st.take_skip():
         st.finish_file(_file_size(path))
         return
+    doc_id = _doc_id(path, root)
+    cap = opts.max_bytes
     try:
-        data = path.read_bytes()
+        fh, info = open_nonblocking(path)  # a FIFO put there since the walk must not block the run
     except OSError as exc:
-        yield InputItem(_doc_id(path, root), None, fmt, str(path), error=f"{path}: cannot read: {exc}")
+        yield InputItem(doc_id, None, fmt, str(path), error=f"{path}: cannot read: {exc}")
         return
-    st.finish_file(len(data))
-    yield InputItem(_doc_id(path, root), data, fmt, str(path))
+    with fh:
+        if not stat.S_ISREG(info.st_mode):
+            yield InputItem(doc_id, None, fmt, str(path),
+                            error=f"{path}: is a {file_type(info.st_mode)}, not a regular file; not read")
+            return
+        if cap and info.st_size > cap:
+            st.finish_file(info.st_size)
+            yield InputItem(doc_id, None, fmt, str(path), nbytes=info.st_size,
+                            error=limit_message(str(path), info.st_size, cap, "file"))
+            return
+        try:
+            data, size = read_capped(fh, cap)  # it may have grown since
+        except OSError as exc:
+            yield InputItem(doc_id, None, fmt, str(path), error=f"{path}: cannot read: {exc}")
+            return
+    st.finish_file(size)
+    if data is None:
+        yield InputItem(doc_id, None, fmt, str(path), nbytes=size,
+                        error=limit_message(str(path), size, cap, "file", at_least=True))
+        return
+    yield InputItem(doc_id, data, fmt, str(path))
 
 
 # ------------------------------------------------------------------ JSONL
-class TruncatedInput(OSError):
-    """A compressed stream that ends inside a gzip member or zstd frame."""
-
-
-class _DecompressingRaw(io.RawIOBase):
-    """Decompressed bytes of a stream of gzip members or zstd frames, handed out
-    as they come (short reads), so that everything before damage is delivered;
-    the read after the last good byte raises :class:`TruncatedInput`
-    (Python's gzip and zstandard's reader drop or swallow that tail)."""
-
-    def __init__(self, fh: IO[bytes], codec: str) -> None:
-        self._fh = fh
-        self._codec = codec
-        self._obj: Any = None
-        self._buf = memoryview(b"")
-        self._eof = False
-        self.total_out = 0
-        if codec == "zst":
-            import zstandard
-
-            self._zstd = zstandard
-            self._dctx = zstandard.ZstdDecompressor()
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b: Any) -> int:
-        while not self._buf:
-            if self._eof:
-                return 0
-            self._fill()
-        n = min(len(b), len(self._buf))
-        b[:n] = self._buf[:n]
-        self._buf = self._buf[n:]
-        self.total_out += n
-        return n
-
-    def _new(self) -> Any:
-        if self._codec == "gz":
-            return zlib.decompressobj(47)  # gzip (or zlib) header, one member
-        return self._dctx.decompressobj()
-
-    def _fill(self) -> None:
-        chunk = self._fh.read(1 << 16)
-        if not chunk:
-            self._eof = True
-            if self._obj is not None and not self._obj.eof:
-                raise TruncatedInput(f"the {'gzip' if self._codec == 'gz' else 'zstd'} data ends inside a "
-                                     f"{'member' if self._codec == 'gz' else 'frame'} (file truncated?)")
-            return
-        out = []
-        while chunk:
-            if self._obj is None or self._obj.eof:
-                if self._obj is not None and self._codec == "gz" and not chunk.strip(b"\0"):
-                    break  # zero padding after the last member
-                self._obj = self._new()
-            try:
-                out.append(self._obj.decompress(chunk))
-            except zlib.error as exc:
-                raise OSError(f"gzip: {exc}") from exc
-            except Exception as exc:
-                if self._codec == "zst" and isinstance(exc, self._zstd.ZstdError):
-                    raise OSError(f"zstd: {exc}") from exc
-                raise
-            chunk = self._obj.unused_data if self._obj.eof else b""
-        self._buf = memoryview(b"".join(out))
-
-
-def _open_binary(path: Path) -> tuple[IO[bytes], IO[bytes]]:
-    """(reader of decompressed bytes, the underlying file for position)."""
-    raw = open(path, "rb")  # noqa: SIM115 - closed by the caller
-    name = str(path).lower()
-    try:
-        if name.endswith(".gz"):
-            return io.BufferedReader(_DecompressingRaw(raw, "gz"), buffer_size=_READ_CHUNK), raw
-        if name.endswith((".zst", ".zstd")):
-            return io.BufferedReader(_DecompressingRaw(raw, "zst"), buffer_size=_READ_CHUNK), raw
-    except BaseException:
-        raw.close()
-        raise
-    return raw, raw
-
-
-def read_jsonl(path: Path, format: str = "auto", state: ReadState | None = None) -> Iterator[InputItem]:
-    """Records of a JSONL(.gz/.zst) file; bad lines become error items naming file:line."""
+def read_jsonl(path: Path, format: str = "auto", state: ReadState | None = None,
+               max_bytes: int = 0) -> Iterator[InputItem]:
+    """Records of a JSONL(.gz/.zst) file; bad lines become error items naming
+    file:line, and so do lines longer than ``max_bytes`` (0: no limit), which
+    are passed over without being held."""
     st = state if state is not None else ReadState()
     stem = _doc_id(path, None)
-    lineno = 0
     try:
-        fh, raw = _open_binary(path)
+        fh, raw = open_binary(path)
     except OSError as exc:
         if not st.take_skip():
             yield InputItem(stem, None, format, str(path), error=f"{path}: cannot read: {exc}")
@@ -398,21 +458,47 @@ def read_jsonl(path: Path, format: str = "auto", state: ReadState | None = None)
     st.track(raw)
     try:
         with fh, raw:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                if st.take_skip():
-                    continue
-                yield _jsonl_item(line, path, lineno, stem, format)
-    except (EOFError, OSError, zlib.error) as exc:
+            yield from _jsonl_lines(fh, path, stem, format, st, max_bytes)
+    except _LinesFailed as exc:
         if not st.take_skip():
             yield InputItem(
-                f"{stem}:{lineno + 1}", None, format, str(path),
-                error=f"{path}:{lineno + 1}: file is truncated or corrupt ({exc}); "
-                f"the {lineno} line(s) before were read",
+                f"{stem}:{exc.lineno}", None, format, str(path),
+                error=f"{path}:{exc.lineno}: file is truncated or corrupt ({exc.cause}); "
+                f"the {exc.lineno - 1} line(s) before were read",
             )
     finally:
         st.finish_file(_file_size(path))
+
+
+class _LinesFailed(Exception):
+    def __init__(self, lineno: int, cause: BaseException) -> None:
+        self.lineno, self.cause = lineno, cause
+
+
+def _jsonl_lines(fh: IO[bytes], path: Path, stem: str, format: str, st: ReadState, cap: int,
+                 first: int = 1) -> Iterator[InputItem]:
+    """The items of the JSONL lines of ``fh`` (numbered from ``first``)."""
+    import zlib
+
+    lineno = first - 1
+    while True:
+        try:
+            line, size = read_line(fh, cap)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise _LinesFailed(lineno + 1, exc) from None
+        if not size:
+            return
+        lineno += 1
+        if line and not line.strip():
+            continue
+        if st.take_skip():
+            continue
+        if not line:  # over the limit: passed over
+            where = f"{path}:{lineno}"
+            yield InputItem(f"{stem}:{lineno}", None, format, where, nbytes=size,
+                            error=limit_message(where, size, cap, "line"))
+            continue
+        yield _jsonl_item(line, path, lineno, stem, format)
 
 
 _NOT_PARSED = object()
@@ -494,270 +580,83 @@ def _record_item(rec: dict[str, Any], where: str, fallback_id: str, format: str,
     return InputItem(str(rid), None, format, where, extra, meta, error=f"{where}: {msg}", nbytes=nbytes)
 
 
-# ------------------------------------------------------------------- WARC
-_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.IGNORECASE)
-
-
-def _is_textual(mime: str) -> bool:
-    return (
-        not mime
-        or mime.startswith("text/")
-        or "html" in mime
-        or "xml" in mime
-        or mime in ("application/json", "application/ld+json", "application/octet-stream", "unk", "none")
-    )
-
-
-def read_warc(path: Path, state: ReadState | None = None) -> Iterator[InputItem]:
-    """Response records of a WARC(.gz) file (see the module doc)."""
-    from warcio.archiveiterator import ArchiveIterator
-
-    st = state if state is not None else ReadState()
-    stem = _doc_id(path, None)
-    n = 0  # response records seen
-    offset = 0
-    head = b""
-    last_id = None
-    try:
-        raw = open(path, "rb")  # noqa: SIM115
-    except OSError as exc:
-        if not st.take_skip():
-            yield InputItem(stem, None, "auto", str(path), error=f"{path}: cannot read: {exc}")
-        return
-    st.track(raw)
-    try:
-        with raw:
-            head = raw.read(2)
-            raw.seek(0)
-            # gzip through our reader: it raises on a truncated member, where
-            # warcio's own decompression stops silently
-            dec = _DecompressingRaw(raw, "gz") if head == b"\x1f\x8b" else None
-            it = ArchiveIterator(dec if dec is not None else raw)
-            prev = None
-            for rec in it:
-                _check_complete(prev)
-                prev = rec
-                offset = it.offset
-                if rec.rec_type != "response":
-                    continue
-                n += 1
-                last_id = _warc_id(rec, stem, offset)
-                if st.take_skip():
-                    if _drain(rec):  # the file ends inside it: its error item was the last one
-                        return
-                    continue
-                item, fatal = _warc_item(rec, path, offset, stem)
-                yield item
-                if fatal:
-                    return
-            _check_complete(prev)
-            end = dec.total_out if dec is not None else _file_size(path)
-            if it.offset < end:
-                offset = it.offset
-                raise _Truncated(f"{end - it.offset} byte(s) after the last complete record are not a record")
-    except Exception as exc:  # truncated or corrupt: what was read is kept
-        if not st.take_skip():
-            after = f" after record {last_id}" if last_id else ""
-            unz = " (uncompressed)" if head == b"\x1f\x8b" else ""
-            yield InputItem(
-                f"{stem}@{offset}", None, "auto", f"{path}@{offset}",
-                error=f"{path}: WARC file is truncated or corrupt at offset {offset}{unz}{after} "
-                f"({_short(exc)}); the {n} response record(s) before were read",
-            )
-    finally:
-        st.finish_file(_file_size(path))
-
-
-class _Truncated(Exception):
-    pass
-
-
-def _check_complete(rec: Any) -> None:
-    """A record whose block is shorter than its Content-Length was cut off."""
-    if rec is None:
-        return
-    left = getattr(rec.raw_stream, "limit", 0)
-    if rec.length is None or (isinstance(left, int) and left > 0):
-        raise _Truncated(f"record {rec.rec_headers.get_header('WARC-Record-ID') or '?'} is incomplete")
-
-
 def _short(exc: BaseException) -> str:
     msg = " ".join(str(exc).split())
     return msg[:200] + ("..." if len(msg) > 200 else "")
 
 
-def _drain(rec: Any) -> bool:
-    """Read a skipped record to its end; True when the file ends or is damaged
-    inside it (what :func:`_warc_item` reports as fatal)."""
-    try:
-        while rec.raw_stream.read(1 << 16):
-            pass
-    except (EOFError, OSError):
-        return True
-    left = getattr(rec.raw_stream, "limit", 0)
-    return isinstance(left, int) and left > 0
-
-
-def _warc_id(rec: Any, stem: str, offset: int) -> str:
-    h = rec.rec_headers
-    return (h.get_header("WARC-Record-ID") or "").strip().strip("<>") or h.get_header("WARC-Target-URI") or f"{stem}@{offset}"
-
-
-def _warc_item(rec: Any, path: Path, offset: int, stem: str) -> tuple[InputItem, bool]:
-    """(item, fatal): fatal when the file itself ended inside the record."""
-    url = rec.rec_headers.get_header("WARC-Target-URI")
-    rid = _warc_id(rec, stem, offset)
-    source = f"{path}@{offset}"
-    extra: dict[str, Any] = {"url": url} if url else {}
-    meta: dict[str, Any] = {"url": url} if url else {}
-    drop = None
-    http = rec.http_headers
-    if http is not None:
-        ctype = http.get_header("Content-Type") or ""
-        m = _CHARSET.search(ctype)
-        if m:
-            meta["http_charset"] = m.group(1)
-        mime = ctype.split(";", 1)[0].strip().lower()
-        code = (http.get_statuscode() or "").strip()
-        if code and not code.startswith("2"):
-            drop = f"http-status:{code}"
-        elif not _is_textual(mime):
-            drop = f"content-type:{mime}"
-    try:
-        body = rec.content_stream().read()
-    except (EOFError, OSError) as exc:  # the file itself ends or is damaged inside the record
-        return InputItem(rid, None, "auto", source, extra, meta,
-                         error=f"{path}: record {rid} at offset {offset} is truncated ({_short(exc)})"), True
-    except Exception as exc:
-        return InputItem(rid, None, "auto", source, extra, meta,
-                         error=f"{path}: record {rid} at offset {offset}: cannot read body "
-                         f"({type(exc).__name__}: {_short(exc)})"), False
-    left = getattr(rec.raw_stream, "limit", 0)
-    if isinstance(left, int) and left > 0:
-        return InputItem(rid, None, "auto", source, extra, meta, nbytes=len(body),
-                         error=f"{path}: record {rid} at offset {offset} is truncated "
-                         f"({left} byte(s) missing); the file ends inside it"), True
-    return InputItem(rid, body, "auto", source, extra, meta, drop=drop), False
-
-
-# ---------------------------------------------------------------- Parquet
-def _parquet_names(path: Path) -> list[str]:
-    import pyarrow.parquet as pq
-
-    return list(pq.read_schema(path).names)
-
-
-def _parquet_columns(names: list[str], opts: ReadOptions, path: Path) -> list[tuple[str, str]]:
-    """The content columns to read, as (column, format), in order of preference."""
-    chosen: list[tuple[str, str]] = []
-    for col, fmt in ((opts.html_column, "html"), (opts.text_column, "text")):
-        if col:
-            if col not in names:
-                flag = "--html-column" if fmt == "html" else "--text-column"
-                raise InputError(f"{path}: {flag} {col}: no such column (columns: {', '.join(names)})")
-            chosen.append((col, fmt))
-    if chosen:
-        return chosen
-    for col, fmt in (("text", "text"), ("html", "html")):
-        if col in names:
-            return [(col, fmt)]
-    raise InputError(
-        f"{path}: no `text` or `html` column; name one with --text-column or --html-column "
-        f"(columns: {', '.join(names)})"
-    )
-
-
-def read_parquet(path: Path, opts: ReadOptions | None = None, state: ReadState | None = None) -> Iterator[InputItem]:
-    """Rows of a Parquet file, read one record batch at a time."""
-    import pyarrow.parquet as pq
-
-    opts = opts or ReadOptions()
-    st = state if state is not None else ReadState()
-    stem = _doc_id(path, None)
-    size = _file_size(path)
-    try:
-        pf = pq.ParquetFile(path)
-        names = list(pf.schema_arrow.names)
-        content = _parquet_columns(names, opts, path)
-    except Exception as exc:
-        if not st.take_skip():
-            msg = str(exc) if isinstance(exc, InputError) else f"{path}: cannot read Parquet file: {_short(exc)}"
-            yield InputItem(stem, None, opts.format, str(path), error=msg)
-        st.finish_file(size)
-        return
-    content_cols = [c for c, _ in content]
-    id_col = opts.id_column if opts.id_column in names else None
-    skip_cols = {*content_cols, "text", "html"} | ({id_col} if id_col else set())
-    extra_cols = [c for c in names if c not in skip_cols]
-    total = max(pf.metadata.num_rows, 1)
-    row = 0
-    try:
-        for rg in range(pf.num_row_groups):
-            nrows = pf.metadata.row_group(rg).num_rows
-            if st.skip >= nrows:  # a whole row group already done: not even read
-                st.skip -= nrows
-                row += nrows
-                continue
-            for batch in pf.iter_batches(batch_size=PARQUET_BATCH_ROWS, row_groups=[rg], use_threads=False):
-                cols = {name: batch.column(i).to_pylist() for i, name in enumerate(batch.schema.names)}
-                for k in range(batch.num_rows):
-                    row += 1
-                    if st.take_skip():
-                        continue
-                    yield _parquet_item(cols, k, row, content, id_col, extra_cols, path, stem, opts.format)
-                st.advance(size * row // total)
-    except Exception as exc:
-        if not st.take_skip():
-            yield InputItem(
-                f"{stem}:{row + 1}", None, opts.format, f"{path}:{row + 1}",
-                error=f"{path}: Parquet file is truncated or corrupt at row {row + 1} "
-                f"({type(exc).__name__}: {_short(exc)}); the {row} row(s) before were read",
-            )
-    finally:
-        st.finish_file(size)
-
-
-def _parquet_item(
-    cols: dict[str, list[Any]], k: int, row: int, content: list[tuple[str, str]], id_col: str | None,
-    extra_cols: list[str], path: Path, stem: str, format: str,
-) -> InputItem:
-    where = f"{path}:{row}"
-    rid: Any = cols[id_col][k] if id_col else None
-    if isinstance(rid, float) and rid.is_integer():
-        rid = int(rid)
-    if rid is None or isinstance(rid, bool) or not isinstance(rid, (str, int, bytes)):
-        rid = f"{stem}:{row}"
-    elif isinstance(rid, bytes):
-        rid = rid.decode("utf-8", "replace")
-    extra = {c: cols[c][k] for c in extra_cols}
-    meta = {"url": extra["url"]} if isinstance(extra.get("url"), str) else {}
-    for col, fmt in content:
-        value = cols[col][k]
-        if isinstance(value, (str, bytes)):
-            return InputItem(str(rid), value, fmt if format == "auto" else format, where, extra, meta)
-    names = " or ".join(f"`{c}`" for c, _ in content)
-    return InputItem(str(rid), None, format, where, extra, meta, error=f"{where}: column {names} is null")
-
-
 # ------------------------------------------------------------------ stdin
-def _read_stdin(opts: ReadOptions, st: ReadState) -> Iterator[InputItem]:
-    stream = sys.stdin.buffer
-    first = stream.readline()
-    if opts.format == "auto" and first.lstrip()[:1] == b"{":
+def _read_stream(stream: IO[bytes], where: str, stem: str, opts: ReadOptions, st: ReadState,
+                 fmt: str | None = None) -> Iterator[InputItem]:
+    """Standard input, or a FIFO or device named as input: JSONL records when
+    its first line is a JSON object (and the format is not given), else one
+    document. Read up to the size limit and no further: a stream that never
+    ends (``/dev/zero``) ends as one error item."""
+    cap = opts.max_bytes
+    fmt = fmt or opts.format
+    first = stream.readline(cap + 1) if cap else stream.readline()
+    over = bool(cap) and len(first) > cap
+    if not over and fmt == "auto" and first.lstrip()[:1] == b"{":
         try:
             json.loads(first)
             is_jsonl = True
         except ValueError:
             is_jsonl = False
         if is_jsonl:
-            path = Path("<stdin>")
-            lineno = 1
+            path = Path(where)
             if not st.take_skip():
-                yield _jsonl_item(first, path, lineno, "stdin", opts.format)
-            for lineno, line in enumerate(stream, 2):
-                if line.strip() and not st.take_skip():
-                    yield _jsonl_item(line, path, lineno, "stdin", opts.format)
+                yield _jsonl_item(first, path, 1, stem, opts.format)
+            try:
+                yield from _jsonl_lines(stream, path, stem, opts.format, st, cap, first=2)
+            except _LinesFailed as exc:
+                if not st.take_skip():
+                    yield InputItem(f"{stem}:{exc.lineno}", None, opts.format, f"{where}:{exc.lineno}",
+                                    error=f"{where}:{exc.lineno}: cannot read ({exc.cause})")
             return
-    data = first + stream.read()
-    if not st.take_skip():
-        yield InputItem("stdin", data, opts.format, "<stdin>")
+    rest, size = (None, 0) if over else read_capped(stream, cap - len(first) if cap else 0)
+    if st.take_skip():
+        return
+    if rest is None:
+        total = len(first) + size
+        yield InputItem(stem, None, fmt, where, nbytes=total,
+                        error=limit_message(where, total, cap, "input", at_least=True))
+        return
+    yield InputItem(stem, first + rest, fmt, where)
+
+
+def _read_named_stream(path: Path, opts: ReadOptions, st: ReadState) -> Iterator[InputItem]:
+    """A FIFO or device named on the command line (``<(zcat x.jsonl.gz)``, ``/dev/stdin``)."""
+    kind = kind_of(path)
+    stem = _doc_id(path, None)
+    if kind in ("warc", "parquet"):
+        if not st.take_skip():
+            yield InputItem(stem, None, opts.format, str(path),
+                            error=f"{path}: a {kind} file must be a regular file (it is read by position), "
+                            f"not a {file_type(os.stat(path).st_mode)}")
+        return
+    try:
+        fh, raw = open_binary(path)
+    except OSError as exc:
+        if not st.take_skip():
+            yield InputItem(stem, None, opts.format, str(path), error=f"{path}: cannot read: {exc}")
+        return
+    with fh, raw:
+        if kind == "jsonl":
+            try:
+                yield from _jsonl_lines(fh, path, stem, opts.format, st, opts.max_bytes)
+            except _LinesFailed as exc:
+                if not st.take_skip():
+                    yield InputItem(f"{stem}:{exc.lineno}", None, opts.format, f"{path}:{exc.lineno}",
+                                    error=f"{path}:{exc.lineno}: cannot read ({exc.cause})")
+            return
+        fmt = opts.format if opts.format != "auto" or kind is None else kind
+        yield from _read_stream(fh, str(path), stem, opts, st, fmt)
+
+
+from cleaner.io.parquet import (  # noqa: E402, F401 - part of this module's interface (parquet.py imports this one)
+    PARQUET_BATCH_BYTES,
+    PARQUET_BATCH_ROWS,
+    _parquet_columns,
+    _parquet_names,
+    read_parquet,
+)

@@ -39,9 +39,11 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
+import stat
 import tempfile
 import unicodedata
 import zlib
@@ -105,7 +107,19 @@ def safe_name(doc_id: str) -> str:
 
 
 def dumps(record: dict[str, Any]) -> str:
-    return json.dumps(record, ensure_ascii=False, default=str)
+    return json.dumps(finite(record), ensure_ascii=False, default=str)
+
+
+def finite(value: Any) -> Any:
+    """``value`` with NaN and infinities made None: JSON has no such numbers, and
+    every output kind writes them as null (as orjson does)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return value
 
 
 def _line_bytes(record: dict[str, Any]) -> bytes:
@@ -121,7 +135,34 @@ def _line_bytes(record: dict[str, Any]) -> bytes:
     try:
         return line.encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates: keep them, as JSON escapes
-        return (json.dumps(record, ensure_ascii=True, default=str) + "\n").encode("ascii")
+        return (json.dumps(finite(record), ensure_ascii=True, default=str) + "\n").encode("ascii")
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+FILE_MODE = 0o666 & ~_umask()  # what a file created by open() gets: outputs are renamed out of the run folder
+
+
+def create_file(path: Path, mode: str = "wb") -> Any:
+    """A new file of the run folder, opened for writing: fails if anything (a
+    link too) is already there, so nothing outside is ever written through it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, FILE_MODE)
+    return os.fdopen(fd, mode, **({"encoding": "utf-8"} if "b" not in mode else {}))
+
+
+def open_existing(path: Path, mode: str = "r+b") -> Any:
+    """An existing file of the run folder, opened without following a link."""
+    flags = os.O_RDWR if "+" in mode or "w" in mode or "a" in mode else os.O_RDONLY
+    fd = os.open(path, flags | _NOFOLLOW | _CLOEXEC)
+    return os.fdopen(fd, mode)
 
 
 def fsync_dir(path: Path) -> None:
@@ -145,12 +186,12 @@ class _Stream:
     def __init__(self, path: Path, codec: str | None, offset: int | None) -> None:
         self.path = path
         self.codec = codec
-        if offset is None or not path.exists():
+        if offset is None or not os.path.lexists(path):
             if offset:
                 raise FileNotFoundError(f"{path}: the run's data file is missing; remove the run folder and start over")
-            self.f: IO[bytes] = open(path, "wb")  # noqa: SIM115
+            self.f: IO[bytes] = create_file(path)
         else:
-            self.f = open(path, "r+b")  # noqa: SIM115
+            self.f = open_existing(path)
             self.f.truncate(offset)
             self.f.seek(offset)
         self._enc: Any = None
@@ -246,7 +287,11 @@ class FolderSink:
         self.target = self.root / RECORDS
         self.data = work / "records.jsonl"
         self.tmp = work / "tmp"
-        self.tmp.mkdir(exist_ok=True)
+        try:
+            os.mkdir(self.tmp, 0o700)
+        except FileExistsError:
+            if not stat.S_ISDIR(os.lstat(self.tmp).st_mode):  # never a link
+                raise FileExistsError(f"{self.tmp}: not a folder; remove {work} and start over") from None
         offset = (state or {}).get("offset")
         self.used: set[str] = {"records"}
         if offset:
@@ -254,17 +299,20 @@ class FolderSink:
         # names of the .txt files written since the last checkpoint: a resumed run
         # removes them (their records were not committed) before it goes on
         self.pending_path = work / "pending-files"
-        if state is not None and self.pending_path.exists():
-            for name in self.pending_path.read_text(encoding="utf-8").splitlines():
+        if state is not None and os.path.lexists(self.pending_path):
+            with open_existing(self.pending_path, "rb") as fh:
+                names = fh.read().decode("utf-8").splitlines()
+            for name in names:
                 if name.endswith(".txt") and "/" not in name and name[:-4].casefold() not in self.used:
-                    (self.root / name).unlink(missing_ok=True)
-        self.pending = open(self.pending_path, "w", encoding="utf-8")  # noqa: SIM115
+                    (self.root / name).unlink(missing_ok=True)  # a link goes, what it points to stays
+            os.unlink(self.pending_path)
+        self.pending = create_file(self.pending_path, "w")
         self.stream = _Stream(self.data, None, offset)
         self.count = int((state or {}).get("count", 0))
 
     def _rebuild_names(self, offset: int) -> None:
         """The file names taken by the records written before the checkpoint."""
-        with open(self.data, "rb") as fh:
+        with open_existing(self.data, "rb") as fh:
             left = offset
             for line in fh:
                 left -= len(line)
@@ -302,6 +350,7 @@ class FolderSink:
             self.pending.flush()  # in the OS before the file appears: survives a killed process
             fd, tmp = tempfile.mkstemp(prefix=".", suffix=".txt", dir=self.tmp)
             try:
+                os.fchmod(fd, FILE_MODE)
                 with os.fdopen(fd, "wb") as fh:
                     fh.write(data)
                 os.replace(tmp, self.root / f"{name}.txt")
@@ -369,25 +418,33 @@ def arrow_str(v: Any) -> str | None:
 
 
 def _j(v: Any) -> str:
-    return json.dumps(v, ensure_ascii=True, default=str)
+    return json.dumps(finite(v), ensure_ascii=True, default=str)
+
+
+# the record's own field that a status adds; on a record of another status a
+# field of that name is one carried from the input
+_STATUS_FIELD = {"reason": "dropped", "error": "error"}
 
 
 def flatten_record(rec: dict[str, Any]) -> dict[str, Any]:
     art = rec.get("artifacts") if isinstance(rec.get("artifacts"), dict) else {}
     score = rec.get("language_score")
-    extra = {k: v for k, v in rec.items() if k not in _KNOWN}
+    status = rec.get("status")
+    extra = {k: v for k, v in rec.items()
+             if k not in _KNOWN or (k in _STATUS_FIELD and _STATUS_FIELD[k] != status)}
     try:
         ascore = float(art.get("score") or 0.0)
-    except (TypeError, ValueError):
+        ascore = ascore if math.isfinite(ascore) else None
+    except (TypeError, ValueError, OverflowError):
         ascore = None
     return {
         "id": arrow_str(rec.get("id")),
         "text": arrow_str(rec.get("text") or ""),
         "status": arrow_str(rec.get("status")),
-        "reason": arrow_str(rec.get("reason")),
-        "error": arrow_str(rec.get("error")),
+        "reason": arrow_str(rec.get("reason")) if status == "dropped" else None,
+        "error": arrow_str(rec.get("error")) if status == "error" else None,
         "language": arrow_str(rec.get("language")),
-        "language_score": float(score) if isinstance(score, (int, float)) else None,
+        "language_score": float(score) if isinstance(score, (int, float)) and math.isfinite(score) else None,
         "removed": [
             {"line": r.get("line") if isinstance(r.get("line"), int) else None, "text": arrow_str(r.get("text")),
              "rule": arrow_str(r.get("rule"))}
@@ -416,7 +473,7 @@ def unflatten_row(row: dict[str, Any]) -> dict[str, Any]:
         rec["reason"] = row.get("reason")
     if rec["status"] == "error":
         rec["error"] = row.get("error")
-    if row.get("metadata"):
+    if row.get("metadata") is not None:
         rec["metadata"] = json.loads(row["metadata"])
     return rec
 
@@ -474,7 +531,8 @@ class ParquetSink:
 
         table = pa.Table.from_pylist(self.rows, schema=self.schema)
         if self.writer is None:
-            self.writer = pq.ParquetWriter(str(self._part(self.parts)) + ".tmp", self.schema, compression="zstd")
+            self.part_file = create_file(Path(str(self._part(self.parts)) + ".tmp"))
+            self.writer = pq.ParquetWriter(self.part_file, self.schema, compression="zstd")
         self.writer.write_table(table)
         self.rows, self.row_bytes = [], 0
 
@@ -484,8 +542,9 @@ class ParquetSink:
             self.writer.close()
             self.writer = None
             tmp = Path(str(self._part(self.parts)) + ".tmp")
-            with open(tmp, "rb") as fh:
-                os.fsync(fh.fileno())
+            self.part_file.flush()
+            os.fsync(self.part_file.fileno())
+            self.part_file.close()
             os.replace(tmp, self._part(self.parts))
             fsync_dir(self.work)
             self.parts += 1
@@ -503,9 +562,10 @@ class ParquetSink:
             try:
                 os.link(self._part(0), tmp)
             except OSError:
-                shutil.copyfile(self._part(0), tmp)
+                with open_existing(self._part(0), "rb") as src, create_file(tmp) as dst:
+                    shutil.copyfileobj(src, dst)
         else:
-            with pq.ParquetWriter(str(tmp), self.schema, compression="zstd") as w:
+            with create_file(tmp) as out, pq.ParquetWriter(out, self.schema, compression="zstd") as w:
                 buf: list[Any] = []
                 n = 0
                 for k in range(self.parts):
@@ -526,6 +586,7 @@ class ParquetSink:
         if self.writer is not None:
             try:
                 self.writer.close()
+                self.part_file.close()
             except Exception:
                 pass
             self.writer = None

@@ -170,7 +170,9 @@ def _resolve(name: str) -> Path:
 
 def _read_names(path: Path) -> list[str]:
     try:
-        raw = path.read_text(encoding="utf-8")
+        from cleaner.io.streams import read_small
+
+        raw = read_small(path, "an allow-list").decode("utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read allow-list {path}: {exc}", key="artifacts.allow_file") from exc
     names = []

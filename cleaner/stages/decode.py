@@ -33,13 +33,19 @@ _STRUCT_TAG = re.compile(
 )
 
 
+# Python codecs that are no charset of the web: bytes-to-bytes or str-to-str
+# transforms (rot13, base64, hex: not text encodings) and these
+_NOT_CHARSETS = {"undefined", "unicode-escape", "raw-unicode-escape", "idna", "punycode", "utf-7"}
+
+
 def normalise_charset(name: str | None) -> str | None:
     if not name:
         return None
     try:
-        return codecs.lookup(name.strip().strip("\"'")).name
+        info = codecs.lookup(name.strip().strip("\"'"))
     except (LookupError, ValueError):
         return None
+    return info.name if info._is_text_encoding and info.name not in _NOT_CHARSETS else None
 
 
 def sniff_html(text: str) -> bool:
@@ -63,6 +69,9 @@ def decode_bytes(data: bytes, declared: str | None = None, fallback: str = "utf-
     for bom, enc in _BOMS:
         if data.startswith(bom):
             return data[len(bom) :].decode(enc, errors="replace"), enc
+    enc = _utf16_unmarked(data)
+    if enc:
+        return data.decode(enc, errors="replace"), enc
     candidates: list[str] = []
     for name in (declared, _meta_charset(data)):
         enc = normalise_charset(name)
@@ -89,6 +98,23 @@ def decode_bytes(data: bytes, declared: str | None = None, fallback: str = "utf-
         return data.decode(enc, errors="replace"), enc
     enc = candidates[0] if candidates else fallback
     return data.decode(enc, errors="replace"), enc
+
+
+def _utf16_unmarked(data: bytes) -> str | None:
+    """UTF-16 without a byte order mark: text of mostly Latin letters (and HTML
+    markup) has a zero byte in every other position, the high byte of each
+    character; binary data has no such pattern (nor does UTF-32, whose zeros
+    fall on both sides)."""
+    sample = data[:4096]
+    half = len(sample) // 2
+    if half < 16:
+        return None
+    even, odd = sample[0 : 2 * half : 2].count(0), sample[1 : 2 * half : 2].count(0)
+    if odd >= 0.4 * half and even <= 0.02 * half:
+        return "utf-16-le"
+    if even >= 0.4 * half and odd <= 0.02 * half:
+        return "utf-16-be"
+    return None
 
 
 def _meta_charset(data: bytes) -> str | None:
