@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,11 +28,17 @@ EPILOG = """examples:
 
 
 def main(argv: list[str] | None = None) -> int:
+    started = time.monotonic()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    args.started = started
+    from cleaner import jit
+
+    # the one-line notice while the kernels compile (a first run), unless --quiet
+    jit.show_notices(None if getattr(args, "quiet", False) else sys.stderr)
     try:
         return int(args.func(args) or 0)
     except CleanerError as exc:
@@ -184,7 +191,10 @@ def cmd_clean(args: argparse.Namespace) -> int:
                        id_column=args.id_column)
     check_inputs(args.inputs, read)
     check_job(JobOptions(inputs=args.inputs, output=args.output, report=args.report))
-    if read.format != "text":  # HTML may come: load trafilatura once, before workers fork
+    # the kernels (compiled on a first run), and trafilatura when HTML may come:
+    # once, before workers fork
+    pipe.warm_kernels()
+    if _may_hold_html(args.inputs, read.format):
         pipe.warm()
     out = args.output
     workers = args.workers or default_workers()
@@ -192,7 +202,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
         inputs=args.inputs, output=out, config=config, workers=workers, read=read, resume=args.resume,
         report=args.report, progress=None if args.quiet else sys.stderr,
         checkpoint_seconds=_env_float("CLEANER_CHECKPOINT_SECONDS"),
-        pipeline=pipe,
+        pipeline=pipe, started=args.started,
     )
     try:
         summary = run_job(opts)
@@ -203,6 +213,15 @@ def cmd_clean(args: argparse.Namespace) -> int:
         print(summary.render(), file=sys.stderr)
         print(f"wrote {out}", file=sys.stderr)
     return 0
+
+
+def _may_hold_html(inputs: list[str], fmt: str) -> bool:
+    """Whether HTML may come: not when every input is a .txt file (or --format text)."""
+    from cleaner.io.readers import kind_of
+
+    if fmt == "text":
+        return False
+    return fmt == "html" or not all(s != "-" and Path(s).is_file() and kind_of(s) == "text" for s in inputs)
 
 
 def _env_float(name: str) -> float | None:

@@ -18,7 +18,7 @@ Kernel groups
 First run
     Compiling every group takes tens of seconds of CPU, once. As soon as one
     group turns out to compile (the cache is cold), the groups still to come
-    are handed to helper processes (``python -m cleaner.jit``, as many as this
+    are handed to helper processes (:func:`_helper`, as many as this
     process has CPUs, less one; ``$CLEANER_COMPILE_JOBS`` sets the number of
     processes, 1 for none) while this process compiles its own; it then loads
     from the cache what the helpers compiled. A lock file per group in the cache
@@ -250,7 +250,7 @@ class _Session:
         self.pending = bins[0] + [g for g in rest if g.name in self.helped]
 
     def _spawn(self, share: list[Group]) -> None:
-        args = [sys.executable, "-m", "cleaner.jit", *(f"{g.name}={g.target}" for g in share)]
+        args = [sys.executable, "-c", _HELPER, *(f"{g.name}={g.target}" for g in share)]
         try:
             proc = subprocess.Popen(
                 args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -327,7 +327,7 @@ class _Notice:
     """The one-line notice while kernels compile: a progress bar on a terminal,
     one line otherwise, a log record always."""
 
-    def __init__(self, total: int, done: int) -> None:
+    def __init__(self, left: int, done: int) -> None:
         self.stream = _notices
         self.bar: Any = None
         self.stop = threading.Event()
@@ -341,7 +341,7 @@ class _Notice:
             from tqdm import tqdm
 
             self.bar = tqdm(
-                total=total + done, initial=done, desc=f"cleaner: compiling kernels once (kept in {where})",
+                total=left + done, initial=done, desc=f"cleaner: compiling kernels once (kept in {where})",
                 unit="group", file=self.stream, dynamic_ncols=True, leave=True, mininterval=0.2,
                 bar_format="{desc}: {n}/{total} groups {bar} {elapsed}{postfix}",
             )
@@ -388,8 +388,12 @@ def _is_tty(stream: TextIO) -> bool:
 
 
 # ------------------------------------------------------------------ helpers
+# (not ``python -m cleaner.jit``: the package imports this module first, and runpy warns)
+_HELPER = "import sys; from cleaner.jit import _helper; sys.exit(_helper(sys.argv[1:]))"
+
+
 def _helper(argv: list[str]) -> int:
-    """``python -m cleaner.jit NAME=module:function ...``: compile these groups
+    """``python -c _HELPER NAME=module:function ...``: compile these groups
     into the cache folder, one after the other, and say when each is done."""
     _die_with_parent()
     use_cache_folder()
@@ -415,7 +419,3 @@ def _die_with_parent() -> None:
         import signal
 
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-
-
-if __name__ == "__main__":
-    sys.exit(_helper(sys.argv[1:]))

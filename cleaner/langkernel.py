@@ -71,11 +71,13 @@ from langdetect.language import Language
 from langdetect.utils.ngram import NGram
 from langdetect.utils.unicode_block import unicode_block
 
-import cleaner.kernels  # noqa: F401  (first: importing it sets NUMBA_CACHE_DIR for numba's cache)
 from cleaner import datacache
+from cleaner.jit import Group, use_cache_folder
+
+use_cache_folder()  # before numba is imported: the folder numba keeps the compiled kernels in
 
 # isort: split
-from numba import njit
+from numba import njit  # noqa: E402
 
 _MAX_CP = 0x110000
 # flags of a code point (bits of its entry in the chars table, above the normalised code)
@@ -654,7 +656,11 @@ def reference_probabilities(
 
 def warm() -> None:
     """Build the tables and the profile arrays, and compile (or load from
-    numba's cache) the kernels: at pipeline build time, before any per-document
-    time limit and before a worker pool forks."""
+    numba's cache) the kernels: before a pipeline's first document (outside any
+    per-document time limit) and before a worker pool forks (:data:`GROUP`)."""
     probabilities("Warm the language kernel: one short line of text, \u00e9t\u00e9 \u4e2d\u6587.", 0, 1)
     count_alpha("warm")
+
+
+# the kernels of this module, compiled together (see cleaner.jit)
+GROUP = Group("language", "cleaner.langkernel:warm", cost=3.5)

@@ -52,6 +52,7 @@ class Pipeline:
         ]
         #: called with a stage's index as it starts (the batch runner's watchdog)
         self.monitor: Callable[[int], None] | None = None
+        self._kernels_ready = False
         # the boilerplate stage, when it runs before the artifacts stage (see clean())
         names = [st.name for st in self.stages]
         self._boilerplate = (
@@ -72,10 +73,25 @@ class Pipeline:
         return cls(load_config(path))
 
     def warm(self) -> None:
-        """Load what the stages load lazily (trafilatura, for HTML): before a
-        batch run that may hold such input forks its workers."""
+        """Compile (or load) the stages' kernels and load what the stages load
+        lazily (trafilatura, for HTML): before a batch run that may hold such
+        input forks its workers."""
+        self.warm_kernels()
         for st in self.stages:
             st.warm()
+
+    def warm_kernels(self) -> None:
+        """Compile (or load from the cache folder) the kernels of this pipeline's
+        stages, and only theirs, all at once (see :mod:`cleaner.jit`); done
+        before the first document if not before."""
+        if self._kernels_ready:
+            return
+        from cleaner import jit
+
+        jit.warm([g for st in self.stages for g in st.kernel_groups()])
+        for st in self.stages:
+            st.ready()
+        self._kernels_ready = True
 
     def stage(self, name: str) -> Stage | None:
         for s in self.stages:
@@ -107,6 +123,8 @@ class Pipeline:
         return self.run(doc)
 
     def run(self, doc: Document) -> Document:
+        if not self._kernels_ready:  # (compiling on a first run: before the document's clock starts)
+            self.warm_kernels()
         try:
             with StageClock() as clock:
                 self._run(doc, clock)

@@ -120,6 +120,7 @@ class JobOptions:
     progress: TextIO | None = None  # a stream for the progress line (shown only on a terminal)
     checkpoint_seconds: float | None = None  # default: the sink's (5 s; 30 s for Parquet)
     pipeline: Pipeline | None = None  # an already built pipeline (used in process, or inherited by forked workers)
+    started: float | None = None  # time.monotonic() when the command started: the summary's time is its wall time
 
 
 class RunInterrupted(CleanerError):
@@ -357,8 +358,8 @@ def _run_locked(opts: JobOptions, work: Path, fp: dict[str, Any], existing: dict
         _total_in_background(opts.inputs, progress, opts.read.exclude)
     rs = ReadState(skip=done)
     items = iter_inputs(opts.inputs, opts.read, state=rs)
-    t0 = time.monotonic()
-    last = t0
+    t0 = opts.started if opts.started is not None else time.monotonic()
+    last = time.monotonic()
 
     def checkpoint() -> None:
         state["sink"] = sink.checkpoint()
