@@ -92,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="parallel worker processes (default: all cores)")
     c.add_argument("--format", choices=("auto", "text", "html"), default="auto",
                    help="treat inputs as text or HTML (default: by file type / content)")
+    c.add_argument("--charset", metavar="NAME", type=_charset,
+                   help="decode every input given as bytes in this charset (cp1251, shift_jis, ...), whatever "
+                   "it declares (default: BOM, HTTP header, <meta>, UTF-8, then the charset the bytes read best in)")
     c.add_argument("--text-column", metavar="NAME", help="Parquet input: the column holding text")
     c.add_argument("--html-column", metavar="NAME", help="Parquet input: the column holding HTML")
     c.add_argument("--id-column", metavar="NAME", default="id", help="Parquet input: the id column (default: id)")
@@ -127,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("file", help="a .txt or .html file, or - for stdin")
     e.add_argument("--config", help="pipeline YAML")
     e.add_argument("--format", choices=("auto", "text", "html"), default="auto")
+    e.add_argument("--charset", metavar="NAME", type=_charset, help="decode the document in this charset")
     e.add_argument("--removed-only", action="store_true", help="show only the removed lines")
     e.set_defaults(func=cmd_explain)
 
@@ -163,6 +167,16 @@ _positive_int = _int_at_least(1)
 _nonnegative_int = _int_at_least(0)
 
 
+def _charset(value: str) -> str:
+    """An argparse type: a charset Python can decode, as Python names it."""
+    from cleaner.charsets import codec_name
+
+    name = codec_name(value)
+    if name is None:
+        raise argparse.ArgumentTypeError(f"unknown charset {value!r} (a name such as utf-8, cp1252, shift_jis)")
+    return name
+
+
 def _config_arg(args: argparse.Namespace) -> str | None:
     if not args.config:
         return None
@@ -184,9 +198,16 @@ def cmd_clean(args: argparse.Namespace) -> int:
     config = _config_arg(args)
     pipe = Pipeline(load_config(config))  # validate config and rule packs before any work
     if getattr(args, "engine", "local") == "ray":
+        if args.charset:
+            raise CleanerError("--charset is not available with --engine ray; set it in the config instead "
+                               "(settings: {decode: {charset: NAME}})")
         from cleaner.integrations.ray import cli_clean
 
         return cli_clean(args)
+    if args.charset:  # the decode stage reads it, here and in the worker processes
+        from cleaner.stages.decode import CHARSET_ENV
+
+        os.environ[CHARSET_ENV] = args.charset
     read = ReadOptions(format=args.format, text_column=args.text_column, html_column=args.html_column,
                        id_column=args.id_column)
     check_inputs(args.inputs, read)
@@ -202,7 +223,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
         inputs=args.inputs, output=out, config=config, workers=workers, read=read, resume=args.resume,
         report=args.report, progress=None if args.quiet else sys.stderr,
         checkpoint_seconds=_env_float("CLEANER_CHECKPOINT_SECONDS"),
-        pipeline=pipe, started=args.started,
+        pipeline=pipe, started=args.started, charset=args.charset,
     )
     try:
         summary = run_job(opts)
@@ -290,7 +311,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
             fmt = "html"
         elif fmt == "auto" and path.suffix.lower() == ".txt":
             fmt = "text"
-    doc = pipe.clean(raw, format=fmt, id=args.file)
+    doc = pipe.clean(raw, format=fmt, id=args.file, charset=args.charset)
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     red, dim, off = ("\033[31m", "\033[2m", "\033[0m") if color else ("", "", "")
     width = max((len(ln.rule or "") for ln in doc.lines), default=0)
@@ -310,6 +331,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
         "lines": sum(1 for ln in doc.lines if ln.text.strip()), "removed": len(doc.removed),
         "repairs": len(doc.repairs), "artifacts": doc.artifacts,
     }
+    if doc.charset:
+        info["charset"] = doc.charset
     if doc.error:
         info["error"] = doc.error
     if doc.reason:

@@ -637,6 +637,30 @@ def probabilities(
     return result
 
 
+def char_probabilities(chars: str, lang: str) -> np.ndarray:
+    """P(character | ``lang``) of each character of ``chars`` in langdetect's
+    profile (its 1-grams, after langdetect's normalisation: all hiragana are one
+    character, as are hangul syllables), 0.0 where the profile has none (a
+    character that normalises to a space, or one the language never uses)."""
+    m = model()
+    out = np.zeros(len(chars), dtype=np.float64)
+    if lang not in m.langlist or not chars:
+        return out
+    li = m.langlist.index(lang)
+    codes = tables()[0][code_points(chars)] & _CODE_MASK
+    for i, code in enumerate(codes.tolist()):
+        if code == 32:
+            continue
+        row = int(_lookup(ngram_key(chr(code)), m.table, m.bits))
+        if row < 0:
+            continue
+        a, b = int(m.indptr[row]), int(m.indptr[row + 1])
+        hit = np.flatnonzero(m.cols[a:b] == li)
+        if len(hit):
+            out[i] = m.vals[a + int(hit[0])]
+    return out
+
+
 def _reference_detector(text: str, seed: Any, n_trial: int, max_text_length: int, factory: Any) -> Detector:
     """langdetect's own detector, set up as :func:`probabilities` reads its arguments."""
     detector = factory.create()

@@ -107,9 +107,12 @@ class Pipeline:
         source: str | None = None,
         metadata: dict[str, Any] | None = None,
         extra: dict[str, Any] | None = None,
+        charset: str | None = None,
     ) -> Document:
         """Clean one raw scrape. Never raises for bad content: a document that
-        fails becomes ``status == "error"`` with the message."""
+        fails becomes ``status == "error"`` with the message. ``charset``
+        decodes bytes in that charset, whatever they declare (else: BOM,
+        declaration, UTF-8, then the charset they read best in)."""
         if format not in FORMATS:
             raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
         doc = Document(
@@ -120,6 +123,13 @@ class Pipeline:
             metadata=dict(metadata or {}),
             extra=dict(extra or {}),
         )
+        if charset is not None:
+            from cleaner.charsets import codec_name
+
+            name = codec_name(charset)
+            if name is None:
+                raise ValueError(f"unknown charset {charset!r} (a name such as utf-8, cp1252, shift_jis)")
+            doc.metadata["_charset"] = name
         return self.run(doc)
 
     def run(self, doc: Document) -> Document:
@@ -201,10 +211,12 @@ class Pipeline:
 _DEFAULT: dict[str | None, Pipeline] = {}
 
 
-def clean(raw: str | bytes, format: str = "auto", config: str | Path | None = None) -> Document:
-    """Clean one raw scrape with the default (or a given) config."""
+def clean(raw: str | bytes, format: str = "auto", config: str | Path | None = None,
+          charset: str | None = None) -> Document:
+    """Clean one raw scrape with the default (or a given) config; ``charset``
+    for bytes known to be in one (see :meth:`Pipeline.clean`)."""
     key = str(config) if config is not None else None
     pipe = _DEFAULT.get(key)
     if pipe is None:
         pipe = _DEFAULT[key] = Pipeline.from_yaml(config)
-    return pipe.clean(raw, format=format)
+    return pipe.clean(raw, format=format, charset=charset)

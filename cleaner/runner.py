@@ -121,6 +121,7 @@ class JobOptions:
     checkpoint_seconds: float | None = None  # default: the sink's (5 s; 30 s for Parquet)
     pipeline: Pipeline | None = None  # an already built pipeline (used in process, or inherited by forked workers)
     started: float | None = None  # time.monotonic() when the command started: the summary's time is its wall time
+    charset: str | None = None  # --charset (the decode stage reads it from $CLEANER_CHARSET; part of --resume's check)
 
 
 class RunInterrupted(CleanerError):
@@ -149,12 +150,14 @@ def _fingerprint(opts: JobOptions, pipeline: Pipeline) -> tuple[dict[str, Any], 
         "id_column": opts.read.id_column,
         "input_files": runstate.digest(inputs),
         "config_files": runstate.digest(config),
+        **({"charset": opts.charset} if opts.charset else {}),
     }
     return fp, {"input_files": inputs, "config_files": config}
 
 
 _WHAT = {"inputs": "inputs", "output": "output", "config": "--config", "format": "--format",
-         "text_column": "--text-column", "html_column": "--html-column", "id_column": "--id-column"}
+         "text_column": "--text-column", "html_column": "--html-column", "id_column": "--id-column",
+         "charset": "--charset"}
 
 
 def _resume_refusal(work: Path, old: dict[str, Any], fp: dict[str, Any], lists: dict[str, Any]) -> str:
