@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -85,8 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a file (.txt, .html, .htm, .jsonl[.gz|.zst], .warc[.gz], .parquet), "
                    "a folder (walked recursively) or - for stdin")
     c.add_argument("-o", "--output", required=True,
-                   help="a .jsonl[.gz|.zst] or .parquet file for records, or a folder for <id>.txt files "
-                   "plus records.jsonl")
+                   help="a .jsonl[.gz|.zst] or .parquet file for records, - for records as JSON lines on "
+                   "standard output, or a folder (a name without an extension, or ending in /) for <id>.txt "
+                   "files plus records.jsonl")
     c.add_argument("--config", help="pipeline YAML (default: the shipped rules/default.yaml)")
     c.add_argument("--workers", type=_positive_int, default=None,
                    help="parallel worker processes (default: all cores)")
@@ -126,8 +128,17 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("-q", "--quiet", action="store_true", help="do not print the summary")
     rp.set_defaults(func=cmd_report)
 
-    e = sub.add_parser("explain", help="show each line of a document as kept or removed, with the rule")
-    e.add_argument("file", help="a .txt or .html file, or - for stdin")
+    e = sub.add_parser("explain", help="show each line of a document as kept or removed, with the rule",
+                       description="Clean one document and show each of its lines as kept or removed, with the "
+                       "rule or classifier reason that removed it. A file of records (.jsonl[.gz|.zst], .warc[.gz], "
+                       ".parquet) shows the record --id names, or its first one.")
+    e.add_argument("file", help="a .txt or .html file, a file of records, or - for standard input (text, HTML "
+                   "or JSON lines)")
+    e.add_argument("--id", dest="record_id", metavar="ID",
+                   help="the record to show, by its id (records files; default: the first record)")
+    e.add_argument("--text-column", metavar="NAME", help="Parquet input: the column holding text")
+    e.add_argument("--html-column", metavar="NAME", help="Parquet input: the column holding HTML")
+    e.add_argument("--id-column", metavar="NAME", default="id", help="Parquet input: the id column (default: id)")
     e.add_argument("--config", help="pipeline YAML")
     e.add_argument("--format", choices=("auto", "text", "html"), default="auto")
     e.add_argument("--charset", metavar="NAME", type=_charset, help="decode the document in this charset")
@@ -201,6 +212,8 @@ def cmd_clean(args: argparse.Namespace) -> int:
         if args.charset:
             raise CleanerError("--charset is not available with --engine ray; set it in the config instead "
                                "(settings: {decode: {charset: NAME}})")
+        if args.output == "-":
+            raise CleanerError("-o -: --engine ray writes part files to a folder, not to standard output")
         from cleaner.integrations.ray import cli_clean
 
         return cli_clean(args)
@@ -211,6 +224,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     read = ReadOptions(format=args.format, text_column=args.text_column, html_column=args.html_column,
                        id_column=args.id_column)
     check_inputs(args.inputs, read)
+    _check_output(args.output, args)
     check_job(JobOptions(inputs=args.inputs, output=args.output, report=args.report))
     # the kernels (compiled on a first run), and trafilatura when HTML may come:
     # once, before workers fork
@@ -225,6 +239,13 @@ def cmd_clean(args: argparse.Namespace) -> int:
         checkpoint_seconds=_env_float("CLEANER_CHECKPOINT_SECONDS"),
         pipeline=pipe, started=args.started, charset=args.charset,
     )
+    if out == "-":
+        from cleaner.streaming import run_to_stream
+
+        summary = run_to_stream(opts, sys.stdout.buffer)
+        if not args.quiet:
+            print(summary.render(), file=sys.stderr)
+        return 0
     try:
         summary = run_job(opts)
     except RunInterrupted as exc:
@@ -234,6 +255,31 @@ def cmd_clean(args: argparse.Namespace) -> int:
         print(summary.render(), file=sys.stderr)
         print(f"wrote {out}", file=sys.stderr)
     return 0
+
+
+# an OUTPUT that names a file by its extension (out.txt, out.json, notes.md)
+_FILE_NAME = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,5}$")
+
+
+def _check_output(out: str, args: argparse.Namespace) -> None:
+    """Usage errors of ``-o``: a file of a kind cleaner does not write is not
+    taken for a folder; a folder name must not be an existing file."""
+    from cleaner.io.writers import output_kind
+
+    if out == "-":
+        if args.resume:
+            raise CleanerError("--resume cannot finish a run written to standard output (-o -)")
+        return
+    if output_kind(out) != "folder":
+        return
+    p = Path(out)
+    if p.exists() and not p.is_dir():
+        raise CleanerError(f"-o {out}: exists and is not a folder (name a .jsonl or .parquet file, or a folder)")
+    if not p.is_dir() and not out.endswith(("/", os.sep)) and _FILE_NAME.search(p.name):
+        raise CleanerError(
+            f"-o {out}: cleaner does not write {p.suffix} files; name a .jsonl, .jsonl.gz, .jsonl.zst or "
+            f".parquet file, - for standard output, or a folder (end it with / if its name has a dot)"
+        )
 
 
 def _may_hold_html(inputs: list[str], fmt: str) -> bool:
@@ -297,21 +343,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from cleaner.pipeline import Pipeline
 
     pipe = Pipeline.from_yaml(_config_arg(args))
-    if args.file == "-":
-        raw: bytes = _read_document(sys.stdin.buffer, "<stdin>", pipe.limits.max_document_bytes)
-        fmt = args.format
-    else:
-        path = Path(args.file)
-        if not path.is_file():
-            raise CleanerError(f"{args.file}: no such file")
-        with open(path, "rb") as fh:
-            raw = _read_document(fh, args.file, pipe.limits.max_document_bytes)
-        fmt = args.format
-        if fmt == "auto" and path.suffix.lower() in (".html", ".htm"):
-            fmt = "html"
-        elif fmt == "auto" and path.suffix.lower() == ".txt":
-            fmt = "text"
-    doc = pipe.clean(raw, format=fmt, id=args.file, charset=args.charset)
+    item = _explain_item(args, pipe.limits.max_document_bytes)
+    doc = pipe.clean(item.raw, format=item.format, id=item.id, source=item.source, metadata=item.metadata,
+                     extra=item.extra, charset=args.charset)
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     red, dim, off = ("\033[31m", "\033[2m", "\033[0m") if color else ("", "", "")
     width = max((len(ln.rule or "") for ln in doc.lines), default=0)
@@ -327,7 +361,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         elif ln.text.strip():
             print(f"{red}{ln.rule:<{width}}{off}  {dim}{ln.text}{off}")
     info: dict[str, Any] = {
-        "status": doc.status, "language": doc.language, "language_score": doc.language_score,
+        "id": doc.id, "status": doc.status, "language": doc.language, "language_score": doc.language_score,
         "lines": sum(1 for ln in doc.lines if ln.text.strip()), "removed": len(doc.removed),
         "repairs": len(doc.repairs), "artifacts": doc.artifacts,
     }
@@ -349,6 +383,61 @@ def _read_document(fh: Any, where: str, cap: int) -> bytes:
     if data is None:
         raise CleanerError(f"{where}: larger than limits.max_document_bytes={cap}; not read")
     return data
+
+
+def _explain_item(args: argparse.Namespace, cap: int) -> Any:
+    """The one document ``explain`` shows, as an input item: a text or HTML
+    file, the record ``--id`` names in a file of records (or its first), or
+    standard input (JSON lines are records, anything else one document); each
+    read up to the size limit ``cap`` (never whole when larger)."""
+    from cleaner.io.readers import InputItem, ReadOptions, iter_inputs, kind_of
+
+    read = ReadOptions(format=args.format, text_column=args.text_column, html_column=args.html_column,
+                       id_column=args.id_column, max_bytes=cap)
+    name = args.file
+    if name == "-":
+        records = True
+    else:
+        path = Path(name)
+        if path.is_dir():
+            raise CleanerError(
+                f"{name}: is a folder; explain shows one document: name a file in it, or a file of records "
+                f"(.jsonl, .warc, .parquet) with --id ID"
+            )
+        if not path.is_file():
+            raise CleanerError(f"{name}: no such file")
+        records = kind_of(path) in ("jsonl", "warc", "parquet")
+        if not records:
+            if args.record_id is not None:
+                raise CleanerError(f"--id {args.record_id}: {name} is one document; --id picks a record of a "
+                                   f".jsonl[.gz|.zst], .warc[.gz] or .parquet file")
+            fmt = args.format
+            if fmt == "auto":
+                fmt = {"html": "html", "text": "text"}.get(kind_of(path) or "", "auto")
+            with open(path, "rb") as fh:
+                return InputItem(name, _read_document(fh, name, cap), fmt, name)
+    seen = 0
+    first_ids: list[str] = []
+    for item in iter_inputs([name], read):
+        seen += 1
+        if len(first_ids) < 3:
+            first_ids.append(item.id)
+        if args.record_id is None or item.id == args.record_id:
+            record = name != "-" or seen > 1 or item.source != "<stdin>"  # (else: stdin is one document)
+            if item.error is not None:
+                raise CleanerError(f"{item.source or name}: record {item.id}: {item.error}" if record
+                                   else item.error)
+            if item.raw is None:
+                raise CleanerError(f"{item.source or name}: record {item.id} has no content"
+                                   + (f" ({item.drop})" if item.drop else ""))
+            if record:
+                print(f"record {item.id} ({item.source or name})", file=sys.stderr)
+            return item
+    where = "standard input" if name == "-" else name
+    if args.record_id is None:
+        raise CleanerError(f"{where}: no records")
+    raise CleanerError(f"{where}: no record with id {args.record_id!r} ({seen:,} records read; ids such as "
+                       f"{', '.join(first_ids)})")
 
 
 # ---------------------------------------------------------------- rules

@@ -72,6 +72,7 @@ class Summary:
     workers: int | None = None
     # inputs passed over because they are not regular files: (path, what it is)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    skipped_files: Counter[str] = field(default_factory=Counter)  # files in input folders not read, by kind
 
     def add(self, record: dict[str, Any], size: int | None = None) -> None:
         self.add_facts(record_facts(record), size)
@@ -122,6 +123,7 @@ class Summary:
             ),
             "workers": self.workers,
             "skipped_inputs": [{"path": p, "type": t} for p, t in self.skipped],
+            "skipped_files": dict(_by_count(self.skipped_files)),
         }
 
     def render(self) -> str:
@@ -147,6 +149,11 @@ class Summary:
             shown = ", ".join(f"{p} ({t})" for p, t in self.skipped[:5])
             more = f" and {len(self.skipped) - 5} more" if len(self.skipped) > 5 else ""
             lines.append(f"skipped {len(self.skipped)} input(s) that are not regular files: {shown}{more}")
+        if self.skipped_files:
+            n = sum(self.skipped_files.values())
+            lines.append(f"skipped: {n:,} file{'s' if n != 1 else ''} of kinds not read ("
+                         + ", ".join(f"{k} {v:,}" for k, v in _by_count(self.skipped_files)[:8])
+                         + (" ..." if len(self.skipped_files) > 8 else "") + ")")
         return "\n".join(lines)
 
     # ------------------------------------------------- resume (run state)
@@ -157,6 +164,7 @@ class Summary:
             "findings": dict(self.findings), "repairs": dict(self.repairs), "flagged": self.flagged,
             "bytes_in": self.bytes_in, "bytes_out": self.bytes_out, "seconds": self.seconds,
             "skipped": [list(x) for x in self.skipped],
+            "skipped_files": dict(self.skipped_files),
         }
 
     @classmethod
@@ -170,6 +178,7 @@ class Summary:
         s.bytes_out = int(d.get("bytes_out", 0))
         s.seconds = d.get("seconds", 0.0)
         s.skipped = [(str(p), str(t)) for p, t in d.get("skipped") or ()]
+        s.skipped_files = Counter(d.get("skipped_files") or {})
         return s
 
     @classmethod
@@ -178,6 +187,11 @@ class Summary:
         for rec in records:
             s.add(rec)
         return s
+
+
+def _by_count(counts: Counter[str]) -> list[tuple[str, int]]:
+    """Most first; equal counts by name."""
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def _mb(n: int | None) -> str:

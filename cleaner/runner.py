@@ -35,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -417,6 +418,7 @@ def _run_locked(opts: JobOptions, work: Path, fp: dict[str, Any], existing: dict
         progress.close()
     summary.seconds = seconds_before + (time.monotonic() - t0)
     summary.skipped = list(rs.skipped)  # the whole walk is made again by a resumed run
+    summary.skipped_files = Counter(rs.skipped_kinds)
     final = sink.seal()
     state.update({"finished": True, "final": final.name, "summary": summary.to_state(), "done": done})
     _save_state(work, state)
