@@ -47,65 +47,12 @@ from cleaner.io.readers import ReadOptions, ReadState, input_bytes, iter_inputs
 from cleaner.io.writers import fsync_dir, open_sink, output_kind, work_dir
 from cleaner.pipeline import Pipeline
 from cleaner.pool import Encoded, default_workers, run
+from cleaner.progress import Progress
 from cleaner.report import Summary
 
 __all__ = ["run", "run_job", "JobOptions", "Progress", "Summary", "RunInterrupted", "default_workers", "Encoded"]
 
 STATE_VERSION = runstate.STATE_VERSION
-
-
-# ----------------------------------------------------------------- progress
-class Progress:
-    """A one-line progress display on a terminal (documents, MB, docs/s, ETA); silent otherwise."""
-
-    def __init__(self, stream: TextIO, enabled: bool, total_bytes: int | None = None, interval: float = 0.5) -> None:
-        self.stream = stream
-        try:
-            tty = stream.isatty()
-        except (AttributeError, ValueError):
-            tty = False
-        self.enabled = enabled and tty
-        self.total_bytes = total_bytes
-        self.start = time.monotonic()
-        self.last = 0.0
-        self.interval = interval
-        self._base: tuple[int, int] | None = None  # (docs, disk bytes) at the first update
-        self.width = 0
-
-    def update(self, docs: int, nbytes: int, force: bool = False, disk_bytes: int | None = None) -> None:
-        """``docs`` done, ``nbytes`` of documents read; ``disk_bytes`` of input files read (for the ETA)."""
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if not force and now - self.last < self.interval:
-            return
-        self.last = now
-        pos = disk_bytes if disk_bytes is not None else nbytes
-        if self._base is None:
-            self._base = (docs, pos)
-            self.start = now
-        el = max(now - self.start, 1e-6)
-        rate_docs = (docs - self._base[0]) / el
-        msg = f"{docs:,} docs  {nbytes / 1e6:,.1f} MB  {rate_docs:,.1f} docs/s"
-        total = self.total_bytes
-        if total:
-            frac = min(pos / total, 1.0)
-            rate = (pos - self._base[1]) / el
-            msg += f"  {100 * frac:5.1f}%"
-            if rate > 0 and el > 2:
-                left = max(total - pos, 0) / rate
-                h, rem = divmod(int(left), 3600)
-                msg += f"  ETA {h}:{rem // 60:02d}:{rem % 60:02d}" if h else f"  ETA {rem // 60}:{rem % 60:02d}"
-        pad = max(self.width - len(msg), 0)
-        self.width = len(msg)
-        self.stream.write("\r" + msg + " " * pad)
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.enabled and self.width:
-            self.stream.write("\n")
-            self.stream.flush()
-            self.width = 0
 
 
 # ---------------------------------------------------------------------- job
