@@ -304,7 +304,7 @@ def _env_float(name: str) -> float | None:
 # --------------------------------------------------------------- report
 def cmd_report(args: argparse.Namespace) -> int:
     from cleaner.io.streams import read_small
-    from cleaner.report import build_report, read_records, render_html
+    from cleaner.report import RuleSamples, build_report, read_records, render_html
 
     for flag, value in (("--html", args.html), ("--json", args.json)):
         if value is not None and (not value.strip() or Path(value).is_dir()):
@@ -317,7 +317,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             raise CleanerError(f"--run {args.run}: cannot read the run summary ({exc})") from None
         if not isinstance(run, dict):
             raise CleanerError(f"--run {args.run}: not a run summary")
-    summary, sample = build_report(read_records(args.records), args.sample, run)
+    rules = RuleSamples()
+    summary, sample = build_report(read_records(args.records), args.sample, run, rules)
     if args.json:
         from cleaner.runner import write_report
 
@@ -326,7 +327,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         from cleaner.runstate import replace_atomically
 
         page = render_html(summary, sample, title=args.title or f"cleaner report: {Path(args.records).name}",
-                           source=args.records)
+                           source=args.records, rules=rules)
         try:  # a unique temporary name, renamed: a link at OUT.html is replaced, never written through
             replace_atomically(Path(args.html), page.encode("utf-8"))
         except OSError as exc:

@@ -436,7 +436,8 @@ def test_html_report_shows_counts_and_escapes_document_text() -> None:
     assert "&lt;script&gt;alert(&#x27;id&#x27;)&lt;/script&gt;" in page_html
     assert "invalid JSON &lt;b&gt;" in page_html
     assert "<del>Most Read</del>" in page_html and "en.story-lists" in page_html
-    assert '<mark title="encoding: cafÃ© → café">café</mark>' in page_html
+    # a repair's before-text is on the page, beside what it became (not only in a tooltip)
+    assert '<mark class="rep" title="encoding">café</mark><span class="before" title="encoding">cafÃ©</span>' in page_html
     assert "<svg" in page_html and "too-short" in page_html
     for label, value in (("documents", 3), ("kept", 1), ("dropped", 1), ("errors", 1)):
         assert f"<span>{label}</span><b>{value}</b>" in page_html
