@@ -111,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --engine ray: the cluster to join (default: $RAY_ADDRESS or a local Ray)")
     c.add_argument("--batch-size", type=_positive_int, default=None, metavar="N",
                    help="with --engine ray: documents per batch")
+    c.add_argument("-v", "--verbose", action="store_true",
+                   help="with --engine ray: show Ray's own INFO logging (default: its warnings only)")
     c.set_defaults(func=cmd_clean)
 
     rp = sub.add_parser("report", help="summarise a run's records; render an HTML report",
@@ -150,7 +152,12 @@ def build_parser() -> argparse.ArgumentParser:
     rl = rsub.add_parser("list", help="list the rules the config loads")
     rl.add_argument("--config", help="pipeline YAML")
     rl.set_defaults(func=cmd_rules_list)
-    rt = rsub.add_parser("test", help="check rules against their own examples")
+    rt = rsub.add_parser("test", help="check rules against their own examples, and find rules another one shadows",
+                         description="Check each rule against its own examples (exit 1 when one fails). For rules "
+                         "of your own packs, also run their drop examples through all the rules a run with the "
+                         "config loads (the config's packs, then yours) and report each example another rule "
+                         "removes first: the rule never fires on such lines (exit 1 when it fires on none of "
+                         "its examples).")
     rt.add_argument("packs", nargs="*", metavar="PACK",
                     help="rule-pack YAML files (default: every pack the config loads)")
     rt.add_argument("--config", help="pipeline YAML")
@@ -456,10 +463,12 @@ def cmd_rules_list(args: argparse.Namespace) -> int:
 
 def cmd_rules_test(args: argparse.Namespace) -> int:
     from cleaner.config import load_config
+    from cleaner.resources import rules_dir
     from cleaner.rules import RuleSet
-    from cleaner.ruletest import check_rules
+    from cleaner.ruletest import check_rules, find_shadowed
 
-    packs = [Path(p) for p in args.packs] if args.packs else load_config(_config_arg(args)).rule_packs
+    config_packs = list(load_config(_config_arg(args)).rule_packs)
+    packs = [Path(p) for p in args.packs] if args.packs else config_packs
     for p in packs:
         if not p.is_file():
             raise CleanerError(f"{p}: no such rule pack")
@@ -468,9 +477,27 @@ def cmd_rules_test(args: argparse.Namespace) -> int:
     n_examples = sum(len(r.examples_drop) + len(r.examples_keep) for r in rules.rules)
     for f in failures:
         print(f"FAIL {f}")
-    print(f"{len(rules.rules)} rules, {n_examples} examples: "
-          f"{n_examples - len(failures)} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    # a rule of the user's that another rule (a shipped one, or an earlier one)
+    # removes the examples of first never fires on those lines: say so
+    shipped = rules_dir().resolve()
+    user = {r.id for r in rules.rules if shipped not in Path(r.file).resolve().parents}
+    shadows = []
+    if user:
+        known = {p.resolve() for p in config_packs}
+        everything = RuleSet.load(config_packs + [p for p in packs if p.resolve() not in known])
+        shadows = find_shadowed(everything, [r for r in everything.rules if r.id in user])
+    for sh in shadows:
+        print(f"SHADOWED {sh}")
+    silenced = sorted({sh.rule.id for sh in shadows
+                       if sum(1 for x in shadows if x.rule is sh.rule) == len(sh.rule.examples_drop)})
+    line = (f"{len(rules.rules)} rules, {n_examples} examples: "
+            f"{n_examples - len(failures)} passed, {len(failures)} failed")
+    if shadows:
+        line += (f"; {len(shadows)} drop example(s) of {len({sh.rule.id for sh in shadows})} rule(s) removed first "
+                 f"by another rule" + (f" ({', '.join(silenced)}: never fire{'s' if len(silenced) == 1 else ''} on "
+                                         f"{'its' if len(silenced) == 1 else 'their'} own examples)" if silenced else ""))
+    print(line)
+    return 1 if failures or silenced else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

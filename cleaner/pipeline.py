@@ -135,12 +135,22 @@ class Pipeline:
     def run(self, doc: Document) -> Document:
         if not self._kernels_ready:  # (compiling on a first run: before the document's clock starts)
             self.warm_kernels()
+        given_url = doc.metadata.pop("url", None)  # the input's URL: a hand-over (extraction), said once below
+        if given_url is not None:
+            doc.metadata["_url"] = given_url
         try:
             with StageClock() as clock:
                 self._run(doc, clock)
         except TimeLimitExceeded as exc:  # the timer went off between two stages
             if doc.active:
                 doc.fail(f"TimeLimitExceeded: {exc}")
+        # the record says the URL once: at the top when the input carried it there,
+        # else in metadata (the page's own, or the one given)
+        if doc.extra.get("url") is not None:
+            if doc.metadata.get("url") == doc.extra["url"]:
+                del doc.metadata["url"]
+        elif given_url is not None and doc.metadata.get("url") is None:
+            doc.metadata["url"] = given_url
         for key in [k for k in doc.metadata if k.startswith("_")]:
             del doc.metadata[key]  # stage-to-stage hand-overs, not part of the record
         return doc
