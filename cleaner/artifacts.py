@@ -1808,4 +1808,4 @@ def warm() -> None:
 
 
 # the detector's compiled passes, compiled together (see cleaner.jit)
-GROUP = Group("artifacts", "cleaner.artifacts:warm", cost=4.0)
+GROUP = Group("artifacts", "cleaner.artifacts:warm", cost=5.5)

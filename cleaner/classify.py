@@ -787,6 +787,6 @@ def warm_judge() -> None:
 
 # the kernels the classifier runs, compiled in two groups (see cleaner.jit):
 # the lines' features, and the rounds
-LINES_GROUP = Group("classifier.lines", "cleaner.classify:warm_lines", cost=4.5)
-JUDGE_GROUP = Group("classifier.judge", "cleaner.classify:warm_judge", cost=7.0)
+LINES_GROUP = Group("classifier.lines", "cleaner.classify:warm_lines", cost=5.0)
+JUDGE_GROUP = Group("classifier.judge", "cleaner.classify:warm_judge", cost=6.0)
 GROUPS = [JUDGE_GROUP, LINES_GROUP]

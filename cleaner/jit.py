@@ -19,8 +19,8 @@ First run
     Compiling every group takes tens of seconds of CPU, once. As soon as one
     group turns out to compile (the cache is cold), the groups still to come
     are handed to helper processes (:func:`_helper`, as many as this
-    process has CPUs, less one; ``$CLEANER_COMPILE_JOBS`` sets the number of
-    processes, 1 for none) while this process compiles its own; it then loads
+    process has CPUs, less one, up to :data:`MAX_JOBS` processes in all;
+    ``$CLEANER_COMPILE_JOBS`` sets the number of processes, 1 for none) while this process compiles its own; it then loads
     from the cache what the helpers compiled. A lock file per group in the cache
     folder makes a process that needs a group another process is compiling
     wait for it and load it, so that workers starting together (Ray, Spark)
@@ -51,6 +51,8 @@ __all__ = ["Group", "use_cache_folder", "cache_folder", "warm", "show_notices", 
 log = logging.getLogger("cleaner")
 
 JOBS_ENV = "CLEANER_COMPILE_JOBS"
+MAX_JOBS = 6  # processes compiling at once, at most (each takes some 300 MB while it compiles)
+_HELPER_START = 1.0  # seconds a helper takes to start (interpreter, imports, numba): counted in its share
 
 
 # ------------------------------------------------------------- cache folder
@@ -154,7 +156,7 @@ def _jobs() -> int:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 1
-    return max(1, min(cpus, 4))
+    return max(1, min(cpus, MAX_JOBS))
 
 
 @contextlib.contextmanager
@@ -237,7 +239,7 @@ class _Session:
         current = self.current
         if jobs < 2 or not rest or current is None or not os.access(cache_folder(), os.W_OK):
             return
-        loads = [current.cost] + [0.0] * (jobs - 1)
+        loads = [current.cost] + [_HELPER_START] * (jobs - 1)
         bins: list[list[Group]] = [[] for _ in range(jobs)]
         for g in rest:  # longest first, each to the least loaded process
             k = min(range(jobs), key=lambda i: loads[i])

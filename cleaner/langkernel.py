@@ -687,4 +687,4 @@ def warm() -> None:
 
 
 # the kernels of this module, compiled together (see cleaner.jit)
-GROUP = Group("language", "cleaner.langkernel:warm", cost=3.5)
+GROUP = Group("language", "cleaner.langkernel:warm", cost=4.5)

@@ -306,8 +306,9 @@ class _Compiled:
         mask = self.literals.scan(cps, starts, ends)
         view.gate = mask[:, self.gate_word]
         if self.patterned:
-            at, which = kernels.pairs(
-                mask, self.rule_bits, lens, self.max_pattern_chars, keys[:, 2], self.rule_words, cps, starts,
+            at, which = kernels.pairs(  # (a contiguous column: one compiled signature, whatever the line count)
+                mask, self.rule_bits, lens, self.max_pattern_chars, np.ascontiguousarray(keys[:, 2]),
+                self.rule_words, cps, starts,
                 flags, kernels.fold_table(), *self.first,
             )
             test, rules = self.rule_test, self.patterned
@@ -442,4 +443,4 @@ def warm_rules() -> None:
 
 
 # the kernels the rule packs run, compiled together (see cleaner.jit)
-RULES_GROUP = Group("rules", "cleaner.stages.boilerplate:warm_rules", cost=2.5)
+RULES_GROUP = Group("rules", "cleaner.stages.boilerplate:warm_rules", cost=3.5)
