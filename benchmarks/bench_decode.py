@@ -10,7 +10,8 @@ with no declaration anywhere, whole and cut into pieces of 300 characters, and
 decoded by the decode stage as ``cleaner clean`` would. A sample counts as decoded
 exactly when the text equals the original (characters the charset cannot hold
 become "?" in both). Samples whose bytes are all ASCII are left out: every
-charset reads them alike.
+charset reads them alike. The baseline, measured on the same samples in the same
+run, is charset-normalizer's best guess alone (what the decode stage did before).
 
 The language of each text (which charsets it is encoded in) is what langdetect
 finds in the original text; the decoder sees only the bytes.
@@ -211,6 +212,15 @@ def decode(data: bytes) -> tuple[str, str | None, float | None, bool]:
 _STAGE: dict[str, Any] = {}
 
 
+def baseline(data: bytes) -> str:
+    """The text as charset-normalizer's best guess alone reads it (what the decode stage did before)."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    text = str(best) if best is not None else data.decode("utf-8", "replace")
+    return text.replace("\r\n", "\n")
+
+
 def _is_utf8(data: bytes) -> bool:
     try:
         data.decode("utf-8")
@@ -268,11 +278,13 @@ def main(argv: list[str] | None = None) -> int:
                     got, enc, conf, low = decode(data)
                     seconds += time.perf_counter() - s0
                     ok = got == expected
+                    base_ok = baseline(data) == expected
                     keys = (("all", f"set:{set_name}", f"charset:{cs}", f"kind:{kind}", f"lang:{lang}")
                             if set_name != "pseudo" else ("pseudo", f"pseudo-charset:{cs}", f"pseudo-lang:{lang}"))
                     for key in keys:
                         by[key]["n"] += 1
                         by[key]["exact"] += ok
+                        by[key]["baseline"] += base_ok
                         by[key]["flagged"] += low
                         by[key]["flagged_wrong"] += low and not ok
                     if not ok and len(wrong_examples) < 400:
@@ -284,21 +296,22 @@ def main(argv: list[str] | None = None) -> int:
         return round(c["exact"] / c["n"], 4) if c["n"] else 0.0
 
     rows = {k: {"samples": c["n"], "exact": c["exact"], "share": share(c), "flagged_low": c["flagged"],
-                "flagged_among_wrong": c["flagged_wrong"]} for k, c in sorted(by.items())}
+                "flagged_among_wrong": c["flagged_wrong"],
+                "baseline_share": round(c["baseline"] / c["n"], 4) if c["n"] else 0.0} for k, c in sorted(by.items())}
     total = by["all"]
     print(f"\nundeclared legacy-charset text decoded exactly (target {TARGET:.0%}); left out: {ascii_only} "
           f"all-ASCII samples, {utf8_like} whose bytes are valid UTF-8 (mojibake in the gold)")
-    print(f"{'':24}{'samples':>9}{'exact':>9}{'share':>9}{'flagged':>9}{'(wrong)':>9}")
+    print(f"{'':24}{'samples':>9}{'exact':>9}{'share':>9}{'flagged':>9}{'(wrong)':>9}{'baseline':>10}")
     for k, r in rows.items():
         if k == "all" or k.startswith(("set:", "charset:", "kind:")):
             print(f"{k:24}{r['samples']:9}{r['exact']:9}{r['share']:9.2%}{r['flagged_low']:9}"
-                  f"{r['flagged_among_wrong']:9}")
+                  f"{r['flagged_among_wrong']:9}{r['baseline_share']:10.2%}")
     if args.pseudo:
         print("\npseudo-text (wordfreq words, not real text) in the languages the sets hardly hold:")
         for k, r in rows.items():
             if k == "pseudo" or k.startswith("pseudo-charset:"):
                 print(f"{k:24}{r['samples']:9}{r['exact']:9}{r['share']:9.2%}{r['flagged_low']:9}"
-                      f"{r['flagged_among_wrong']:9}")
+                      f"{r['flagged_among_wrong']:9}{r['baseline_share']:10.2%}")
     print(f"languages: {', '.join(f'{k} {v}' for k, v in langs.most_common())}")
     print(f"decode time: {seconds:.1f} s for {total['n']} samples ({1000 * seconds / max(total['n'], 1):.1f} ms each); "
           f"whole run {time.perf_counter() - t0:.0f} s")
@@ -306,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         print("WRONG", json.dumps(ex, ensure_ascii=False))
     result = {
         "target_share": TARGET, "share_exact": share(total),
+        "baseline_share_exact": round(total["baseline"] / total["n"], 4) if total["n"] else 0.0,
         "pseudo_share_exact": share(by["pseudo"]) if args.pseudo else None, "samples": total["n"], "ascii_only_left_out": ascii_only,
         "valid_utf8_left_out": utf8_like,
         "rows": rows, "languages": dict(langs.most_common()), "decode_ms_per_sample":
