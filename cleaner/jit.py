@@ -159,6 +159,39 @@ def _jobs() -> int:
     return max(1, min(cpus, MAX_JOBS))
 
 
+def _share(current: Group, rest: list[Group], jobs: int) -> list[list[Group]]:
+    """``rest`` shared out over this process (bin 0, already compiling
+    ``current``) and ``jobs - 1`` helpers (each starting :data:`_HELPER_START`
+    late) so that the last to finish finishes first: every assignment is tried
+    when there are few (there are a handful of groups), else longest first to
+    the least loaded."""
+    base = [current.cost] + [_HELPER_START] * (jobs - 1)
+    best: tuple[float, tuple[int, ...]] | None = None
+    if jobs ** len(rest) <= 50_000:
+        import itertools
+
+        for choice in itertools.product(range(jobs), repeat=len(rest)):
+            loads = list(base)
+            for g, k in zip(rest, choice, strict=True):
+                loads[k] += g.cost
+            key = (max(loads), choice)  # (ties: the first in order, which keeps more in this process)
+            if best is None or key < best:
+                best = key
+        assert best is not None
+        picks = list(best[1])
+    else:
+        loads = list(base)
+        picks = []
+        for g in rest:
+            k = min(range(jobs), key=lambda i: loads[i])
+            loads[k] += g.cost
+            picks.append(k)
+    bins: list[list[Group]] = [[] for _ in range(jobs)]
+    for g, k in zip(rest, picks, strict=True):
+        bins[k].append(g)
+    return bins
+
+
 @contextlib.contextmanager
 def _group_lock(name: str) -> Iterator[None]:
     """Hold the group's lock file (another process compiling it: wait for it)."""
@@ -239,12 +272,7 @@ class _Session:
         current = self.current
         if jobs < 2 or not rest or current is None or not os.access(cache_folder(), os.W_OK):
             return
-        loads = [current.cost] + [_HELPER_START] * (jobs - 1)
-        bins: list[list[Group]] = [[] for _ in range(jobs)]
-        for g in rest:  # longest first, each to the least loaded process
-            k = min(range(jobs), key=lambda i: loads[i])
-            loads[k] += g.cost
-            bins[k].append(g)
+        bins = _share(current, rest, jobs)
         for share in bins[1:]:
             if share:
                 self._spawn(share)
