@@ -1,22 +1,27 @@
 """The charset of bytes that declare none and are not UTF-8.
 
-charset-normalizer reads such bytes in every charset that decodes them and says how
-messy each reading is (:func:`charset_normalizer.md.mess_ratio`), but on its own it
-often picks a charset nobody wrote the page in: cp1250 or cp775 for English in
-Windows-1252 ("Toyotaĺs"), Shift_JIS for Russian in KOI8-R. The language a reading
-is in settles it: a page in English was written in cp1252, one in Russian in cp1251
-or KOI8-R, one in Japanese in Shift_JIS or EUC-JP (``rules/charsets.yaml``, the
-usual one first). So each distinct reading of a sample of the bytes (the lines that
-hold non-ASCII bytes, tags left out) is scored by
+charset-normalizer reads such bytes in the charsets that decode them and says how
+messy each reading is, but on its own it often picks a charset nobody wrote the page
+in: cp1250 or cp775 for English in Windows-1252 ("Toyotaĺs"), Shift_JIS for Russian
+in KOI8-R. The language a reading is in settles it. A sample of the bytes (the start
+of the text, then the lines that hold non-ASCII bytes; tags and scripts left out) is
+read in every candidate charset (each language's legacy charsets of
+``rules/charsets.yaml`` and charset-normalizer's proposals that read ASCII as ASCII);
+the readings that differ are each scored, as a log-likelihood, by
 
-    P(its language, by langdetect) x the charset's place among that language's
-    charsets (1.0 for the usual one, less for the others, little for one the
-    language never used) x (1 - its mess)^2
+* :func:`char_loglik`: how well its non-ASCII characters fit its language, a
+  character model from langdetect's letter frequencies (and orders of magnitude for
+  punctuation, symbols, letters of another script, controls);
+* the charset's place among that language's (1.0 for the usual one, then 0.3, 0.1;
+  1e-4 for one the language never used: such a reading must fit that much better);
+* langdetect's probability for the language, and charset-normalizer's mess.
 
-and the best reading wins; of the charsets that read the bytes the same way, the
-one the language used most is reported. The confidence is the winner's score
-times its share of the winner's and the runner-up's (a different reading), so
-it is low when the text is short or two readings are about as good; below
+Each reading is judged in the language langdetect finds in it; text in a Latin
+script (no more non-ASCII bytes than ASCII letters) is also judged in the language
+of its ASCII words, which no charset changes, and the better score counts. The best
+reading wins; of the charsets that read the bytes alike, the one the language used
+most is reported. The confidence is the logistic of the winner's lead over the next
+reading (a different text): low when two readings fit about as well; below
 ``low_confidence`` the record flags the guess.
 """
 

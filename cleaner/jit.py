@@ -251,8 +251,6 @@ class _Session:
                 session.depth -= 1
                 if session.depth == 0:
                     session.kernels += 1
-                    if session.notice:
-                        session.notice.kernel()
 
         self._listener = Listener()
         event.register("numba:compile", self._listener)
@@ -362,7 +360,6 @@ class _Notice:
         self.bar: Any = None
         self.stop = threading.Event()
         self.lock = threading.Lock()
-        self.kernels = 0
         where = _shown(cache_folder())
         log.info("compiling the kernels (first run only; kept in %s)", where)
         if self.stream is None:
@@ -386,9 +383,6 @@ class _Notice:
             with self.lock:
                 if self.bar is not None:
                     self.bar.refresh()
-
-    def kernel(self) -> None:
-        self.kernels += 1
 
     def group(self) -> None:
         with self.lock:
