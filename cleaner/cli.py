@@ -251,7 +251,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
         summary = run_to_stream(opts, sys.stdout.buffer)
         if not args.quiet:
-            print(summary.render(), file=sys.stderr)
+            print(summary.render() + _compile_note(), file=sys.stderr)
         return 0
     try:
         summary = run_job(opts)
@@ -259,9 +259,17 @@ def cmd_clean(args: argparse.Namespace) -> int:
         print(f"\ncleaner: {exc}", file=sys.stderr)
         return 130
     if not args.quiet:
-        print(summary.render(), file=sys.stderr)
+        print(summary.render() + _compile_note(), file=sys.stderr)
         print(f"wrote {out}", file=sys.stderr)
     return 0
+
+
+def _compile_note() -> str:
+    """A line for the summary of a first run: how much of its time compiling took."""
+    from cleaner import jit
+
+    secs = jit.compile_seconds()
+    return f"\nfirst run: {secs:.1f}s of it compiling the kernels (kept for later runs)" if secs > 0 else ""
 
 
 # an OUTPUT that names a file by its extension (out.txt, out.json, notes.md)
