@@ -299,11 +299,13 @@ class _Session:
     def _read(self, proc: subprocess.Popen[str], events: dict[str, threading.Event]) -> None:
         assert proc.stdout is not None
         for line in proc.stdout:
-            what, _, name = line.strip().partition(" ")
-            ev = events.get(name.split(" ", 1)[0])
+            what, _, rest = line.strip().partition(" ")
+            name, _, detail = rest.partition(" ")
+            ev = events.get(name)
             if ev is None:
                 continue
             if what == "done":
+                log.debug("compile helper %d: %s done (%s s of CPU)", proc.pid, name, detail)
                 self.helper_done.add(name)
                 if self.notice:
                     self.notice.group()
@@ -347,7 +349,7 @@ class _Session:
         for t in self.readers:
             t.join(1)
         if self.notice:
-            log.debug("%d kernels compiled in this process", self.kernels)
+            log.debug("%d kernels compiled in this process (%.2f s of CPU so far)", self.kernels, time.process_time())
             self.notice.close(self.compile_time(), self.ended is not None)
 
 
@@ -430,7 +432,7 @@ def _helper(argv: list[str]) -> int:
         except Exception as exc:  # the parent compiles it itself, and reports
             print(f"failed {name} {type(exc).__name__}: {exc}", flush=True)
             continue
-        print(f"done {name}", flush=True)
+        print(f"done {name} {time.process_time():.2f}", flush=True)  # (the helper's CPU seconds so far)
     return 0
 
 
