@@ -131,7 +131,10 @@ def check_job(opts: JobOptions) -> None:
     """Usage errors of the output and report paths, found before any work."""
     out = opts.output
     if not out or not out.strip():
-        raise CleanerError("-o: an empty name; name a .jsonl or .parquet file, or a folder")
+        raise CleanerError("-o: an empty name; name a .jsonl or .parquet file, a folder, or - for standard output")
+    if out == "-":  # standard output (cleaner.streaming): no file, no run folder, nothing made
+        _check_report(opts)
+        return
     kind = output_kind(out)
     target = Path(out)
     if kind == "folder" and target.exists() and not target.is_dir():
@@ -157,12 +160,16 @@ def check_job(opts: JobOptions) -> None:
         if len(os.fsencode(name)) > _NAME_MAX:
             raise CleanerError(f"-o {out}: file name too long for the file system ({len(os.fsencode(name))} "
                                f"bytes in {name!r}; at most {_NAME_MAX})")
+    _check_report(opts)
+    _probe_folder(work_dir(out).parent, f"-o {out}")
+
+
+def _check_report(opts: JobOptions) -> None:
     if opts.report:
         rep = Path(opts.report)
         if rep.is_dir():
             raise CleanerError(f"--report {opts.report}: is a folder; name a file for the JSON summary")
         _probe_folder(rep.parent, f"--report {opts.report}")
-    _probe_folder(work_dir(out).parent, f"-o {out}")
 
 
 _NAME_MAX = 255

@@ -14,17 +14,27 @@ import contextlib
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from typing import BinaryIO
 
 from cleaner.io.readers import ReadState, iter_inputs
+from cleaner.pipeline import Pipeline
 from cleaner.report import Summary
-from cleaner.runner import JobOptions, Progress, run, write_report
+from cleaner.runner import JobOptions, Progress, check_job, run, write_report
 
 __all__ = ["run_to_stream"]
 
 
 def run_to_stream(opts: JobOptions, stream: BinaryIO) -> Summary:
-    """Clean ``opts.inputs`` and write each record as a JSON line to ``stream``."""
+    """Clean ``opts.inputs`` and write each record as a JSON line to ``stream``.
+
+    As :func:`cleaner.runner.run_job` does: every read within the pipeline's
+    ``limits.max_document_bytes`` (standard input too), and the documents
+    cleaned by worker processes under the watchdog (``--workers 1`` too)."""
+    check_job(opts)
+    pipeline = opts.pipeline if opts.pipeline is not None else Pipeline.from_yaml(opts.config)
+    opts.pipeline = pipeline
+    opts.read = replace(opts.read, max_bytes=pipeline.limits.max_document_bytes)
     summary = Summary()
     summary.workers = opts.workers
     progress = Progress(opts.progress or sys.stderr, opts.progress is not None)
@@ -36,7 +46,7 @@ def run_to_stream(opts: JobOptions, stream: BinaryIO) -> Summary:
     t0 = opts.started if opts.started is not None else time.monotonic()
     try:
         with contextlib.closing(run(iter_inputs(opts.inputs, opts.read, state=rs), opts.config, opts.workers,
-                                    pipeline=opts.pipeline, encode=True)) as results:
+                                    pipeline=pipeline, encode=True, isolate=True)) as results:
             for item, record in results:
                 stream.write(record.line)
                 summary.add_facts(record.facts, item.size)

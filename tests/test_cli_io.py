@@ -160,3 +160,91 @@ def test_explain_says_what_it_cannot_do(tmp_path, cli):
     bad.write_text('{"id": "a", "text": 5}\n', encoding="utf-8")
     r = cli("explain", bad)
     assert r.rc == 2 and "record a" in r.stderr and "must be a string" in r.stderr
+
+
+# ------------------------------------------- -o - with the limits of a batch run
+def _limits_config(tmp_path: Path, text: str) -> Path:
+    cfg = tmp_path / "limits.yaml"
+    cfg.write_text("extends: default\nlimits:\n" + text, encoding="utf-8")
+    return cfg
+
+
+def test_records_to_stdout_make_nothing_where_the_command_runs(tmp_path, cli):
+    cwd = tmp_path / "here"
+    cwd.mkdir()
+    r = cli("clean", TEXT, "-o", "-", "-q", cwd=cwd)
+    assert r.rc == 0, r
+    assert [x["id"] for x in _records(r.stdout)] == ["en-city-council"]
+    assert list(cwd.iterdir()) == []  # no folder named "-", no run folder, no probe file
+
+
+def test_standard_input_to_stdout_is_read_within_the_size_limit(tmp_path, cli):
+    cfg = _limits_config(tmp_path, "  max_document_bytes: 5000\n")
+    big = ("word " * 2000).encode()  # 10,000 bytes of text
+    r = cli("clean", "-", "-o", "-", "--config", cfg, "-q", input=big)
+    assert r.rc == 0, r
+    (rec,) = _records(r.stdout)
+    assert rec["status"] == "error" and "<stdin>" in rec["error"], rec
+    assert "limits.max_document_bytes=5000" in rec["error"]
+    # records on standard input: the one over the limit is an error record, the others are cleaned
+    small = json.loads(CORPUS.read_text(encoding="utf-8").splitlines()[0])
+    lines = [json.dumps({**small, "id": "a"}), json.dumps({"id": "b", "text": "word " * 2000}),
+             json.dumps({**small, "id": "c"})]
+    r = cli("clean", "-", "-o", "-", "--config", cfg, "-q", input="\n".join(lines) + "\n")
+    assert r.rc == 0, r
+    recs = _records(r.stdout)
+    # (the line is not parsed, so its record is named by where it is)
+    assert [(x["id"], x["status"]) for x in recs] == [("a", "ok"), ("stdin:2", "error"), ("c", "ok")], recs
+    assert "limits.max_document_bytes=5000" in recs[1]["error"]
+
+
+def test_explain_reads_standard_input_within_the_size_limit(tmp_path, cli):
+    cfg = _limits_config(tmp_path, "  max_document_bytes: 5000\n")
+    r = cli("explain", "-", "--config", cfg, input=("word " * 2000).encode())
+    assert r.rc == 2 and "Traceback" not in r.stderr, r
+    assert len(r.stderr.strip().splitlines()) == 1 and "limits.max_document_bytes=5000" in r.stderr, r
+    big = tmp_path / "big.txt"
+    big.write_text("word " * 2000, encoding="utf-8")
+    r = cli("explain", big, "--config", cfg)
+    assert r.rc == 2 and "limits.max_document_bytes=5000" in r.stderr and str(big) in r.stderr, r
+
+
+@pytest.mark.slow
+def test_records_to_stdout_are_cleaned_by_watched_workers(tmp_path):
+    """``-o -`` runs its documents in worker processes under the watchdog, as a
+    run to a file does (``--workers 1`` too): a worker stuck where no timer
+    reaches (SIGSTOP stands in for a C call) is replaced, and the run ends."""
+    import signal
+    import time
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from treerss import _children
+
+    src = tmp_path / "in.jsonl"
+    line = json.loads(CORPUS.read_text(encoding="utf-8").splitlines()[0])
+    with open(src, "w", encoding="utf-8") as fh:
+        for i in range(20000):
+            fh.write(json.dumps({**line, "id": f"d{i}"}) + "\n")
+    cfg = _limits_config(tmp_path, "  stage_timeout_seconds: 2\n  document_timeout_seconds: 3\n")
+    out = tmp_path / "out.jsonl"
+    with open(out, "wb") as sink:
+        proc = subprocess.Popen([sys.executable, "-m", "cleaner", "clean", str(src), "-o", "-", "--config", str(cfg),
+                                 "--workers", "1", "-q"], stdout=sink, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 120
+        workers: list[int] = []
+        while not workers and time.monotonic() < deadline and proc.poll() is None:
+            workers = _children(proc.pid)
+            time.sleep(0.05)
+        assert workers, "no worker process cleans the documents of -o -"
+        time.sleep(1.0)
+        os.kill(workers[0], signal.SIGSTOP)
+        try:
+            proc.wait(timeout=300)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 0, proc.stderr.read().decode()
+    recs = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in recs] == [f"d{i}" for i in range(20000)]
+    bad = [r for r in recs if r["status"] == "error"]
+    assert len(bad) <= 1 and all("stopped and replaced" in r["error"] for r in bad), bad
