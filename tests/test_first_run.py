@@ -216,3 +216,27 @@ def test_helper_reports_each_group(tmp_path):
     assert proc.returncode == 0
     assert sorted(p.name for p in (tmp_path / "xdg" / "cleaner" / "numba" / "locks").iterdir()) == [
         "bad.lock", "ok.lock"]
+
+
+@pytest.mark.slow
+def test_a_batch_run_compiles_before_its_workers_fork_outside_their_time_limits(tmp_path):
+    """A library batch run on a first run (nothing compiled yet, the pipeline
+    not warmed by its caller): the kernels compile in the calling process
+    before the workers fork, not in a worker under the watchdog's document
+    time limit (3 s here; compiling takes longer), which would fail the document."""
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("extends: default\nlimits:\n  stage_timeout_seconds: 2\n  document_timeout_seconds: 3\n",
+                   encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from cleaner.io.readers import InputItem\n"
+        "from cleaner.pool import run\n"
+        f"items = [InputItem(f'd{{i}}', open({str(SMALL)!r}, 'rb').read(), 'text') for i in range(3)]\n"
+        f"recs = [r for _, r in run(items, {str(cfg)!r}, workers=1, isolate=True)]\n"
+        "print([(r['id'], r['status'], r.get('error')) for r in recs])\n"
+    )
+    env = _fresh_env(tmp_path)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == str([(f"d{i}", "ok", None) for i in range(3)]), proc.stdout
+    assert any((tmp_path / "xdg" / "cleaner" / "numba").rglob("*.nbi"))
