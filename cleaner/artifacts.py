@@ -36,6 +36,8 @@ from typing import Any
 
 import numpy as np
 
+from cleaner.jit import Group
+
 # finding kinds, in the order findings are reported
 KINDS = (
     "glued-word",
@@ -948,6 +950,9 @@ class Detector:
         self._common_tables: dict[str, tuple[Any, ...]] = {}
         self._no_words = (np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, np.uint32),
                           np.zeros(0, np.int64), np.zeros(0, np.int64))
+        for a in self._no_words:  # read-only, as the common-word tables (cleaner.datacache): one compile
+            a.flags.writeable = False
+        self._no_markers = (np.zeros(0, np.uint64), np.zeros(0, np.int64))
         self._no_cap = (np.zeros(0, np.uint64), 0, np.zeros(0, np.uint8))
         # the capitalised function words as the space pass looks them up, where _fw_re
         # asks for a letter before the space and no word holds " ,;:" or a newline
@@ -1100,7 +1105,7 @@ class Detector:
 
         cps = t.cps = _code_points(t.masked)
         flags, lower, done = kernels.tables()
-        keys, vals = self._marker_table() if self._foreign_pass else (self._no_words[0], self._no_words[1])
+        keys, vals = self._marker_table() if self._foreign_pass else self._no_markers
         own = self.f_langs.index(lang) if want & L_FOREIGN else 0
         args = (flags, lower, kernels.fold_table(), keys, vals, own, len(self.f_langs), self.f_min_words,
                 self.f_min_markers, self.f_min_share, kernels.SP, kernels.AN, kernels.DEC, want)
@@ -1789,3 +1794,18 @@ def repair(
 ) -> tuple[str, list[dict[str, Any]]]:
     """The certain repairs of ``kinds`` applied to ``text``: (new text, repairs)."""
     return (cfg or default_detector()).repair(text, lang, kinds)
+
+
+def warm() -> None:
+    """Compile (or load from numba's cache) the detector's passes (:data:`GROUP`),
+    with and without a language, on a text that reaches each of them."""
+    det = Detector()
+    text = ("Warm the passes: one line, caf\u00e9, \u201cquoted\u201d, \u03b1\u03b2\U0001f600.\n"
+            "The council approved the budget for the communicationbetween agencies .The vote was close.")
+    det.scan(text, None)
+    for lang in ("en", "xx"):  # a language with word lists, and one without
+        det.detect(text, lang)
+
+
+# the detector's compiled passes, compiled together (see cleaner.jit)
+GROUP = Group("artifacts", "cleaner.artifacts:warm", cost=5.5)

@@ -45,6 +45,7 @@ import numpy as np
 
 from cleaner.document import Line
 from cleaner.errors import ConfigError
+from cleaner.jit import Group
 from cleaner.resources import rules_dir
 from cleaner.yamlio import load_yaml
 
@@ -674,9 +675,6 @@ class LineClassifier:
         self._rounds = np.array(self.rounds)
         self._starts = self._starts.astype(np.int64)
         self._order = self._order.astype(np.int64)
-        # compile (or load from numba's cache) the kernels now, outside any
-        # per-document time limit and before a worker pool forks
-        self.judge([Line(1, "Compile the kernels: one line of article text."), Line(2, "Share")], "en", rounds=2)
 
     @classmethod
     def load(cls, name: str | Path, threshold: float | None = None) -> LineClassifier:
@@ -736,18 +734,59 @@ class LineClassifier:
         :class:`cleaner.kernels.TextView` (``title``: an index into ``idx``, or
         -1; ``gate``: the :data:`GATE_STRINGS` scan of those lines). Returns
         the view indices of the lines to remove and their reasons."""
-        from cleaner import kernels
-
         if not len(idx):
             return idx, []
         threshold = self.threshold if threshold is None else threshold
         stops = doc_stopwords((view.texts[i] for i in idx.tolist()), lang)  # (read only without a list)
         rows, hashes = line_data(None, stops, self.fallback_stop, view, idx, gate)
-        reason = kernels.judge_rounds(
+        reason = self._judge_rows(rows, hashes, title, threshold, rounds)
+        drop = np.flatnonzero(reason >= 0)
+        names = self._reason_labels
+        return idx[drop], [names[r] for r in reason[drop].tolist()]
+
+    def _judge_rows(self, rows: np.ndarray, hashes: np.ndarray, title: int, threshold: float,
+                    rounds: int) -> np.ndarray:
+        """The reason group index of each line of :func:`line_data`'s ``rows``
+        and ``hashes`` to remove, else -1 (``kernels.judge_rounds``)."""
+        from cleaner import kernels
+
+        return kernels.judge_rounds(
             rows, hashes, title, threshold, rounds, self.w_own, self._rounds, self.reference,
             self._order, self._starts, self.confident, self.lead_lines, self.paragraph_words,
             _KCOLS, _KLEAD,
         )
-        drop = np.flatnonzero(reason >= 0)
-        names = self._reason_labels
-        return idx[drop], [names[r] for r in reason[drop].tolist()]
+
+
+def warm_lines() -> None:
+    """Compile (or load from numba's cache) the kernels of the lines' features
+    (:data:`LINES_GROUP`), on the paths the boilerplate stage takes: with the
+    rules' scan of the marker strings, and without (:meth:`LineClassifier.judge`)."""
+    from cleaner import kernels
+
+    lines = ["Compile the kernels: one line of article text, 3 days ago.", "Share", "\u00a9 2024 www.example.com"]
+    # (one line too: a column of one row is contiguous, and numba compiles a
+    # kernel that takes a column for each layout)
+    for texts in (lines, lines[:1]):
+        view = kernels.TextView(texts)
+        idx = np.arange(len(texts))
+        gate = _gates().scan(view.cps, view.starts, view.ends)[:, 0]
+        stops = doc_stopwords(texts, "en")
+        line_data(None, stops, 0.3, view, idx, gate[idx])
+        line_data(texts, stops, 0.3)
+        line_data(texts, frozenset(), 0.3)
+
+
+def warm_judge() -> None:
+    """Compile (or load from numba's cache) the classifier's rounds (:data:`JUDGE_GROUP`),
+    on rows of the types :func:`line_data` gives."""
+    classifier = LineClassifier.load("classifier.yaml")
+    rows = np.zeros((2, _N_LINE + 2))
+    rows[:, 0] = 1.0
+    classifier._judge_rows(rows, np.zeros(2, dtype=np.uint64), -1, classifier.threshold, 2)
+
+
+# the kernels the classifier runs, compiled in two groups (see cleaner.jit):
+# the lines' features, and the rounds
+LINES_GROUP = Group("classifier.lines", "cleaner.classify:warm_lines", cost=5.0)
+JUDGE_GROUP = Group("classifier.judge", "cleaner.classify:warm_judge", cost=6.0)
+GROUPS = [JUDGE_GROUP, LINES_GROUP]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,11 +29,17 @@ EPILOG = """examples:
 
 
 def main(argv: list[str] | None = None) -> int:
+    started = time.monotonic()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    args.started = started
+    from cleaner import jit
+
+    # the one-line notice while the kernels compile (a first run), unless --quiet
+    jit.show_notices(None if getattr(args, "quiet", False) else sys.stderr)
     try:
         return int(args.func(args) or 0)
     except CleanerError as exc:
@@ -78,13 +86,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a file (.txt, .html, .htm, .jsonl[.gz|.zst], .warc[.gz], .parquet), "
                    "a folder (walked recursively) or - for stdin")
     c.add_argument("-o", "--output", required=True,
-                   help="a .jsonl[.gz|.zst] or .parquet file for records, or a folder for <id>.txt files "
-                   "plus records.jsonl")
+                   help="a .jsonl[.gz|.zst] or .parquet file for records, - for records as JSON lines on "
+                   "standard output, or a folder (a name without an extension, or ending in /) for <id>.txt "
+                   "files plus records.jsonl")
     c.add_argument("--config", help="pipeline YAML (default: the shipped rules/default.yaml)")
     c.add_argument("--workers", type=_positive_int, default=None,
                    help="parallel worker processes (default: all cores)")
     c.add_argument("--format", choices=("auto", "text", "html"), default="auto",
                    help="treat inputs as text or HTML (default: by file type / content)")
+    c.add_argument("--charset", metavar="NAME", type=_charset,
+                   help="decode every input given as bytes in this charset (cp1251, shift_jis, ...), whatever "
+                   "it declares (default: BOM, HTTP header, <meta>, UTF-8, then the charset the bytes read best in)")
     c.add_argument("--text-column", metavar="NAME", help="Parquet input: the column holding text")
     c.add_argument("--html-column", metavar="NAME", help="Parquet input: the column holding HTML")
     c.add_argument("--id-column", metavar="NAME", default="id", help="Parquet input: the id column (default: id)")
@@ -99,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --engine ray: the cluster to join (default: $RAY_ADDRESS or a local Ray)")
     c.add_argument("--batch-size", type=_positive_int, default=None, metavar="N",
                    help="with --engine ray: documents per batch")
+    c.add_argument("-v", "--verbose", action="store_true",
+                   help="with --engine ray: show Ray's own INFO logging (default: its warnings only)")
     c.set_defaults(func=cmd_clean)
 
     rp = sub.add_parser("report", help="summarise a run's records; render an HTML report",
@@ -116,10 +130,20 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("-q", "--quiet", action="store_true", help="do not print the summary")
     rp.set_defaults(func=cmd_report)
 
-    e = sub.add_parser("explain", help="show each line of a document as kept or removed, with the rule")
-    e.add_argument("file", help="a .txt or .html file, or - for stdin")
+    e = sub.add_parser("explain", help="show each line of a document as kept or removed, with the rule",
+                       description="Clean one document and show each of its lines as kept or removed, with the "
+                       "rule or classifier reason that removed it. A file of records (.jsonl[.gz|.zst], .warc[.gz], "
+                       ".parquet) shows the record --id names, or its first one.")
+    e.add_argument("file", help="a .txt or .html file, a file of records, or - for standard input (text, HTML "
+                   "or JSON lines)")
+    e.add_argument("--id", dest="record_id", metavar="ID",
+                   help="the record to show, by its id (records files; default: the first record)")
+    e.add_argument("--text-column", metavar="NAME", help="Parquet input: the column holding text")
+    e.add_argument("--html-column", metavar="NAME", help="Parquet input: the column holding HTML")
+    e.add_argument("--id-column", metavar="NAME", default="id", help="Parquet input: the id column (default: id)")
     e.add_argument("--config", help="pipeline YAML")
     e.add_argument("--format", choices=("auto", "text", "html"), default="auto")
+    e.add_argument("--charset", metavar="NAME", type=_charset, help="decode the document in this charset")
     e.add_argument("--removed-only", action="store_true", help="show only the removed lines")
     e.set_defaults(func=cmd_explain)
 
@@ -128,7 +152,12 @@ def build_parser() -> argparse.ArgumentParser:
     rl = rsub.add_parser("list", help="list the rules the config loads")
     rl.add_argument("--config", help="pipeline YAML")
     rl.set_defaults(func=cmd_rules_list)
-    rt = rsub.add_parser("test", help="check rules against their own examples")
+    rt = rsub.add_parser("test", help="check rules against their own examples, and find rules another one shadows",
+                         description="Check each rule against its own examples (exit 1 when one fails). For rules "
+                         "of your own packs, also run their drop examples through all the rules a run with the "
+                         "config loads (the config's packs, then yours) and report each example another rule "
+                         "removes first: the rule never fires on such lines (exit 1 when it fires on none of "
+                         "its examples).")
     rt.add_argument("packs", nargs="*", metavar="PACK",
                     help="rule-pack YAML files (default: every pack the config loads)")
     rt.add_argument("--config", help="pipeline YAML")
@@ -156,6 +185,16 @@ _positive_int = _int_at_least(1)
 _nonnegative_int = _int_at_least(0)
 
 
+def _charset(value: str) -> str:
+    """An argparse type: a charset Python can decode, as Python names it."""
+    from cleaner.charsets import codec_name
+
+    name = codec_name(value)
+    if name is None:
+        raise argparse.ArgumentTypeError(f"unknown charset {value!r} (a name such as utf-8, cp1252, shift_jis)")
+    return name
+
+
 def _config_arg(args: argparse.Namespace) -> str | None:
     if not args.config:
         return None
@@ -177,14 +216,27 @@ def cmd_clean(args: argparse.Namespace) -> int:
     config = _config_arg(args)
     pipe = Pipeline(load_config(config))  # validate config and rule packs before any work
     if getattr(args, "engine", "local") == "ray":
+        if args.charset:
+            raise CleanerError("--charset is not available with --engine ray; set it in the config instead "
+                               "(settings: {decode: {charset: NAME}})")
+        if args.output == "-":
+            raise CleanerError("-o -: --engine ray writes part files to a folder, not to standard output")
         from cleaner.integrations.ray import cli_clean
 
         return cli_clean(args)
+    if args.charset:  # the decode stage reads it, here and in the worker processes
+        from cleaner.stages.decode import CHARSET_ENV
+
+        os.environ[CHARSET_ENV] = args.charset
     read = ReadOptions(format=args.format, text_column=args.text_column, html_column=args.html_column,
                        id_column=args.id_column)
     check_inputs(args.inputs, read)
+    _check_output(args.output, args)
     check_job(JobOptions(inputs=args.inputs, output=args.output, report=args.report))
-    if read.format != "text":  # HTML may come: load trafilatura once, before workers fork
+    # the kernels (compiled on a first run), and trafilatura when HTML may come:
+    # once, before workers fork
+    pipe.warm_kernels()
+    if _may_hold_html(args.inputs, read.format):
         pipe.warm()
     out = args.output
     workers = args.workers or default_workers()
@@ -192,17 +244,66 @@ def cmd_clean(args: argparse.Namespace) -> int:
         inputs=args.inputs, output=out, config=config, workers=workers, read=read, resume=args.resume,
         report=args.report, progress=None if args.quiet else sys.stderr,
         checkpoint_seconds=_env_float("CLEANER_CHECKPOINT_SECONDS"),
-        pipeline=pipe,
+        pipeline=pipe, started=args.started, charset=args.charset,
     )
+    if out == "-":
+        from cleaner.streaming import run_to_stream
+
+        summary = run_to_stream(opts, sys.stdout.buffer)
+        if not args.quiet:
+            print(summary.render() + _compile_note(), file=sys.stderr)
+        return 0
     try:
         summary = run_job(opts)
     except RunInterrupted as exc:
         print(f"\ncleaner: {exc}", file=sys.stderr)
         return 130
     if not args.quiet:
-        print(summary.render(), file=sys.stderr)
+        print(summary.render() + _compile_note(), file=sys.stderr)
         print(f"wrote {out}", file=sys.stderr)
     return 0
+
+
+def _compile_note() -> str:
+    """A line for the summary of a first run: how much of its time compiling took."""
+    from cleaner import jit
+
+    secs = jit.compile_seconds()
+    return f"\nfirst run: {secs:.1f}s of it compiling the kernels (kept for later runs)" if secs > 0 else ""
+
+
+# an OUTPUT that names a file by its extension (out.txt, out.json, notes.md)
+_FILE_NAME = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,5}$")
+
+
+def _check_output(out: str, args: argparse.Namespace) -> None:
+    """Usage errors of ``-o``: a file of a kind cleaner does not write is not
+    taken for a folder; a folder name must not be an existing file."""
+    from cleaner.io.writers import output_kind
+
+    if out == "-":
+        if args.resume:
+            raise CleanerError("--resume cannot finish a run written to standard output (-o -)")
+        return
+    if output_kind(out) != "folder":
+        return
+    p = Path(out)
+    if p.exists() and not p.is_dir():
+        raise CleanerError(f"-o {out}: exists and is not a folder (name a .jsonl or .parquet file, or a folder)")
+    if not p.is_dir() and not out.endswith(("/", os.sep)) and _FILE_NAME.search(p.name):
+        raise CleanerError(
+            f"-o {out}: cleaner does not write {p.suffix} files; name a .jsonl, .jsonl.gz, .jsonl.zst or "
+            f".parquet file, - for standard output, or a folder (end it with / if its name has a dot)"
+        )
+
+
+def _may_hold_html(inputs: list[str], fmt: str) -> bool:
+    """Whether HTML may come: not when every input is a .txt file (or --format text)."""
+    from cleaner.io.readers import kind_of
+
+    if fmt == "text":
+        return False
+    return fmt == "html" or not all(s != "-" and Path(s).is_file() and kind_of(s) == "text" for s in inputs)
 
 
 def _env_float(name: str) -> float | None:
@@ -218,7 +319,7 @@ def _env_float(name: str) -> float | None:
 # --------------------------------------------------------------- report
 def cmd_report(args: argparse.Namespace) -> int:
     from cleaner.io.streams import read_small
-    from cleaner.report import build_report, read_records, render_html
+    from cleaner.report import RuleSamples, build_report, read_records, render_html
 
     for flag, value in (("--html", args.html), ("--json", args.json)):
         if value is not None and (not value.strip() or Path(value).is_dir()):
@@ -231,7 +332,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             raise CleanerError(f"--run {args.run}: cannot read the run summary ({exc})") from None
         if not isinstance(run, dict):
             raise CleanerError(f"--run {args.run}: not a run summary")
-    summary, sample = build_report(read_records(args.records), args.sample, run)
+    rules = RuleSamples()
+    summary, sample = build_report(read_records(args.records), args.sample, run, rules)
     if args.json:
         from cleaner.runner import write_report
 
@@ -240,7 +342,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         from cleaner.runstate import replace_atomically
 
         page = render_html(summary, sample, title=args.title or f"cleaner report: {Path(args.records).name}",
-                           source=args.records)
+                           source=args.records, rules=rules)
         try:  # a unique temporary name, renamed: a link at OUT.html is replaced, never written through
             replace_atomically(Path(args.html), page.encode("utf-8"))
         except OSError as exc:
@@ -257,21 +359,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from cleaner.pipeline import Pipeline
 
     pipe = Pipeline.from_yaml(_config_arg(args))
-    if args.file == "-":
-        raw: bytes = _read_document(sys.stdin.buffer, "<stdin>", pipe.limits.max_document_bytes)
-        fmt = args.format
-    else:
-        path = Path(args.file)
-        if not path.is_file():
-            raise CleanerError(f"{args.file}: no such file")
-        with open(path, "rb") as fh:
-            raw = _read_document(fh, args.file, pipe.limits.max_document_bytes)
-        fmt = args.format
-        if fmt == "auto" and path.suffix.lower() in (".html", ".htm"):
-            fmt = "html"
-        elif fmt == "auto" and path.suffix.lower() == ".txt":
-            fmt = "text"
-    doc = pipe.clean(raw, format=fmt, id=args.file)
+    item = _explain_item(args, pipe.limits.max_document_bytes)
+    doc = pipe.clean(item.raw, format=item.format, id=item.id, source=item.source, metadata=item.metadata,
+                     extra=item.extra, charset=args.charset)
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     red, dim, off = ("\033[31m", "\033[2m", "\033[0m") if color else ("", "", "")
     width = max((len(ln.rule or "") for ln in doc.lines), default=0)
@@ -287,10 +377,12 @@ def cmd_explain(args: argparse.Namespace) -> int:
         elif ln.text.strip():
             print(f"{red}{ln.rule:<{width}}{off}  {dim}{ln.text}{off}")
     info: dict[str, Any] = {
-        "status": doc.status, "language": doc.language, "language_score": doc.language_score,
+        "id": doc.id, "status": doc.status, "language": doc.language, "language_score": doc.language_score,
         "lines": sum(1 for ln in doc.lines if ln.text.strip()), "removed": len(doc.removed),
         "repairs": len(doc.repairs), "artifacts": doc.artifacts,
     }
+    if doc.charset:
+        info["charset"] = doc.charset
     if doc.error:
         info["error"] = doc.error
     if doc.reason:
@@ -309,6 +401,61 @@ def _read_document(fh: Any, where: str, cap: int) -> bytes:
     return data
 
 
+def _explain_item(args: argparse.Namespace, cap: int) -> Any:
+    """The one document ``explain`` shows, as an input item: a text or HTML
+    file, the record ``--id`` names in a file of records (or its first), or
+    standard input (JSON lines are records, anything else one document); each
+    read up to the size limit ``cap`` (never whole when larger)."""
+    from cleaner.io.readers import InputItem, ReadOptions, iter_inputs, kind_of
+
+    read = ReadOptions(format=args.format, text_column=args.text_column, html_column=args.html_column,
+                       id_column=args.id_column, max_bytes=cap)
+    name = args.file
+    if name == "-":
+        records = True
+    else:
+        path = Path(name)
+        if path.is_dir():
+            raise CleanerError(
+                f"{name}: is a folder; explain shows one document: name a file in it, or a file of records "
+                f"(.jsonl, .warc, .parquet) with --id ID"
+            )
+        if not path.is_file():
+            raise CleanerError(f"{name}: no such file")
+        records = kind_of(path) in ("jsonl", "warc", "parquet")
+        if not records:
+            if args.record_id is not None:
+                raise CleanerError(f"--id {args.record_id}: {name} is one document; --id picks a record of a "
+                                   f".jsonl[.gz|.zst], .warc[.gz] or .parquet file")
+            fmt = args.format
+            if fmt == "auto":
+                fmt = {"html": "html", "text": "text"}.get(kind_of(path) or "", "auto")
+            with open(path, "rb") as fh:
+                return InputItem(name, _read_document(fh, name, cap), fmt, name)
+    seen = 0
+    first_ids: list[str] = []
+    for item in iter_inputs([name], read):
+        seen += 1
+        if len(first_ids) < 3:
+            first_ids.append(item.id)
+        if args.record_id is None or item.id == args.record_id:
+            record = name != "-" or seen > 1 or item.source != "<stdin>"  # (else: stdin is one document)
+            if item.error is not None:
+                raise CleanerError(f"{item.source or name}: record {item.id}: {item.error}" if record
+                                   else item.error)
+            if item.raw is None:
+                raise CleanerError(f"{item.source or name}: record {item.id} has no content"
+                                   + (f" ({item.drop})" if item.drop else ""))
+            if record:
+                print(f"record {item.id} ({item.source or name})", file=sys.stderr)
+            return item
+    where = "standard input" if name == "-" else name
+    if args.record_id is None:
+        raise CleanerError(f"{where}: no records")
+    raise CleanerError(f"{where}: no record with id {args.record_id!r} ({seen:,} records read; ids such as "
+                       f"{', '.join(first_ids)})")
+
+
 # ---------------------------------------------------------------- rules
 def cmd_rules_list(args: argparse.Namespace) -> int:
     from cleaner.config import load_config
@@ -324,10 +471,12 @@ def cmd_rules_list(args: argparse.Namespace) -> int:
 
 def cmd_rules_test(args: argparse.Namespace) -> int:
     from cleaner.config import load_config
+    from cleaner.resources import rules_dir
     from cleaner.rules import RuleSet
-    from cleaner.ruletest import check_rules
+    from cleaner.ruletest import check_rules, find_shadowed
 
-    packs = [Path(p) for p in args.packs] if args.packs else load_config(_config_arg(args)).rule_packs
+    config_packs = list(load_config(_config_arg(args)).rule_packs)
+    packs = [Path(p) for p in args.packs] if args.packs else config_packs
     for p in packs:
         if not p.is_file():
             raise CleanerError(f"{p}: no such rule pack")
@@ -336,9 +485,27 @@ def cmd_rules_test(args: argparse.Namespace) -> int:
     n_examples = sum(len(r.examples_drop) + len(r.examples_keep) for r in rules.rules)
     for f in failures:
         print(f"FAIL {f}")
-    print(f"{len(rules.rules)} rules, {n_examples} examples: "
-          f"{n_examples - len(failures)} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    # a rule of the user's that another rule (a shipped one, or an earlier one)
+    # removes the examples of first never fires on those lines: say so
+    shipped = rules_dir().resolve()
+    user = {r.id for r in rules.rules if shipped not in Path(r.file).resolve().parents}
+    shadows = []
+    if user:
+        known = {p.resolve() for p in config_packs}
+        everything = RuleSet.load(config_packs + [p for p in packs if p.resolve() not in known])
+        shadows = find_shadowed(everything, [r for r in everything.rules if r.id in user])
+    for sh in shadows:
+        print(f"SHADOWED {sh}")
+    silenced = sorted({sh.rule.id for sh in shadows
+                       if sum(1 for x in shadows if x.rule is sh.rule) == len(sh.rule.examples_drop)})
+    line = (f"{len(rules.rules)} rules, {n_examples} examples: "
+            f"{n_examples - len(failures)} passed, {len(failures)} failed")
+    if shadows:
+        line += (f"; {len(shadows)} drop example(s) of {len({sh.rule.id for sh in shadows})} rule(s) removed first "
+                 f"by another rule" + (f" ({', '.join(silenced)}: never fire{'s' if len(silenced) == 1 else ''} on "
+                                         f"{'its' if len(silenced) == 1 else 'their'} own examples)" if silenced else ""))
+    print(line)
+    return 1 if failures or silenced else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

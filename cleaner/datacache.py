@@ -23,30 +23,39 @@ from typing import Any
 
 import numpy as np
 
-import cleaner.kernels  # noqa: F401  (sets NUMBA_CACHE_DIR: the cache folder)
+from cleaner.jit import use_cache_folder
 
 
 def cache_file(kind: str, *built_from: str, suffix: str = ".npz") -> Path | None:
     """The file for data of ``kind`` built from ``built_from`` (versions,
     sources, parameters), or None when there is no cache folder."""
-    folder = os.environ.get("NUMBA_CACHE_DIR")
-    if not folder:
-        return None
+    folder = os.environ.get("NUMBA_CACHE_DIR") or str(use_cache_folder())
     key = hashlib.sha1("\x00".join(built_from).encode("utf-8", "surrogatepass")).hexdigest()[:16]
     return Path(folder) / "data" / f"{kind}-{key}{suffix}"
 
 
 def load_arrays(path: Path | None) -> dict[str, np.ndarray] | None:
+    """The arrays saved at ``path`` (read-only, as :func:`save_arrays` leaves
+    them), or None."""
     if path is None or not path.is_file():
         return None
     try:
         with np.load(path, allow_pickle=False) as data:
-            return {k: data[k] for k in data.files}
+            arrays = {k: data[k] for k in data.files}
     except Exception:  # a damaged or partial file: build again
         return None
+    for a in arrays.values():
+        a.flags.writeable = False
+    return arrays
 
 
 def save_arrays(path: Path | None, arrays: dict[str, np.ndarray]) -> None:
+    """Keep ``arrays`` at ``path``; they become read-only, as :func:`load_arrays`
+    gives them back: a compiled kernel is compiled for read-only or writable
+    arrays, and a first run (which builds them) must not compile it again for
+    the runs that read them."""
+    for a in arrays.values():
+        a.flags.writeable = False
     _write(path, lambda fh: np.savez(fh, **arrays))
 
 

@@ -56,6 +56,8 @@ class Document:
     metadata: dict[str, Any] = field(default_factory=dict)  # page metadata
     extra: dict[str, Any] = field(default_factory=dict)  # input fields carried through
     encoding: str | None = None  # charset used to decode bytes
+    # for bytes: {"name": charset, "from": given|bom|http|meta|utf-8|detected, "confidence", "flagged"}
+    charset: dict[str, Any] | None = None
     stats: dict[str, float] = field(default_factory=dict)  # per-stage timings
 
     # ----------------------------------------------------------------- lines
@@ -120,6 +122,8 @@ class Document:
             rec["reason"] = self.reason
         if self.status == STATUS_ERROR:
             rec["error"] = self.error
+        if self.charset is not None:
+            rec["charset"] = self.charset
         if self.metadata:
             rec["metadata"] = self.metadata
         return rec

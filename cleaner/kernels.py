@@ -21,52 +21,24 @@ Unicode properties come from tables built from Python's own ``str`` methods, so
 Python's (single-character case mappings; the rare characters that lower to
 two, such as "İ", keep their own code).
 
-The kernels compile on first use (about 15 s, once) and are cached on disk
-(``$NUMBA_CACHE_DIR``, else ``~/.cache/cleaner/numba``); the line classifier compiles or loads
-them when it is built, outside any per-document time limit and before a worker
-pool forks.
+The kernels compile on first use, once, and are cached on disk (the folder
+and how a pipeline compiles them, in groups, before its first document: see
+:mod:`cleaner.jit`).
 """
 
 from __future__ import annotations
 
 import functools
-import os
 import re
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from cleaner.jit import use_cache_folder
 
-def _cache_dir() -> None:
-    """Where numba keeps the compiled kernels: ``$NUMBA_CACHE_DIR`` when set,
-    else ``cleaner/numba`` in the user's cache folder (a temporary folder when
-    that cannot be written). Not next to this file, numba's default: files
-    there are not the package's, so uninstalling would leave the folder
-    behind, and a leftover ``cleaner`` folder in site-packages shadows a later
-    editable install as an empty namespace package."""
-    import sys
-
-    if os.environ.get("NUMBA_CACHE_DIR"):
-        return
-    try:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cleaner" / "numba"
-        base.mkdir(parents=True, exist_ok=True)
-        usable = os.access(base, os.W_OK)
-    except (OSError, RuntimeError, KeyError):
-        usable = False
-    if not usable:
-        base = Path(tempfile.gettempdir()) / f"cleaner-numba-{os.getuid() if hasattr(os, 'getuid') else 0}"
-    os.environ["NUMBA_CACHE_DIR"] = str(base)
-    if "numba" in sys.modules:  # imported before us: make it read the setting again
-        from numba.core import config
-
-        config.reload_config()
-
-
-_cache_dir()
+use_cache_folder()  # before numba is imported: the folder numba keeps the compiled kernels in
 from numba import njit  # noqa: E402
 
 # character flags
@@ -746,15 +718,29 @@ def own_matrix(rows, hashes, idx, cols):  # pragma: no cover - compiled
         mx = max(mx, rows[idx[r], n_line + 1])
     if mx == 0.0:
         mx = big
-    h = np.empty(m, dtype=np.uint64)
-    for r in range(m):
-        h[r] = hashes[idx[r]]
-    order = np.argsort(h)
+    # a line is a duplicate when another of the lines has its hash: found
+    # with an open-addressing table of each hash's first line (np.argsort
+    # would do, but compiling numba's sort takes seconds on a first run)
+    size = 16
+    while size < 2 * m:
+        size *= 2
+    slot_hash = np.zeros(size, dtype=np.uint64)
+    slot_line = np.empty(size, dtype=np.int64)
+    for q in range(size):
+        slot_line[q] = -1
+    mask = np.uint64(size - 1)
     dup = np.zeros(m, dtype=np.bool_)
-    for q in range(1, m):
-        if h[order[q]] == h[order[q - 1]]:
-            dup[order[q]] = True
-            dup[order[q - 1]] = True
+    for r in range(m):
+        h = hashes[idx[r]]
+        s = h & mask
+        while slot_line[s] >= 0 and slot_hash[s] != h:
+            s = (s + np.uint64(1)) & mask
+        if slot_line[s] >= 0:
+            dup[r] = True
+            dup[slot_line[s]] = True
+        else:
+            slot_line[s] = r
+            slot_hash[s] = h
     k = 1 + n_line
     denom = max(m - 1, 1)
     for r in range(m):
@@ -930,14 +916,25 @@ def features_of(own, w_own, rounds, confident, cols):  # pragma: no cover - comp
     for i in range(m):
         p[i] = _sigmoid(z[i])
     X = np.empty((m, n_own + 23))
-    X[:, :n_own] = own
-    X[:, n_own:] = context_matrix(p, lens, confident, own, cols)
+    for i in range(m):  # loops, not slice assignments: numba compiles those for seconds
+        for j in range(n_own):
+            X[i, j] = own[i, j]
+    _put_context(X, n_own, context_matrix(p, lens, confident, own, cols))
     for r in range(rounds.shape[0] - 1):
         z = _dot(X, rounds[r])
         for i in range(m):
             p[i] = _sigmoid(z[i])
-        X[:, n_own:] = context_matrix(p, lens, confident, own, cols)
+        _put_context(X, n_own, context_matrix(p, lens, confident, own, cols))
     return X
+
+
+@njit(cache=True, nogil=True)
+def _put_context(X, n_own, C):  # pragma: no cover - compiled
+    """``X[:, n_own:] = C``."""
+    m, k = C.shape
+    for i in range(m):
+        for j in range(k):
+            X[i, n_own + j] = C[i, j]
 
 
 @njit(cache=True, nogil=True)
@@ -1267,8 +1264,9 @@ def pairs(mask, rule_bits, lens, max_chars, words_in_line, max_words, cps, start
                 cap *= 2
                 nl = np.empty(cap, dtype=np.int64)
                 nr = np.empty(cap, dtype=np.int64)
-                nl[:count] = lines[:count]
-                nr[:count] = rules[:count]
+                for k in range(count):  # (a slice assignment compiles for seconds)
+                    nl[k] = lines[k]
+                    nr[k] = rules[k]
                 lines = nl
                 rules = nr
             lines[count] = i

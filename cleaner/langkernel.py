@@ -71,11 +71,13 @@ from langdetect.language import Language
 from langdetect.utils.ngram import NGram
 from langdetect.utils.unicode_block import unicode_block
 
-import cleaner.kernels  # noqa: F401  (first: importing it sets NUMBA_CACHE_DIR for numba's cache)
 from cleaner import datacache
+from cleaner.jit import Group, use_cache_folder
+
+use_cache_folder()  # before numba is imported: the folder numba keeps the compiled kernels in
 
 # isort: split
-from numba import njit
+from numba import njit  # noqa: E402
 
 _MAX_CP = 0x110000
 # flags of a code point (bits of its entry in the chars table, above the normalised code)
@@ -635,6 +637,30 @@ def probabilities(
     return result
 
 
+def char_probabilities(chars: str, lang: str) -> np.ndarray:
+    """P(character | ``lang``) of each character of ``chars`` in langdetect's
+    profile (its 1-grams, after langdetect's normalisation: all hiragana are one
+    character, as are hangul syllables), 0.0 where the profile has none (a
+    character that normalises to a space, or one the language never uses)."""
+    m = model()
+    out = np.zeros(len(chars), dtype=np.float64)
+    if lang not in m.langlist or not chars:
+        return out
+    li = m.langlist.index(lang)
+    codes = tables()[0][code_points(chars)] & _CODE_MASK
+    for i, code in enumerate(codes.tolist()):
+        if code == 32:
+            continue
+        row = int(_lookup(ngram_key(chr(code)), m.table, m.bits))
+        if row < 0:
+            continue
+        a, b = int(m.indptr[row]), int(m.indptr[row + 1])
+        hit = np.flatnonzero(m.cols[a:b] == li)
+        if len(hit):
+            out[i] = m.vals[a + int(hit[0])]
+    return out
+
+
 def _reference_detector(text: str, seed: Any, n_trial: int, max_text_length: int, factory: Any) -> Detector:
     """langdetect's own detector, set up as :func:`probabilities` reads its arguments."""
     detector = factory.create()
@@ -654,7 +680,11 @@ def reference_probabilities(
 
 def warm() -> None:
     """Build the tables and the profile arrays, and compile (or load from
-    numba's cache) the kernels: at pipeline build time, before any per-document
-    time limit and before a worker pool forks."""
+    numba's cache) the kernels: before a pipeline's first document (outside any
+    per-document time limit) and before a worker pool forks (:data:`GROUP`)."""
     probabilities("Warm the language kernel: one short line of text, \u00e9t\u00e9 \u4e2d\u6587.", 0, 1)
     count_alpha("warm")
+
+
+# the kernels of this module, compiled together (see cleaner.jit)
+GROUP = Group("language", "cleaner.langkernel:warm", cost=4.5)

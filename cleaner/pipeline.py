@@ -52,6 +52,7 @@ class Pipeline:
         ]
         #: called with a stage's index as it starts (the batch runner's watchdog)
         self.monitor: Callable[[int], None] | None = None
+        self._kernels_ready = False
         # the boilerplate stage, when it runs before the artifacts stage (see clean())
         names = [st.name for st in self.stages]
         self._boilerplate = (
@@ -72,10 +73,25 @@ class Pipeline:
         return cls(load_config(path))
 
     def warm(self) -> None:
-        """Load what the stages load lazily (trafilatura, for HTML): before a
-        batch run that may hold such input forks its workers."""
+        """Compile (or load) the stages' kernels and load what the stages load
+        lazily (trafilatura, for HTML): before a batch run that may hold such
+        input forks its workers."""
+        self.warm_kernels()
         for st in self.stages:
             st.warm()
+
+    def warm_kernels(self) -> None:
+        """Compile (or load from the cache folder) the kernels of this pipeline's
+        stages, and only theirs, all at once (see :mod:`cleaner.jit`); done
+        before the first document if not before."""
+        if self._kernels_ready:
+            return
+        from cleaner import jit
+
+        jit.warm([g for st in self.stages for g in st.kernel_groups()])
+        for st in self.stages:
+            st.ready()
+        self._kernels_ready = True
 
     def stage(self, name: str) -> Stage | None:
         for s in self.stages:
@@ -91,9 +107,12 @@ class Pipeline:
         source: str | None = None,
         metadata: dict[str, Any] | None = None,
         extra: dict[str, Any] | None = None,
+        charset: str | None = None,
     ) -> Document:
         """Clean one raw scrape. Never raises for bad content: a document that
-        fails becomes ``status == "error"`` with the message."""
+        fails becomes ``status == "error"`` with the message. ``charset``
+        decodes bytes in that charset, whatever they declare (else: BOM,
+        declaration, UTF-8, then the charset they read best in)."""
         if format not in FORMATS:
             raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
         doc = Document(
@@ -104,15 +123,34 @@ class Pipeline:
             metadata=dict(metadata or {}),
             extra=dict(extra or {}),
         )
+        if charset is not None:
+            from cleaner.charsets import codec_name
+
+            name = codec_name(charset)
+            if name is None:
+                raise ValueError(f"unknown charset {charset!r} (a name such as utf-8, cp1252, shift_jis)")
+            doc.metadata["_charset"] = name
         return self.run(doc)
 
     def run(self, doc: Document) -> Document:
+        if not self._kernels_ready:  # (compiling on a first run: before the document's clock starts)
+            self.warm_kernels()
+        given_url = doc.metadata.pop("url", None)  # the input's URL: a hand-over (extraction), said once below
+        if given_url is not None:
+            doc.metadata["_url"] = given_url
         try:
             with StageClock() as clock:
                 self._run(doc, clock)
         except TimeLimitExceeded as exc:  # the timer went off between two stages
             if doc.active:
                 doc.fail(f"TimeLimitExceeded: {exc}")
+        # the record says the URL once: at the top when the input carried it there,
+        # else in metadata (the page's own, or the one given)
+        if doc.extra.get("url") is not None:
+            if doc.metadata.get("url") == doc.extra["url"]:
+                del doc.metadata["url"]
+        elif given_url is not None and doc.metadata.get("url") is None:
+            doc.metadata["url"] = given_url
         for key in [k for k in doc.metadata if k.startswith("_")]:
             del doc.metadata[key]  # stage-to-stage hand-overs, not part of the record
         return doc
@@ -183,10 +221,12 @@ class Pipeline:
 _DEFAULT: dict[str | None, Pipeline] = {}
 
 
-def clean(raw: str | bytes, format: str = "auto", config: str | Path | None = None) -> Document:
-    """Clean one raw scrape with the default (or a given) config."""
+def clean(raw: str | bytes, format: str = "auto", config: str | Path | None = None,
+          charset: str | None = None) -> Document:
+    """Clean one raw scrape with the default (or a given) config; ``charset``
+    for bytes known to be in one (see :meth:`Pipeline.clean`)."""
     key = str(config) if config is not None else None
     pipe = _DEFAULT.get(key)
     if pipe is None:
         pipe = _DEFAULT[key] = Pipeline.from_yaml(config)
-    return pipe.clean(raw, format=format)
+    return pipe.clean(raw, format=format, charset=charset)

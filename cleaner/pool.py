@@ -189,6 +189,9 @@ def _worker_main(wid: int, config: str | None, tasks: Any, conn: Any, parent: in
         os._exit(1)
     # once per worker: the parent's, when forked from a process that built it, else built here
     pipe = inherited if inherited is not None else Pipeline.from_yaml(config)
+    # its kernels loaded (compiled by the parent, or on a first run) before any
+    # document: outside the watchdog's document and stage time limits
+    pipe.warm_kernels()
     pipe.monitor = slot.stage
     while True:
         task = tasks.get()
@@ -432,6 +435,9 @@ def run(
             rec = _clean_item(pipe, item)
             yield item, (_encode(rec) if encode else rec)
         return
+    # the kernels compiled (a first run) or loaded here, before the workers fork:
+    # they inherit them, and no worker compiles under the watchdog's time limits
+    pipe.warm_kernels()
     yield from _run_pool(iter(items), config, max(1, workers), chunk, chunk_bytes, window_chunks, pipe, encode)
 
 

@@ -1,19 +1,17 @@
-"""A run's summary, computed from its records, and a self-contained HTML report.
+"""A run's summary, computed from its records, and what its HTML report shows.
 
 :class:`Summary` counts what a batch run did: documents in, kept, dropped (by
 reason), errors; lines removed per rule; languages; artifact flags and findings;
 repairs; bytes in and out; throughput. ``cleaner clean`` prints it and writes it
 with ``--report FILE.json``; ``cleaner report RECORDS`` recomputes it from the
-records and renders :func:`render_html`: a page with inline CSS and SVG (no
-external assets) that shows the counts as charts and a sample of documents
-with their removed lines struck through (with the rule) and their repairs
-marked. All document text is HTML-escaped.
+records, with a sample of documents and of each rule's removed lines
+(:class:`RuleSamples`), and renders :func:`render_html`: a self-contained page
+(:mod:`cleaner.report_html`).
 """
 
 from __future__ import annotations
 
 import gzip
-import html
 import io
 import json
 import random
@@ -26,7 +24,7 @@ from typing import Any
 
 from cleaner.errors import InputError
 
-__all__ = ["Summary", "read_records", "Sampler", "render_html", "build_report"]
+__all__ = ["Summary", "read_records", "Sampler", "RuleSamples", "render_html", "build_report", "mb"]
 
 
 # what Summary counts of one record: (status, drop reason, the rule of each
@@ -72,6 +70,7 @@ class Summary:
     workers: int | None = None
     # inputs passed over because they are not regular files: (path, what it is)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    skipped_files: Counter[str] = field(default_factory=Counter)  # files in input folders not read, by kind
 
     def add(self, record: dict[str, Any], size: int | None = None) -> None:
         self.add_facts(record_facts(record), size)
@@ -122,6 +121,7 @@ class Summary:
             ),
             "workers": self.workers,
             "skipped_inputs": [{"path": p, "type": t} for p, t in self.skipped],
+            "skipped_files": dict(_by_count(self.skipped_files)),
         }
 
     def render(self) -> str:
@@ -132,7 +132,7 @@ class Summary:
             head += f", {d['mb_per_second']} MB/s)" if d["mb_per_second"] is not None else ")"
         lines = [head]
         if self.bytes_in is not None and self.bytes_in:
-            lines.append(f"bytes: {_mb(self.bytes_in)} in, {_mb(self.bytes_out)} out")
+            lines.append(f"bytes: {mb(self.bytes_in)} in, {mb(self.bytes_out)} out")
         if self.dropped:
             lines.append("dropped: " + ", ".join(f"{k} {v}" for k, v in self.dropped.most_common()))
         if self.removed_by_rule:
@@ -147,6 +147,11 @@ class Summary:
             shown = ", ".join(f"{p} ({t})" for p, t in self.skipped[:5])
             more = f" and {len(self.skipped) - 5} more" if len(self.skipped) > 5 else ""
             lines.append(f"skipped {len(self.skipped)} input(s) that are not regular files: {shown}{more}")
+        if self.skipped_files:
+            n = sum(self.skipped_files.values())
+            lines.append(f"skipped: {n:,} file{'s' if n != 1 else ''} of kinds not read ("
+                         + ", ".join(f"{k} {v:,}" for k, v in _by_count(self.skipped_files)[:8])
+                         + (" ..." if len(self.skipped_files) > 8 else "") + ")")
         return "\n".join(lines)
 
     # ------------------------------------------------- resume (run state)
@@ -157,6 +162,7 @@ class Summary:
             "findings": dict(self.findings), "repairs": dict(self.repairs), "flagged": self.flagged,
             "bytes_in": self.bytes_in, "bytes_out": self.bytes_out, "seconds": self.seconds,
             "skipped": [list(x) for x in self.skipped],
+            "skipped_files": dict(self.skipped_files),
         }
 
     @classmethod
@@ -170,6 +176,7 @@ class Summary:
         s.bytes_out = int(d.get("bytes_out", 0))
         s.seconds = d.get("seconds", 0.0)
         s.skipped = [(str(p), str(t)) for p, t in d.get("skipped") or ()]
+        s.skipped_files = Counter(d.get("skipped_files") or {})
         return s
 
     @classmethod
@@ -180,11 +187,19 @@ class Summary:
         return s
 
 
-def _mb(n: int | None) -> str:
+def _by_count(counts: Counter[str]) -> list[tuple[str, int]]:
+    """Most first; equal counts by name."""
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def mb(n: int | None) -> str:
+    """A size as people read it: 812 B, 45.1 kB, 3.2 MB (never "0.0 MB")."""
     if n is None:
         return "n/a"
-    if n < 10_000:
+    if n < 1000:
         return f"{n:,} B"
+    if n < 1_000_000:
+        return f"{n / 1e3:,.1f} kB"
     return f"{n / 1e6:,.1f} MB"
 
 
@@ -277,16 +292,64 @@ class Sampler:
         return out
 
 
+class RuleSamples:
+    """Per rule (and classifier reason): how many documents it removed lines
+    from, and a seeded random sample of the lines it removed, as (document id,
+    line number, text), at most ``size`` each (reservoir sampling: memory stays
+    bounded however many records stream past)."""
+
+    def __init__(self, size: int = 20, seed: int = 0) -> None:
+        self.size = size
+        self.documents: Counter[str] = Counter()
+        self.lines: dict[str, list[tuple[str, int, str]]] = {}
+        self._seen: Counter[str] = Counter()
+        self._rng = random.Random(seed)
+
+    def add(self, record: dict[str, Any]) -> None:
+        removed = record.get("removed") or ()
+        if not removed:
+            return
+        doc_id = str(record.get("id"))
+        rules = set()
+        for r in removed:
+            if not isinstance(r, dict):
+                continue
+            rule = str(r.get("rule") or "?")
+            rules.add(rule)
+            self._seen[rule] += 1
+            bucket = self.lines.setdefault(rule, [])
+            item = (doc_id, r.get("line") if isinstance(r.get("line"), int) else 0, str(r.get("text") or ""))
+            if len(bucket) < self.size:
+                bucket.append(item)
+            else:
+                j = self._rng.randrange(self._seen[rule])
+                if j < self.size:
+                    bucket[j] = item
+        self.documents.update(rules)
+
+    @classmethod
+    def of(cls, records: Iterable[dict[str, Any]], size: int = 20) -> RuleSamples:
+        out = cls(size)
+        for rec in records:
+            out.add(rec)
+        return out
+
+
 def build_report(
-    records: Iterable[dict[str, Any]], sample_size: int = 12, run: dict[str, Any] | None = None
+    records: Iterable[dict[str, Any]], sample_size: int = 12, run: dict[str, Any] | None = None,
+    rules: RuleSamples | None = None,
 ) -> tuple[Summary, list[dict[str, Any]]]:
-    """One pass over the records: the summary and a sample of documents.
-    ``run`` (a ``--report`` JSON of the run) supplies bytes in and throughput."""
+    """One pass over the records: the summary and a sample of documents (and,
+    into ``rules`` when given, each rule's documents and a sample of the lines
+    it removed). ``run`` (a ``--report`` JSON of the run) supplies bytes in and
+    throughput."""
     summary = Summary(bytes_in=None, seconds=None)
     sampler = Sampler(sample_size)
     for rec in records:
         summary.add(rec)
         sampler.add(rec)
+        if rules is not None:
+            rules.add(rec)
     if run:
         if isinstance(run.get("bytes_in"), int):
             summary.bytes_in = run["bytes_in"]
@@ -297,221 +360,9 @@ def build_report(
     return summary, sampler.sample()
 
 
-# ---------------------------------------------------------------------- HTML
-_E = html.escape
-
-_CSS = """
-:root{--fg:#1d2228;--mut:#5f6b7a;--bg:#fff;--card:#f5f7fa;--bar:#3b6fb6;--ok:#2e7d4f;--drop:#b8741a;--err:#b3261e;
---rm:#b3261e;--rmbg:#fdecea;--rep:#fff3b0}
-*{box-sizing:border-box}body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);
-background:var(--bg);margin:0 auto;max-width:1100px;padding:24px}
-h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:32px 0 8px;border-bottom:1px solid #dde3ea;padding-bottom:4px}
-h3{font-size:15px;margin:0 0 8px}.mut{color:var(--mut)}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:10px;margin:16px 0}
-.card{background:var(--card);border-radius:8px;padding:10px 12px}.card b{display:block;font-size:22px}
-.card span{color:var(--mut);font-size:13px}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(480px,1fr));gap:18px}
-.chart{background:var(--card);border-radius:8px;padding:12px}svg{display:block;max-width:100%;height:auto}
-svg text{font:12px system-ui,sans-serif;fill:var(--fg)}
-.doc{border:1px solid #dde3ea;border-radius:8px;margin:14px 0;overflow:hidden}
-.doc header{background:var(--card);padding:8px 12px;display:flex;flex-wrap:wrap;gap:6px 14px;align-items:baseline}
-.doc header code{font-weight:600}.pill{font-size:12px;border-radius:10px;padding:1px 8px;color:#fff}
-.pill.ok{background:var(--ok)}.pill.dropped{background:var(--drop)}.pill.error{background:var(--err)}
-.lines{margin:0;padding:8px 0;font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-space:pre-wrap;
-word-break:break-word;max-height:520px;overflow:auto}
-.ln{display:block;padding:0 12px 0 64px;text-indent:-52px}.ln .no{display:inline-block;width:44px;margin-right:8px;
-text-align:right;color:var(--mut);text-indent:0}
-.ln.rm{background:var(--rmbg)}.ln.rm del{color:var(--rm);text-decoration:line-through}
-.rule{font:11px system-ui,sans-serif;color:var(--rm);border:1px solid var(--rm);border-radius:3px;padding:0 4px;
-margin-left:8px;white-space:nowrap}
-mark{background:var(--rep);border-bottom:2px solid #d4a600}.rep-note{font-size:12px;color:var(--mut)}
-.err{color:var(--err);padding:8px 12px;margin:0;font-family:ui-monospace,monospace;white-space:pre-wrap}
-.more{color:var(--mut);padding:0 12px}table.kv{border-collapse:collapse;font-size:13px}
-table.kv td{padding:2px 10px 2px 0;vertical-align:top}
-.legend{font-size:13px;color:var(--mut)}.legend del{color:var(--rm)}
-"""
-
-
-def _bar_chart(title: str, items: list[tuple[str, int]], color: str = "#3b6fb6", limit: int = 25) -> str:
-    """A horizontal bar chart as inline SVG (labels escaped)."""
-    shown = items[:limit]
-    rest = items[limit:]
-    if rest:
-        shown = [*shown, (f"{len(rest)} more", sum(v for _, v in rest))]
-    if not shown:
-        return f'<div class="chart"><h3>{_E(title)}</h3><p class="mut">none</p></div>'
-    label_w, bar_w, row_h = 200, 300, 20
-    width = label_w + bar_w + 70
-    height = row_h * len(shown) + 6
-    top = max(v for _, v in shown) or 1
-    parts = [f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
-             f'aria-label="{_E(title, quote=True)}">']
-    for i, (label, value) in enumerate(shown):
-        y = i * row_h + 3
-        w = max(1.0, bar_w * value / top) if value else 0
-        short = label if len(label) <= 30 else label[:29] + "…"
-        parts.append(
-            f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end"><title>{_E(label)}</title>{_E(short)}</text>'
-            f'<rect x="{label_w}" y="{y + 2}" width="{w:.1f}" height="{row_h - 6}" rx="2" fill="{color}"/>'
-            f'<text x="{label_w + w + 6:.1f}" y="{y + 13}">{value:,}</text>'
-        )
-    parts.append("</svg>")
-    return f'<div class="chart"><h3>{_E(title)}</h3>{"".join(parts)}</div>'
-
-
-def _lines_of(record: dict[str, Any]) -> list[tuple[int | None, str, str | None]]:
-    """The document's lines in order as (number, text, rule or None).
-
-    Removed lines carry their own numbers; kept lines are numbered by filling the
-    numbers no removed line took, in order (exact unless blank lines were
-    collapsed, when a removed block can show a line or two off)."""
-    removed = sorted(
-        (r for r in record.get("removed") or () if isinstance(r, dict) and isinstance(r.get("line"), int)),
-        key=lambda r: r["line"],
-    )
-    taken = {r["line"] for r in removed}
-    text = record.get("text") or ""
-    kept = text.split("\n") if text else []
-    numbered: list[tuple[int | None, str, str | None]] = []
-    n = 1
-    for t in kept:
-        while n in taken:
-            n += 1
-        numbered.append((n, t, None))
-        n += 1
-    out: list[tuple[int | None, str, str | None]] = []
-    i = 0
-    for r in removed:
-        while i < len(numbered) and numbered[i][0] < r["line"]:  # type: ignore[operator]
-            out.append(numbered[i])
-            i += 1
-        out.append((r["line"], str(r.get("text") or ""), str(r.get("rule") or "?")))
-    out.extend(numbered[i:])
-    return out
-
-
-def _mark_repairs(text: str, number: int | None, repairs: list[dict[str, Any]], used: set[int]) -> str:
-    """Escaped ``text`` with each repair's result marked (title: kind, before -> after)."""
-    spans: list[tuple[int, int, dict[str, Any]]] = []
-    for k, rep in enumerate(repairs):
-        if k in used:
-            continue
-        after = str(rep.get("after") or "")
-        if not after:
-            continue
-        pos = text.find(after)
-        if pos < 0 and rep.get("line") == number and after.strip() and " ".join(after.split()) == text.strip():
-            pos, after = text.find(text.strip()), text.strip()
-        if pos < 0:
-            continue
-        if any(not (pos + len(after) <= a or pos >= b) for a, b, _ in spans):
-            continue
-        spans.append((pos, pos + len(after), rep))
-        used.add(k)
-    if not spans:
-        return _E(text)
-    spans.sort(key=lambda s: s[0])
-    out, at = [], 0
-    for a, b, rep in spans:
-        tip = f"{rep.get('kind', 'repair')}: {rep.get('before', '')!s} → {rep.get('after', '')!s}"
-        out.append(_E(text[at:a]))
-        out.append(f'<mark title="{_E(tip, quote=True)}">{_E(text[a:b])}</mark>')
-        at = b
-    out.append(_E(text[at:]))
-    return "".join(out)
-
-
-def _doc_html(record: dict[str, Any], max_lines: int = 250) -> str:
-    st = str(record.get("status") or "?")
-    head = [f'<code>{_E(str(record.get("id")))}</code>', f'<span class="pill {_E(st, quote=True)}">{_E(st)}</span>']
-    if record.get("reason"):
-        head.append(f'<span>reason: {_E(str(record["reason"]))}</span>')
-    lang = record.get("language")
-    if lang:
-        score = record.get("language_score")
-        head.append(f"<span>language: {_E(str(lang))}" + (f" ({score})" if score is not None else "") + "</span>")
-    removed = record.get("removed") or []
-    repairs = [r for r in record.get("repairs") or () if isinstance(r, dict)]
-    head.append(f"<span>{len(removed)} line(s) removed, {len(repairs)} repair(s)</span>")
-    art = record.get("artifacts") or {}
-    if isinstance(art, dict) and (art.get("flagged") or art.get("findings")):
-        kinds = ", ".join(sorted({str(f.get("kind")) for f in art.get("findings") or () if isinstance(f, dict)}))
-        flag = "flagged" if art.get("flagged") else "not flagged"
-        head.append(f"<span>artifacts: {_E(str(art.get('score')))} {flag}" + (f" ({_E(kinds)})" if kinds else "") + "</span>")
-    meta = record.get("metadata") if isinstance(record.get("metadata"), dict) else {}
-    url = record.get("url") or meta.get("url")
-    if url:
-        head.append(f'<span class="mut">{_E(str(url))}</span>')
-    body: list[str] = []
-    if st == "error":
-        body.append(f'<pre class="err">{_E(str(record.get("error") or "error"))}</pre>')
-    lines = _lines_of(record)
-    if lines:
-        used: set[int] = set()
-        body.append('<div class="lines">')
-        for number, text, rule in lines[:max_lines]:
-            no = f'<span class="no">{number if number is not None else ""}</span>'
-            if rule is None:
-                body.append(f'<span class="ln">{no}{_mark_repairs(text, number, repairs, used) or "&#8203;"}</span>')
-            else:
-                body.append(f'<span class="ln rm">{no}<del>{_mark_repairs(text, number, repairs, used)}</del>'
-                            f'<span class="rule">{_E(rule)}</span></span>')
-        body.append("</div>")
-        if len(lines) > max_lines:
-            body.append(f'<p class="more">… {len(lines) - max_lines} more line(s)</p>')
-        left = [r for k, r in enumerate(repairs) if k not in used]
-        if left:
-            body.append('<p class="more rep-note">repairs not placed above: ' + "; ".join(
-                _E(f"{r.get('kind')}: {r.get('before')!s} → {r.get('after')!s}") for r in left[:10]) + "</p>")
-    return f'<section class="doc"><header>{"".join(head)}</header>{"".join(body)}</section>'
-
-
 def render_html(summary: Summary, sample: list[dict[str, Any]], title: str = "cleaner report",
-                source: str | None = None) -> str:
-    """The report page: summary cards, charts and the sample, all inline."""
-    d = summary.as_dict()
-    n = max(d["documents"], 1)
+                source: str | None = None, rules: RuleSamples | None = None) -> str:
+    """The HTML report page (see :mod:`cleaner.report_html`)."""
+    from cleaner.report_html import render_html as render
 
-    def pct(v: int) -> str:
-        return f"{100 * v / n:.1f}%"
-
-    cards = [
-        ("documents", f"{d['documents']:,}", ""),
-        ("kept", f"{d['kept']:,}", pct(d["kept"])),
-        ("dropped", f"{d['dropped']:,}", pct(d["dropped"])),
-        ("errors", f"{d['errors']:,}", pct(d["errors"])),
-        ("lines removed", f"{d['lines_removed']:,}", f"{d['lines_removed'] / n:.1f} per document"),
-        ("flagged (artifacts)", f"{d['artifacts_flagged']:,}", pct(d["artifacts_flagged"])),
-        ("bytes in", _mb(d["bytes_in"]), ""),
-        ("bytes out", _mb(d["bytes_out"]), ""),
-    ]
-    if d["docs_per_second"] is not None:
-        cards.append(("throughput", f"{d['docs_per_second']:,} docs/s",
-                      f"{d['mb_per_second']} MB/s, {d['seconds']:.0f} s" if d["mb_per_second"] is not None else ""))
-    card_html = "".join(
-        f'<div class="card"><span>{_E(k)}</span><b>{_E(v)}</b><span>{_E(sub)}</span></div>' for k, v, sub in cards
-    )
-    charts = [
-        _bar_chart("Documents by status", [("kept", d["kept"]), ("dropped", d["dropped"]), ("errors", d["errors"])],
-                   "#2e7d4f"),
-        _bar_chart("Dropped, by reason", list(summary.dropped.most_common()), "#b8741a"),
-        _bar_chart("Lines removed, by rule", list(summary.removed_by_rule.most_common()), "#b3261e", limit=30),
-        _bar_chart("Languages", list(summary.languages.most_common()), "#3b6fb6", limit=20),
-        _bar_chart("Artifact findings (documents with each kind)", list(summary.findings.most_common()), "#7b4bb3"),
-        _bar_chart("Repairs, by kind", list(summary.repairs.most_common()), "#d4a600"),
-    ]
-    docs = "".join(_doc_html(r) for r in sample) or '<p class="mut">no documents</p>'
-    src = f'<p class="mut">records: {_E(source)}</p>' if source else ""
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        f"<title>{_E(title)}</title><style>{_CSS}</style></head><body>"
-        f"<h1>{_E(title)}</h1>{src}"
-        f'<div class="cards">{card_html}</div>'
-        f'<h2>Counts</h2><div class="charts">{"".join(charts)}</div>'
-        f"<h2>Sample of documents ({len(sample)})</h2>"
-        '<p class="legend">Each line as the pipeline saw it: removed lines are <del>struck through</del> with the rule '
-        "that removed them; <mark>marked</mark> text was repaired (hover for the kind and the text before). "
-        "Line numbers count lines after decoding or extraction.</p>"
-        f"{docs}</body></html>\n"
-    )
+    return render(summary, sample, title=title, source=source, rules=rules)

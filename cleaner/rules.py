@@ -164,6 +164,33 @@ class RuleSet:
         ]
 
 
+@functools.lru_cache(maxsize=1)
+def known_languages() -> frozenset[str]:
+    """The language codes the language stage can give a document (langdetect's
+    profiles: en, de, ..., zh-cn, zh-tw), read from the installed package."""
+    import importlib.util
+    import os
+
+    spec = importlib.util.find_spec("langdetect")
+    for base in (spec.submodule_search_locations or []) if spec else []:
+        folder = os.path.join(base, "profiles")
+        if os.path.isdir(folder):
+            return frozenset(name for name in os.listdir(folder) if not name.startswith("."))
+    return frozenset()
+
+
+def _check_language(lang: str, file: str, line: int | None, key: str) -> None:
+    """A rule's ``lang`` must be a code the language stage gives documents,
+    or the rule would never apply to a document's language."""
+    known = known_languages()
+    if not known or lang in known:
+        return
+    hint = f"; did you mean {lang.lower()!r}?" if lang.lower() in known else ""
+    names = ", ".join(sorted(known))
+    raise _err(f"unknown language {lang!r}: a rule's lang is the code the language stage detects "
+               f"(one of: {names}){hint}", file, line, key)
+
+
 def _err(msg: str, file: str, line: int | None, key: str) -> ConfigError:
     return ConfigError(msg, file=file, line=line, key=key)
 
@@ -429,6 +456,8 @@ def _parse_rule(item: Any, fname: str, line: int | None) -> Rule:
     if "lang" in item:
         if item["lang"] is not None and not isinstance(item["lang"], str):
             raise _err("expected a language code such as en", fname, kline("lang"), f"{where}.lang")
+        if item["lang"] is not None:
+            _check_language(item["lang"], fname, kline("lang"), f"{where}.lang")
         rule.lang = item["lang"]
     if "match" in item:
         m = item["match"]

@@ -35,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -46,65 +47,12 @@ from cleaner.io.readers import ReadOptions, ReadState, input_bytes, iter_inputs
 from cleaner.io.writers import fsync_dir, open_sink, output_kind, work_dir
 from cleaner.pipeline import Pipeline
 from cleaner.pool import Encoded, default_workers, run
+from cleaner.progress import Progress
 from cleaner.report import Summary
 
 __all__ = ["run", "run_job", "JobOptions", "Progress", "Summary", "RunInterrupted", "default_workers", "Encoded"]
 
 STATE_VERSION = runstate.STATE_VERSION
-
-
-# ----------------------------------------------------------------- progress
-class Progress:
-    """A one-line progress display on a terminal (documents, MB, docs/s, ETA); silent otherwise."""
-
-    def __init__(self, stream: TextIO, enabled: bool, total_bytes: int | None = None, interval: float = 0.5) -> None:
-        self.stream = stream
-        try:
-            tty = stream.isatty()
-        except (AttributeError, ValueError):
-            tty = False
-        self.enabled = enabled and tty
-        self.total_bytes = total_bytes
-        self.start = time.monotonic()
-        self.last = 0.0
-        self.interval = interval
-        self._base: tuple[int, int] | None = None  # (docs, disk bytes) at the first update
-        self.width = 0
-
-    def update(self, docs: int, nbytes: int, force: bool = False, disk_bytes: int | None = None) -> None:
-        """``docs`` done, ``nbytes`` of documents read; ``disk_bytes`` of input files read (for the ETA)."""
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if not force and now - self.last < self.interval:
-            return
-        self.last = now
-        pos = disk_bytes if disk_bytes is not None else nbytes
-        if self._base is None:
-            self._base = (docs, pos)
-            self.start = now
-        el = max(now - self.start, 1e-6)
-        rate_docs = (docs - self._base[0]) / el
-        msg = f"{docs:,} docs  {nbytes / 1e6:,.1f} MB  {rate_docs:,.1f} docs/s"
-        total = self.total_bytes
-        if total:
-            frac = min(pos / total, 1.0)
-            rate = (pos - self._base[1]) / el
-            msg += f"  {100 * frac:5.1f}%"
-            if rate > 0 and el > 2:
-                left = max(total - pos, 0) / rate
-                h, rem = divmod(int(left), 3600)
-                msg += f"  ETA {h}:{rem // 60:02d}:{rem % 60:02d}" if h else f"  ETA {rem // 60}:{rem % 60:02d}"
-        pad = max(self.width - len(msg), 0)
-        self.width = len(msg)
-        self.stream.write("\r" + msg + " " * pad)
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.enabled and self.width:
-            self.stream.write("\n")
-            self.stream.flush()
-            self.width = 0
 
 
 # ---------------------------------------------------------------------- job
@@ -120,6 +68,8 @@ class JobOptions:
     progress: TextIO | None = None  # a stream for the progress line (shown only on a terminal)
     checkpoint_seconds: float | None = None  # default: the sink's (5 s; 30 s for Parquet)
     pipeline: Pipeline | None = None  # an already built pipeline (used in process, or inherited by forked workers)
+    started: float | None = None  # time.monotonic() when the command started: the summary's time is its wall time
+    charset: str | None = None  # --charset (the decode stage reads it from $CLEANER_CHARSET; part of --resume's check)
 
 
 class RunInterrupted(CleanerError):
@@ -148,12 +98,14 @@ def _fingerprint(opts: JobOptions, pipeline: Pipeline) -> tuple[dict[str, Any], 
         "id_column": opts.read.id_column,
         "input_files": runstate.digest(inputs),
         "config_files": runstate.digest(config),
+        **({"charset": opts.charset} if opts.charset else {}),
     }
     return fp, {"input_files": inputs, "config_files": config}
 
 
 _WHAT = {"inputs": "inputs", "output": "output", "config": "--config", "format": "--format",
-         "text_column": "--text-column", "html_column": "--html-column", "id_column": "--id-column"}
+         "text_column": "--text-column", "html_column": "--html-column", "id_column": "--id-column",
+         "charset": "--charset"}
 
 
 def _resume_refusal(work: Path, old: dict[str, Any], fp: dict[str, Any], lists: dict[str, Any]) -> str:
@@ -179,7 +131,10 @@ def check_job(opts: JobOptions) -> None:
     """Usage errors of the output and report paths, found before any work."""
     out = opts.output
     if not out or not out.strip():
-        raise CleanerError("-o: an empty name; name a .jsonl or .parquet file, or a folder")
+        raise CleanerError("-o: an empty name; name a .jsonl or .parquet file, a folder, or - for standard output")
+    if out == "-":  # standard output (cleaner.streaming): no file, no run folder, nothing made
+        _check_report(opts)
+        return
     kind = output_kind(out)
     target = Path(out)
     if kind == "folder" and target.exists() and not target.is_dir():
@@ -205,12 +160,16 @@ def check_job(opts: JobOptions) -> None:
         if len(os.fsencode(name)) > _NAME_MAX:
             raise CleanerError(f"-o {out}: file name too long for the file system ({len(os.fsencode(name))} "
                                f"bytes in {name!r}; at most {_NAME_MAX})")
+    _check_report(opts)
+    _probe_folder(work_dir(out).parent, f"-o {out}")
+
+
+def _check_report(opts: JobOptions) -> None:
     if opts.report:
         rep = Path(opts.report)
         if rep.is_dir():
             raise CleanerError(f"--report {opts.report}: is a folder; name a file for the JSON summary")
         _probe_folder(rep.parent, f"--report {opts.report}")
-    _probe_folder(work_dir(out).parent, f"-o {out}")
 
 
 _NAME_MAX = 255
@@ -357,8 +316,8 @@ def _run_locked(opts: JobOptions, work: Path, fp: dict[str, Any], existing: dict
         _total_in_background(opts.inputs, progress, opts.read.exclude)
     rs = ReadState(skip=done)
     items = iter_inputs(opts.inputs, opts.read, state=rs)
-    t0 = time.monotonic()
-    last = t0
+    t0 = opts.started if opts.started is not None else time.monotonic()
+    last = time.monotonic()
 
     def checkpoint() -> None:
         state["sink"] = sink.checkpoint()
@@ -413,6 +372,7 @@ def _run_locked(opts: JobOptions, work: Path, fp: dict[str, Any], existing: dict
         progress.close()
     summary.seconds = seconds_before + (time.monotonic() - t0)
     summary.skipped = list(rs.skipped)  # the whole walk is made again by a resumed run
+    summary.skipped_files = Counter(rs.skipped_kinds)
     final = sink.seal()
     state.update({"finished": True, "final": final.name, "summary": summary.to_state(), "done": done})
     _save_state(work, state)

@@ -208,7 +208,8 @@ def clean_rows(
         url = urls[i] if urls is not None else None
         meta = {"url": url} if isinstance(url, str) else None
         try:
-            doc = pipe.clean(raw, format=fmt, id=rid or "", metadata=meta)
+            # (the url column is carried into the output as the record's top-level url: the record says it once)
+            doc = pipe.clean(raw, format=fmt, id=rid or "", metadata=meta, extra={"url": url} if meta else None)
         except Exception as exc:  # clean() catches stage failures; this is a last guard
             doc = Document(id=rid or "")
             doc.fail(f"{type(exc).__name__}: {exc}")

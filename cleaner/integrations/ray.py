@@ -492,6 +492,7 @@ def clean_files(
     batch_size: int | None = None,
     address: str | None = None,
     quiet: bool = True,
+    verbose: bool = False,
 ) -> Summary:
     """``cleaner clean --engine ray``: read JSONL/Parquet inputs through Ray Data,
     clean them with :func:`clean_batch`, write a folder of part files (see the
@@ -500,7 +501,9 @@ def clean_files(
     Connects to the Ray cluster at ``address`` (or ``RAY_ADDRESS``), or starts
     a local Ray with ``workers`` CPUs; when Ray is already initialised in this
     process it is used as is. ``workers`` also bounds the concurrent cleaning
-    tasks. Raises :class:`CleanerError` for usage errors (before Ray starts)."""
+    tasks. Ray's own logging stays at warnings (``quiet``: errors; ``verbose``:
+    its INFO lines too). Raises
+    :class:`CleanerError` for usage errors (before Ray starts)."""
     from cleaner.pipeline import FORMATS
 
     if format not in FORMATS:
@@ -517,17 +520,17 @@ def clean_files(
     ray = _require_ray()
     from ray.data import DataContext
 
+    level = logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING
     with contextlib.ExitStack() as stack:
-        if quiet:  # -q: Ray's own warnings and progress logs too
+        if quiet:  # -q: Ray's own warnings too
             stack.enter_context(warnings.catch_warnings())
             warnings.simplefilter("ignore")
-            for name in ("ray", "ray.data"):
-                stack.enter_context(_log_level(name, logging.ERROR))
+        for name in ("ray", "ray.data"):
+            stack.enter_context(_log_level(name, level))
         started = False
         if not ray.is_initialized():
             addr = address or os.environ.get("RAY_ADDRESS")
-            common: dict[str, Any] = {"log_to_driver": not quiet,
-                                      "logging_level": logging.ERROR if quiet else logging.INFO}
+            common: dict[str, Any] = {"log_to_driver": not quiet, "logging_level": level}
             if addr:
                 ray.init(address=addr, **common)
             else:
@@ -680,6 +683,7 @@ def cli_clean(args: argparse.Namespace) -> int:
         format=getattr(args, "format", "auto"), text_column=getattr(args, "text_column", None),
         html_column=getattr(args, "html_column", None), id_column=getattr(args, "id_column", None) or "id",
         batch_size=getattr(args, "batch_size", None), address=getattr(args, "ray_address", None), quiet=quiet,
+        verbose=bool(getattr(args, "verbose", False)),
     )
     if getattr(args, "report", None):
         from cleaner.runner import write_report

@@ -34,8 +34,9 @@ Supported inputs (by name; folders are walked recursively, sorted):
   are carried into the record.
 
 In a folder only regular files are read: FIFOs, devices and sockets (or links
-to them) are passed over and listed in :attr:`ReadState.skipped`, and the
-paths in :attr:`ReadOptions.exclude` (a run's own output) are left out. A
+to them) are passed over and listed in :attr:`ReadState.skipped`; files of
+kinds not read (``.md``, ``.csv``) are counted in :attr:`ReadState.skipped_kinds`;
+the paths in :attr:`ReadOptions.exclude` (a run's own output) are left out. A
 FIFO or device named on the command line is read as a stream, as standard
 input is: one document (or JSONL records), up to ``max_bytes``.
 """
@@ -46,6 +47,7 @@ import json
 import os
 import stat
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,6 +131,7 @@ class ReadState:
 
     def __init__(self, skip: int = 0) -> None:
         self.skip = max(0, int(skip))
+        self.skipped_kinds: Counter[str] = Counter()  # files in folders of kinds not read, by extension (".md")
         self.done_bytes = 0  # bytes of finished files
         self._current: IO[bytes] | None = None  # the file being read, for its position
         self._partial = 0  # bytes of the current file consumed, when there is no handle
@@ -221,7 +224,7 @@ def iter_inputs(
             continue
         path = Path(spec)
         if path.is_dir():
-            for f in walk(path, opts.exclude, st.skipped):
+            for f in walk(path, opts.exclude, st.skipped, st.skipped_kinds):
                 yield from _read_file(f, opts, st, root=path)
         elif path.is_file():
             yield from _read_file(path, opts, st, root=None)
@@ -231,13 +234,15 @@ def iter_inputs(
             raise InputError(f"{spec}: no such file or folder")
 
 
-def walk(root: Path, exclude: tuple[str, ...] = (), skipped: list[tuple[str, str]] | None = None) -> Iterator[Path]:
+def walk(root: Path, exclude: tuple[str, ...] = (), skipped: list[tuple[str, str]] | None = None,
+         kinds: Counter[str] | None = None) -> Iterator[Path]:
     """The readable files under ``root``, in a deterministic order: the files of a
     folder sorted by name, then its subfolders, sorted. Run folders of cleaner
     and the files or folders of ``exclude`` are passed over; so are files that
     are not regular files (FIFOs, devices, sockets, or links to them), which
     are added to ``skipped`` as (path, what it is). Links to folders are not
-    followed."""
+    followed. Files of kinds not read (but hidden ones) are counted in
+    ``kinds`` by their extension (``.md``; ``(none)`` without one)."""
     ids: set[tuple[int, int]] = set()
     for e in exclude:
         try:
@@ -245,7 +250,7 @@ def walk(root: Path, exclude: tuple[str, ...] = (), skipped: list[tuple[str, str
             ids.add((st.st_dev, st.st_ino))
         except OSError:
             pass  # not there (yet): nothing to pass over
-    yield from _walk_dir(str(root), ids, skipped)
+    yield from _walk_dir(str(root), ids, skipped, kinds)
 
 
 def _excluded(e: os.DirEntry[str], ids: set[tuple[int, int]]) -> bool:
@@ -260,7 +265,8 @@ def _excluded(e: os.DirEntry[str], ids: set[tuple[int, int]]) -> bool:
     return (st.st_dev, st.st_ino) in ids
 
 
-def _walk_dir(top: str, ids: set[tuple[int, int]], skipped: list[tuple[str, str]] | None) -> Iterator[Path]:
+def _walk_dir(top: str, ids: set[tuple[int, int]], skipped: list[tuple[str, str]] | None,
+              kinds: Counter[str] | None) -> Iterator[Path]:
     if ids:
         try:
             st = os.stat(top)
@@ -281,7 +287,11 @@ def _walk_dir(top: str, ids: set[tuple[int, int]], skipped: list[tuple[str, str]
             is_dir = False
         (dirs if is_dir else files).append(e)
     for e in sorted(files, key=lambda e: e.name):
-        if kind_of(e.name) is None or _excluded(e, ids):
+        if kind_of(e.name) is None:
+            if kinds is not None and not e.name.startswith("."):
+                kinds[os.path.splitext(e.name)[1].lower() or "(none)"] += 1
+            continue
+        if _excluded(e, ids):
             continue
         try:
             regular = e.is_file()  # follows a link (d_type for the others: no system call)
@@ -295,7 +305,7 @@ def _walk_dir(top: str, ids: set[tuple[int, int]], skipped: list[tuple[str, str]
     for e in sorted(dirs, key=lambda e: e.name):
         if (e.name.startswith(".") and e.name.endswith("cleaner-run")) or e.is_symlink():
             continue
-        yield from _walk_dir(e.path, ids, skipped)
+        yield from _walk_dir(e.path, ids, skipped, kinds)
 
 
 _walk = walk  # older name

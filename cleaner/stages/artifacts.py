@@ -90,11 +90,14 @@ class ArtifactsStage(Stage):
         except ValueError as exc:
             raise ConfigError(str(exc), key="artifacts.kinds") from exc
         self.repairs = frozenset(kind for key, kind in REPAIR_SWITCHES.items() if o[key])
-        # compile (or load from numba's cache) the detector's passes now, when the
-        # pipeline is built: before workers fork and outside any per-document time limit
-        self.detector.scan("Warm the passes: one line, caf\u00e9, \u201cquoted\u201d, \u03b1\u03b2\U0001f600.", None)
+
+    def kernel_groups(self) -> list[Any]:
+        from cleaner import artifacts
+
+        return [artifacts.GROUP]  # the detector's compiled passes
 
     def process(self, doc: Document) -> None:
+        self.ready()
         lines = doc.kept_lines()
         if not lines:
             doc.artifacts = {"score": 0.0, "flagged": False, "findings": []}

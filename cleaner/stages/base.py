@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from cleaner.document import Document
+    from cleaner.jit import Group
     from cleaner.rules import RuleSet
 
 
@@ -63,9 +64,26 @@ class Stage:
         self.options.update(options)
         self.rules = rules
         self.counts: Counter[str] = Counter()
+        self._ready = False
 
     def process(self, doc: Document) -> None:  # pragma: no cover - interface
         raise NotImplementedError
 
     def warm(self) -> None:
         """Load what the stage loads lazily (a stage that loads nothing lazily: nothing)."""
+
+    def kernel_groups(self) -> list[Group]:
+        """The compiled kernels this stage runs (see :mod:`cleaner.jit`; none by default)."""
+        return []
+
+    def ready(self) -> None:
+        """Compile (or load) the stage's kernels, once: stages with kernels call
+        this before their first document, outside any per-document time limit
+        (a pipeline warms every stage's at once, before its first document)."""
+        if not self._ready:
+            groups = self.kernel_groups()
+            if groups:
+                from cleaner import jit
+
+                jit.warm(groups)
+            self._ready = True

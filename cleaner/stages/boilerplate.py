@@ -14,8 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from cleaner import classify
 from cleaner.classify import GATE_STRINGS, TERMINAL, LineClassifier
 from cleaner.document import Document, Line
+from cleaner.jit import Group
 from cleaner.limits import time_limit
 from cleaner.rules import (
     _LEAD,
@@ -69,6 +71,10 @@ class BoilerplateStage(Stage):
             else None
         )
 
+    def kernel_groups(self) -> list[Group]:
+        groups = [RULES_GROUP] if self.options["rules"] else []
+        return groups + (classify.GROUPS if self.classifier is not None else [])
+
     def compiled(self, lang: str | None) -> _Compiled:
         c = self._by_lang.get(lang)
         if c is None:
@@ -76,6 +82,7 @@ class BoilerplateStage(Stage):
         return c
 
     def process(self, doc: Document) -> None:
+        self.ready()  # the kernels: compiled (or loaded) before the time limit starts
         limit = self.options["timeout_seconds"]
         with time_limit(limit, f"boilerplate.timeout_seconds={limit}"):
             self._process(doc)
@@ -299,8 +306,9 @@ class _Compiled:
         mask = self.literals.scan(cps, starts, ends)
         view.gate = mask[:, self.gate_word]
         if self.patterned:
-            at, which = kernels.pairs(
-                mask, self.rule_bits, lens, self.max_pattern_chars, keys[:, 2], self.rule_words, cps, starts,
+            at, which = kernels.pairs(  # (a contiguous column: one compiled signature, whatever the line count)
+                mask, self.rule_bits, lens, self.max_pattern_chars, np.ascontiguousarray(keys[:, 2]),
+                self.rule_words, cps, starts,
                 flags, kernels.fold_table(), *self.first,
             )
             test, rules = self.rule_test, self.patterned
@@ -405,3 +413,34 @@ def _lead_trail() -> tuple[np.ndarray, np.ndarray]:
     trail = np.zeros(0x110000, dtype=bool)
     trail[[ord(c) for c in _TRAIL]] = True
     return lead, trail
+
+
+# lines that reach each of the rule kernels: phrases, a prefix, patterns (with
+# and without required strings), a section
+_WARM_TEXT = """Share this article
+Read more: the council budget
+Councillors approved the budget on Tuesday after a long debate about the library.
+pic.twitter.com/AbCdEf123
+\u2014 City Hall (@cityhall) April 15, 2021
+Photo: Jane Doe / Getty Images
+Most Read
+1. A story"""
+
+
+def warm_rules() -> None:
+    """Compile (or load from numba's cache) the rule kernels (:data:`RULES_GROUP`):
+    the shipped rule packs over a few lines that reach each kernel."""
+    from cleaner.config import load_config
+
+    stage = BoilerplateStage({"classifier": False}, RuleSet.load(load_config(None).rule_packs))
+    # (a document of one line too: a column of one row is contiguous, and numba
+    # compiles a kernel that takes a column for each layout)
+    for text, lang in ((_WARM_TEXT, "en"), (_WARM_TEXT, None), ("Read more: the council budget", "en")):
+        doc = Document(id="warm", format="text")
+        doc.set_text(text)
+        doc.language, doc.language_score = lang, 1.0
+        stage._process(doc)  # (what ready() runs: not process())
+
+
+# the kernels the rule packs run, compiled together (see cleaner.jit)
+RULES_GROUP = Group("rules", "cleaner.stages.boilerplate:warm_rules", cost=3.5)

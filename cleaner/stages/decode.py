@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import codecs
+import functools
+import os
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
+from cleaner.charsets import codec_name
 from cleaner.document import Document
 from cleaner.stages.base import Setting, Stage
 
@@ -18,6 +24,7 @@ _BOMS = (
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]+)""", re.IGNORECASE
 )
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_.:\-]+)""", re.IGNORECASE)
 # A document that opens like a web page is HTML ...
 _HTML_START = re.compile(
     r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
@@ -33,19 +40,8 @@ _STRUCT_TAG = re.compile(
 )
 
 
-# Python codecs that are no charset of the web: bytes-to-bytes or str-to-str
-# transforms (rot13, base64, hex: not text encodings) and these
-_NOT_CHARSETS = {"undefined", "unicode-escape", "raw-unicode-escape", "idna", "punycode", "utf-7"}
-
-
 def normalise_charset(name: str | None) -> str | None:
-    if not name:
-        return None
-    try:
-        info = codecs.lookup(name.strip().strip("\"'"))
-    except (LookupError, ValueError):
-        return None
-    return info.name if info._is_text_encoding and info.name not in _NOT_CHARSETS else None
+    return codec_name(name)
 
 
 def sniff_html(text: str) -> bool:
@@ -63,41 +59,68 @@ def sniff_html(text: str) -> bool:
     return tags * 40 >= len(sample) or tagged >= 0.5 * len(lines)
 
 
-def decode_bytes(data: bytes, declared: str | None = None, fallback: str = "utf-8") -> tuple[str, str]:
-    """Decode bytes: BOM, then declared (HTTP) charset, then <meta charset>, then
-    UTF-8, then detection. Never raises: undecodable bytes become U+FFFD."""
+@dataclass(frozen=True)
+class Decoded:
+    """Bytes as text: the charset, where it came from (``given``: the caller's;
+    ``bom``; ``http``: the HTTP header; ``meta``: the page's ``<meta>`` or XML
+    declaration; ``utf-8``: valid UTF-8; ``detected``), and how sure that is."""
+
+    text: str
+    encoding: str
+    source: str
+    confidence: float
+
+
+# labels browsers read as windows-1252 (WHATWG encoding standard)
+_AS_CP1252 = {"iso8859-1", "ascii"}
+
+
+def decode(data: bytes, declared: str | None = None, charset: str | None = None,
+           guess: Callable[[bytes], Any] | None = None, fallback: str = "utf-8") -> Decoded:
+    """Decode bytes: the caller's ``charset``; a BOM; the declared (HTTP)
+    charset, then ``<meta charset>``, each if it decodes the bytes; UTF-8; then
+    ``guess`` (a :class:`cleaner.charsets.CharsetGuesser`'s ``guess``: the
+    charset the bytes read best in, judged by language), else ``fallback``.
+    Never raises: undecodable bytes become U+FFFD."""
+    if charset:
+        return Decoded(data.decode(charset, errors="replace"), charset, "given", 1.0)
     for bom, enc in _BOMS:
         if data.startswith(bom):
-            return data[len(bom) :].decode(enc, errors="replace"), enc
-    enc = _utf16_unmarked(data)
+            return Decoded(data[len(bom) :].decode(enc, errors="replace"), enc, "bom", 1.0)
+    enc = _utf16_unmarked(data)  # (before UTF-8: ASCII in UTF-16 is valid UTF-8 too, with NULs)
     if enc:
-        return data.decode(enc, errors="replace"), enc
-    candidates: list[str] = []
-    for name in (declared, _meta_charset(data)):
+        return Decoded(data.decode(enc, errors="replace"), enc, "detected", 1.0)
+    for name, source in ((declared, "http"), (_meta_charset(data), "meta")):
         enc = normalise_charset(name)
-        if enc and enc not in candidates:
-            candidates.append(enc)
-    for enc in candidates:
+        if enc in _AS_CP1252:
+            enc = "cp1252"
+        if not enc or enc.startswith("utf-16") or enc.startswith("utf-32"):  # (no BOM: not what it says)
+            continue
         try:
-            return data.decode(enc), enc
+            return Decoded(data.decode(enc), enc, source, 1.0)
         except (UnicodeDecodeError, LookupError):
             continue
     try:
-        return data.decode("utf-8"), "utf-8"
+        return Decoded(data.decode("utf-8"), "utf-8", "utf-8", 1.0)
     except UnicodeDecodeError:
         pass
-    best = None
-    try:
-        from charset_normalizer import from_bytes
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for c in text if c > "\x7f") - bad
+    if good >= 10 and bad * 20 <= good:  # UTF-8 with a stray byte or two
+        return Decoded(text, "utf-8", "utf-8", round(good / (good + bad), 3))
+    g = guess(data) if guess is not None else None
+    if g is None:  # no charset reads the bytes cleanly (binary data, or a mix)
+        enc = codec_name(fallback) or "utf-8"
+        return Decoded(data.decode(enc, errors="replace"), enc, "detected", 0.0)
+    return Decoded(data.decode(g.encoding, errors="replace"), g.encoding, "detected", g.confidence)
 
-        best = from_bytes(data[:200_000]).best()
-    except Exception:  # detection is best effort
-        best = None
-    if best is not None and best.encoding:
-        enc = normalise_charset(best.encoding) or fallback
-        return data.decode(enc, errors="replace"), enc
-    enc = candidates[0] if candidates else fallback
-    return data.decode(enc, errors="replace"), enc
+
+def decode_bytes(data: bytes, declared: str | None = None, fallback: str = "utf-8") -> tuple[str, str]:
+    """(text, charset) of :func:`decode` with charset-normalizer's guess
+    judged by language (see :mod:`cleaner.charsets`)."""
+    d = decode(data, declared, guess=_default_guesser().guess, fallback=fallback)
+    return d.text, d.encoding
 
 
 def _utf16_unmarked(data: bytes) -> str | None:
@@ -118,8 +141,31 @@ def _utf16_unmarked(data: bytes) -> str | None:
 
 
 def _meta_charset(data: bytes) -> str | None:
-    m = _META_CHARSET.search(data[:4096])
+    head = data[:4096]
+    m = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
     return m.group(1).decode("ascii", "replace") if m else None
+
+
+def detect_language(text: str) -> tuple[str | None, float]:
+    """(language, probability) of a text by langdetect (the language stage's
+    compiled kernel; compiled, or loaded, on first use), or (None, 0.0)."""
+    from cleaner import jit, langkernel
+
+    jit.warm([langkernel.GROUP])
+    if langkernel.count_alpha(text) < 20:
+        return None, 0.0
+    try:
+        best = langkernel.probabilities(text, 0, 3, 2000)[0]
+    except Exception:  # no features (langdetect's own "no language")
+        return None, 0.0
+    return best.lang, float(best.prob)
+
+
+@functools.lru_cache(maxsize=4)
+def _default_guesser(path: str | None = None) -> Any:
+    from cleaner.charsets import CharsetGuesser
+
+    return CharsetGuesser(detect_language, file=path)
 
 
 _SAMPLE = 8192
@@ -137,24 +183,66 @@ def binary_share(text: str) -> float:
     return bad / len(sample) if bad >= 8 else 0.0
 
 
+CHARSET_ENV = "CLEANER_CHARSET"  # what ``cleaner clean --charset`` sets for its worker processes
+
+
 class DecodeStage(Stage):
     name = "decode"
     settings = {
-        "fallback_encoding": Setting(str, "utf-8", "charset used when detection finds nothing"),
+        "charset": Setting(
+            (str, type(None)), None, "decode all bytes input in this charset, whatever they declare "
+            "(for inputs known to be in one charset; cleaner clean --charset)"
+        ),
+        "charsets": Setting(
+            str, "charsets.yaml", "the legacy charsets of each language, for bytes that declare none and are "
+            "not UTF-8 (in rules/, or a path)"
+        ),
+        "fallback_encoding": Setting(str, "utf-8", "charset used when no charset decodes the bytes"),
         "max_binary_share": Setting(
             float, 0.1, "an error record when more of the first 8,192 characters than this share are "
             "control characters or undecodable bytes (an image, a PDF, a zip: not text or HTML)"
         ),
     }
 
+    def __init__(self, options: dict[str, Any], rules: Any = None) -> None:
+        super().__init__(options, rules)
+        from cleaner.errors import ConfigError
+
+        for key in ("charset", "fallback_encoding"):
+            name = self.options[key]
+            if name is not None and codec_name(name) is None:
+                raise ConfigError(f"unknown charset {name!r} (a name such as utf-8, cp1252, shift_jis)",
+                                  key=f"decode.{key}")
+        self._guesser: Any = None
+
+    def guesser(self) -> Any:
+        """The :class:`cleaner.charsets.CharsetGuesser` of the ``charsets`` data (made on first use)."""
+        if self._guesser is None:
+            from pathlib import Path
+
+            from cleaner.resources import rules_dir
+
+            name = self.options["charsets"]
+            path = Path(name) if Path(name).is_absolute() or Path(name).exists() else rules_dir() / name
+            self._guesser = _default_guesser(str(path))
+        return self._guesser
+
+    def _guess(self, data: bytes) -> Any:
+        return self.guesser().guess(data)
+
     def process(self, doc: Document) -> None:
         raw = doc.raw
+        given = doc.metadata.pop("_charset", None) or self.options["charset"] or os.environ.get(CHARSET_ENV) or None
+        http = doc.metadata.pop("http_charset", None)  # (a WARC response's header: the record says it below)
         if isinstance(raw, (bytes, bytearray)):
-            text, enc = decode_bytes(
-                bytes(raw), doc.metadata.get("http_charset"), self.options["fallback_encoding"]
-            )
-            doc.encoding = enc
-            self.counts[f"charset:{enc}"] += 1
+            d = decode(bytes(raw), http, codec_name(given), self._guess, self.options["fallback_encoding"])
+            doc.encoding = d.encoding
+            doc.charset = {"name": d.encoding, "from": d.source, "confidence": d.confidence,
+                           "flagged": d.confidence < self.guesser().low_confidence}
+            self.counts[f"charset:{d.encoding}"] += 1
+            if doc.charset["flagged"]:
+                self.counts["charset:low-confidence"] += 1
+            text = d.text
         elif isinstance(raw, str):
             text = raw
         else:

@@ -91,7 +91,7 @@ class ExtractStage(Stage):
         from trafilatura import bare_extraction
         from trafilatura.core import determine_returnstring
 
-        url = doc.metadata.get("url") or None
+        url = doc.metadata.get("_url") or doc.metadata.get("url") or None  # (the input's URL, see Pipeline.run)
         with time_limit(
             self.options["timeout_seconds"],
             f"extract.timeout_seconds={self.options['timeout_seconds']}",

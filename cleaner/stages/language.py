@@ -9,6 +9,8 @@ with)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from cleaner.document import Document
 from cleaner.stages.base import Setting, Stage
 
@@ -35,9 +37,9 @@ class LanguageStage(Stage):
         DetectorFactory.seed = self.options["seed"]
         self._kernel = langkernel
         self._no_result = (LangDetectException, IndexError)
-        # tables, profile arrays and the compiled kernel now, outside any
-        # per-document time limit and before a worker pool forks
-        langkernel.warm()
+
+    def kernel_groups(self) -> list[Any]:
+        return [self._kernel.GROUP]  # tables, profile arrays and the compiled kernel
 
     def sample(self, doc: Document) -> str:
         """The longest kept lines up to ``sample_chars``: article paragraphs, not menus."""
@@ -53,6 +55,7 @@ class LanguageStage(Stage):
 
     def detect(self, text: str) -> tuple[str | None, float | None]:
         opts = self.options
+        self.ready()
         if self._kernel.count_alpha(text) < opts["min_chars"]:
             return None, None
         try:

@@ -1,0 +1,140 @@
+"""Benchmark: the first ``cleaner clean`` in a fresh environment, and a warm one.
+
+A first run compiles the kernels (numba) and builds the tables the cache folder
+keeps; every later run loads them. Each round here:
+
+    cold  a fresh process with an empty cache folder where the README says it is
+          ($XDG_CACHE_HOME/cleaner/numba, no $NUMBA_CACHE_DIR): ``cleaner clean``
+          of one small text file (fixtures/text/en-city-council.txt, 4 KB)
+    warm  the same command again, --warm times, with that cache folder
+
+Wall seconds from starting the process to its exit; CPU seconds of the process
+and the helper processes it waited for (what compiling costs in all). Targets:
+cold <= 10 s, warm <= 1 s (the issue's). The package is first compiled to
+bytecode, as ``pip install`` does (with $PYTHONDONTWRITEBYTECODE every run would
+compile every module again). Baselines from the same session: a bare
+``python -c pass`` and ``python -c "import numba"``, to read the figures
+against the machine's speed; the load average at the start says how busy it
+was (the machine may be shared: take the best of several rounds).
+
+    python benchmarks/bench_first_run.py                    # 2 cold rounds, 5 warm runs each
+    python benchmarks/bench_first_run.py --rounds 3 --jobs 1    # compile in one process
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+SMALL = REPO / "fixtures" / "text" / "en-city-council.txt"
+DEFAULT_JSON = HERE / "results" / "first_run.json"
+TARGET_COLD, TARGET_WARM = 10.0, 1.0
+
+
+def _children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """(wall seconds, CPU seconds of it and its children, result)."""
+    cpu0 = _children_cpu()
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+    wall = time.perf_counter() - t0
+    return wall, _children_cpu() - cpu0, proc
+
+
+def fresh_env(root: Path, jobs: int | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_CACHE_DIR", "CLEANER_COMPILE_JOBS")}
+    env["XDG_CACHE_HOME"] = str(root / "cache")
+    if jobs is not None:
+        env["CLEANER_COMPILE_JOBS"] = str(jobs)
+    return env
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rounds", type=int, default=2, help="cold runs, each in a fresh cache folder (default 2)")
+    ap.add_argument("--warm", type=int, default=5, help="warm runs after each cold one (default 5)")
+    ap.add_argument("--jobs", type=int, default=None,
+                    help="CLEANER_COMPILE_JOBS for the cold runs (default: the package's, up to 4 CPUs)")
+    ap.add_argument("--json", type=Path, default=DEFAULT_JSON)
+    args = ap.parse_args(argv)
+
+    import compileall
+
+    compileall.compile_dir(str(REPO / "cleaner"), quiet=1)
+    load = os.getloadavg()
+    base_env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    baselines = {}
+    for name, code in (("python", "pass"), ("import numba", "import numba")):
+        walls = [timed([sys.executable, "-c", code], base_env)[0] for _ in range(3)]
+        baselines[name] = round(min(walls), 3)
+
+    rounds: list[dict[str, Any]] = []
+    for r in range(args.rounds):
+        with tempfile.TemporaryDirectory(prefix="cleaner-first-run-") as tmp:
+            root = Path(tmp)
+            env = fresh_env(root, args.jobs)
+            cmd = [sys.executable, "-m", "cleaner", "clean", str(SMALL), "-o", str(root / "out.jsonl")]
+            wall, cpu, proc = timed(cmd, env)
+            if proc.returncode != 0:
+                print(proc.stderr, file=sys.stderr)
+                return 1
+            cache = root / "cache" / "cleaner" / "numba"
+            if not any(cache.rglob("*.nbi")):
+                print(f"error: no compiled kernels in {cache}", file=sys.stderr)
+                return 1
+            notice = [ln for ln in proc.stderr.splitlines() if ln.startswith("cleaner:")]
+            warm = []
+            for _ in range(args.warm):
+                w, c, p = timed(cmd, env)
+                if p.returncode != 0 or "compiling" in p.stderr:
+                    print(p.stderr, file=sys.stderr)
+                    return 1
+                warm.append((w, c))
+            rounds.append({
+                "cold_seconds": round(wall, 2), "cold_cpu_seconds": round(cpu, 2), "notice": notice,
+                "warm_seconds": [round(w, 3) for w, _ in warm], "warm_cpu_seconds": [round(c, 3) for _, c in warm],
+            })
+        print(f"round {r + 1}: cold {wall:.2f} s wall ({cpu:.1f} s CPU), "
+              f"warm best {min(w for w, _ in warm):.3f} s", file=sys.stderr)
+
+    cold = [x["cold_seconds"] for x in rounds]
+    warm_all = [w for x in rounds for w in x["warm_seconds"]]
+    result = {
+        "machine": {"cpus": os.cpu_count(), "load_average_at_start": [round(x, 2) for x in load]},
+        "jobs": args.jobs, "baselines_seconds": baselines,
+        "cold_best_seconds": min(cold), "cold_median_seconds": round(statistics.median(cold), 2),
+        "cold_cpu_seconds": [x["cold_cpu_seconds"] for x in rounds],
+        "warm_best_seconds": min(warm_all), "warm_median_seconds": round(statistics.median(warm_all), 3),
+        "target_cold_seconds": TARGET_COLD, "target_warm_seconds": TARGET_WARM,
+        "cold_vs_target": round(min(cold) / TARGET_COLD, 3), "warm_vs_target": round(min(warm_all) / TARGET_WARM, 3),
+        "rounds": rounds,
+    }
+    print(f"\nfirst cleaner clean of one small file (cpus {os.cpu_count()}, load {load[0]:.2f})")
+    print(f"{'':18}{'best':>9}{'median':>9}{'target':>9}")
+    print(f"{'cold (first run)':18}{min(cold):9.2f}{statistics.median(cold):9.2f}{TARGET_COLD:9.1f}   "
+          f"CPU {', '.join(str(x['cold_cpu_seconds']) for x in rounds)} s")
+    print(f"{'warm':18}{min(warm_all):9.3f}{statistics.median(warm_all):9.3f}{TARGET_WARM:9.1f}")
+    print(f"baselines: python -c pass {baselines['python']:.3f} s, import numba {baselines['import numba']:.3f} s")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

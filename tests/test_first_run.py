@@ -1,0 +1,242 @@
+"""A first run: kernels compiled in groups, only those a run needs, where the
+README says, with a notice; the summary's time is the run's wall time."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cleaner import jit
+
+REPO = Path(__file__).resolve().parents[1]
+SMALL = REPO / "fixtures" / "text" / "en-city-council.txt"
+
+
+def _fresh_env(tmp_path: Path) -> dict[str, str]:
+    """An environment with an empty cache folder where the README says it is
+    ($XDG_CACHE_HOME/cleaner/numba; no $NUMBA_CACHE_DIR)."""
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "xdg")
+    env["NO_COLOR"] = "1"
+    return env
+
+
+def _cli(args: list[str], env: dict[str, str], **kw) -> tuple[subprocess.CompletedProcess[str], float]:
+    t0 = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "cleaner", *args], capture_output=True, text=True, env=env,
+                          timeout=600, **kw)
+    return proc, time.monotonic() - t0
+
+
+def _summary_seconds(stderr: str) -> float:
+    m = re.search(r"documents: .* in ([0-9.]+)s", stderr)
+    assert m, stderr
+    return float(m.group(1))
+
+
+@pytest.mark.slow
+def test_first_run_compiles_once_with_a_notice_and_reports_its_wall_time(tmp_path):
+    env = _fresh_env(tmp_path)
+    first, wall = _cli(["clean", str(SMALL), "-o", str(tmp_path / "a.jsonl")], env)
+    assert first.returncode == 0, first.stderr
+    # the notice: one line before the work, and where the kernels are kept
+    assert "compiling kernels, first run only" in first.stderr
+    assert str(tmp_path / "xdg" / "cleaner" / "numba") in first.stderr
+    assert re.search(r"kernels compiled in [0-9.]+s", first.stderr)
+    cache = tmp_path / "xdg" / "cleaner" / "numba"
+    assert any(cache.rglob("*.nbi")), "numba's cache files are where the README says"
+    # the summary's time is the run's wall time, compiling included, and it says how much compiling took
+    assert _summary_seconds(first.stderr) >= 0.7 * wall
+    compiled = float(re.search(r"first run: ([0-9.]+)s of it compiling the kernels", first.stderr).group(1))
+    assert 0 < compiled <= _summary_seconds(first.stderr)
+    # the second run loads what the first compiled: no notice, much faster
+    second, wall2 = _cli(["clean", str(SMALL), "-o", str(tmp_path / "b.jsonl")], env)
+    assert second.returncode == 0, second.stderr
+    assert "compiling" not in second.stderr and "first run" not in second.stderr
+    assert wall2 < wall / 3
+    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
+
+
+@pytest.mark.slow
+def test_quiet_first_run_prints_nothing_and_rules_test_compiles_only_the_rule_kernels(tmp_path):
+    env = _fresh_env(tmp_path)
+    proc, _ = _cli(["rules", "test", str(REPO / "rules" / "boilerplate" / "en.yaml")], env)
+    assert proc.returncode == 0, proc.stderr
+    cache = tmp_path / "xdg" / "cleaner" / "numba"
+    assert sorted(p.stem for p in (cache / "locks").glob("*.lock")) == ["rules"]
+    compiled = {p.name.split("-")[0] for p in cache.rglob("*.nbi")}
+    assert "kernels.pairs" in compiled and "kernels.phrase_keys" in compiled
+    assert not any(name.startswith(("kernels.judge_rounds", "langkernel.", "artifacts.")) for name in compiled)
+    quiet, _ = _cli(["clean", str(SMALL), "-o", str(tmp_path / "q.jsonl"), "-q"], env)
+    assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+def test_building_a_pipeline_compiles_nothing(tmp_path):
+    """Constructors have no side effects: the kernels compile (or load) when a
+    pipeline is warmed or cleans its first document, not when it is built."""
+    code = (
+        "import cleaner\n"
+        "from numba.core import event\n"
+        "seen = []\n"
+        "class L(event.Listener):\n"
+        "    def on_start(self, ev): seen.append(ev.data['dispatcher'].py_func.__name__)\n"
+        "    def on_end(self, ev): pass\n"
+        "event.register('numba:compile', L())\n"
+        "p = cleaner.Pipeline.from_yaml()\n"
+        "print(len(seen), sorted(g.name for st in p.stages for g in st.kernel_groups()))\n"
+    )
+    env = _fresh_env(tmp_path)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    count, groups = proc.stdout.split(" ", 1)
+    assert count == "0"
+    assert "classifier.judge" in groups and "language" in groups and "rules" in groups
+    assert not list((tmp_path / "xdg").rglob("*.nbi"))
+
+
+def test_a_pipeline_warms_only_the_groups_of_its_stages(tmp_path):
+    from cleaner.pipeline import Pipeline
+
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("extends: default\nstages:\n  - decode: {}\n  - boilerplate: {classifier: false}\n"
+                   "  - normalize: {}\n", encoding="utf-8")
+    pipe = Pipeline.from_yaml(cfg)
+    assert [g.name for st in pipe.stages for g in st.kernel_groups()] == ["rules"]
+
+
+def test_after_warming_no_document_compiles_anything(default_pipeline, fixtures_dir):
+    """Every kernel a document reaches is compiled (or loaded) by the pipeline's
+    groups before the first document: none compiles inside a document's time
+    limit, and a run's workers fork with all of them."""
+    from numba.core import event
+
+    default_pipeline.warm_kernels()
+    seen: list[str] = []
+
+    class Listener(event.Listener):
+        def on_start(self, ev):  # type: ignore[no-untyped-def]
+            seen.append(f"{ev.data['dispatcher'].py_func.__qualname__}{ev.data['args']}")
+
+        def on_end(self, ev):  # type: ignore[no-untyped-def]
+            pass
+
+    listener = Listener()
+    event.register("numba:compile", listener)
+    try:
+        docs = [p.read_bytes() for p in sorted(fixtures_dir.glob("*/*.txt"))]
+        docs += [p.read_bytes() for p in sorted((fixtures_dir / "html").glob("*.html"))]
+        docs += ["Курс валют. Центральный банк повысил ключевую ставку до 16 процентов годовых.\n" * 5,
+                 "日本銀行は金融政策決定会合で、大規模な金融緩和策の修正を決めた。" * 5, "", "x"]
+        for raw in docs:
+            default_pipeline.clean(raw)
+    finally:
+        event.unregister("numba:compile", listener)
+    assert seen == [], "\n".join(seen)
+
+
+def test_summary_time_counts_from_the_command_start(tmp_path):
+    from cleaner.io.readers import ReadOptions
+    from cleaner.runner import JobOptions, run_job
+
+    src = tmp_path / "a.txt"
+    src.write_text("Hello world, this is a short text.\n", encoding="utf-8")
+    started = time.monotonic() - 5.0
+    summary = run_job(JobOptions(inputs=[str(src)], output=str(tmp_path / "o.jsonl"), read=ReadOptions(),
+                                 started=started))
+    assert summary.seconds >= 5.0
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_notice_on_a_terminal_is_one_redrawn_line_with_progress(monkeypatch):
+    stream = _Tty()
+    monkeypatch.setattr(jit, "_notices", stream)
+    notice = jit._Notice(left=3, done=1)
+    notice.group()
+    notice.close(3.2, True)
+    out = stream.getvalue()
+    assert "compiling kernels once" in out and "1/4 groups" in out and "4/4 groups" in out
+    assert out.count("\n") == 1  # redrawn with \r, one line left when done
+
+
+def test_notice_off_a_terminal_is_plain_lines(monkeypatch):
+    stream = io.StringIO()
+    monkeypatch.setattr(jit, "_notices", stream)
+    notice = jit._Notice(left=3, done=0)
+    notice.group()
+    notice.close(2.5, True)
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("cleaner: compiling kernels, first run only (kept in ")
+    assert lines[1] == "cleaner: kernels compiled in 2.5s"
+    assert "\r" not in stream.getvalue()
+
+
+def test_compile_jobs_setting(monkeypatch):
+    monkeypatch.setenv(jit.JOBS_ENV, "1")
+    assert jit._jobs() == 1
+    monkeypatch.setenv(jit.JOBS_ENV, "3")
+    assert jit._jobs() == 3
+    monkeypatch.setenv(jit.JOBS_ENV, "lots")
+    assert jit._jobs() == 1
+    monkeypatch.delenv(jit.JOBS_ENV)
+    assert 1 <= jit._jobs() <= jit.MAX_JOBS
+
+
+def test_cache_folder_follows_the_readme(tmp_path, monkeypatch):
+    code = "from cleaner import jit; print(jit.cache_folder())"
+    env = _fresh_env(tmp_path)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert out.stdout.strip() == str(tmp_path / "xdg" / "cleaner" / "numba")
+    env["NUMBA_CACHE_DIR"] = str(tmp_path / "mine")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert out.stdout.strip() == str(tmp_path / "mine")
+
+
+def test_helper_reports_each_group(tmp_path):
+    """A compile helper (``NAME=module:function`` ...): what its parent reads."""
+    env = _fresh_env(tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-c", jit._HELPER, "bad=cleaner.no_such_module:warm", "ok=cleaner.errors:CleanerError"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )
+    lines = proc.stdout.splitlines()
+    # a group that fails is reported (the parent then compiles it itself), and the next one still runs
+    assert lines[0].startswith("failed bad ModuleNotFoundError")
+    assert lines[1].startswith("done ok ")
+    assert proc.returncode == 0
+    assert sorted(p.name for p in (tmp_path / "xdg" / "cleaner" / "numba" / "locks").iterdir()) == [
+        "bad.lock", "ok.lock"]
+
+
+@pytest.mark.slow
+def test_a_batch_run_compiles_before_its_workers_fork_outside_their_time_limits(tmp_path):
+    """A library batch run on a first run (nothing compiled yet, the pipeline
+    not warmed by its caller): the kernels compile in the calling process
+    before the workers fork, not in a worker under the watchdog's document
+    time limit (3 s here; compiling takes longer), which would fail the document."""
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("extends: default\nlimits:\n  stage_timeout_seconds: 2\n  document_timeout_seconds: 3\n",
+                   encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from cleaner.io.readers import InputItem\n"
+        "from cleaner.pool import run\n"
+        f"items = [InputItem(f'd{{i}}', open({str(SMALL)!r}, 'rb').read(), 'text') for i in range(3)]\n"
+        f"recs = [r for _, r in run(items, {str(cfg)!r}, workers=1, isolate=True)]\n"
+        "print([(r['id'], r['status'], r.get('error')) for r in recs])\n"
+    )
+    env = _fresh_env(tmp_path)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == str([(f"d{i}", "ok", None) for i in range(3)]), proc.stdout
+    assert any((tmp_path / "xdg" / "cleaner" / "numba").rglob("*.nbi"))
