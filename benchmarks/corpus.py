@@ -39,7 +39,7 @@ sys.path.insert(0, str(HERE))
 
 import evalsets  # noqa: E402
 
-VERSION = 2  # bump when a dump, a label or the split changes: the cache is rebuilt
+VERSION = 4  # bump when a dump, a label or the split changes: the cache is rebuilt
 CACHE = HERE / ".cache" / "corpus" / f"v{VERSION}"
 SETS = ("readability", "trafilatura", "wcxb", "dragnet")
 NEWS_SETS = ("readability", "trafilatura", "dragnet")  # news and blogs; wcxb has 7 page types
@@ -114,6 +114,20 @@ def load_pages(name: str) -> list[evalsets.Page]:
             continue
         out.append(p)
     return out
+
+
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.I | re.S)
+
+
+def page_title(html: str) -> str | None:
+    """The text of the page's ``<title>``, entities decoded, white space collapsed."""
+    import html as html_lib
+
+    m = _TITLE.search(html[:300_000])
+    if not m:
+        return None
+    t = " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", m.group(1))).split())
+    return t or None
 
 
 # ------------------------------------------------------------------ the dumps
@@ -269,7 +283,8 @@ class Dump:
     site: str
     split: str
     page_type: str
-    title: str | None
+    title: str | None  # the article's title, where the set's gold has one
+    page_title: str | None  # the page's <title> (what a scraper's record often carries)
     text: str
     labels: list[int]
 
@@ -320,6 +335,7 @@ def _build_one(i: int) -> list[dict[str, Any]]:
                 "split": split_of(site),
                 "page_type": page.page_type,
                 "title": page.title,
+                "page_title": page_title(page.html),
                 "text": text,
                 "labels": labels_for(page, text),
             }

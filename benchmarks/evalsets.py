@@ -495,7 +495,8 @@ def wcxb_pages() -> list[Page]:
     return list(_wcxb_pages())
 
 
-DRAGNET_COMMENTS = "!@#$%^&*()  COMMENTS"  # the gold files' separator between content and comments
+# the gold files' separator between content and comments ("!@#$%^&*() COMMENTS", with one or two spaces)
+DRAGNET_COMMENTS = re.compile(r"!@#\$%\^&\*\(\)\s*COMMENTS")
 _PAGE_URL = (
     re.compile(r"""<link\b[^>]*\brel\s*=\s*["']?canonical\b[^>]*>""", re.I),
     re.compile(r"""<meta\b[^>]*\bproperty\s*=\s*["']?og:url\b[^>]*>""", re.I),
@@ -539,7 +540,12 @@ def _dragnet_pages() -> tuple[Page, ...]:
         if not gold_path.is_file():
             continue
         html = decode_html(path.read_bytes())
-        gold = decode_html(gold_path.read_bytes()).split(DRAGNET_COMMENTS)[0]
+        raw = gold_path.read_bytes()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:  # 31 gold files are Windows-1252 (English text, "—" and "’" as single bytes)
+            text = raw.decode("cp1252", errors="replace")
+        gold = DRAGNET_COMMENTS.split(text, maxsplit=1)[0]
         gold = "\n".join(ln.strip() for ln in gold.splitlines() if ln.strip())
         pages.append(
             Page(set="dragnet", name=path.stem, file=f"input/{path.name}", html=html, gold=gold, url=page_url(html))

@@ -16,6 +16,16 @@ Labels
 Weights
     A unit weighs by its words (the shingle metric counts words), and every
     dump weighs the same in total (the metric averages over pages).
+Scrapes (``augment``, for fitting only)
+    Besides the five dump shapes, the ``fit`` part gets one *scrape* per page
+    with a gold text: the gold's paragraphs (article lines) with, by a seeded
+    draw, a run of the same page's junk lines before them (a menu), a box of
+    them between two paragraphs, a run after them (a footer, a teaser list), or
+    none; and the gold's paragraphs alone. These are the shapes of a scraper's
+    record that holds mostly the article (the seeds, a paragraph sent alone) and
+    of a cleaned text (what a second run reads, which must keep it all), which
+    the page dumps lack; they are built from real pages' text, and no figure is
+    measured on them.
 """
 
 from __future__ import annotations
@@ -127,14 +137,58 @@ def _key(parts: list[str], splits: tuple[str, ...]) -> str:
     return hashlib.sha1(src.encode()).hexdigest()[:12]
 
 
-def build(splits: tuple[str, ...], sets=corpus.SETS, shapes=corpus.SHAPES) -> Table:
-    """The table of the given parts of the split (cached)."""
+def scrapes(dumps: list[corpus.Dump], golds: dict[str, corpus.Gold]) -> list[corpus.Dump]:
+    """A scrape for each page with a gold text that has an inscriptis dump among ``dumps`` (see the module doc)."""
+    import random
+
+    out = []
+    for d in dumps:
+        g = golds.get(d.key)
+        if d.shape != "inscriptis" or g is None or not g.text:
+            continue
+        rng = random.Random(hashlib.sha1(d.key.encode()).hexdigest())
+        paras = [ln.strip() for ln in g.text.split("\n") if ln.strip()]
+        junk = [ln.strip() for ln, lab in zip(d.text.split("\n"), d.labels, strict=True) if lab == 0 and ln.strip()]
+        if not paras:
+            continue
+        blank = rng.random() < 0.6  # paragraphs separated by blank lines, or not
+        lines: list[tuple[str, int]] = []
+        if junk and rng.random() < 0.4:
+            k = rng.randint(1, 8)
+            lines += [(t, 0) for t in junk[:k]]
+        box_at = rng.randrange(len(paras)) if junk and len(paras) > 2 and rng.random() < 0.3 else -1
+        for i, p in enumerate(paras):
+            lines.append((p, 1))
+            if blank:
+                lines.append(("", -1))
+            if i == box_at:
+                a = rng.randrange(len(junk))
+                lines += [(t, 0) for t in junk[a : a + rng.randint(2, 6)]]
+        if junk and rng.random() < 0.6:
+            k = rng.randint(2, 15)
+            lines += [(t, 0) for t in junk[-k:]]
+        out.append(corpus.Dump(set=d.set, id=d.id, shape="scrape", site=d.site, split=d.split,
+                               page_type=d.page_type, title=d.title, page_title=d.page_title,
+                               text="\n".join(t for t, _ in lines), labels=[lab for _, lab in lines]))
+        # and the article alone, as a cleaned text is (what a second run reads: it must keep it all)
+        sep = "\n\n" if rng.random() < 0.5 else "\n"
+        text = sep.join(paras)
+        out.append(corpus.Dump(set=d.set, id=d.id, shape="article", site=d.site, split=d.split,
+                               page_type=d.page_type, title=d.title, page_title=d.page_title, text=text,
+                               labels=[1 if ln.strip() else -1 for ln in text.split("\n")]))
+    return out
+
+
+def build(splits: tuple[str, ...], sets=corpus.SETS, shapes=corpus.SHAPES, augment: bool = False) -> Table:
+    """The table of the given parts of the split (cached); ``augment``: with the scrapes."""
     from cleaner.textmodel.features import line_matrix
     from cleaner.textmodel.units import read_units
 
-    key = _key([*sets, *shapes], splits)
+    key = _key([*sets, *shapes, "augment" if augment else ""], splits)
     path = CACHE / f"{'-'.join(splits)}-{key}.npz"
     dumps = corpus.dumps(sets, shapes, splits)
+    if augment:
+        dumps += scrapes(dumps, corpus.golds(sets))
     if path.is_file():
         z = np.load(path, allow_pickle=False)
         keep = z["keep"]

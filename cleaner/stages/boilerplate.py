@@ -1,21 +1,23 @@
 """boilerplate: strip a site's junk from the text, line by line.
 
-Rule packs run first (exact phrases, patterns, sections, embeds); then the
-line classifier (:mod:`cleaner.classify`) judges the lines no rule named, using
-each line's features and its neighbours, so that sites nobody wrote a rule for
-are cleaned too. Every removed line records the rule or classifier reason.
+Rule packs name the junk every site has (exact phrases, patterns, sections,
+embeds); the text model (:mod:`cleaner.textmodel`) finds the article region of
+the document and judges its lines, so that sites nobody wrote a rule for are
+cleaned too. The model judges first, so that its evidence bounds the rules: a
+section that runs to the end of the page stops at the next line the model is
+sure is article text. Every removed line records the rule or the model's reason.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from typing import Any
 
 import numpy as np
 
-from cleaner import classify
-from cleaner.classify import GATE_STRINGS, TERMINAL, LineClassifier
+from cleaner.classify import GATE_STRINGS, TERMINAL
 from cleaner.document import Document, Line
 from cleaner.jit import Group
 from cleaner.limits import time_limit
@@ -30,32 +32,36 @@ from cleaner.rules import (
     required_strings,
 )
 from cleaner.stages.base import Setting, Stage
+from cleaner.textmodel.model import TextModel
+
+PARAGRAPH_WORDS = 12  # a line of this many words ending a sentence is an article paragraph (sections stop there)
 
 
 class BoilerplateStage(Stage):
     name = "boilerplate"
     settings = {
         "rules": Setting(bool, True, "apply the rule packs"),
-        "classifier": Setting(bool, True, "apply the line classifier to lines no rule removed"),
-        "model": Setting(str, "classifier.yaml", "classifier weights and thresholds (in rules/)"),
-        "threshold": Setting((float, type(None)), None, "classifier threshold (default: the model's)"),
+        "classifier": Setting(bool, True, "apply the text model (article region, then its lines)"),
+        "model": Setting(str, "textmodel.yaml", "the text model's settings (in rules/; its arrays beside them)"),
+        "threshold": Setting(
+            (float, type(None)), None,
+            "a line inside the article region stays at this line-model probability (default: the model's)",
+        ),
         "html_threshold": Setting(
             (float, type(None)), None,
-            "classifier threshold for text extracted from HTML, which trafilatura already "
-            "cleaned (null: no classifier on HTML)",
+            "the same for text extracted from HTML, which trafilatura already "
+            "cleaned (null: no text model on HTML)",
         ),
         "section_guard": Setting(
             float, 1.0,
-            "an until-end section runs to the end only if the article text after its header "
-            "is at most this many times the article text before it",
+            "without the text model: an until-end section runs to the end only if the article text after "
+            "its header is at most this many times the article text before it",
         ),
         "max_pattern_chars": Setting(int, 1000, "lines longer than this skip pattern rules"),
         "trust_language_chars": Setting(
             int, 200, "below this many characters of text, or a language score under 0.8, the detected "
             "language is not trusted and the pattern rules of every language apply"
         ),
-        "max_rounds": Setting(int, 8, "classifier passes until no line is removed (fixed point)"),
-        "keep_title": Setting(bool, True, "never let the classifier remove the first line (the headline)"),
         "timeout_seconds": Setting(
             (int, float), 10, "time limit per document (stops a runaway user pattern; 0: none)"
         ),
@@ -65,15 +71,15 @@ class BoilerplateStage(Stage):
         super().__init__(options, rules)
         self.ruleset = rules or RuleSet([])
         self._by_lang: dict[str | None, _Compiled] = {}
-        self.classifier = (
-            LineClassifier.load(self.options["model"], self.options["threshold"])
-            if self.options["classifier"]
-            else None
-        )
+        self.classifier = TextModel.load(self.options["model"]) if self.options["classifier"] else None
+        # lines a rule removed although the model was sure they were article text, by rule
+        self.overruled: Counter[str] = Counter()
 
     def kernel_groups(self) -> list[Group]:
+        from cleaner.textmodel import model
+
         groups = [RULES_GROUP] if self.options["rules"] else []
-        return groups + (classify.GROUPS if self.classifier is not None else [])
+        return groups + (model.GROUPS if self.classifier is not None else [])
 
     def compiled(self, lang: str | None) -> _Compiled:
         c = self._by_lang.get(lang)
@@ -97,28 +103,28 @@ class BoilerplateStage(Stage):
             return
         from cleaner import kernels
 
+        judged = None
+        model = self.classifier
+        if model is not None and (doc.format != "html" or self.options["html_threshold"] is not None):
+            judged = model.judge([ln.text for ln in lines], doc.language, inside=self._inside(doc))
         view = kernels.TextView.of_lines(lines)
-        kept = view.lens > 0
         if self.options["rules"]:
-            kept &= self.compiled(self._rules_language(doc, lines)).apply(lines, self.counts, view)
-        if self.classifier is not None:
-            threshold = self.options["html_threshold"] if doc.format == "html" else None
-            if doc.format == "html" and threshold is None:
-                return
-            idx = np.flatnonzero(kept)
-            title = self._title(lines) if self.options["keep_title"] else -1
-            at = int(np.searchsorted(idx, title)) if title >= 0 else -1
-            gate = getattr(view, "gate", None)
-            # judge until nothing more goes: the result is a fixed point, so
-            # cleaning the output again changes nothing (context shifts as
-            # lines go, and a second look must agree with the first)
-            drop, reasons = self.classifier.judge_view(
-                view, idx, doc.language, threshold, at, self.options["max_rounds"],
-                gate[idx] if gate is not None else None,
-            )
-            for i, reason in zip(drop.tolist(), reasons, strict=True):
-                lines[i].rule = reason
-            self.counts.update(reasons)
+            sure = judged.sure if judged is not None else None
+            live = self.compiled(self._rules_language(doc, lines)).apply(lines, self.counts, view, sure)
+            if sure is not None:
+                for i in np.flatnonzero(sure & ~live & (view.lens > 0)).tolist():
+                    self.overruled[lines[i].rule or ""] += 1
+        if judged is not None:
+            names = judged.names
+            code = judged.code
+            for i in np.flatnonzero(code >= 0).tolist():
+                ln = lines[i]
+                if ln.rule is None:
+                    ln.rule = names[code[i]]
+                    self.counts[ln.rule] += 1
+
+    def _inside(self, doc: Document) -> float | None:
+        return self.options["html_threshold"] if doc.format == "html" else self.options["threshold"]
 
     def _rules_language(self, doc: Document, lines: list[Line]) -> str | None:
         """The language whose rules apply, or None for all: on short texts
@@ -135,40 +141,30 @@ class BoilerplateStage(Stage):
         return None
 
     def _rescue(self, doc: Document, visible: list[str], ratio: float) -> None:
-        """Use the classifier's pick from the page's visible lines when the HTML
+        """Use the text model's pick from the page's visible lines when the HTML
         extractor found less than ``ratio`` of it (extract.rescue_ratio)."""
         assert self.classifier is not None
         extracted = sum(len(ln.text) for ln in doc.kept_lines())
         probe = Document(id=doc.id, format="text")
         probe.set_text("\n".join(visible))
         probe.language = doc.language
+        judged = self.classifier.judge(visible, doc.language)
         if self.options["rules"]:
             from cleaner import kernels
 
             kept = probe.kept_lines()
-            self.compiled(doc.language).apply(kept, self.counts, kernels.TextView.of_lines(kept))
-        remaining = [ln for ln in probe.lines if ln.rule is None]
-        for ln, reason in self.classifier.judge(remaining, doc.language):
-            probe.remove(ln, reason)
+            self.compiled(doc.language).apply(kept, Counter(), kernels.TextView.of_lines(kept), judged.sure)
+        for ln, keep, i in zip(probe.lines, judged.keep.tolist(), range(len(visible)), strict=False):
+            if not keep and ln.rule is None:
+                ln.rule = judged.reason(i)
         picked = sum(len(ln.text) for ln in probe.kept_lines())
         if extracted < ratio * picked:
+            for ln in probe.lines:
+                if ln.rule is not None:
+                    self.counts[ln.rule] += 1
             doc.lines = probe.lines
             doc.metadata["extraction"] = "visible-lines"
             self.counts["rescued"] += 1
-
-    @staticmethod
-    def _title(lines: list[Line]) -> int:
-        """The index of the document's first line, when no rule removed it and it
-        reads like a headline; else -1."""
-        for i, ln in enumerate(lines):
-            text = ln.text.strip()
-            if not text:
-                continue
-            if ln.rule is not None:
-                return -1
-            n = len(text.split())
-            return i if 2 <= n <= 30 and "://" not in text and any(c.isalpha() for c in text) else -1
-        return -1
 
 
 class _Compiled:
@@ -256,13 +252,8 @@ class _Compiled:
             np.array(folded, dtype=bool),
         )
         # what ends an article paragraph (where a section stops)
-        clf = stage.classifier
-        if clf is not None:
-            self.para_end = np.array(sorted(map(ord, TERMINAL)), dtype=np.uint32)
-            self.para_words, self.para_cjk = clf.paragraph_words, True
-        else:
-            self.para_end = np.array(sorted(map(ord, ".!?\"\u201d'\u00bb")), dtype=np.uint32)
-            self.para_words, self.para_cjk = 12, False
+        self.para_end = np.array(sorted(map(ord, TERMINAL)), dtype=np.uint32)
+        self.para_words, self.para_cjk = PARAGRAPH_WORDS, True
         self.lead, self.trail = _lead_trail()
 
     # ----------------------------------------------------------- matching
@@ -326,10 +317,11 @@ class _Compiled:
         return out
 
     # ------------------------------------------------------------- apply
-    def apply(self, lines: list[Line], counts: Any, view: Any) -> np.ndarray:
+    def apply(self, lines: list[Line], counts: Any, view: Any, sure: np.ndarray | None = None) -> np.ndarray:
         """Remove the lines the rules name, each marked with its rule (``view``:
-        a TextView of ``lines``, all kept; ``counts``: lines removed per rule);
-        return which lines are still kept."""
+        a TextView of ``lines``, all kept; ``counts``: lines removed per rule;
+        ``sure``: per line, whether the text model is sure it is article text,
+        which stops a section); return which lines are still kept."""
         named = sorted(self.named(view).items())
         live = np.ones(len(lines), dtype=bool)  # the lines not removed yet
         if not named:
@@ -371,18 +363,31 @@ class _Compiled:
                 counts[r.id] += 1
                 after = i + 1
                 continue
-            body, after = self._section(i, r, live, para, view.lens)
+            body, after = self._section(i, r, live, para, view.lens, sure)
             drop([i, *body], r.id)
         return live
 
     def _section(
-        self, start: int, r: Rule, live: np.ndarray, para: np.ndarray, size: np.ndarray
+        self, start: int, r: Rule, live: np.ndarray, para: np.ndarray, size: np.ndarray,
+        sure: np.ndarray | None = None,
     ) -> tuple[list[int], int]:
         """(the body of a section whose header is line ``start``, the index of
         the line after it). ``live``: the lines not removed yet; ``para``: the
         article paragraphs; ``size``: each line's length (without its outer
-        white space)."""
+        white space); ``sure``: the lines the text model is sure are article
+        text (a section stops before the first of them)."""
         until = r.until
+        if sure is not None:
+            # the model's evidence bounds the section: a "Related" box in the
+            # middle of an article takes the box, not the paragraphs after it
+            cand = np.flatnonzero(live[start + 1 :] & (size[start + 1 :] > 0)) + (start + 1)
+            stop_at = sure[cand] | (para[cand] if until == "next-content" else False)
+            hit = np.flatnonzero(stop_at)
+            stop = int(hit[0]) if len(hit) else len(cand)
+            if until == "lines":
+                stop = min(stop, r.lines)
+            nxt = int(cand[stop]) if stop < len(cand) else len(live)
+            return cand[:stop].tolist(), nxt
         if until == "end":
             # a page-end block follows the article: if more article-like text
             # follows the header than precedes it, it is a menu entry near the

@@ -1,23 +1,27 @@
 """The text model at run time: find the article region of a dump, then judge its lines.
 
-Two forests of gradient-boosted trees (:mod:`cleaner.textmodel.forest`),
-fitted by ``benchmarks/train_textmodel.py`` on the site-split corpus and shipped
-as ``rules/textmodel.npz``, with their settings in ``rules/textmodel.yaml``:
+Forests of gradient-boosted trees (:mod:`cleaner.textmodel.forest`), fitted by
+``benchmarks/train_textmodel.py`` on the site-split corpus and shipped as
+``rules/textmodel.npz``, with their settings in ``rules/textmodel.yaml``:
 
 1. the *line model* gives each unit (a line, or a wrapped paragraph) the
-   probability ``p1`` that it is article text, from the unit's own features and
-   its neighbours' (:data:`cleaner.textmodel.features.LINE_FEATURES`);
-2. the *region model* gives each unit the probability ``p2`` that it lies inside
-   the article, from what the line model says of it and of the units around it
-   (:data:`cleaner.textmodel.features.REGION_FEATURES`); the region is then made
-   contiguous: the best span of units (by ``p2``, weighted by their size), and
-   up to two more spans where the page's article is split.
+   probability that it is article text, from the unit's own features and its
+   neighbours' (:data:`cleaner.textmodel.features.LINE_FEATURES`);
+2. *context rounds* each read what the round before said of the unit and of
+   the units around it: windows of probabilities, the document's best block of
+   article-like units, the runs of them and where the article mass lies
+   (:data:`cleaner.textmodel.features.REGION_FEATURES`), and give a new
+   probability;
+3. the *region*: the best span of units by the last probability (weighted by
+   their size), and up to two more spans where the page's article is split. A
+   unit inside the region stays when its probability is at least ``inside``;
+   outside it only when the model is sure of it (``outside``).
 
-A unit inside the region stays when ``p1 >= inside``; outside it only when the
-line model is sure of it (``p1 >= outside``). Every removal names its reason:
-``classifier.outside-article`` for a unit outside the region, else the group of
-line features that pulled its score down the most (``classifier.short``,
-``classifier.menu``, ...: the ``reasons`` map of the YAML).
+Every removal names its reason: ``classifier.outside-article`` for a unit
+outside the region; inside it, the group of line features that pulled the line
+model's score down the most (``classifier.short``, ``classifier.menu``, ...: the
+``reasons`` map of the YAML), or ``classifier.among-junk`` when the line itself
+looked like article text and its context outvoted it.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from cleaner.textmodel.units import Units, read_units
 from cleaner.yamlio import load_yaml
 
 OUTSIDE = "classifier.outside-article"
+AMONG_JUNK = "classifier.among-junk"
 
 
 @dataclass
@@ -56,26 +61,28 @@ class Judgement:
 
 @dataclass(frozen=True)
 class Settings:
-    inside: float  # a unit inside the region stays at p1 >= inside
-    outside: float  # ... outside it only at p1 >= outside
-    sure: float  # a unit inside the region with p1 >= sure is "sure" (stops a section rule)
+    inside: float  # a unit inside the region stays at p >= inside (p: the last round's probability)
+    outside: float  # ... outside it only at p >= outside (not above inside: no region)
+    sure: float  # a unit inside the region with p >= sure is "sure" (stops a section rule)
     extra_span: float  # another span of the region needs this share of the best span's gain
     max_spans: int
     lead_lines: int  # a headline block above a first paragraph within this many units stays
 
 
 class TextModel:
-    """The two forests and the decision settings."""
+    """The forests (the line model, then the context rounds) and the decision settings."""
 
-    def __init__(self, line: Forest, region: Forest, settings: Settings, reasons: dict[str, str]) -> None:
-        if line.n_features != len(LINE_FEATURES) or region.n_features != len(REGION_FEATURES):
+    def __init__(self, forests: list[Forest], settings: Settings, reasons: dict[str, str]) -> None:
+        if not forests:
+            raise ConfigError("the text model has no forests")
+        wanted = [len(LINE_FEATURES)] + [len(REGION_FEATURES)] * (len(forests) - 1)
+        got = [f.n_features for f in forests]
+        if got != wanted:
             raise ConfigError(
-                f"the text model was fitted on {line.n_features} line and {region.n_features} region features; "
-                f"this version has {len(LINE_FEATURES)} and {len(REGION_FEATURES)}: refit it "
+                f"the text model's forests read {got} features; this version computes {wanted}: refit it "
                 "(benchmarks/train_textmodel.py)"
             )
-        self.line = line
-        self.region = region
+        self.forests = forests
         self.settings = settings
         # reason groups: features that share a reason explain a removal together
         names = [reasons.get(f, f.replace("_", "-")) for f in LINE_FEATURES]
@@ -90,15 +97,19 @@ class TextModel:
         data = load_yaml(path)
         if not isinstance(data, dict):
             raise ConfigError("expected a mapping of the text model's settings", file=str(path))
+        rounds = data.get("rounds")
+        if not isinstance(rounds, list) or not rounds or not all(isinstance(r, str) for r in rounds):
+            raise ConfigError("expected a list of the forests' names", file=str(path), key="rounds")
         arrays = path.with_name(str(data.get("arrays", path.with_suffix(".npz").name)))
         try:
             with np.load(arrays, allow_pickle=False) as z:
-                line = Forest.from_arrays(z, "line")
-                region = Forest.from_arrays(z, "region")
+                forests = [Forest.from_arrays(z, r) for r in rounds]
         except (OSError, KeyError, ValueError) as exc:
             raise ConfigError(f"cannot read the text model's arrays {arrays}: {exc}", file=str(path)) from exc
-        d = data.get("decision") or {}
+        d = data.get("decision")
         try:
+            if not isinstance(d, dict):
+                raise TypeError("expected a mapping")
             settings = Settings(
                 inside=float(d["inside"]), outside=float(d["outside"]), sure=float(d.get("sure", 0.8)),
                 extra_span=float(d.get("extra_span", 1.0)), max_spans=int(d.get("max_spans", 3)),
@@ -110,31 +121,40 @@ class TextModel:
         unknown = set(reasons) - set(LINE_FEATURES)
         if unknown:
             raise ConfigError(f"unknown features: {', '.join(sorted(unknown))}", file=str(path), key="reasons")
-        return cls(line, region, settings, {str(k): str(v) for k, v in reasons.items()})
+        try:
+            return cls(forests, settings, {str(k): str(v) for k, v in reasons.items()})
+        except ConfigError as exc:
+            raise ConfigError(str(exc), file=str(path)) from None
 
     # ------------------------------------------------------------ judging
     def probabilities(self, units: Units) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(line features, p1, p2) of a document's units."""
+        """(line features, the line model's probabilities, the last round's) of a document's units."""
         from cleaner.textmodel import kernels as tk
 
         X = line_matrix(units.words, units.shape, units.hashes, units.blank_before, units.blank_after,
                         units.blank_share, units.vocab)
-        f = self.line
-        p1 = _sigmoid(tk.forest_raw(X, f.feature, f.threshold, f.leaf))
-        Z = region_matrix(p1, X, units.words[:, -1])
-        g = self.region
-        p2 = _sigmoid(tk.forest_raw(Z, g.feature, g.threshold, g.leaf))
-        return X, p1, p2
+        f = self.forests[0]
+        p1 = p = _sigmoid(tk.forest_raw(X, f.feature, f.threshold, f.leaf))
+        nc = units.words[:, -1]
+        for f in self.forests[1:]:
+            Z = region_matrix(p, X, nc)
+            p = _sigmoid(tk.forest_raw(Z, f.feature, f.threshold, f.leaf))
+        return X, p1, p
 
     def decide(
-        self, p1: np.ndarray, p2: np.ndarray, nc: np.ndarray, threshold: float | None = None
+        self, p: np.ndarray, nc: np.ndarray, threshold: float | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(keep, inside) per unit; ``threshold``: the inside threshold, when not the model's."""
+        """(keep, inside) per unit from the last round's probabilities ``p``;
+        ``threshold``: the inside threshold, when not the model's."""
         from cleaner.textmodel import kernels as tk
 
         s = self.settings
-        inside = tk.region_spans(p2, nc.astype(np.float64), s.extra_span, s.max_spans)
-        keep = np.where(inside, p1 >= (s.inside if threshold is None else threshold), p1 >= s.outside)
+        t_in = s.inside if threshold is None else threshold
+        if s.outside > s.inside:
+            inside = tk.region_spans(p, nc.astype(np.float64), s.extra_span, s.max_spans)
+        else:  # no region: every line on its own probability
+            inside = np.ones(len(p), dtype=bool)
+        keep = np.where(inside, p >= t_in, p >= max(s.outside, t_in))
         # the headline block of a document that opens with its article
         if s.lead_lines > 0 and len(keep):
             first = np.flatnonzero(keep & inside)
@@ -154,12 +174,12 @@ class TextModel:
                                          f.n_features)
         groups = np.zeros((len(self.reason_names), len(units)))
         np.add.at(groups, self._group, contrib.T)
-        return np.argmin(groups, axis=0) + 1
+        return np.argmin(groups, axis=0) + 2
 
     @property
     def names(self) -> list[str]:
-        """The reasons a unit can go for: outside the region, then the line feature groups."""
-        return [OUTSIDE] + ["classifier." + r for r in self.reason_names]
+        """The reasons a unit can go for: outside the region, among junk, then the line feature groups."""
+        return [OUTSIDE, AMONG_JUNK] + ["classifier." + r for r in self.reason_names]
 
     def judge(
         self, texts: Sequence[str], lang: str | None, view: Any = None, inside: float | None = None
@@ -175,13 +195,16 @@ class TextModel:
         units = read_units(texts, lang, view=view)
         if not len(units):
             return Judgement(keep, code, self.names, sure, inside_l)
-        X, p1, p2 = self.probabilities(units)
-        ukeep, uinside = self.decide(p1, p2, units.words[:, -1], inside)
+        X, p1, p = self.probabilities(units)
+        t_in = self.settings.inside if inside is None else inside
+        ukeep, uinside = self.decide(p, units.words[:, -1], inside)
         ucode = np.full(len(units), -1, dtype=np.int64)
         gone = np.flatnonzero(~ukeep)
         ucode[gone] = 0  # outside the region
         inner = gone[uinside[gone]]
-        ucode[inner] = self.reasons(X, inner)
+        ucode[inner] = 1  # among junk: the line looked like article text, its context outvoted it
+        own = inner[p1[inner] < t_in]
+        ucode[own] = self.reasons(X, own)
         # units to lines (a wrapped paragraph is one unit of several lines)
         span = units.last - units.idx + 1
         which = np.repeat(np.arange(len(units)), span)
@@ -189,7 +212,7 @@ class TextModel:
             np.arange(len(which)) - np.repeat(np.cumsum(span) - span, span))
         keep[at] = ukeep[which]
         code[at] = ucode[which]
-        sure[at] = (uinside & (p1 >= self.settings.sure))[which]
+        sure[at] = (uinside & (p >= self.settings.sure))[which]
         inside_l[at] = uinside[which]
         return Judgement(keep, code, self.names, sure, inside_l)
 
