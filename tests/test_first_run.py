@@ -71,9 +71,15 @@ def test_quiet_first_run_prints_nothing_and_rules_test_compiles_only_the_rule_ke
     assert proc.returncode == 0, proc.stderr
     cache = tmp_path / "xdg" / "cleaner" / "numba"
     assert sorted(p.stem for p in (cache / "locks").glob("*.lock")) == ["rules"]
-    compiled = {p.name.split("-")[0] for p in cache.rglob("*.nbi")}
+    index = list(cache.rglob("*.nbi"))
+    compiled = {p.name.split("-")[0] for p in index}
     assert "kernels.pairs" in compiled and "kernels.phrase_keys" in compiled
-    assert not any(name.startswith(("kernels.judge_rounds", "langkernel.", "artifacts.")) for name in compiled)
+    assert not any(name.startswith(("langkernel.", "artifacts.")) for name in compiled)
+    # the text model's folder: only the line-shape reader the rules see lines through (list
+    # markers, markdown), none of the model's own kernels (features, forests, region)
+    model = {p.name.split("-")[0] for p in index if p.parent.name.startswith("textmodel_")}
+    assert "kernels.shape_rows" in model
+    assert not any(name.startswith(("kernels.forest", "kernels.line_matrix", "kernels.region")) for name in model)
     quiet, _ = _cli(["clean", str(SMALL), "-o", str(tmp_path / "q.jsonl"), "-q"], env)
     assert quiet.returncode == 0 and quiet.stderr == ""
 
@@ -97,7 +103,7 @@ def test_building_a_pipeline_compiles_nothing(tmp_path):
     assert proc.returncode == 0, proc.stderr
     count, groups = proc.stdout.split(" ", 1)
     assert count == "0"
-    assert "classifier.judge" in groups and "language" in groups and "rules" in groups
+    assert "textmodel" in groups and "language" in groups and "rules" in groups
     assert not list((tmp_path / "xdg").rglob("*.nbi"))
 
 

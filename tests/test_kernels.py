@@ -1,7 +1,7 @@
 """The compiled kernels (cleaner/kernels.py) against their readable references.
 
-The boilerplate stage's per-line work runs as numba kernels: line features,
-the classifier's context and rounds, the literal scan that picks which lines a
+The boilerplate stage's per-line work runs as numba kernels: line features
+(the text model's are in test_textmodel_kernels.py), the literal scan that picks which lines a
 rule's regex must look at, and the phrase prefilter. Each is checked here
 against the plain-Python (or numpy) definition it replaces, on the bundled
 fixtures and on random text built to hit the edge cases (non-ASCII case
@@ -20,7 +20,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cleaner import classify, kernels
-from cleaner.document import Line
 from cleaner.rules import first_chars, required_strings
 from cleaner.stages.boilerplate import _Compiled
 
@@ -233,38 +232,6 @@ def test_long_lines_are_sampled_like_the_reference() -> None:
     assert np.array_equal(reference_rows(texts, "en"), kernel_rows(texts, "en"))
 
 
-# ------------------------------------------------------ classifier context
-def test_context_features_and_rounds_equal_numpy() -> None:
-    clf = classify.LineClassifier.load("classifier.yaml")
-    for path in sorted((FIXTURES / "junk").glob("*.txt")):
-        texts = [t.strip() for t in path.read_text(encoding="utf-8").split("\n") if t.strip()]
-        lang = path.name[:2]
-        X = clf.features(texts, lang)
-        own = classify.own_features(texts, lang, clf.fallback_stop)
-        lens = np.expm1(own[:, classify._COL["log_chars"]])
-        assert np.allclose(X[:, : own.shape[1]], own, atol=1e-12)
-        p = classify._sigmoid(own @ clf.w_own)
-        ref = np.hstack([own, classify.context_features(p, lens, clf.confident, own)])
-        for w in clf.rounds[:-1]:
-            p = classify._sigmoid(ref @ w)
-            ref = np.hstack([own, classify.context_features(p, lens, clf.confident, own)])
-        assert np.allclose(X, ref, atol=1e-9), path.name
-
-
-def test_rounds_reach_a_fixed_point_and_keep_the_title() -> None:
-    clf = classify.LineClassifier.load("classifier.yaml")
-    text = (FIXTURES / "junk" / "en-port-strike.txt").read_text(encoding="utf-8")
-    lines = [Line(i, t) for i, t in enumerate(text.split("\n"), 1) if t.strip()]
-    title = lines[0]
-    removed = clf.judge(lines, "en", keep=title, rounds=8)
-    assert removed and title not in [ln for ln, _ in removed]
-    assert all(reason.startswith("classifier.") for _, reason in removed)
-    gone = {id(ln) for ln, _ in removed}
-    rest = [ln for ln in lines if id(ln) not in gone]
-    # judged again, the kept lines stay: the rounds ran to a fixed point
-    assert [ln for ln, _ in clf.judge(rest, "en", keep=title, rounds=8)] == []
-
-
 # ---------------------------------------------------------- literal scans
 def naive_has(line: str, lit: str, mode: str) -> bool:
     if mode == "exact":
@@ -381,10 +348,16 @@ def test_stage_output_is_the_same_with_a_custom_pattern_rule(tmp_path) -> None:
 
 
 def test_document_with_only_blank_and_symbol_lines() -> None:
-    """No line has words: the symbol-line rule (kept only between two kept word
-    lines) has nothing to lean on, and the classifier never empties a document
-    on its own, so the lines stay."""
+    """No line has a letter: each is removed with its reason, and the document,
+    left with no text, is dropped as empty (not kept as a page of symbols)."""
     from cleaner import Pipeline
 
     doc = Pipeline.from_yaml(None).clean("\n\n* * *\n-\n\n", format="text")
-    assert (doc.status, doc.text, doc.removed) == ("ok", "* * *\n-", [])
+    assert (doc.status, doc.text) == ("dropped", "")
+    assert [(r["line"], r["text"], r["rule"]) for r in doc.removed] == [
+        (3, "* * *", "classifier.no-letters"),
+        (4, "-", "classifier.no-letters"),
+    ]
+    # one word line beside them is enough to keep the document
+    doc = Pipeline.from_yaml(None).clean("\n\n* * *\nHello there\n\n", format="text")
+    assert (doc.status, doc.text) == ("ok", "Hello there")

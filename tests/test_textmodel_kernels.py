@@ -22,7 +22,15 @@ from cleaner import kernels
 from cleaner.textmodel import features as F
 from cleaner.textmodel import kernels as tk
 from cleaner.textmodel.forest import Forest
-from cleaner.textmodel.shape import S_BLANK, S_HEADING, S_LINK_CHARS, S_LINKS, S_MARKER, shape_row, shape_rows_py
+from cleaner.textmodel.shape import (
+    S_BLANK,
+    S_HEADING,
+    S_LINK_CHARS,
+    S_LINKS,
+    S_MARKER,
+    shape_row,
+    shape_rows_py,
+)
 from cleaner.textmodel.units import read_units, wrap_width
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -32,7 +40,8 @@ PIECES = [
     "* Home", "    o Subscribe", "        + Contact", "- item", "1. First", "12) twelve", "# Heading", "### Sub",
     "#hashtag", "> quoted", "[Home](/index.html)", "![alt](img.png)", "[broken](no close", "a | b | c",
     "col1     col2     col3", "**Bold**", "__under__", "http://example.com/x", "o", "*", "", "   ", "\t\tTabbed",
-    "Ünïcödé — “quotes” «guillemets»", "东京都的新闻。", "😀 emoji", "\u00a0nbsp\u00a0",
+    "Ünïcödé — “quotes” «guillemets»", "东京都的新闻。", "😀 emoji", "\u00a0nbsp\u00a0", "\u3000ideographic\u2003",
+    "\x1cfile separator\x85",
 ]
 ALPHABET = string.ascii_letters + string.digits + " .,:;#*+-o>[]()!|_\t\u00a0\u2022·–—" + "éÜß東😀"
 line_st = st.one_of(
@@ -67,7 +76,7 @@ def wrapped_doc(width: int = 78) -> list[str]:
 
 def kernel_shape(lines: list[str]) -> np.ndarray:
     v = kernels.TextView(lines)
-    return tk.shape_rows(v.cps, v.starts, v.ends)
+    return tk.shape_rows(v.cps, v.starts, v.ends, kernels.tables()[0])
 
 
 # ------------------------------------------------------------------ shape rows
@@ -95,7 +104,10 @@ def test_shape_rows_kernel_equals_reference_on_fixtures() -> None:
 @example(["![x](y)"])
 @example(["[a](b) ]("])
 def test_shape_rows_kernel_equals_reference_on_random_lines(lines: list[str]) -> None:
-    assert (kernel_shape(lines) == shape_rows_py(lines)).all()
+    rows = kernel_shape(lines)
+    assert (rows == shape_rows_py(lines)).all()
+    for line, row in zip(lines, rows, strict=True):  # lead and end bound what str.strip() keeps
+        assert line[row[15] : row[5]] == line.strip() or (row[0] == 1 and not line.strip())
 
 
 # ------------------------------------------------------------------ wrapped paragraphs
@@ -256,3 +268,16 @@ def test_vocabulary_kernel_equals_reference(lines: list[str]) -> None:
 
     got = kernel_vocab(lines)
     np.testing.assert_array_equal(got, vocab_rows_py(lines))
+
+
+def test_forest_reasons_name_the_group_that_pulled_the_score_down_most() -> None:
+    f, X, _ = small_forest(3)
+    group = np.array([0, 1, 1, 2, 2, 3, 3])  # features 1-2, 3-4 and 5-6 share a group
+    rows = np.arange(0, 400, 3)
+    for trees in (5, len(f.feature)):
+        got = tk.forest_reasons(X, rows, f.feature, f.threshold, f.value, f.leaf, trees, group, 4)
+        cut = Forest(f.feature[:trees], f.threshold[:trees], f.value[:trees], f.leaf[:trees], f.n_features)
+        for q, r in enumerate(rows.tolist()):
+            by_group = np.zeros(4)
+            np.add.at(by_group, group, cut.contributions_py(X[r]))
+            assert got[q] == int(np.argmin(by_group))

@@ -62,6 +62,10 @@ class BoilerplateStage(Stage):
             int, 200, "below this many characters of text, or a language score under 0.8, the detected "
             "language is not trusted and the pattern rules of every language apply"
         ),
+        "max_rounds": Setting(
+            int, 3, "the text model judges the lines it kept again, as a second run would read them, until "
+            "nothing more goes or this many rounds (a fixed point: cleaning the output again changes nothing)",
+        ),
         "timeout_seconds": Setting(
             (int, float), 10, "time limit per document (stops a runaway user pattern; 0: none)"
         ),
@@ -102,26 +106,67 @@ class BoilerplateStage(Stage):
         if not lines:
             return
         from cleaner import kernels
+        from cleaner.textmodel import kernels as tk
 
+        texts = [ln.text for ln in lines]
+        raw = kernels.TextView(texts)  # the lines as they came: the model reads their indentation
+        shape = tk.shape_rows(raw.cps, raw.starts, raw.ends, kernels.tables()[0])
+        view = _Stripped(raw, shape, texts)  # ... and the rules the lines without their outer white space
+        named = None
+        compiled = None
+        if self.options["rules"]:
+            compiled = self.compiled(self._rules_language(doc, lines))
+            named = compiled.named(view)
         judged = None
         model = self.classifier
         if model is not None and (doc.format != "html" or self.options["html_threshold"] is not None):
-            judged = model.judge([ln.text for ln in lines], doc.language, inside=self._inside(doc))
-        view = kernels.TextView.of_lines(lines)
-        if self.options["rules"]:
+            judged = model.judge(texts, doc.language, view=raw, inside=self._inside(doc), shape=shape,
+                                 gate=getattr(view, "gate", None))
+        live = view.lens > 0
+        if compiled is not None:
             sure = judged.sure if judged is not None else None
-            live = self.compiled(self._rules_language(doc, lines)).apply(lines, self.counts, view, sure)
+            live = compiled.apply(lines, self.counts, view, sure, named)
             if sure is not None:
                 for i in np.flatnonzero(sure & ~live & (view.lens > 0)).tolist():
                     self.overruled[lines[i].rule or ""] += 1
         if judged is not None:
-            names = judged.names
-            code = judged.code
-            for i in np.flatnonzero(code >= 0).tolist():
-                ln = lines[i]
-                if ln.rule is None:
-                    ln.rule = names[code[i]]
-                    self.counts[ln.rule] += 1
+            self._mark(lines, judged.code, judged.names)
+            self._again(doc, lines, live & judged.keep)
+
+    def _mark(self, lines: list[Line], code: np.ndarray, names: list[str], at: list[int] | None = None) -> None:
+        """Mark the lines the model removes (``code`` >= 0) with its reason; ``at``: the
+        lines' places in ``lines`` (all of them by default)."""
+        for k in np.flatnonzero(code >= 0).tolist():
+            ln = lines[at[k] if at is not None else k]
+            if ln.rule is None:
+                ln.rule = names[code[k]]
+                self.counts[ln.rule] += 1
+
+    def _again(self, doc: Document, lines: list[Line], keep: np.ndarray) -> None:
+        """Judge the kept lines again, as a second run over this stage's output
+        would read them (runs of blank lines made one, each line's spaces
+        collapsed, as the normalize stage leaves them), until nothing more goes
+        (``max_rounds``): cleaning the output again changes nothing."""
+        assert self.classifier is not None
+        for _ in range(self.options["max_rounds"] - 1):
+            at: list[int] = []
+            texts: list[str] = []
+            for i in np.flatnonzero(keep).tolist() if keep.any() else []:
+                t = " ".join(lines[i].text.split())
+                if not t and (not texts or not texts[-1]):
+                    continue
+                at.append(i)
+                texts.append(t)
+            while texts and not texts[-1]:
+                texts.pop()
+                at.pop()
+            if not texts:
+                return
+            judged = self.classifier.judge(texts, doc.language, inside=self._inside(doc))
+            if judged.keep.all():
+                return
+            self._mark(lines, judged.code, judged.names, at)
+            keep[np.asarray(at)[~judged.keep]] = False
 
     def _inside(self, doc: Document) -> float | None:
         return self.options["html_threshold"] if doc.format == "html" else self.options["threshold"]
@@ -165,6 +210,35 @@ class BoilerplateStage(Stage):
             doc.lines = probe.lines
             doc.metadata["extraction"] = "visible-lines"
             self.counts["rescued"] += 1
+
+
+class _Stripped:
+    """A document's lines without their outer white space, as the rules read them: the
+    lines' view (:class:`cleaner.kernels.TextView`, as they came) with each line's
+    bounds moved in to its text (from its shape row), and its text stripped when
+    a rule asks for it (the rules' regexes look at few lines)."""
+
+    def __init__(self, raw: Any, shape: np.ndarray, texts: list[str]) -> None:
+        from cleaner.textmodel.shape import S_END, S_LEAD
+
+        self.cps = raw.cps
+        self.starts = raw.starts + shape[:, S_LEAD]
+        self.ends = raw.starts + shape[:, S_END]
+        self.lens = self.ends - self.starts
+        self.texts = _StrippedTexts(texts)
+
+
+class _StrippedTexts:
+    __slots__ = ("_texts",)
+
+    def __init__(self, texts: list[str]) -> None:
+        self._texts = texts
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def __getitem__(self, i: int) -> str:
+        return self._texts[i].strip()
 
 
 class _Compiled:
@@ -317,12 +391,16 @@ class _Compiled:
         return out
 
     # ------------------------------------------------------------- apply
-    def apply(self, lines: list[Line], counts: Any, view: Any, sure: np.ndarray | None = None) -> np.ndarray:
+    def apply(
+        self, lines: list[Line], counts: Any, view: Any, sure: np.ndarray | None = None,
+        named: dict[int, Rule] | None = None,
+    ) -> np.ndarray:
         """Remove the lines the rules name, each marked with its rule (``view``:
         a TextView of ``lines``, all kept; ``counts``: lines removed per rule;
         ``sure``: per line, whether the text model is sure it is article text,
-        which stops a section); return which lines are still kept."""
-        named = sorted(self.named(view).items())
+        which stops a section; ``named``: :meth:`named` of ``view``, when the
+        caller has it); return which lines are still kept."""
+        named = sorted((self.named(view) if named is None else named).items())
         live = np.ones(len(lines), dtype=bool)  # the lines not removed yet
         if not named:
             return live
@@ -375,17 +453,16 @@ class _Compiled:
         the line after it). ``live``: the lines not removed yet; ``para``: the
         article paragraphs; ``size``: each line's length (without its outer
         white space); ``sure``: the lines the text model is sure are article
-        text (a section stops before the first of them)."""
+        text (a section stops before the first of them that is a paragraph)."""
         until = r.until
-        if sure is not None:
+        if sure is not None and until != "lines":
             # the model's evidence bounds the section: a "Related" box in the
             # middle of an article takes the box, not the paragraphs after it
+            # (a section of a set number of lines takes those: its rule says so)
             cand = np.flatnonzero(live[start + 1 :] & (size[start + 1 :] > 0)) + (start + 1)
-            stop_at = sure[cand] | (para[cand] if until == "next-content" else False)
+            stop_at = (sure[cand] & para[cand]) | (para[cand] if until == "next-content" else False)
             hit = np.flatnonzero(stop_at)
             stop = int(hit[0]) if len(hit) else len(cand)
-            if until == "lines":
-                stop = min(stop, r.lines)
             nxt = int(cand[stop]) if stop < len(cand) else len(live)
             return cand[:stop].tolist(), nxt
         if until == "end":

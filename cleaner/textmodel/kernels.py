@@ -28,10 +28,11 @@ SHAPE_COLUMNS = (
     "emphasis",  # the content starts with "**" or "__"
     "first_word",  # characters of the content's first word (up to the first space)
     "url",  # 1 when the line holds "://" or "](" (a link that a wrapping tool does not break)
+    "lead",  # where the line's text starts after its leading white space (line[lead:end] is line.strip())
 )
 N_SHAPE = len(SHAPE_COLUMNS)
 S_BLANK, S_INDENT, S_MARKER, S_HEADING, S_START, S_END, S_LINK_CHARS, S_LINKS, S_IMAGES, S_TARGET, S_PIPES, S_GAPS, \
-    S_EMPH, S_FIRST_WORD, S_URL = range(N_SHAPE)
+    S_EMPH, S_FIRST_WORD, S_URL, S_LEAD = range(N_SHAPE)
 
 MARKER_ORDERED = 6
 MARKER_QUOTE = 7
@@ -42,8 +43,8 @@ _TAB, _SPACE, _NBSP = 9, 32, 0xA0
 
 
 @njit(cache=True, nogil=True)
-def _is_space(c):  # pragma: no cover - compiled
-    return c == 32 or c == 9 or c == 0xA0 or c == 13 or c == 12 or c == 11
+def _is_space(c, flags):  # pragma: no cover - compiled
+    return (flags[c] & 1) != 0  # (cleaner.kernels.SP: str.isspace)
 
 
 @njit(cache=True, nogil=True)
@@ -63,8 +64,9 @@ def _bullet(c):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def shape_rows(cps, starts, ends):  # pragma: no cover - compiled
-    """Shape rows of the lines cps[starts[i]:ends[i]] (see cleaner.textmodel.shape)."""
+def shape_rows(cps, starts, ends, flags):  # pragma: no cover - compiled
+    """Shape rows of the lines cps[starts[i]:ends[i]] (see cleaner.textmodel.shape);
+    ``flags``: the character table (white space as str.isspace says)."""
     m = len(starts)
     out = np.zeros((m, N_SHAPE), dtype=np.int64)
     for i in range(m):
@@ -73,16 +75,17 @@ def shape_rows(cps, starts, ends):  # pragma: no cover - compiled
         row = out[i]
         p = 0
         indent = 0
-        while p < n and _is_space(cps[s0 + p]):
+        while p < n and _is_space(cps[s0 + p], flags):
             indent += 4 if cps[s0 + p] == _TAB else 1
             p += 1
         e = n
-        while e > p and _is_space(cps[s0 + e - 1]):
+        while e > p and _is_space(cps[s0 + e - 1], flags):
             e -= 1
         if p == e:
             row[S_BLANK] = 1
             continue
         row[S_INDENT] = indent
+        row[S_LEAD] = p
         c = cps[s0 + p]
         nxt = cps[s0 + p + 1] if p + 1 < e else -1
         b = _bullet(c)
@@ -108,7 +111,7 @@ def shape_rows(cps, starts, ends):  # pragma: no cover - compiled
             ):
                 row[S_MARKER] = MARKER_ORDERED
                 p = k + 1
-        while p < e and _is_space(cps[s0 + p]):
+        while p < e and _is_space(cps[s0 + p], flags):
             p += 1
         row[S_START] = p
         row[S_END] = e
@@ -117,7 +120,7 @@ def shape_rows(cps, starts, ends):  # pragma: no cover - compiled
             if (a == 42 and a2 == 42) or (a == 95 and a2 == 95):
                 row[S_EMPH] = 1
         k = p
-        while k < e and not _is_space(cps[s0 + k]):
+        while k < e and not _is_space(cps[s0 + k], flags):
             k += 1
         row[S_FIRST_WORD] = k - p
         for q in range(s0 + p, s0 + e - 2):
@@ -204,6 +207,43 @@ def forest_contrib_rows(X, rows, feature, threshold, value, leaf, n_features):  
                 after = value[t, child] if child < n_split else leaf[t, child - n_split]
                 o[feature[t, k]] += after - value[t, k]
                 k = child
+    return out
+
+
+@njit(cache=True, nogil=True)
+def forest_reasons(X, rows, feature, threshold, value, leaf, n_trees, group, n_groups):  # pragma: no cover
+    """For the rows ``rows`` of X, the group (``group[feature]``) whose features
+    pulled the raw score down the most over the first ``n_trees`` trees
+    (forest_contrib_rows summed by group, the rows walked in lockstep)."""
+    T, n_split = feature.shape
+    T = min(T, n_trees)
+    m = len(rows)
+    acc = np.zeros((m, n_groups))
+    at = np.zeros(m, dtype=np.int64)
+    for t in range(T):
+        ft = feature[t]
+        th = threshold[t]
+        vt = value[t]
+        lt = leaf[t]
+        for q in range(m):
+            at[q] = 0
+        k0 = 0
+        while k0 < n_split:
+            for q in range(m):
+                k = at[q]
+                f = ft[k]
+                child = 2 * k + (2 if X[rows[q], f] > th[k] else 1)
+                after = vt[child] if child < n_split else lt[child - n_split]
+                acc[q, group[f]] += after - vt[k]
+                at[q] = child
+            k0 = 2 * k0 + 1
+    out = np.zeros(m, dtype=np.int64)
+    for q in range(m):
+        best = 0
+        for g in range(1, n_groups):
+            if acc[q, g] < acc[q, best]:
+                best = g
+        out[q] = best
     return out
 
 

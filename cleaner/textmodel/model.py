@@ -33,7 +33,9 @@ from typing import Any
 
 import numpy as np
 
+from cleaner.classify import LINES_GROUP
 from cleaner.errors import ConfigError
+from cleaner.jit import Group
 from cleaner.resources import rules_dir
 from cleaner.textmodel.features import LINE_FEATURES, REGION_FEATURES, line_matrix, region_matrix
 from cleaner.textmodel.forest import Forest
@@ -41,6 +43,7 @@ from cleaner.textmodel.units import Units, read_units
 from cleaner.yamlio import load_yaml
 
 OUTSIDE = "classifier.outside-article"
+_NO_WORDS = LINE_FEATURES.index("no_words")
 AMONG_JUNK = "classifier.among-junk"
 
 
@@ -67,6 +70,7 @@ class Settings:
     extra_span: float  # another span of the region needs this share of the best span's gain
     max_spans: int
     lead_lines: int  # a headline block above a first paragraph within this many units stays
+    explain_trees: int  # a removed line's reason: from the line model's first trees
 
 
 class TextModel:
@@ -86,8 +90,9 @@ class TextModel:
         self.settings = settings
         # reason groups: features that share a reason explain a removal together
         names = [reasons.get(f, f.replace("_", "-")) for f in LINE_FEATURES]
-        self.reason_names = list(dict.fromkeys(names))
+        self.reason_names = list(dict.fromkeys(names + ["no-letters"]))
         self._group = np.array([self.reason_names.index(n) for n in names], dtype=np.int64)
+        self._no_letters = 2 + self.reason_names.index("no-letters")
 
     @classmethod
     def load(cls, name: str | Path = "textmodel.yaml") -> TextModel:
@@ -113,7 +118,7 @@ class TextModel:
             settings = Settings(
                 inside=float(d["inside"]), outside=float(d["outside"]), sure=float(d.get("sure", 0.8)),
                 extra_span=float(d.get("extra_span", 1.0)), max_spans=int(d.get("max_spans", 3)),
-                lead_lines=int(d.get("lead_lines", 3)),
+                lead_lines=int(d.get("lead_lines", 3)), explain_trees=int(d.get("explain_trees", 40)),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"bad decision settings: {exc}", file=str(path), key="decision") from exc
@@ -150,11 +155,16 @@ class TextModel:
 
         s = self.settings
         t_in = s.inside if threshold is None else threshold
-        if s.outside > s.inside:
-            inside = tk.region_spans(p, nc.astype(np.float64), s.extra_span, s.max_spans)
-        else:  # no region: every line on its own probability
-            inside = np.ones(len(p), dtype=bool)
+        # the region: the best span, and up to two more (it decides only when outside > inside; it
+        # always names why a line outside it goes and which lines are sure article text)
+        inside = tk.region_spans(p, nc.astype(np.float64), s.extra_span, s.max_spans)
         keep = np.where(inside, p >= t_in, p >= max(s.outside, t_in))
+        if len(p) and not keep.any():
+            # never empty a document on the model's word alone: its most article-like
+            # stretch stays (a paragraph sent alone, a page the model has no idea of)
+            a, b = tk.best_block((p - 0.5 * p.max()) * np.sqrt(nc.astype(np.float64) + 1.0))
+            keep[a : b + 1] = True
+            inside = keep.copy()
         # the headline block of a document that opens with its article
         if s.lead_lines > 0 and len(keep):
             first = np.flatnonzero(keep & inside)
@@ -164,17 +174,17 @@ class TextModel:
 
     def reasons(self, X: np.ndarray, units: np.ndarray) -> np.ndarray:
         """The reason of each removed unit (rows ``units`` of the line features X):
-        an index into ``self.names`` (the line feature group that pulled its score down the most)."""
+        an index into ``self.names``, the line feature group that pulled the line
+        model's score down the most over its first ``explain_trees`` trees (the
+        splits that matter most come first in a boosted forest)."""
         from cleaner.textmodel import kernels as tk
 
         if not len(units):
             return np.zeros(0, dtype=np.int64)
-        f = self.line
-        contrib = tk.forest_contrib_rows(X, units.astype(np.int64), f.feature, f.threshold, f.value, f.leaf,
-                                         f.n_features)
-        groups = np.zeros((len(self.reason_names), len(units)))
-        np.add.at(groups, self._group, contrib.T)
-        return np.argmin(groups, axis=0) + 2
+        f = self.forests[0]
+        best = tk.forest_reasons(X, units.astype(np.int64), f.feature, f.threshold, f.value, f.leaf,
+                                 self.settings.explain_trees, self._group, len(self.reason_names))
+        return best + 2
 
     @property
     def names(self) -> list[str]:
@@ -182,17 +192,20 @@ class TextModel:
         return [OUTSIDE, AMONG_JUNK] + ["classifier." + r for r in self.reason_names]
 
     def judge(
-        self, texts: Sequence[str], lang: str | None, view: Any = None, inside: float | None = None
+        self, texts: Sequence[str], lang: str | None, view: Any = None, inside: float | None = None,
+        shape: np.ndarray | None = None, gate: np.ndarray | None = None,
     ) -> Judgement:
         """Judge the lines of one document (``texts``: every line, blank ones
-        included; ``view``: a TextView of them, when the caller has one;
-        ``inside``: the threshold inside the region, when not the model's)."""
+        included; ``view``, ``shape``, ``gate``: a TextView of them (not
+        stripped), their shape rows and marker scan, when the caller has them
+        (:func:`cleaner.textmodel.units.read_units`); ``inside``: the threshold
+        inside the region, when not the model's)."""
         n = len(texts)
         keep = np.ones(n, dtype=bool)
         code = np.full(n, -1, dtype=np.int64)
         sure = np.zeros(n, dtype=bool)
         inside_l = np.zeros(n, dtype=bool)
-        units = read_units(texts, lang, view=view)
+        units = read_units(texts, lang, view=view, shape=shape, gate=gate)
         if not len(units):
             return Judgement(keep, code, self.names, sure, inside_l)
         X, p1, p = self.probabilities(units)
@@ -205,6 +218,10 @@ class TextModel:
         ucode[inner] = 1  # among junk: the line looked like article text, its context outvoted it
         own = inner[p1[inner] < t_in]
         ucode[own] = self.reasons(X, own)
+        # a line without a letter or a digit ("-", "* * *", "|") carries no text: it goes
+        bare = np.flatnonzero(ukeep & (X[:, _NO_WORDS] > 0))
+        ukeep[bare] = False
+        ucode[bare] = self._no_letters
         # units to lines (a wrapped paragraph is one unit of several lines)
         span = units.last - units.idx + 1
         which = np.repeat(np.arange(len(units)), span)
@@ -219,3 +236,27 @@ class TextModel:
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
+
+
+def warm() -> None:
+    """Compile (or load from numba's cache) the text model's kernels (:data:`GROUP`), on a
+    document that takes every path: list items, a wrapped paragraph, links, blank lines."""
+    import textwrap
+
+    para = ("The council voted on Tuesday to extend the ferry service to the northern islands, a decision "
+            "that residents have waited for since the old pier closed in the storms. ") * 2
+    lines = ["  * [Home](/)", "  * [News](/news)", "", "# Ferry service to run all year", ""]
+    for _ in range(3):
+        lines += textwrap.wrap(para, 78) + [""]
+    lines += ["Share this:", "3 comments", "\u00a9 2024 www.example.com"]
+    model = TextModel.load()
+    for texts in (lines, lines[:1], [" ".join(lines)]):
+        judged = model.judge(texts, "en")
+        gone = np.flatnonzero(~judged.keep)
+        if len(gone):  # the explanation path, however the model judged
+            model.reasons(np.zeros((1, len(LINE_FEATURES))), np.zeros(1, dtype=np.int64))
+
+
+# the text model's kernels, compiled together (see cleaner.jit); the line features are the classifier module's
+GROUP = Group("textmodel", "cleaner.textmodel.model:warm", cost=6.0)
+GROUPS = [GROUP, LINES_GROUP]

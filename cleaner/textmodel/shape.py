@@ -27,6 +27,7 @@ from cleaner.textmodel.kernels import (  # noqa: F401  (the columns of a shape r
     S_HEADING,
     S_IMAGES,
     S_INDENT,
+    S_LEAD,
     S_LINK_CHARS,
     S_LINKS,
     S_MARKER,
@@ -44,7 +45,7 @@ from cleaner.textmodel.kernels import MARKER_ORDERED, MARKER_QUOTE  # noqa: E402
 
 
 def _space(c: str) -> bool:
-    return c == " " or c == "\t" or c == "\u00a0" or c == "\r" or c == "\f" or c == "\v"
+    return c.isspace()
 
 
 def shape_row(t: str) -> list[int]:
@@ -63,6 +64,7 @@ def shape_row(t: str) -> list[int]:
         row[S_BLANK] = 1
         return row
     row[S_INDENT] = indent
+    row[S_LEAD] = p
     c = t[p]
     nxt = t[p + 1] if p + 1 < e else ""
     if c in BULLETS and (nxt == " " or nxt == "\t"):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -104,11 +105,14 @@ def join_wrapped(shape: np.ndarray, w: int) -> np.ndarray:
 
 
 def read_units(
-    texts: Sequence[str], lang: str | None, fallback_stop: float = 0.3, view: object = None, wrapped: bool = True
+    texts: Sequence[str], lang: str | None, fallback_stop: float = 0.3, view: Any = None, wrapped: bool = True,
+    shape: np.ndarray | None = None, gate: np.ndarray | None = None,
 ) -> Units:
     """Read a document's lines (``texts``, blank ones included, as they came).
-    ``view``: a :class:`cleaner.kernels.TextView` of exactly these lines, when the
-    caller has one; ``wrapped``: join the lines of hard-wrapped paragraphs."""
+    ``view``: a :class:`cleaner.kernels.TextView` of exactly these lines (not
+    stripped), and ``shape`` their shape rows, when the caller has them;
+    ``gate``: the scan of each line for :data:`cleaner.classify.GATE_STRINGS`,
+    when the caller has it; ``wrapped``: join the lines of hard-wrapped paragraphs."""
     from cleaner import kernels
     from cleaner.classify import doc_stopwords, line_data
     from cleaner.textmodel import kernels as tk
@@ -116,7 +120,9 @@ def read_units(
     n = len(texts)
     if view is None:
         view = kernels.TextView(list(texts))
-    shape = tk.shape_rows(view.cps, view.starts, view.ends)
+    flags, lower, _ = kernels.tables()
+    if shape is None:
+        shape = tk.shape_rows(view.cps, view.starts, view.ends, flags)
     nonblank = np.flatnonzero(shape[:, S_BLANK] == 0)
     if not len(nonblank):
         z = np.zeros(0, dtype=np.int64)
@@ -135,7 +141,8 @@ def read_units(
     base = view.starts
     bounds = (base[first] + shape[first, S_START], base[last] + shape[last, S_END])
     stops = doc_stopwords((texts[i] for i in first.tolist()), lang)
-    words, hashes = line_data(None, stops, fallback_stop, view, first, None, bounds)
+    words, hashes = line_data(None, stops, fallback_stop, view, first, gate[first] if gate is not None else None,
+                              bounds)
     ushape = shape[first].copy()
     if w and len(first) < len(nonblank):
         sums = np.add.reduceat(shape[nonblank][:, list(_SUMMED)], np.flatnonzero(~cont[nonblank]), axis=0)
@@ -145,7 +152,6 @@ def read_units(
     blank_before = first - np.concatenate([[-1], last[:-1]]) - 1
     blank_after = np.concatenate([first[1:], [n]]) - last - 1
     blank_share = (n - len(nonblank)) / n
-    flags, lower, _ = kernels.tables()
     keys, vals = vocab.table()
     counts = tk.vocab_rows(view.cps, bounds[0], bounds[1], flags, lower, keys, vals, len(vocab.GROUPS), vocab.LIMIT,
                            kernels.AN)
