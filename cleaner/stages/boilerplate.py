@@ -149,24 +149,22 @@ class BoilerplateStage(Stage):
         (``max_rounds``): cleaning the output again changes nothing."""
         assert self.classifier is not None
         for _ in range(self.options["max_rounds"] - 1):
-            at: list[int] = []
-            texts: list[str] = []
-            for i in np.flatnonzero(keep).tolist() if keep.any() else []:
-                t = " ".join(lines[i].text.split())
-                if not t and (not texts or not texts[-1]):
-                    continue
-                at.append(i)
-                texts.append(t)
-            while texts and not texts[-1]:
-                texts.pop()
-                at.pop()
-            if not texts:
+            idx = np.flatnonzero(keep)
+            norm = [" ".join(lines[i].text.split()) for i in idx.tolist()]
+            empty = np.fromiter((not t for t in norm), dtype=bool, count=len(norm))
+            words = np.flatnonzero(~empty)
+            if not len(words):
                 return
+            # a blank line after a blank line (or first) goes, and the blank lines at the end
+            sel = ~(empty & np.concatenate(([True], empty[:-1])))
+            sel[words[-1] + 1 :] = False
+            at = idx[sel]
+            texts = [norm[k] for k in np.flatnonzero(sel).tolist()]
             judged = self.classifier.judge(texts, doc.language, inside=self._inside(doc))
             if judged.keep.all():
                 return
-            self._mark(lines, judged.code, judged.names, at)
-            keep[np.asarray(at)[~judged.keep]] = False
+            self._mark(lines, judged.code, judged.names, at.tolist())
+            keep[at[~judged.keep]] = False
 
     def _inside(self, doc: Document) -> float | None:
         return self.options["html_threshold"] if doc.format == "html" else self.options["threshold"]
