@@ -185,7 +185,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--folds", type=int, default=4)
     ap.add_argument("--rounds", type=int, default=200, help="most trees per model (early stopping on val)")
     ap.add_argument("--context", type=int, default=2, help="context rounds after the line model")
+    ap.add_argument("--keep-trees", metavar="N,N,...",
+                    help="fit nothing: keep the first N trees of each forest of the written model (0 drops a "
+                         "round), a cheaper model; measure it with bench_text.py --split val before shipping")
     args = ap.parse_args(argv)
+    if args.keep_trees:
+        keep_trees([int(n) for n in args.keep_trees.split(",")])
+        return 0
     t0 = time.time()
     fit = textdata.build(("fit",), augment=True)
     val = textdata.build(("val",))
@@ -284,6 +290,42 @@ def write_model(models: list, decision: dict, scores: dict, fit: Any, val: Any) 
     out = rules / "textmodel.yaml"
     out.write_text(head + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
     print(f"wrote {out} and {arrays}")
+
+
+def keep_trees(trees: list[int]) -> None:
+    """Cut the written model to the first ``trees[k]`` trees of its k-th forest (a boosted
+    forest's first trees are a model of their own), dropping the rounds given 0 or none.
+    The decision stays as chosen for the whole model."""
+    import yaml
+
+    from cleaner.textmodel.forest import FIELDS
+
+    rules = HERE.parent / "rules"
+    out, arrays = rules / "textmodel.yaml", rules / "textmodel.npz"
+    text = out.read_text(encoding="utf-8")
+    doc = yaml.safe_load(text)
+    head = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
+    kept: dict[str, np.ndarray] = {}
+    rounds = []
+    with np.load(arrays, allow_pickle=False) as z:
+        for name, n in zip(doc["rounds"], trees + [0] * (len(doc["rounds"]) - len(trees)), strict=True):
+            if n <= 0:
+                break
+            rounds.append(name)
+            for f in FIELDS:
+                kept[f"{name}.{f}"] = z[f"{name}.{f}"][:n]
+            kept[f"{name}.n_features"] = z[f"{name}.n_features"]
+            doc["fitted"]["trees"][name] = min(n, int(doc["fitted"]["trees"][name]))
+    tmp = arrays.with_name("textmodel.tmp.npz")
+    np.savez_compressed(tmp, **kept)
+    tmp.replace(arrays)
+    for name in doc["rounds"][len(rounds):]:
+        doc["fitted"]["trees"].pop(name, None)
+        doc["fitted"]["depth"].pop(name, None)
+    doc["rounds"] = rounds
+    doc["fitted"]["kept_trees"] = "python benchmarks/train_textmodel.py --keep-trees " + ",".join(map(str, trees))
+    out.write_text(head + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
+    print(f"kept {dict(zip(rounds, trees, strict=False))} trees; wrote {out} and {arrays}")
 
 
 if __name__ == "__main__":
