@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from cleaner.artifacts import repair as repairs
+from cleaner.artifacts import repairs
 from cleaner.artifacts.base import DEFAULT_REPAIRS, KINDS, REPAIRABLE, Check, Hit, Result
 from cleaner.artifacts.capitals import CapitalisedFunctionWordCheck, LowercaseStartCheck
 from cleaner.artifacts.derived import DerivedPairCheck

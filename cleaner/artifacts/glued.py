@@ -187,7 +187,7 @@ class GluedCheck:
         n = len(masked)
         join = self.join_words(lang)
         fw = self.function_words.get(lang, frozenset())
-        headline = s.headline
+        headline_end = s.headline_end()
         hits: list[Hit] = []
         for _, ls, le in s.lines(L_CAMEL):
             for m in self.camel_re.finditer(masked, ls, le):
@@ -210,8 +210,8 @@ class GluedCheck:
                 zt = zipf(lang, tok.lower())
                 if zt and zt > za + zb - 9.0 - self.known_margin:
                     continue  # a name wordfreq knows (SolarWinds, YouTube)
-                if s.seen_elsewhere(tok, s0) or tok in headline:
-                    continue  # a name of the document
+                if s.seen_elsewhere(tok, s0) or s0 < headline_end:
+                    continue  # a name of the document (in its headline, or used again)
                 hits.append(Hit("glued-word", s0, e0, f"{a} {b}", sure=False, sub="camel"))
             for m in self.lower_camel_re.finditer(masked, ls, le):
                 a, b = m.group(1), m.group(2)

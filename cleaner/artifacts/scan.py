@@ -122,7 +122,7 @@ class Scan:
     """A text, its masked form and what the passes found in it; read by every check."""
 
     __slots__ = ("text", "masked", "lang", "cps", "words", "starts", "ends", "bits", "found", "runs", "rep",
-                 "plain", "_flagged", "_lower", "_headline")
+                 "plain", "_flagged", "_lower")
 
     def __init__(self, text: str, masked: str, lang: str | None, plain: bool = False) -> None:
         self.text = text
@@ -139,7 +139,6 @@ class Scan:
         self.rep: tuple[Any, Any] = (None, None)  # where each line's doubled words may lie
         self._flagged: dict[int, list[tuple[int, int, int]]] | None = None
         self._lower: str | None = None
-        self._headline: str | None = None
 
     def line_toks(self) -> Iterable[list[str]]:
         """The lowercase tokens of each line, line by line (made as they are asked for).
@@ -176,12 +175,16 @@ class Scan:
             self._lower = self.masked.lower()
         return self._lower
 
-    @property
-    def headline(self) -> str:
-        """The first line that is not blank: where a document names what it is about."""
-        if self._headline is None:
-            self._headline = next((ln for ln in self.masked.split("\n", 20)[:20] if ln.strip()), "")
-        return self._headline
+    def headline_end(self) -> int:
+        """Where the first line that is not blank ends, when more lines follow (0 otherwise):
+        a headline names what the document is about."""
+        masked = self.masked
+        i = 0
+        n = len(masked)
+        while i < n and masked[i].isspace():
+            i += 1
+        j = masked.find("\n", i)
+        return j if j >= 0 and masked[j:].strip() else 0
 
     def seen_elsewhere(self, token: str, start: int) -> bool:
         """Whether ``token`` (any case) occurs in the text other than at ``start``: a
