@@ -125,6 +125,20 @@ class Detector:
         new, made = repairs.rounds(text, hits, lambda t: self.scan(t, lang, enabled), enabled, flagged, max_rounds)
         return new, [{"kind": r.kind, "before": r.before, "after": r.after, "offset": r.offset} for r in made]
 
+    def detect_and_repair(
+        self, text: str, lang: str | None = None, kinds: Iterable[str] = DEFAULT_REPAIRS, max_rounds: int = 4
+    ) -> tuple[Result, str, list[repairs.Repair]]:
+        """:meth:`detect`, then the repairs decided from its hits (what the stage does): one scan
+        of the text, and one more per round of repairs."""
+        res = self.detect(text, lang)
+        enabled = frozenset(kinds) & frozenset(REPAIRABLE)
+        if not enabled or not text:
+            return res, text, []
+        new, made = repairs.rounds(
+            text, res.hits, lambda t: self.scan(t, lang, enabled), enabled, res.flagged, max_rounds
+        )
+        return res, new, made
+
     def guess_language(self, text: str | list[list[str]]) -> str | None:
         """The candidate language whose most frequent words are most frequent in ``text`` (or None)."""
         return self.scanner.guess_language(text)

@@ -30,8 +30,9 @@ from cleaner.artifacts.words import _freq_dict, _norm_name, _top_words, _wordfre
 
 # contractions after which a lowercase join may stand: andthey’re, itwasn't
 _CONTRACTION = re.compile(r"['’](?:s|re|ll|ve|d|t|m)\b")
-# a lowercase run right after an opening bracket or quote, or at the start of a line
-_OPENER_RUN = re.compile(rf"(?:^|(?<=[(\[“‘\"«—/]))([{_LO}]+)\b", re.M)
+# a lowercase run right after an opening bracket or quote, or (matched at a line's start) a line's first word
+_OPENER_RUN = re.compile(rf"[(\[“‘\"«—/]([{_LO}]+)\b")
+_FIRST_RUN = re.compile(rf"([{_LO}]+)\b")
 
 
 class GluedCheck:
@@ -253,7 +254,9 @@ class GluedCheck:
         masked = s.masked
         out = {a: masked[a:b] for a, b in zip(*s.runs, strict=True)}
         common = self.common_words(lang)
-        for m in _OPENER_RUN.finditer(masked):
+        found = list(_OPENER_RUN.finditer(masked)) if any(c in masked for c in "([“‘\"«—/") else []
+        found += filter(None, (_FIRST_RUN.match(masked, i) for i in s.starts.tolist()))
+        for m in found:
             w = m.group(1)
             if len(w) >= self.min_len and w not in common:
                 out.setdefault(m.start(1), w)

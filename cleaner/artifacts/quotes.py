@@ -40,7 +40,10 @@ class QuotesCheck:
         spacing = t.lang not in self.french
         pending: int | None = None  # an opening mark left open at the end of a paragraph
         last = -1  # the last line looked at
-        for i, ls, le in t.lines(L_QUOTE):
+        lines = t.lines(L_QUOTE)
+        if t.plain:  # (the lines with a curly mark, as the text pass marks them)
+            lines = [x for x in lines if any(q in masked[x[1] : x[2]] for q in "“”„")]
+        for i, ls, le in lines:
             if pending is not None:
                 self._close_pending(t, pending, last + 1, i, hits)
                 pending = None
