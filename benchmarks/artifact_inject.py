@@ -104,8 +104,8 @@ def _sites(text: str, kind: str, variant: str, lang: str) -> list[tuple[int, int
                 if a.islower() and b.islower() and lang in SPACED and _zipf(lang, a + b) < 4.0:
                     out.append((m.start(), m.end(), a + b, a + b, f"{a} {b}"))
         elif variant in ("camel", "name"):
-            pat = (rf"(?<=[a-z,;] )([a-z]+) ([A-Z][a-z]+)(?![\w'’\-])" if variant == "camel"
-                   else rf"(?<![\w'’\-])([A-Z][a-z]+) ([A-Z][a-z]+)(?![\w'’\-])")
+            pat = (r"(?<=[a-z,;] )([a-z]+) ([A-Z][a-z]+)(?![\w'’\-])" if variant == "camel"
+                   else r"(?<![\w'’\-])([A-Z][a-z]+) ([A-Z][a-z]+)(?![\w'’\-])")
             for m in re.finditer(pat, text):
                 a, b = m.group(1), m.group(2)
                 if variant == "camel" and not (a.islower() and a in top):
@@ -131,11 +131,11 @@ def _sites(text: str, kind: str, variant: str, lang: str) -> list[tuple[int, int
             if _zipf(lang, w.lower()) >= 3.0 and w.lower() != "i":  # a common word, not a name
                 out.append((m.start(1), m.start(1) + 1, m.group(1).lower(), "", ""))
     elif kind == "capitalized-function-word":
-        for m in re.finditer(rf"(?<=[a-z] )([a-z]{{2,}})(?= [a-z])", text):
+        for m in re.finditer(r"(?<=[a-z] )([a-z]{2,})(?= [a-z])", text):
             if m.group(1) in top and len(m.group(1)) <= 7:
                 out.append((m.start(), m.start() + 1, m.group(1)[0].upper(), "", ""))
     elif kind == "repeated-word":
-        for m in re.finditer(rf"(?<=[a-z,] )([a-z]{{2,}})(?= )", text):
+        for m in re.finditer(r"(?<=[a-z,] )([a-z]{2,})(?= )", text):
             out.append((m.start(), m.end(), f"{m.group(1)} {m.group(1)}", "", ""))
     elif kind == "reversed-quotes":
         for m in re.finditer(r"“([^“”\n]{2,80})”", text):

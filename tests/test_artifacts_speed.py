@@ -18,11 +18,11 @@ on the fixtures; the other tests pin the facts about Python's ``str`` and
 from __future__ import annotations
 
 import itertools
-from collections import Counter
 import json
 import operator
 import re
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cleaner import kernels
-from cleaner.artifacts import Detector, Hit, REPAIRABLE
+from cleaner.artifacts import REPAIRABLE, Detector, Hit
 from cleaner.artifacts import scan as S
 from cleaner.artifacts import textpass as A
 from cleaner.artifacts.base import _PUNCT_AFTER

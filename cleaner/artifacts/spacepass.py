@@ -11,6 +11,7 @@ import numpy as np
 from cleaner.artifacts import textpass
 from cleaner.artifacts.textpass import _FNV_OFFSET, _FNV_PRIME, L_CAP
 
+
 def _space_pass_py(cps, flags, alnum_flag, dec_flag, min_len, keys, ids, flat, offs, lens,
                    cap_keys, cap_max, cap_first, bits):  # pragma: no cover - compiled
     r"""What follows each space (" ") of the text ``cps``.

@@ -19,8 +19,7 @@ import itertools
 from pathlib import Path
 from typing import Any
 
-from cleaner.artifacts import Detector, load_data
-from cleaner.artifacts import repairs
+from cleaner.artifacts import Detector, load_data, repairs
 from cleaner.document import Document
 from cleaner.errors import ConfigError
 from cleaner.resources import rules_dir
