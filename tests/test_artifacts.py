@@ -84,9 +84,28 @@ class TestGlued:
         text = f"Analysts said {name} had been mentioned in the filing for the first time this year."
         assert "glued-word" not in kinds(text)
 
-    def test_solarwind_lowercase_is_not_split(self):
-        # a lowercased brand of the allow-list, not "solar wind"
-        assert "glued-word" not in kinds("entities involved in solarwind cyber intrusions were named")
+    def test_a_name_the_document_writes_capitalised_is_not_split(self):
+        # the document's own name, lowercased once: not "solar wind" (no allow-list needed)
+        text = "SolarWinds said on Monday that entities involved in solarwind cyber intrusions were named."
+        assert "glued-word" not in kinds(text)
+        # alone, two content words glued: found, but only an unsure repair
+        hs = hits_of("entities involved in solarwind cyber intrusions were named", "glued-word")
+        assert [h.sub for h in hs] == ["content"] and not hs[0].sure
+
+    def test_glues_next_to_apostrophes_hyphens_and_brackets(self):
+        text = "He said andthey’re ready for thiswell-timed move (pricesstart at ten) to the region."
+        assert spans(text, "glued-word") == ["andthey", "thiswell", "pricesstart"]
+        assert [h.sure for h in hits_of(text, "glued-word")] == [True, True, False]
+        fixed, reps = Detector(load_data(), threshold=1.01).repair(text, "en")  # never flagged
+        assert "and they’re" in fixed and "this well-timed" in fixed
+        assert "pricesstart" in fixed  # two content words: only in a flagged document
+        assert "(prices start" in repair(text, "en")[0]  # three marks in 15 words: flagged
+
+    def test_camel_case_is_an_unsure_repair_and_headline_names_stay(self):
+        text = "GoBank opens in Ohio\nThe bank said GoBank would open ten branches, and theWhite House agreed."
+        assert spans(text, "glued-word") == ["theWhite"]
+        assert [h.sure for h in hits_of(text, "glued-word")] == [False]
+        assert Detector(load_data(), threshold=1.01).repair(text, "en")[0] == text  # unflagged: left alone
 
     def test_urls_handles_hashtags_are_not_inspected(self):
         text = (
@@ -117,8 +136,10 @@ class TestGlued:
         text = "The company named a new chiefexecutive on Friday after a long search."
         hs = hits_of(text, "glued-word")
         assert [text[h.start : h.end] for h in hs] == ["chiefexecutive"]
-        assert hs[0].fix is None
-        assert repair(text, "en")[0] == text
+        assert hs[0].fix == "chief executive" and not hs[0].sure  # repaired only in a flagged document
+        assert Detector(load_data(), threshold=1.01).repair(text, "en")[0] == text
+        flagged = Detector(load_data(), threshold=0.0)
+        assert flagged.repair(text, "en")[0] == text.replace("chiefexecutive", "chief executive")
 
     def test_lowercase_joins_off_for_compounding_languages(self):
         # German writes compounds as one word: no lowercase-join check there
@@ -140,7 +161,7 @@ class TestPunctuationSpacing:
         for text in (
             "He paused ... and then went on with the speech.",
             "Rates rose by .5 percent in the spring.",
-            "The transpose of the matrix is denoted by , then the proof follows.",
+            "The transpose of the matrix is the product of , then the proof follows.",
         ):
             assert "space-before-punct" not in kinds(text), text
 
@@ -198,7 +219,7 @@ class TestQuotes:
 
     def test_space_inside_quotes(self):
         text = "The group was accused of carrying out “ unauthorised tests on the site, ” the report said."
-        assert len(hits_of(text, "quote-spacing")) == 2
+        assert len(hits_of(text, "quote-spacing")) == 1  # one pair, one event
 
     def test_inch_marks_and_code_are_not_unbalanced(self):
         text = 'The 27" screen costs more.\nheaders: { "Content-Type" : "text/plain" }'
@@ -479,8 +500,12 @@ class TestStage:
 
     def test_settings(self):
         doc = make_doc(self.TEXT)
-        ArtifactsStage({"threshold": 0.999}).process(doc)
-        assert doc.artifacts["flagged"] is False
+        ArtifactsStage({}).process(doc)
+        score = doc.artifacts["score"]
+        assert doc.artifacts["flagged"] is True and 0.5 < score <= 1.0
+        doc = make_doc(self.TEXT)
+        ArtifactsStage({"threshold": score + 0.0001}).process(doc)
+        assert doc.artifacts["flagged"] is False and doc.artifacts["score"] == score
         doc = make_doc("Then he stood by the fence, and NextWork was where they met again.")
         ArtifactsStage({"allow": ["NextWork"]}).process(doc)
         assert doc.artifacts["findings"] == []
@@ -505,7 +530,8 @@ class TestStage:
 
     def test_other_data_file(self, tmp_path):
         data = yaml.safe_load((REPO / "rules" / "artifacts.yaml").read_text(encoding="utf-8"))
-        data["weights"] = {k: 0.0 for k in data["weights"]}
+        data["evidence"]["classes"] = {k: {"clean_rate": 1.0, "damaged_rate": 1.0} for k in data["evidence"]["classes"]}
+        data["evidence"]["bias"] = -50.0
         p = tmp_path / "zero.yaml"
         p.write_text(yaml.safe_dump(data), encoding="utf-8")
         doc = make_doc(self.TEXT)
@@ -690,7 +716,7 @@ def test_frequency_list_edges(words: dict[str, float]) -> None:
     # the compiled lookup over the words' buffer: empty lists, an empty word,
     # prefixes of each other, non-ASCII and astral words, a lone surrogate; and
     # the same read back from its arrays
-    from cleaner import artifacts
+    from cleaner.artifacts import words as artifacts
 
     built = artifacts._Freqs.from_dict(words)
     back = artifacts._Freqs.from_arrays(built.arrays())
@@ -722,7 +748,7 @@ def test_common_word_table_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     tables, results = [], []
     for _ in range(2):
         det = Detector.from_yaml()
-        tables.append(det._common_table("en"))
+        tables.append(det.glued.common_table("en"))
         results.append(det.detect(text, "en").as_dict())
     assert list(tmp_path.glob("data/artifacts-common-*.npz"))
     for a, b in zip(*tables, strict=True):

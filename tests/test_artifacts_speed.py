@@ -22,6 +22,7 @@ import json
 import operator
 import re
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -29,313 +30,68 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cleaner import artifacts as A
 from cleaner import kernels
-from cleaner.artifacts import (
-    _LEAD,
-    _NOT_BEFORE_WORD,
-    _PUNCT_AFTER,
-    _SP,
-    _TRAIL,
-    _TRIGGER,
-    FILL,
-    REPAIRABLE,
-    Detector,
-    Hit,
-    _alt,
-    _cap,
-    _freq_dict,
-    _is_word_char,
-    _norm_name,
-    norm_lang,
-)
+from cleaner.artifacts import REPAIRABLE, Detector, Hit
+from cleaner.artifacts import scan as S
+from cleaner.artifacts import textpass as A
+from cleaner.artifacts.base import _PUNCT_AFTER
+from cleaner.artifacts.capitals import LowercaseStartCheck
+from cleaner.artifacts.foreign import ForeignFragmentCheck
+from cleaner.artifacts.quotes import QuotesCheck
+from cleaner.artifacts.repeats import RepeatedWordCheck
+from cleaner.artifacts.scan import _TRIGGER, Scan
+from cleaner.artifacts.spacing import MissingSpaceCheck, SpaceBeforeCheck
+from cleaner.artifacts.words import _cap
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
 
 
-class PlainDetector(Detector):
-    """The detector before the fast paths: every regex over the whole text,
-    every line tokenised in Python (the methods as they were)."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        # the capitalised function words without the letter the fast regex asks for first
-        self._fw_plain = {
-            lang: re.compile(rf" ({_alt(_cap(w) for w in words)})(?=[ ,;:]|$)", re.M)
-            for lang, words in self._function_words.items()
-        }
-
-    def _scan(self, text, lang, want):
-        if not text:
-            return [], 0
-        lang = norm_lang(lang)
-        masked = self.mask(text)
-        line_toks = [ln.split() for ln in masked.lower().split("\n")]
-        words = sum(map(len, line_toks))
-        if not want:
-            return [], words
-        if lang is None and want & {"foreign-fragment", "glued-word", "capitalized-function-word", "derived-pair"}:
-            lang = self.guess_language(line_toks)
-        hits = []
-        if "glued-word" in want and lang in self.glued_langs:
-            hits += self._plain_glued(masked, text, lang)
-        if "space-before-punct" in want:
-            hits += self._plain_space_before(masked, text, lang)
-        if "missing-space-after-punct" in want:
-            hits += [
-                Hit("missing-space-after-punct", m.start(), m.end(), m.group() + " ")
-                for m in self._miss_after.finditer(masked)
-            ]
-        if want & {"reversed-quotes", "unbalanced-quotes", "quote-spacing"} and self._quote_re.search(masked):
-            hits += [h for h in self._plain_quotes(masked, text, lang) if h.kind in want]
-        if "capitalized-function-word" in want and lang in self._fw_re:
-            hits += self._plain_cap_function(masked, lang)
-        if "lowercase-sentence-start" in want:
-            hits += self._plain_lowercase_start(masked, lang)
-        if "repeated-word" in want:
-            hits += self._plain_repeated(masked, lang, line_toks)
-        if "foreign-fragment" in want and lang in self.f_langs:
-            hits += self._plain_foreign(masked, lang, line_toks)
-        if "derived-pair" in want and lang in self._derived:
-            hits += self._derived_pairs(masked, lang)
-        return hits, words
-
-    def mask(self, text):
-        n = len(text)
-        spans = []
-        last = -1
-        for m in _TRIGGER.finditer(text):
-            i = m.start()
-            if i < last:
-                continue
-            s = i
-            while s > 0 and not text[s - 1].isspace():
-                s -= 1
-            e = i + 1
-            while e < n and not text[e].isspace():
-                e += 1
-            while s < i and text[s] in _LEAD:
-                s += 1
-            while e > i + 1 and text[e - 1] in _TRAIL:
-                e -= 1
-            spans.append((s, e))
-            last = e
-        if not spans:
-            return text
-        parts = []
-        pos = 0
-        for s, e in spans:
-            parts.append(text[pos:s])
-            parts.append(FILL * (e - s))
-            pos = e
-        parts.append(text[pos:])
-        return "".join(parts)
-
-    def _plain_glued(self, masked, text, lang):
-        if not _freq_dict(lang):
-            return []
-        hits = []
-        join = self.join_words(lang)
-        n = len(masked)
-        for m in self._camel_re.finditer(masked):
-            s0, e0 = m.start(), m.end()
-            before = masked[s0 - 1] if s0 else " "
-            after = masked[e0] if e0 < n else " "
-            if _is_word_char(before) or before in _NOT_BEFORE_WORD or _is_word_char(after) or after in "-" + FILL:
-                continue
-            a, b = m.group(1), m.group(2)
-            tok = a + b
-            if a in self.prefixes or _norm_name(tok) in self.allow:
-                continue
-            if a.lower() not in join and b.lower() not in join:
-                continue
-            if before in "(“\"'‘[" and after in ")”\"'’]":
-                continue
-            za, zb = self._zipf(lang, a.lower()), self._zipf(lang, b.lower())
-            if za < self.g_camel_part or zb < self.g_camel_part:
-                continue
-            zt = self._zipf(lang, tok.lower())
-            if zt and zt > za + zb - 9.0 - self.g_known_margin:
-                continue
-            if masked.count(tok) > 1:
-                continue
-            hits.append(Hit("glued-word", s0, e0, f"{a} {b}"))
-        for m in self._poss_re.finditer(masked):
-            i = m.start()
-            s0 = i
-            while s0 > 0 and masked[s0 - 1].isalpha():
-                s0 -= 1
-            if i - s0 < 2 or (s0 and (_is_word_char(masked[s0 - 1]) or masked[s0 - 1] in _NOT_BEFORE_WORD)):
-                continue
-            tail = self._letters_lo.match(masked, i + 2).group()
-            e0 = i + 2 + len(tail)
-            if e0 < n and (_is_word_char(masked[e0]) or masked[e0] in _NOT_BEFORE_WORD):
-                continue
-            if self._zipf(lang, tail) < self.g_min_part or self._zipf(lang, "s" + tail) >= self.g_min_part:
-                continue
-            if masked.count(masked[s0:e0]) > 1:
-                continue
-            hits.append(Hit("glued-word", s0, e0, text[s0 : i + 2] + " " + tail))
-        if lang in self.lower_langs:
-            toks = self._lower_re.findall(masked)
-            cands = set(toks).difference(self._common_words(lang))
-            for w in cands:
-                splits = self._split(lang, w)
-                if not splits or toks.count(w) > 1 or masked.count(w) > 1:
-                    continue
-                for m in re.finditer(rf" ({re.escape(w)})\b", masked):
-                    e0 = m.end()
-                    if e0 < n and (masked[e0] in _NOT_BEFORE_WORD or masked[e0] in "@."):
-                        if masked[e0] != "." or (e0 + 1 < n and masked[e0 + 1].isalnum()):
-                            continue
-                    fix = None
-                    if splits[0][3] and (len(splits) == 1 or splits[0][0] - splits[1][0] >= self.g_ambiguity):
-                        fix = f"{splits[0][1]} {splits[0][2]}"
-                    hits.append(Hit("glued-word", m.start(1), e0, fix))
-        hits.sort(key=lambda h: h.start)
-        return hits
-
-    def _plain_space_before(self, masked, text, lang):
-        hits = []
-        dangling = self._dangling.get(lang or "", frozenset())
-        for m in self._sp_before.finditer(masked):
-            p = m.start()
-            j = p
-            while j > 0 and masked[j - 1] in _SP:
-                j -= 1
-            if j == 0 or not (masked[j - 1].isalnum() or masked[j - 1] in "”’»_"):
-                continue
-            s = j
-            while s > 0 and not masked[s - 1].isspace():
-                s -= 1
-            word = text[s:j]
-            if word.lower() in dangling:
-                continue
-            hits.append(Hit("space-before-punct", s, p + 1, word + masked[p]))
-        if lang not in self.french:
-            for m in self._sp_before_fr.finditer(masked):
-                p = m.start()
-                j = p
-                while j > 0 and masked[j - 1] in _SP:
-                    j -= 1
-                if j and (masked[j - 1].isalnum() or masked[j - 1] in "”’"):
-                    hits.append(Hit("space-before-punct", j, p + 1))
-            hits.sort(key=lambda h: h.start)
-        return hits
-
-    def _plain_quotes(self, masked, text, lang):
-        hits = []
-        spacing = lang not in self.french
-        lines = masked.split("\n")
-        base = 0
-        pending = None
-        for line in lines:
-            stripped = line.lstrip(_SP)
-            if pending is not None and stripped:
-                if stripped[0] not in '“„"«':
-                    hits.append(Hit("unbalanced-quotes", pending, pending + 1))
-                pending = None
-            if '"' in line or "“" in line or "”" in line or "„" in line:
-                line_hits, open_at = self._quotes_line(line, base, text, spacing)
-                hits += line_hits
-                if open_at is not None:
-                    pending = open_at
-            base += len(line) + 1
-        return hits
-
-    def _plain_cap_function(self, masked, lang):
-        cues = self.title_cues.get(lang, frozenset())
-        articles = self._articles.get(lang, frozenset())
-        hits = []
-        for m in self._fw_plain[lang].finditer(masked):
-            j = m.start()
-            k = j
-            while k > 0 and masked[k - 1].isalpha():
-                k -= 1
-            prev = masked[k:j]
-            if not prev or not prev.islower() or prev in cues:
-                continue
-            if k and (_is_word_char(masked[k - 1]) or masked[k - 1] in "'’-."):
-                continue
-            word = m.group(1)
-            caps = 0
-            nxt = self._next_words.match(masked, m.end())
-            if nxt:
-                for w in nxt.groups():
-                    w = w.lstrip("“\"'‘(«„") if w else w
-                    if w and w[0].isupper():
-                        caps += 1
-                    else:
-                        break
-            if caps >= 2 or (caps and word.lower() in articles):
-                continue
-            hits.append(Hit("capitalized-function-word", m.start(1), m.end(1)))
-        return hits
-
-    def _plain_lowercase_start(self, masked, lang):
-        abbr = self._abbr.get(lang or "", frozenset())
-        n = len(masked)
-        hits = []
-        for m in self._lc_start.finditer(masked):
-            j = m.start()
-            k = j
-            while k > 0 and masked[k - 1].isalpha():
-                k -= 1
-            if j - k < 2 or (k and (_is_word_char(masked[k - 1]) or masked[k - 1] in "'’-.")):
-                continue
-            e = m.end()
-            if e < n and (_is_word_char(masked[e]) or masked[e] in "'’-"):
-                continue
-            prev = masked[k:j].lower()
-            if prev in self._abbr_all or prev in abbr:
-                continue
-            hits.append(Hit("lowercase-sentence-start", m.start(1), e))
-        return hits
-
-    def _plain_repeated(self, masked, lang, line_toks):
-        punct = itertools.repeat(_PUNCT_AFTER)
-        if not any(any(map(operator.eq, t, map(str.rstrip, t[1:], punct))) for t in line_toks if len(t) > 1):
-            return []
-        ok = self._rep.get(lang or "", frozenset())
-        hits = []
-        for m in self._repeat_re.finditer(masked):
-            s = m.start()
-            if s and (_is_word_char(masked[s - 1]) or masked[s - 1] in "'’-"):
-                continue
-            a, b = m.group(1), m.group(2)
-            low = a.lower()
-            if low in self._rep_all or low in ok or a[0].isdigit():
-                continue
-            if b[0].isupper():
-                continue
-            hits.append(Hit("repeated-word", s, m.end()))
-        return hits
-
-    def _plain_foreign(self, masked, lang, line_toks):
-        hits = []
-        base = 0
-        foreign_words = self._foreign_words(lang)
-        for line, toks in zip(masked.split("\n"), line_toks, strict=True):
-            start = base
-            base += len(line) + 1
-            if len(toks) < self.f_min_words:
-                continue
-            if len(foreign_words.intersection(toks)) < 2:
-                continue
-            counts = self.language_counts(toks)
-            if not counts:
-                continue
-            best, c = counts.most_common(1)[0]
-            if best == lang or c < self.f_min_markers:
-                continue
-            if c >= self.f_min_share * len(toks) and counts.get(lang, 0) <= self.f_own_ratio * c:
-                hits.append(Hit("foreign-fragment", start, start + len(line)))
-        return hits
-
-
 DET = Detector()
-PLAIN = PlainDetector()
+PLAIN = Detector(plain=True)  # every line a candidate for every check: the reference
+GLUED = DET.glued
+CAPS = DET.capitals
+SPACE_BEFORE, MISSING, QUOTES, LOWER_START, REPEATS, FOREIGN = (
+    next(c for c in DET.checks if isinstance(c, k))
+    for k in (SpaceBeforeCheck, MissingSpaceCheck, QuotesCheck, LowercaseStartCheck, RepeatedWordCheck,
+              ForeignFragmentCheck)
+)
+
+
+def plain_repeated(masked, lang, line_toks):
+    """Doubled words by the regex over the whole text (as the check was before the text pass)."""
+    punct = itertools.repeat(_PUNCT_AFTER)
+    if not any(any(map(operator.eq, t, map(str.rstrip, t[1:], punct))) for t in line_toks if len(t) > 1):
+        return []
+    hits = REPEATS._in(masked, 0, len(masked), REPEATS.rep.get(lang or "", frozenset()), lang)
+    twice = Counter(masked[h.start : h.end].lower() for h in hits)  # a double written twice is a refrain
+    return [h for h in hits if twice[masked[h.start : h.end].lower()] < 2]
+
+
+def plain_foreign(masked, lang, line_toks):
+    """Foreign lines, every line looked at."""
+    sc = DET.scanner
+    if lang not in sc.f_langs:
+        return []
+    hits = []
+    base = 0
+    foreign_words = FOREIGN.foreign_words(lang)
+    for line, toks in zip(masked.split("\n"), line_toks, strict=True):
+        start = base
+        base += len(line) + 1
+        if len(toks) < sc.f_min_words or len(foreign_words.intersection(toks)) < 2:
+            continue
+        counts = sc.language_counts(toks)
+        if not counts:
+            continue
+        best, c = counts.most_common(1)[0]
+        if best == lang or c < sc.f_min_markers:
+            continue
+        if c >= sc.f_min_share * len(toks) and counts.get(lang, 0) <= FOREIGN.own_ratio * c:
+            hits.append(Hit("foreign-fragment", start, start + len(line)))
+    return hits
+
+
 LANGS = [None, "en", "de", "fr", "es", "it", "pt", "xx"]
 
 # ------------------------------------------------------------ random text
@@ -411,7 +167,7 @@ class TestSameAsPlain:
 
     @pytest.mark.parametrize("kinds", [["repeated-word"], ["glued-word"], ["foreign-fragment"], []])
     def test_some_kinds(self, kinds):
-        det, plain = Detector(kinds=kinds), PlainDetector(kinds=kinds)
+        det, plain = Detector(kinds=kinds), Detector(kinds=kinds, plain=True)
         for text in fixture_texts()[:40]:
             for lang in ("en", None):
                 assert det.detect(text, lang) == plain.detect(text, lang)
@@ -433,17 +189,19 @@ def fixture_texts() -> list[str]:
 
 
 # -------------------------------------------------------------- the passes
-def text_of(text: str, lang: str | None = "en", want: int = A.L_REPEAT | A.L_CAMEL) -> A._Text:
-    t = A._Text(DET.mask(text))
-    DET._pass(t, lang, want)
-    return t
+def text_of(text: str, lang: str | None = "en", want: int = A.L_REPEAT | A.L_CAMEL) -> Scan:
+    return DET.scanner.scan(text, lang, want)
+
+
+def space_pass(t: Scan, lang: str, lower: bool) -> None:
+    DET.scanner._space_pass(t, lang, GLUED if lower else None, CAPS.cap_tables.get(lang))
 
 
 def line_of(masked: str, pos: int) -> int:
     return masked.count("\n", 0, pos)
 
 
-def lines_with(t: A._Text, bit: int) -> set[int]:
+def lines_with(t: Scan, bit: int) -> set[int]:
     return {i for i, _, _ in t.lines(bit)}
 
 
@@ -451,7 +209,7 @@ class TestPasses:
     @SETTINGS
     @given(text=text_st)
     def test_trigger_positions(self, text):
-        assert A._trigger_positions(text) == [m.start() for m in _TRIGGER.finditer(text)]
+        assert S._trigger_positions(text) == [m.start() for m in _TRIGGER.finditer(text)]
 
     @SETTINGS
     @given(text=text_st)
@@ -467,39 +225,39 @@ class TestPasses:
     def test_line_bits_cover_the_regexes(self, text, lang):
         """Every line a regex matches on has the bit of its pass."""
         t = text_of(text, lang, A.L_REPEAT | A.L_CAMEL | A.L_FOREIGN)
-        DET._space_pass(t, lang, True)
+        space_pass(t, lang, True)
         masked = t.masked
         for pat, bit in [
-            (DET._sp_before, A.L_SPACE_DOT),
-            (DET._sp_before_fr, A.L_SPACE_COLON),
-            (DET._miss_after, A.L_MISSING),
-            (DET._poss_re, A.L_POSS),
-            (DET._camel_re, A.L_CAMEL),
-            (DET._fw_re[lang], A.L_CAP),
-            (DET._lc_start, A.L_LOWER_START),
+            (SPACE_BEFORE.dot_re, A.L_SPACE_DOT),
+            (SPACE_BEFORE.colon_re, A.L_SPACE_COLON),
+            (MISSING.miss_re, A.L_MISSING),
+            (GLUED.poss_re, A.L_POSS),
+            (GLUED.camel_re, A.L_CAMEL),
+            (CAPS.fw_re[lang], A.L_CAP),
+            (LOWER_START.lc_start, A.L_LOWER_START),
             (re.compile("[“”„]"), A.L_QUOTE),
         ]:
             assert {line_of(masked, m.start()) for m in pat.finditer(masked)} <= lines_with(t, bit), pat.pattern
         # doubled words: every hit of the plain method lies in its line's stretch
         line_toks = [ln.split() for ln in masked.lower().split("\n")]
         lo, hi = t.rep
-        for h in PLAIN._plain_repeated(masked, lang, line_toks):
+        for h in plain_repeated(masked, lang, line_toks):
             i = line_of(masked, h.start)
             assert i in lines_with(t, A.L_REPEAT)
             assert lo[i] <= h.start and h.end <= hi[i]
         # foreign fragments
-        for h in PLAIN._plain_foreign(masked, lang, line_toks):
+        for h in plain_foreign(masked, lang, line_toks):
             assert line_of(masked, h.start) in lines_with(t, A.L_FOREIGN)
         # the lowercase runs that are not common words
         runs = {masked[a:b] for a, b in zip(*t.runs, strict=True)}
-        assert runs == set(DET._lower_re.findall(masked)) - DET._common_words(lang)
+        assert runs == set(GLUED.lower_re.findall(masked)) - GLUED.common_words(lang)
 
     @SETTINGS
     @given(text=para_st, lang=st.sampled_from(["en", "de", "fr", "es", "it", "pt", "nl", "pl", "tr"]))
     def test_foreign_lines(self, text, lang):
         t = text_of(text, lang, A.L_FOREIGN)
         line_toks = [ln.split() for ln in t.masked.lower().split("\n")]
-        flagged = {line_of(t.masked, h.start) for h in PLAIN._plain_foreign(t.masked, lang, line_toks)}
+        flagged = {line_of(t.masked, h.start) for h in plain_foreign(t.masked, lang, line_toks)}
         assert flagged <= lines_with(t, A.L_FOREIGN)
 
     @pytest.mark.parametrize(
@@ -522,16 +280,16 @@ class TestPasses:
         lines = ["".join(p) for k in range(1, size + 1) for p in itertools.product(alphabet, repeat=k)]
         text = "\n".join(lines)
         t = text_of(text, "en", A.L_REPEAT | A.L_CAMEL)
-        DET._space_pass(t, "en", True)
+        space_pass(t, "en", True)
         masked = t.masked  # (the few lines with a handle or snake_case are masked)
         pats = {
-            "camel": [(DET._camel_re, A.L_CAMEL)],
-            "missing": [(DET._miss_after, A.L_MISSING)],
-            "possessive": [(DET._poss_re, A.L_POSS)],
-            "space": [(DET._sp_before, A.L_SPACE_DOT), (DET._sp_before_fr, A.L_SPACE_COLON)],
+            "camel": [(GLUED.camel_re, A.L_CAMEL)],
+            "missing": [(MISSING.miss_re, A.L_MISSING)],
+            "possessive": [(GLUED.poss_re, A.L_POSS)],
+            "space": [(SPACE_BEFORE.dot_re, A.L_SPACE_DOT), (SPACE_BEFORE.colon_re, A.L_SPACE_COLON)],
             "quote": [(re.compile("[“”„]"), A.L_QUOTE)],
-            "cap": [(DET._fw_re["en"], A.L_CAP)],
-            "lower start": [(DET._lc_start, A.L_LOWER_START)],
+            "cap": [(CAPS.fw_re["en"], A.L_CAP)],
+            "lower start": [(LOWER_START.lc_start, A.L_LOWER_START)],
             "doubled": [],
         }[name]
         for pat, bit in pats:
@@ -539,25 +297,30 @@ class TestPasses:
             assert matched, pat.pattern
             assert matched <= lines_with(t, bit), pat.pattern
         if name == "doubled":
-            plain = PLAIN._plain_repeated(masked, "en", [["x", "x"]])  # (the token test passed)
-            assert plain
-            assert DET._repeated(t, "en") == plain
+            # every doubled word the regex finds over the whole text lies where the pass says
+            raw = REPEATS._in(masked, 0, len(masked), REPEATS.rep.get("en", frozenset()), "en")
+            assert raw
+            lo, hi = t.rep
+            for h in raw:
+                i = line_of(masked, h.start)
+                assert i in lines_with(t, A.L_REPEAT) and lo[i] <= h.start and h.end <= hi[i]
+            assert REPEATS.find(t) == plain_repeated(masked, "en", [["x", "x"]])  # (the token test passed)
         if name == "space":  # the words of _lower_re that are not common
             runs = {masked[a:b] for a, b in zip(*t.runs, strict=True)}
-            assert runs == set(DET._lower_re.findall(masked)) - DET._common_words("en")
+            assert runs == set(GLUED.lower_re.findall(masked)) - GLUED.common_words("en")
 
-    @pytest.mark.parametrize("lang", sorted(DET._cap_tables))
+    @pytest.mark.parametrize("lang", sorted(CAPS.cap_tables))
     def test_every_capitalised_function_word(self, lang):
         """Each capitalised function word, after a letter and a space, at the end of
         a line or before " ,;:", lets its line through (and nothing longer does)."""
-        words = sorted({_cap(w) for w in DET._function_words[lang]})
+        words = sorted({_cap(w) for w in CAPS.function_words[lang]})
         lines = [f"{a} {w}{b}" for w in words for a in ("x", "ž", "𐐨") for b in ("", " y", ",", ";", ":", " ")]
         t = text_of("\n".join(lines), lang)
-        DET._space_pass(t, lang, False)
-        matched = {line_of(t.masked, m.start()) for m in DET._fw_re[lang].finditer(t.masked)}
+        space_pass(t, lang, False)
+        matched = {line_of(t.masked, m.start()) for m in CAPS.fw_re[lang].finditer(t.masked)}
         assert matched == set(range(len(lines))) == lines_with(t, A.L_CAP)
         t = text_of("\n".join(f"x {w}x" for w in words), lang)
-        DET._space_pass(t, lang, False)
+        space_pass(t, lang, False)
         assert lines_with(t, A.L_CAP) == {i for i, w in enumerate(words) if w + "x" in words}
 
     def test_lowercase_runs_at_their_edges(self):
@@ -565,9 +328,9 @@ class TestPasses:
                  "abÿcdef", "ab÷cdef", "Abcdef", "communicationbetween", "the", "through", "between"]
         text = " ".join(words) + "\n" + "x".join(words) + "\n " + "  ".join(words) + " "
         t = text_of(text)
-        DET._space_pass(t, "en", True)
+        space_pass(t, "en", True)
         runs = [t.masked[a:b] for a, b in zip(*t.runs, strict=True)]
-        assert runs == [m for m in DET._lower_re.findall(t.masked) if m not in DET._common_words("en")]
+        assert runs == [m for m in GLUED.lower_re.findall(t.masked) if m not in GLUED.common_words("en")]
         assert "abcdef" in runs and "communicationbetween" in runs and "between" not in runs
 
     def test_the_bits_can_tell(self):
@@ -577,7 +340,7 @@ class TestPasses:
             "x “y”\nthe the\nsaid The\nsaid. sheet\nend"
         )
         t = text_of(text, "en", A.L_REPEAT | A.L_CAMEL)
-        DET._space_pass(t, "en", True)
+        space_pass(t, "en", True)
         assert {b: sorted(lines_with(t, b)) for b in (1, 2, 8, 16, 32, 64, 128, 256, 512)} == {
             A.L_REPEAT: [7], A.L_CAMEL: [5], A.L_SPACE_DOT: [1], A.L_SPACE_COLON: [2], A.L_MISSING: [3],
             A.L_QUOTE: [6], A.L_CAP: [8], A.L_POSS: [4], A.L_LOWER_START: [9],
@@ -591,8 +354,8 @@ class TestPasses:
         if done[ord(c)]:
             pytest.skip("already in the tables")
         text = f"x{c}{c} x{c}{c} z"
-        hits = DET.scan(text, "en")
-        assert hits == PLAIN.scan(text, "en")
+        hits = DET.scan(text, None)  # (no language: a rare doubled word is no name there)
+        assert hits == PLAIN.scan(text, None)
         assert [h.kind for h in hits] == ["repeated-word"]
         assert done[ord(c)] and flags[ord(c)] & kernels.AN
 
@@ -622,7 +385,7 @@ class TestStrFacts:
         marker is its own lower case there, and a character that str.lower makes
         more than one of (the table keeps it) makes a token no marker can equal."""
         _, lower, _ = kernels.tables()
-        for w in DET._marker:
+        for w in DET.scanner.marker:
             assert "".join(chr(lower[ord(c)]) for c in w) == w
             assert "σ" not in w and "ς" not in w  # str.lower picks one by context, the table σ
         multi = [c for c in map(chr, range(sys.maxunicode + 1)) if len(c.lower()) > 1]
@@ -645,7 +408,7 @@ class TestStrFacts:
     def test_straight_quotes_make_no_hit(self, line):
         """A line whose only quote marks are straight gives no hit and leaves no mark open."""
         for spacing in (True, False):
-            assert DET._quotes_line(line, 0, line, spacing) == ([], None)
+            assert QUOTES._quotes_line(line, 0, line, spacing) == ([], None)
 
     @pytest.mark.parametrize("prefix", ["a", "é", "“", "\ud800", "😀"])
     def test_code_points_of_every_width(self, prefix):
@@ -667,11 +430,11 @@ def test_other_data():
     data["function_words"] = {**data["function_words"], "en": [*data["function_words"]["en"], "of the"]}
     data["glued"] = {**data["glued"], "min_length": 4}
     data["foreign"] = {**data["foreign"], "min_words": 6, "min_markers": 3, "min_share": 0.1}
-    det, plain = Detector(data), PlainDetector(data)
-    assert "en" not in det._cap_tables and det._foreign_pass
+    det, plain = Detector(data), Detector(data, plain=True)
+    assert "en" not in det.capitals.cap_tables and det.scanner.foreign_pass
     many = dict(data, foreign={**data["foreign"], "languages": [*data["foreign"]["languages"], *(f"x{i}" for i in range(60))]})
-    det2, plain2 = Detector(many), PlainDetector(many)
-    assert not det2._foreign_pass
+    det2, plain2 = Detector(many), Detector(many, plain=True)
+    assert not det2.scanner.foreign_pass
     texts = fixture_texts()[:60] + ["He said Of The things of the the And The. " * 3, "the and with that this from " * 3]
     for text in texts:
         for lang in ("en", "de", None):

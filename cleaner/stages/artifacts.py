@@ -3,9 +3,10 @@
 Detection runs on the kept lines joined as one text (each line a paragraph), so
 that the findings describe the document as it reaches this stage, before any
 repair and before ``normalize`` straightens quotes. Each excerpt carries the
-number of the line it is on. The certain repairs that are switched on are then
-applied to ``line.text`` of the kept lines, each recorded in ``doc.repairs``
-with its kind, before, after and line number.
+number of the line it is on. The repairs that are switched on are then made
+(the sure ones everywhere, the unsure ones only in a flagged document; see
+:mod:`cleaner.artifacts.repair`) on ``line.text`` of the kept lines, each
+recorded in ``doc.repairs`` with its kind, before, after and line number.
 
 The detector data (weights, threshold, allow-list, word lists) is read once, in
 ``__init__``, from ``rules/artifacts.yaml`` or the file named by ``data``.
@@ -18,7 +19,7 @@ import itertools
 from pathlib import Path
 from typing import Any
 
-from cleaner.artifacts import Detector, load_data
+from cleaner.artifacts import Detector, load_data, repairs
 from cleaner.document import Document
 from cleaner.errors import ConfigError
 from cleaner.resources import rules_dir
@@ -115,44 +116,22 @@ class ArtifactsStage(Stage):
         if not self.repairs:
             return
         # Repairs are decided on the whole document (a token seen twice is a term,
-        # not a glue), applied line by line, and the document is scanned again
-        # until no certain repair is left, so that a second run changes nothing.
-        hits = result.hits
-        for _ in range(self.MAX_ROUNDS):
-            fixes = sorted(
-                (h for h in hits if h.fix is not None and h.kind in self.repairs),
-                key=lambda h: (h.start, h.end),
-            )
-            if not fixes:
-                break
-            by_line: dict[int, list[Any]] = {}
-            for h in fixes:
-                by_line.setdefault(bisect.bisect_right(starts, h.start) - 1, []).append(h)
-            changed = False
-            for i, hs in by_line.items():
-                ln, base = lines[i], starts[i]
-                old = ln.text
-                parts, pos = [], 0
-                for h in hs:
-                    s, e = h.start - base, h.end - base
-                    if s < pos or e > len(old):
-                        continue  # overlaps another repair (or crosses the line end): next round
-                    parts.append(old[pos:s])
-                    parts.append(h.fix)
-                    pos = e
-                    doc.repairs.append(
-                        {"kind": h.kind, "before": old[s:e], "after": h.fix, "line": ln.number}
-                    )
-                    self.counts[f"repair:{h.kind}"] += 1
-                parts.append(old[pos:])
-                new = "".join(parts)
-                if new != old:
-                    ln.text = new
-                    changed = True
-            if not changed:
-                break
-            text, starts = _join(lines)
-            hits = det.scan(text, doc.language, kinds=self.repairs)
+        # not a glue; the unsure tier only in a flagged document) and made by
+        # cleaner.artifacts.repair on the joined lines, which no repair crosses.
+        lang = doc.language if trusted else None
+        new, made = repairs.rounds(
+            text, result.hits, lambda t: det.scan(t, lang, kinds=self.repairs), self.repairs, result.flagged,
+            self.MAX_ROUNDS,
+        )
+        new_lines = new.split("\n")
+        if not made or len(new_lines) != len(lines):
+            return
+        for ln, new_text in zip(lines, new_lines, strict=True):
+            if ln.text != new_text:
+                ln.text = new_text
+        for r in made:
+            doc.repairs.append({"kind": r.kind, "before": r.before, "after": r.after, "line": lines[r.line].number})
+            self.counts[f"repair:{r.kind}"] += 1
 
     MAX_ROUNDS = 4
 

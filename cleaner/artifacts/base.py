@@ -1,0 +1,116 @@
+"""What every artifact check shares: the kinds, a hit, a result, the check protocol, character classes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from cleaner.artifacts.scan import Scan
+
+# finding kinds, in the order findings are reported
+KINDS = (
+    "glued-word",
+    "space-before-punct",
+    "missing-space-after-punct",
+    "reversed-quotes",
+    "unbalanced-quotes",
+    "quote-spacing",
+    "capitalized-function-word",
+    "lowercase-sentence-start",
+    "repeated-word",
+    "foreign-fragment",
+    "derived-pair",
+)
+# kinds that carry a repair, and the switch names used by the stage
+REPAIRABLE = ("glued-word", "space-before-punct", "reversed-quotes", "missing-space-after-punct")
+DEFAULT_REPAIRS = frozenset({"glued-word", "space-before-punct", "reversed-quotes"})
+
+FILL = "\ue000"  # masks non-prose spans (not a letter, digit, space or quote)
+_UP = "A-ZÀ-ÖØ-Þ"
+_LO = "a-zß-öø-ÿ"
+_SP = " \t\u00a0\u202f\u2009"  # spaces inside a line
+_OPEN_CTX = "([{—–-/\u00ab"  # before an opening quote, like a space
+_CLOSE_PUNCT = ".,;:!?)]}"  # after a closing quote
+_PUNCT_AFTER = ',.;:!?"”’)'
+_LEAD = "(“\"‘'[«„<"
+_TRAIL = ".,;:!?)”\"’']»>"
+_NOT_BEFORE_WORD = set(f"'’-{FILL}")  # a token glued to these is not a word of prose
+
+
+def _is_word_char(c: str) -> bool:
+    return c.isalnum() or c == "_" or c == FILL
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One artifact at ``text[start:end]``.
+
+    ``fix`` replaces that span when the check knows the repair; ``sure`` says
+    which tier it belongs to: a sure fix is made everywhere, an unsure one
+    (two content words, camel case) only inside a flagged document. ``sub``
+    names the sort of evidence within the kind ("camel", "content", ...), which
+    the evidence weighs apart."""
+
+    kind: str
+    start: int
+    end: int
+    fix: str | None = None
+    sure: bool = True
+    sub: str = ""
+
+    @property
+    def evidence(self) -> str:
+        """The evidence class: ``kind`` or ``kind.sub``."""
+        return f"{self.kind}.{self.sub}" if self.sub else self.kind
+
+
+@dataclass
+class Result:
+    """What :meth:`Detector.detect` found in one text."""
+
+    score: float
+    flagged: bool
+    findings: list[dict[str, Any]]
+    words: int
+    hits: list[Hit] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``{"score", "flagged", "findings"}`` mapping stored on a document."""
+        return {"score": self.score, "flagged": self.flagged, "findings": self.findings}
+
+
+class Check(Protocol):
+    """One kind of check (or a family of kinds read in one go, as the quote marks).
+
+    ``kinds`` are the finding kinds it reports; ``needs`` the optional parts of
+    the shared scan it reads (``scan.NEEDS_*`` bits); ``applies`` whether it has
+    anything to say in a language; ``find`` returns its hits with offsets in
+    the text (one hit per event)."""
+
+    kinds: tuple[str, ...]
+
+    def needs(self, lang: str | None) -> int: ...
+
+    def find(self, s: Scan) -> list[Hit]: ...
+
+
+def _strs(items: Any, key: str) -> list[str]:
+    """A list of strings from the data file (YAML reads a bare no or on as a boolean: quote it)."""
+    if isinstance(items, str) or not isinstance(items, Iterable):
+        raise ValueError(f"artifact data: {key}: expected a list of strings")
+    out = []
+    for x in items:
+        if not isinstance(x, str):
+            raise ValueError(f"artifact data: {key}: {x!r} is not a string (quote it in YAML)")
+        out.append(x)
+    return out
+
+
+def _lang_sets(d: Mapping[str, Any], key: str) -> dict[str, frozenset[str]]:
+    """``{lang: [words]}`` from the data file as ``{lang: frozenset(lowercase words)}``."""
+    section = d.get(key) or {}
+    if not isinstance(section, Mapping):
+        raise ValueError(f"artifact data: {key}: expected a mapping of language to a list of words")
+    return {lang: frozenset(w.lower() for w in _strs(v, f"{key}.{lang}")) for lang, v in section.items()}

@@ -1,0 +1,122 @@
+"""Capitals out of place: a function word capitalised mid-sentence (link text translated
+apart from its sentence: ``attacks To Suspected poisoning``) and a sentence that starts in
+lowercase after a full stop (``said. sheet``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from cleaner.artifacts.base import _LO, _SP, Hit, _is_word_char, _lang_sets
+from cleaner.artifacts.scan import NEED_CAP, Scan
+from cleaner.artifacts.textpass import L_CAP, L_LOWER_START, _fnv, _hash_table
+from cleaner.artifacts.words import _alt, _cap
+
+
+class CapitalisedFunctionWordCheck:
+    kinds = ("capitalized-function-word",)
+
+    def __init__(self, d: Mapping[str, Any]) -> None:
+        self.function_words = _lang_sets(d, "function_words")
+        self.articles = _lang_sets(d, "articles")
+        self.title_cues = _lang_sets(d, "title_cues")
+        self.fw_re: dict[str, re.Pattern[str]] = {}
+        for lang, words in self.function_words.items():
+            # A hit needs a letter before the space (the lowercase word before it), so the
+            # regex may ask for one: dropping the other matches changes none of the rest when
+            # no match can start inside another (no function word holds a space).
+            after = r"(?<=[^\W\d_] )" if not any(" " in w for w in words) else ""
+            self.fw_re[lang] = re.compile(rf" {after}({_alt(_cap(w) for w in words)})(?=[ ,;:]|$)", re.M)
+        self.next_words = re.compile(r"[ ]+(\S+)(?:[ ]+(\S+))?")
+        # the capitalised function words as the space pass looks them up, where fw_re
+        # asks for a letter before the space and no word holds " ,;:" or a newline
+        self.cap_tables: dict[str, tuple[Any, int, Any]] = {}
+        for lang, words in self.function_words.items():
+            caps = {_cap(w) for w in words}
+            if self.fw_re[lang].pattern.startswith(" (?<=") and not any(set(w) & set(" ,;:\n") for w in caps):
+                first = np.zeros(max(ord(w[0]) for w in caps) + 1, dtype=np.uint8)
+                first[[ord(w[0]) for w in caps]] = 1
+                table = _hash_table(_fnv(map(ord, w)) for w in caps)
+                self.cap_tables[lang] = (table, max(map(len, caps)), first)
+
+    def needs(self, lang: str | None) -> int:
+        return NEED_CAP if lang in self.cap_tables else 0
+
+    def find(self, t: Scan) -> list[Hit]:
+        lang = t.lang
+        if lang not in self.fw_re:
+            return []
+        masked = t.masked
+        cues = self.title_cues.get(lang, frozenset())
+        articles = self.articles.get(lang, frozenset())
+        hits = []
+        pat = self.fw_re[lang]
+        if lang in self.cap_tables and not t.plain:  # on the lines the space pass lets through
+            found: Iterable[re.Match[str]] = (
+                m for _, ls, le in t.lines(L_CAP) for m in pat.finditer(masked, ls, le)
+            )
+        else:
+            found = pat.finditer(masked)
+        for m in found:
+            j = m.start()  # the space before the word
+            k = j
+            while k > 0 and masked[k - 1].isalpha():
+                k -= 1
+            prev = masked[k:j]
+            if not prev or not prev.islower() or prev in cues:
+                continue
+            if k and (_is_word_char(masked[k - 1]) or masked[k - 1] in "'’-."):
+                continue
+            word = m.group(1)
+            caps = 0
+            nxt = self.next_words.match(masked, m.end())
+            if nxt:
+                for w in nxt.groups():
+                    w = w.lstrip("“\"'‘(«„") if w else w
+                    if w and w[0].isupper():
+                        caps += 1
+                    else:
+                        break
+            if caps >= 2 or (caps and word.lower() in articles):
+                continue  # opens a title or a name: "read The New York Times", "told The Independent"
+            hits.append(Hit("capitalized-function-word", m.start(1), m.end(1)))
+        return hits
+
+
+class LowercaseStartCheck:
+    kinds = ("lowercase-sentence-start",)
+
+    def __init__(self, d: Mapping[str, Any]) -> None:
+        ab = _lang_sets(d, "abbreviations")
+        self.abbr_all = ab.pop("all", frozenset())
+        self.abbr = ab
+        self.lc_start = re.compile(rf"\.[{_SP}]+([{_LO}]{{2,}})")
+
+    def needs(self, lang: str | None) -> int:
+        return 0
+
+    def find(self, t: Scan) -> list[Hit]:
+        lang = t.lang
+        masked = t.masked
+        abbr = self.abbr.get(lang or "", frozenset())
+        n = len(masked)
+        hits = []
+        pat = self.lc_start
+        for m in (m for _, ls, le in t.lines(L_LOWER_START) for m in pat.finditer(masked, ls, le)):
+            j = m.start()
+            k = j
+            while k > 0 and masked[k - 1].isalpha():
+                k -= 1
+            if j - k < 2 or (k and (_is_word_char(masked[k - 1]) or masked[k - 1] in "'’-.")):
+                continue
+            e = m.end()
+            if e < n and (_is_word_char(masked[e]) or masked[e] in "'’-"):
+                continue
+            prev = masked[k:j].lower()
+            if prev in self.abbr_all or prev in abbr:
+                continue
+            hits.append(Hit("lowercase-sentence-start", m.start(1), e))
+        return hits
