@@ -272,6 +272,25 @@ def test_the_cache_folder_is_cleaners_own_not_the_programs(tmp_path):
     assert [p.name.split("-")[0] for p in (tmp_path / "prog" / "__pycache__").glob("*.nbi")] == ["mine.plus_one"]
 
 
+def test_a_cache_folder_that_cannot_be_written_only_means_compiling_each_time(tmp_path):
+    """$NUMBA_CACHE_DIR naming a file: the kernels compile in the process (no
+    cache), and give the same answer."""
+    (tmp_path / "not-a-folder").write_text("x", encoding="utf-8")
+    env = _fresh_env(tmp_path)
+    env["NUMBA_CACHE_DIR"] = str(tmp_path / "not-a-folder")
+    code = (
+        "import numpy as np\n"
+        "from cleaner.kernels import chars\n"
+        "words = np.frombuffer(b'a\\nb\\n', dtype=np.uint8)\n"
+        "print(int(chars.hash_table(np.arange(1, 4, dtype=np.uint64)).sum()),"
+        " chars.find_word(words, np.array([0, 2, 4]), b'b'))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["6", "1"]
+    assert (tmp_path / "not-a-folder").read_text(encoding="utf-8") == "x"
+
+
 def test_a_change_to_any_kernel_module_renews_the_cache_of_all(tmp_path, monkeypatch):
     """A kernel inlines the helpers and constants of the kernel modules it
     imports, so its cache stamp covers every module of cleaner/kernels/ (numba's

@@ -42,7 +42,7 @@ N_COLS = 31
 # gate bits: the line holds a decimal digit (the date/ago/counter markers need
 # one); it holds digit-colon-digit, or twice a digit, one of . / - and a digit
 # (a time, or a date written in numbers, needs that); it holds four digits in
-# a row (a date with a month's name needs them, and the name, which Literals
+# a row (a date with a month's name needs them, and the name, which the prefilter's Literals
 # find, as they find the words of "3 days ago" and of counters)
 G_DEC, G_DIGITS, G_FOUR = 1, 2, 4
 

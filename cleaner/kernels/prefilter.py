@@ -233,7 +233,7 @@ def phrase_keys(cps, starts, ends, flags, lower, lead, trail, phrases, prefixes,
     """Per line: (whether a phrase can match it, whether a prefix can, number
     of words).
 
-    A line of plain characters (:func:`_plain`) is normalised here as
+    A line of plain characters (``PLAIN`` in the character tables) is normalised here as
     ``norm_phrase`` does (no leading bullets or numbers, no trailing
     punctuation, single spaces, lower case) and its hash looked up in
     ``phrases``; the hash of its first 1..4 characters, lower-cased, in
