@@ -291,34 +291,38 @@ def test_a_cache_folder_that_cannot_be_written_only_means_compiling_each_time(tm
     assert (tmp_path / "not-a-folder").read_text(encoding="utf-8") == "x"
 
 
-def test_a_change_to_any_kernel_module_renews_the_cache_of_all(tmp_path, monkeypatch):
-    """A kernel inlines the helpers and constants of the kernel modules it
-    imports, so its cache stamp covers every module of cleaner/kernels/ (numba's
-    own covers the kernel's file only); a kernel outside the package is stamped
-    by its own file."""
+def test_a_change_to_any_module_of_a_kernels_package_renews_the_cache_of_all(tmp_path, monkeypatch):
+    """A kernel inlines the helpers and constants of the modules it imports, so
+    the cache stamp of a kernel in a subpackage of cleaner (cleaner/kernels/,
+    cleaner/artifacts/) covers every module of it (numba's own covers the
+    kernel's file only); a kernel in a module of cleaner itself is stamped by its
+    own file."""
     import shutil
 
     import cleaner.kernels as K
     from cleaner.kernels import prefilter
 
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "cache"))
-    pkg = tmp_path / "kernels"
-    shutil.copytree(Path(K.__file__).parent, pkg, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(K, "_PACKAGE", pkg)
-    other = tmp_path / "elsewhere.py"
-    other.write_text("x = 1\n", encoding="utf-8")
+    root = tmp_path / "cleaner"
+    shutil.copytree(Path(K.__file__).parent, root / "kernels", ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(K, "_CLEANER", root)
+    top = root / "langkernel.py"
+    top.write_text("x = 1\n", encoding="utf-8")
+    (root / "cli.py").write_text("y = 1\n", encoding="utf-8")
 
     def stamps():
-        return (K._Locator(prefilter.pairs.py_func, str(pkg / "prefilter.py")).get_source_stamp(),
-                K._Locator(prefilter.pairs.py_func, str(other)).get_source_stamp())
+        return (K._Locator(prefilter.pairs.py_func, str(root / "kernels" / "prefilter.py")).get_source_stamp(),
+                K._Locator(prefilter.pairs.py_func, str(top)).get_source_stamp())
 
     first = stamps()
     assert stamps() == first
-    with (pkg / "chars.py").open("a", encoding="utf-8") as fh:
+    with (root / "kernels" / "chars.py").open("a", encoding="utf-8") as fh:
         fh.write("# a changed helper\n")
     second = stamps()
     assert second[0] != first[0] and second[1] == first[1]
-    other.write_text("x = 2\n", encoding="utf-8")
+    (root / "cli.py").write_text("y = 2\n", encoding="utf-8")  # another module of cleaner: no kernel's
+    assert stamps() == second
+    top.write_text("x = 2\n", encoding="utf-8")
     assert stamps()[1] != second[1]
 
 

@@ -46,7 +46,7 @@ from numba.core.caching import (
     _CacheLocator,
 )
 
-_PACKAGE = Path(__file__).resolve().parent
+_CLEANER = Path(__file__).resolve().parent.parent  # (the cleaner package's folder)
 
 
 def njit(*args: Any, cache: bool = False, **options: Any) -> Any:
@@ -118,11 +118,11 @@ class _Locator(_CacheLocator):
     """Where a kernel's cache files go: a folder per source folder under
     :func:`cleaner.jit.cache_folder`, as numba lays out ``$NUMBA_CACHE_DIR``.
 
-    The source stamp that makes numba compile again after a change is the
-    kernel's own file and, for a kernel of this package, every module of the
-    package: a kernel inlines the helpers and constants of the modules it
-    imports, and numba on its own renews a cache only when the kernel's file
-    changes."""
+    The source stamp that makes numba compile again after a change is, for a
+    kernel in a subpackage of cleaner (this one, :mod:`cleaner.artifacts`),
+    every module of that subpackage, else the kernel's own file: a kernel
+    inlines the helpers and constants of the modules it imports, and numba on
+    its own renews a cache only when the kernel's file changes."""
 
     def __init__(self, py_func: Callable[..., Any], py_file: str) -> None:
         from cleaner.jit import cache_folder
@@ -136,7 +136,7 @@ class _Locator(_CacheLocator):
 
     def get_source_stamp(self) -> str:
         path = Path(self._py_file).resolve()
-        files = sorted(_PACKAGE.glob("*.py")) if path.parent == _PACKAGE else [path]
+        files = sorted(path.parent.glob("*.py")) if path.parent.parent == _CLEANER else [path]
         return _stamp(tuple((str(f), *_stat(f)) for f in files))
 
     def get_disambiguator(self) -> str:
