@@ -8,7 +8,7 @@ links, handles, dates, "3 years ago" stamps, counters, separators, a trailing
 sentences it holds (:data:`LINE_FEATURES`, then the word and character counts).
 
 They are computed in one compiled pass over the document's code points
-(:func:`cleaner.kernels.line_rows`), then the marker regexes (URLs, handles,
+(:func:`cleaner.kernels.lines.line_rows`), then the marker regexes (URLs, handles,
 dates, stamps, counters) run on the few lines a compiled gate lets through;
 :func:`_line_rows_py` is the readable reference the tests hold the kernel to.
 """
@@ -138,7 +138,7 @@ def _line_rows_py(texts: list[str], stops: frozenset[str], fallback: float) -> l
     """LINE_FEATURES of each text, then its word and character counts.
 
     The readable reference of :func:`line_rows` (which computes the same in a
-    compiled pass, :mod:`cleaner.kernels`); the tests hold the two equal.
+    compiled pass, :mod:`cleaner.kernels.lines`); the tests hold the two equal.
     """
     contains = stops.__contains__
     log1p = math.log1p
@@ -259,9 +259,9 @@ _COL_COPYRIGHT = 25
 
 @lru_cache(maxsize=64)
 def _stop_hashes(stops: frozenset[str]) -> np.ndarray:
-    from cleaner import kernels
+    from cleaner.kernels.chars import stop_hashes
 
-    return kernels.stop_hashes(stops)
+    return stop_hashes(stops)
 
 
 def _matches(
@@ -309,21 +309,22 @@ def line_data(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(:func:`line_rows`, the hash of each line's exact text).
 
-    ``view`` (a :class:`cleaner.kernels.TextView` holding these lines, at
+    ``view`` (a :class:`cleaner.kernels.lines.TextView` holding these lines, at
     ``idx`` when given) saves joining them again; with ``view`` and ``idx``,
     ``texts`` may be None (the lines are then ``view.texts[idx]``). ``gate``
     is the scan for :data:`GATE_STRINGS` (one bit mask per line, as
     ``Literals(GATE_STRINGS).scan`` gives). ``bounds``: where in ``view`` each
     line's words start and end (by default the lines' own starts and ends), so
     that a line's list marker or indentation is left out of its words."""
-    from cleaner import kernels
+    from cleaner.kernels.chars import tables
+    from cleaner.kernels.lines import TextView, line_rows, marker_lines
 
     m = len(texts) if texts is not None else len(idx)  # type: ignore[arg-type]
     if not m:
         return np.zeros((0, _N_LINE + 2)), np.zeros(0, dtype=np.uint64)
-    flags, lower, _ = kernels.tables()
+    flags, lower, _ = tables()
     if view is None:
-        view = kernels.TextView(list(texts))  # type: ignore[arg-type]
+        view = TextView(list(texts))  # type: ignore[arg-type]
     # the lines' texts: texts[i], or view.texts[at[i]]
     at = None if texts is not None or idx is None else idx
     src = texts if texts is not None else view.texts
@@ -333,7 +334,7 @@ def line_data(
         starts, ends = (view.starts, view.ends) if idx is None else (view.starts[idx], view.ends[idx])
     cps = view.cps
     hashes = _stop_hashes(stops) if stops else _NO_HASHES
-    rows, gates, line_hashes = kernels.line_rows(
+    rows, gates, line_hashes = line_rows(
         cps, starts, ends, flags, lower, hashes, bool(stops), fallback, SAMPLE_CHARS
     )
     if gate is None:
@@ -341,8 +342,8 @@ def line_data(
     # the lines each marker regex can match (copyright: set at once): a date,
     # time, "3 days ago" or counter needs a short line with a time or a date
     # in numbers, four digits in a row and a month's name, or a digit and one
-    # of the words of the others (see kernels.G_*); both forms of _AGO need a digit
-    url, handle, maybe, sep, ago = kernels.marker_lines(rows, gates, gate, _GATE_BITS, SHORT_LINE, _COL_COPYRIGHT)
+    # of the words of the others (see cleaner.kernels.lines.G_*); both forms of _AGO need a digit
+    url, handle, maybe, sep, ago = marker_lines(rows, gates, gate, _GATE_BITS, SHORT_LINE, _COL_COPYRIGHT)
     rows[_having(_URL, src, url, at), _COL_URL] = 1.0
     rows[_having(_HANDLE, src, handle, at), _COL_HANDLE] = 1.0
     hit, found = _matches(_MARKERS, src, maybe, at)
@@ -378,7 +379,7 @@ _G_COPYRIGHT, _G_URL, _G_HANDLE, _G_SEP, _G_AGO, _G_MARKER_WORDS, _G_MONTHS = (
     ((1 << size) - 1) << sum(_GATE_SIZES[:k]) for k, size in enumerate(_GATE_SIZES)
 )
 
-# (for kernels.marker_lines)
+# (for cleaner.kernels.lines.marker_lines)
 _GATE_BITS = np.array(
     [_G_COPYRIGHT, _G_URL, _G_HANDLE, _G_SEP, _G_AGO, _G_MARKER_WORDS, _G_MONTHS], dtype=np.uint64
 )
@@ -386,9 +387,9 @@ _GATE_BITS = np.array(
 
 @lru_cache(maxsize=1)
 def _gates() -> Any:
-    from cleaner import kernels
+    from cleaner.kernels.prefilter import Literals
 
-    return kernels.Literals(GATE_STRINGS)
+    return Literals(GATE_STRINGS)
 
 
 _NO_HASHES = np.zeros(1, dtype=np.uint64)  # an empty stop-word table
@@ -408,13 +409,13 @@ def warm_lines() -> None:
     """Compile (or load from numba's cache) the kernels of the lines' features
     (:data:`LINES_GROUP`), on the paths the boilerplate stage takes: with the
     rules' scan of the marker strings, and without."""
-    from cleaner import kernels
+    from cleaner.kernels.lines import TextView
 
     lines = ["Compile the kernels: one line of article text, 3 days ago.", "Share", "\u00a9 2024 www.example.com"]
     # (one line too: a column of one row is contiguous, and numba compiles a
     # kernel that takes a column for each layout)
     for texts in (lines, lines[:1]):
-        view = kernels.TextView(texts)
+        view = TextView(texts)
         idx = np.arange(len(texts))
         gate = _gates().scan(view.cps, view.starts, view.ends)[:, 0]
         stops = doc_stopwords(texts, "en")

@@ -23,13 +23,13 @@ from typing import Any
 
 import numpy as np
 
-from cleaner.jit import use_cache_folder
+from cleaner.jit import cache_folder
 
 
 def cache_file(kind: str, *built_from: str, suffix: str = ".npz") -> Path | None:
     """The file for data of ``kind`` built from ``built_from`` (versions,
     sources, parameters), or None when there is no cache folder."""
-    folder = os.environ.get("NUMBA_CACHE_DIR") or str(use_cache_folder())
+    folder = cache_folder()
     key = hashlib.sha1("\x00".join(built_from).encode("utf-8", "surrogatepass")).hexdigest()[:16]
     return Path(folder) / "data" / f"{kind}-{key}{suffix}"
 

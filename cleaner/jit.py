@@ -3,8 +3,11 @@
 Cache folder
     ``$NUMBA_CACHE_DIR`` when set, else ``cleaner/numba`` in the user's cache
     folder (``$XDG_CACHE_HOME``, else ``~/.cache``), else a temporary folder
-    when that cannot be written. :func:`use_cache_folder` sets it for numba; the
-    modules that hold kernels call it before they import numba.
+    when that cannot be written (:func:`cache_folder`). It is chosen when a
+    kernel first compiles or loads (:func:`cleaner.kernels.njit`), not when a
+    module is imported: importing cleaner changes no environment variable,
+    numba setting or folder, and a program's own numba functions keep numba's
+    own cache folder.
 
 Kernel groups
     A module that holds compiled kernels names a :class:`Group` for each set of
@@ -46,7 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-__all__ = ["Group", "use_cache_folder", "cache_folder", "warm", "show_notices", "compile_seconds"]
+__all__ = ["Group", "cache_folder", "warm", "show_notices", "compile_seconds"]
 
 log = logging.getLogger("cleaner")
 
@@ -56,8 +59,10 @@ _HELPER_START = 1.0  # seconds a helper takes to start (interpreter, imports, nu
 
 
 # ------------------------------------------------------------- cache folder
-def use_cache_folder() -> Path:
-    """Set ``NUMBA_CACHE_DIR`` (unless the user did) and return the folder.
+def cache_folder() -> Path:
+    """The folder that keeps the compiled kernels (and :mod:`cleaner.datacache`'s
+    tables), created if need be: read from the environment each time, and set
+    nowhere (a worker or a compile helper finds the same folder the same way).
 
     Not numba's default (``__pycache__`` next to each module): files there are
     not the package's, so uninstalling would leave the folder behind, and a
@@ -74,17 +79,7 @@ def use_cache_folder() -> Path:
     if not usable:
         uid = os.getuid() if hasattr(os, "getuid") else 0
         base = Path(tempfile.gettempdir()) / f"cleaner-numba-{uid}"
-    os.environ["NUMBA_CACHE_DIR"] = str(base)
-    if "numba" in sys.modules:  # imported before us: make it read the setting again
-        from numba.core import config
-
-        config.reload_config()
     return base
-
-
-def cache_folder() -> Path:
-    """The folder that keeps the compiled kernels (and :mod:`cleaner.datacache`'s tables)."""
-    return use_cache_folder()
 
 
 def _shown(path: Path) -> str:
@@ -422,7 +417,6 @@ def _helper(argv: list[str]) -> int:
     """``python -c _HELPER NAME=module:function ...``: compile these groups
     into the cache folder, one after the other, and say when each is done."""
     _die_with_parent()
-    use_cache_folder()
     for arg in argv:
         name, _, target = arg.partition("=")
         group = Group(name, target)

@@ -72,12 +72,8 @@ from langdetect.utils.ngram import NGram
 from langdetect.utils.unicode_block import unicode_block
 
 from cleaner import datacache
-from cleaner.jit import Group, use_cache_folder
-
-use_cache_folder()  # before numba is imported: the folder numba keeps the compiled kernels in
-
-# isort: split
-from numba import njit  # noqa: E402
+from cleaner.jit import Group
+from cleaner.kernels import njit  # numba's, kept in cleaner's cache folder
 
 _MAX_CP = 0x110000
 # flags of a code point (bits of its entry in the chars table, above the normalised code)

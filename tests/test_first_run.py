@@ -73,13 +73,13 @@ def test_quiet_first_run_prints_nothing_and_rules_test_compiles_only_the_rule_ke
     assert sorted(p.stem for p in (cache / "locks").glob("*.lock")) == ["rules"]
     index = list(cache.rglob("*.nbi"))
     compiled = {p.name.split("-")[0] for p in index}
-    assert "kernels.pairs" in compiled and "kernels.phrase_keys" in compiled
+    assert {p.parent.name.split("_")[0] for p in index} == {"kernels"}  # (cleaner/kernels/, nothing else)
+    assert "prefilter.pairs" in compiled and "prefilter.phrase_keys" in compiled
     assert not any(name.startswith(("langkernel.", "artifacts.")) for name in compiled)
-    # the text model's folder: only the line-shape reader the rules see lines through (list
-    # markers, markdown), none of the model's own kernels (features, forests, region)
-    model = {p.name.split("-")[0] for p in index if p.parent.name.startswith("textmodel_")}
-    assert "kernels.shape_rows" in model
-    assert not any(name.startswith(("kernels.forest", "kernels.line_matrix", "kernels.region")) for name in model)
+    # of the text model's kernels, only the line-shape reader the rules see lines through (list
+    # markers, markdown), none of the model's own (features, forests, region)
+    assert "shape.shape_rows" in compiled
+    assert not any(name.startswith(("forest.", "features.", "region.")) for name in compiled)
     quiet, _ = _cli(["clean", str(SMALL), "-o", str(tmp_path / "q.jsonl"), "-q"], env)
     assert quiet.returncode == 0 and quiet.stderr == ""
 
@@ -206,6 +206,124 @@ def test_cache_folder_follows_the_readme(tmp_path, monkeypatch):
     env["NUMBA_CACHE_DIR"] = str(tmp_path / "mine")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert out.stdout.strip() == str(tmp_path / "mine")
+
+
+_IMPORT_ALL = """
+import os, pkgutil, importlib, json, sys
+before = dict(os.environ)
+import cleaner
+names = sorted(m.name for m in pkgutil.walk_packages(cleaner.__path__, "cleaner.") if m.name != "cleaner.__main__")
+for name in names:
+    importlib.import_module(name)
+import numba
+print(json.dumps({"names": names, "changed": sorted(k for k in set(before) | set(os.environ)
+                                                    if before.get(k) != os.environ.get(k)),
+                  "numba_cache_dir": numba.config.CACHE_DIR}))
+"""
+
+
+def test_importing_cleaner_changes_no_environment_and_creates_no_folder(tmp_path):
+    """Importing every module of cleaner (the kernels included) sets no
+    environment variable (NUMBA_CACHE_DIR was one), no numba setting, and
+    creates no folder: the cache folder is chosen when a kernel compiles."""
+    import json
+
+    env = _fresh_env(tmp_path)
+    env["HOME"] = str(tmp_path / "home")
+    env["TMPDIR"] = str(tmp_path / "tmp")
+    (tmp_path / "tmp").mkdir()
+    proc = subprocess.run([sys.executable, "-c", _IMPORT_ALL], capture_output=True, text=True, env=env, timeout=120,
+                          cwd=tmp_path / "tmp")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert {"cleaner.kernels.chars", "cleaner.kernels.lines", "cleaner.kernels.prefilter", "cleaner.kernels.shape",
+            "cleaner.kernels.features", "cleaner.kernels.forest", "cleaner.kernels.region", "cleaner.langkernel",
+            "cleaner.artifacts", "cleaner.jit"} <= set(out["names"])
+    assert out["changed"] == []
+    assert out["numba_cache_dir"] == ""  # numba's own setting, as numba read it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp"]  # no xdg/, no home/
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+_OWN_NUMBA = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from cleaner.kernels import chars
+import mine
+print(int(chars.hash_table(chars.np.arange(1, 4, dtype=chars.np.uint64)).sum()), mine.plus_one(1))
+"""
+
+
+def test_the_cache_folder_is_cleaners_own_not_the_programs(tmp_path):
+    """A kernel compiled in a process keeps its code in cleaner's cache folder,
+    and a program's own numba function (cache=True) keeps numba's default, next
+    to its module: cleaner does not move the program's cache."""
+    (tmp_path / "prog").mkdir()
+    (tmp_path / "prog" / "mine.py").write_text(
+        "import numba\n\n@numba.njit(cache=True)\ndef plus_one(x):\n    return x + 1\n", encoding="utf-8")
+    env = _fresh_env(tmp_path)
+    proc = subprocess.run([sys.executable, "-c", _OWN_NUMBA, str(tmp_path / "prog")], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["6", "2"]
+    ours = [p.name for p in (tmp_path / "xdg" / "cleaner" / "numba").rglob("*.nbi")]
+    assert any(name.startswith("chars._hash_table-") for name in ours)
+    assert not any(name.startswith("mine.") for name in ours)
+    assert [p.name.split("-")[0] for p in (tmp_path / "prog" / "__pycache__").glob("*.nbi")] == ["mine.plus_one"]
+
+
+def test_a_cache_folder_that_cannot_be_written_only_means_compiling_each_time(tmp_path):
+    """$NUMBA_CACHE_DIR naming a file: the kernels compile in the process (no
+    cache), and give the same answer."""
+    (tmp_path / "not-a-folder").write_text("x", encoding="utf-8")
+    env = _fresh_env(tmp_path)
+    env["NUMBA_CACHE_DIR"] = str(tmp_path / "not-a-folder")
+    code = (
+        "import numpy as np\n"
+        "from cleaner.kernels import chars\n"
+        "words = np.frombuffer(b'a\\nb\\n', dtype=np.uint8)\n"
+        "print(int(chars.hash_table(np.arange(1, 4, dtype=np.uint64)).sum()),"
+        " chars.find_word(words, np.array([0, 2, 4]), b'b'))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["6", "1"]
+    assert (tmp_path / "not-a-folder").read_text(encoding="utf-8") == "x"
+
+
+def test_a_change_to_any_module_of_a_kernels_package_renews_the_cache_of_all(tmp_path, monkeypatch):
+    """A kernel inlines the helpers and constants of the modules it imports, so
+    the cache stamp of a kernel in a subpackage of cleaner (cleaner/kernels/,
+    cleaner/artifacts/) covers every module of it (numba's own covers the
+    kernel's file only); a kernel in a module of cleaner itself is stamped by its
+    own file."""
+    import shutil
+
+    import cleaner.kernels as K
+    from cleaner.kernels import prefilter
+
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "cache"))
+    root = tmp_path / "cleaner"
+    shutil.copytree(Path(K.__file__).parent, root / "kernels", ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(K, "_CLEANER", root)
+    top = root / "langkernel.py"
+    top.write_text("x = 1\n", encoding="utf-8")
+    (root / "cli.py").write_text("y = 1\n", encoding="utf-8")
+
+    def stamps():
+        return (K._Locator(prefilter.pairs.py_func, str(root / "kernels" / "prefilter.py")).get_source_stamp(),
+                K._Locator(prefilter.pairs.py_func, str(top)).get_source_stamp())
+
+    first = stamps()
+    assert stamps() == first
+    with (root / "kernels" / "chars.py").open("a", encoding="utf-8") as fh:
+        fh.write("# a changed helper\n")
+    second = stamps()
+    assert second[0] != first[0] and second[1] == first[1]
+    (root / "cli.py").write_text("y = 2\n", encoding="utf-8")  # another module of cleaner: no kernel's
+    assert stamps() == second
+    top.write_text("x = 2\n", encoding="utf-8")
+    assert stamps()[1] != second[1]
 
 
 def test_helper_reports_each_group(tmp_path):

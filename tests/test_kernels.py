@@ -1,4 +1,4 @@
-"""The compiled kernels (cleaner/kernels.py) against their readable references.
+"""The compiled kernels (cleaner/kernels/: chars, lines, prefilter) against their readable references.
 
 The boilerplate stage's per-line work runs as numba kernels: line features
 (the text model's are in test_textmodel_kernels.py), the literal scan that picks which lines a
@@ -19,7 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cleaner import classify, kernels
+from cleaner import classify
+from cleaner.kernels import chars, prefilter
+from cleaner.kernels.lines import TextView
 from cleaner.rules import first_chars, required_strings
 from cleaner.stages.boilerplate import _Compiled
 
@@ -125,13 +127,13 @@ def test_character_tables_read_back_from_the_cache_equal_the_built(tmp_path, mon
     back, they equal the ones built from Python's str methods; a damaged file
     is built again."""
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
-    saved = kernels._tables, kernels._fold
+    saved = chars._tables, chars._fold
     try:
         got = []
         for k in range(3):  # built and written; read back; built again over a damaged file
-            kernels._tables = kernels._fold = None
-            flags, lower, _ = kernels.tables()
-            got.append((flags.copy(), lower.copy(), kernels.fold_table().copy()))
+            chars._tables = chars._fold = None
+            flags, lower, _ = chars.tables()
+            got.append((flags.copy(), lower.copy(), chars.fold_table().copy()))
             files = sorted(tmp_path.glob("data/kernels-*.npz"))
             assert len(files) == 3  # the basic plane's tables, its fold, the astral cased characters
             if k == 0:
@@ -143,12 +145,12 @@ def test_character_tables_read_back_from_the_cache_equal_the_built(tmp_path, mon
         for a, b, c in zip(*got, strict=True):
             assert np.array_equal(a, b) and np.array_equal(a, c)
         flags, lower, fold = got[1]
-        assert flags[ord("A")] & kernels.UP and flags[ord("\u3000")] & kernels.SP and flags[ord("\u4e2d")] & kernels.CJK
+        assert flags[ord("A")] & chars.UP and flags[ord("\u3000")] & chars.SP and flags[ord("\u4e2d")] & chars.CJK
         assert lower[ord("\u00c9")] == ord("\u00e9") and fold[ord("\u017f")] == fold[ord("s")]
         # beyond the basic plane, filled before any document brings them (Adlam, Deseret)
-        assert fold[0x1E900] == 0x1E922 and lower[0x10400] == 0x10428 and flags[0x1E900] & kernels.UP
+        assert fold[0x1E900] == 0x1E922 and lower[0x10400] == 0x10428 and flags[0x1E900] & chars.UP
     finally:
-        kernels._tables, kernels._fold = saved
+        chars._tables, chars._fold = saved
 
 # ------------------------------------------------------------- line features
 @pytest.mark.parametrize("lang", ["en", "de", None])
@@ -175,7 +177,7 @@ def test_line_features_equal_the_reference_on_random_text(texts: list[str], lang
 
 LONG_WORD_ST = st.tuples(
     # one word past SAMPLE_CHARS (no "İ": its lower case is two characters, which the kernels
-    # leave as one, see cleaner.kernels)
+    # leave as one, see cleaner.kernels.chars)
     st.text(alphabet="aZ9ß.-é", min_size=1, max_size=3).map(lambda x: x * 120),
     st.lists(st.sampled_from(["The", "the", "UN", "42", "and", "der", "Über", "x.", " ", "  "]), max_size=30),
     st.integers(min_value=0, max_value=classify.SAMPLE_CHARS + 5),
@@ -252,8 +254,8 @@ LITERALS = [("copyright", "lower"), ("www.", "lower"), ("@", "exact"), (" ago", 
 @given(texts=st.lists(st.one_of(line_st, st.sampled_from(["COOKIE policy", "SÍGUENOS en", "STRAßE", "KILO",
                                                            "ΣΣ", "İS", "ıs", "ſtraße"])), min_size=1, max_size=20))
 def test_literal_scan_finds_what_python_finds(texts: list[str]) -> None:
-    lits = kernels.Literals(LITERALS)
-    view = kernels.TextView(texts)
+    lits = prefilter.Literals(LITERALS)
+    view = TextView(texts)
     mask = lits.scan(view.cps, view.starts, view.ends)
     for i, line in enumerate(texts):
         for k, (lit, mode) in enumerate(LITERALS):
@@ -311,7 +313,7 @@ def test_prefiltered_rules_name_the_same_lines_as_plain_matching(lang: str | Non
     c = stage().compiled(lang)
     texts = rule_lines() + fixture_lines()
     texts += [t.upper() for t in texts[:200]] + ["  ".join(t.split()) for t in texts[:200]]
-    hits = c.hits(kernels.TextView(texts))
+    hits = c.hits(TextView(texts))
     want = naive_hits(c, texts)
     assert sum(h is not None for h in hits) > 50
     assert [getattr(h, "id", None) for h in hits] == [getattr(h, "id", None) for h in want]
@@ -322,7 +324,7 @@ def test_prefiltered_rules_name_the_same_lines_as_plain_matching(lang: str | Non
 def test_prefiltered_rules_on_random_lines(texts: list[str], extra: list[str]) -> None:
     c = stage().compiled(None)
     texts = [t.strip() for t in texts + extra]
-    hits = c.hits(kernels.TextView(texts))
+    hits = c.hits(TextView(texts))
     assert [getattr(h, "id", None) for h in hits] == [getattr(h, "id", None) for h in naive_hits(c, texts)]
 
 

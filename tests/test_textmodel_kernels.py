@@ -1,4 +1,5 @@
-"""The text model's compiled routines (cleaner/textmodel/kernels.py) against their readable references.
+"""The text model's compiled routines (cleaner/kernels/: shape, features, forest, region) against their
+readable references.
 
 Shape rows, line features, region features, the region spans and the forests
 are each computed twice, compiled and in plain Python or numpy, on the bundled
@@ -18,9 +19,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from cleaner import kernels
+from cleaner.kernels import chars, features, forest, region, shape
+from cleaner.kernels.lines import TextView
 from cleaner.textmodel import features as F
-from cleaner.textmodel import kernels as tk
 from cleaner.textmodel.forest import Forest
 from cleaner.textmodel.shape import (
     S_BLANK,
@@ -75,8 +76,8 @@ def wrapped_doc(width: int = 78) -> list[str]:
 
 
 def kernel_shape(lines: list[str]) -> np.ndarray:
-    v = kernels.TextView(lines)
-    return tk.shape_rows(v.cps, v.starts, v.ends, kernels.tables()[0])
+    v = TextView(lines)
+    return shape.shape_rows(v.cps, v.starts, v.ends, chars.tables()[0])
 
 
 # ------------------------------------------------------------------ shape rows
@@ -173,14 +174,14 @@ def test_region_spans_equal_their_reference(p2: list[float], nc: list[int], extr
     n = min(len(p2), len(nc))
     a = np.array(p2[:n])
     c = np.array(nc[:n], dtype=np.float64)
-    assert (tk.region_spans(a, c, extra, spans) == F.region_spans_py(a, c, extra, spans)).all()
+    assert (region.region_spans(a, c, extra, spans) == F.region_spans_py(a, c, extra, spans)).all()
 
 
 def test_region_spans_find_a_split_article() -> None:
     p2 = np.array([0.1] * 5 + [0.9] * 6 + [0.05] * 8 + [0.9] * 5 + [0.1] * 4)
     nc = np.full(len(p2), 100.0)
-    one = tk.region_spans(p2, nc, 10.0, 3)  # a second span must gain 10x the first: none
-    two = tk.region_spans(p2, nc, 0.25, 3)
+    one = region.region_spans(p2, nc, 10.0, 3)  # a second span must gain 10x the first: none
+    two = region.region_spans(p2, nc, 0.25, 3)
     assert one.sum() == 6 and one[5:11].all()
     assert two.sum() == 11 and two[5:11].all() and two[19:24].all()
 
@@ -201,13 +202,13 @@ def test_forest_scores_equal_lightgbm_and_the_reference() -> None:
     X[:10, f.feature[0, 0]] = f.threshold[0, 0]  # rows on a split's threshold go left, as in LightGBM
     ref = booster.predict(X, raw_score=True)  # type: ignore[attr-defined]
     np.testing.assert_allclose(f.raw_py(X), ref, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(tk.forest_raw(X, f.feature, f.threshold, f.leaf), ref, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(forest.forest_raw(X, f.feature, f.threshold, f.leaf), ref, rtol=0, atol=1e-12)
 
 
 def test_forest_contributions_sum_to_the_score_and_equal_the_reference() -> None:
     f, X, _ = small_forest(1)
     rows = np.arange(0, 400, 7)
-    got = tk.forest_contrib_rows(X, rows, f.feature, f.threshold, f.value, f.leaf, f.n_features)
+    got = forest.forest_contrib_rows(X, rows, f.feature, f.threshold, f.value, f.leaf, f.n_features)
     raw = f.raw_py(X[rows])
     for q, r in enumerate(rows.tolist()):
         np.testing.assert_allclose(got[q], f.contributions_py(X[r]), atol=1e-12)
@@ -242,11 +243,11 @@ def test_shape_row_reads_the_first_word_and_links() -> None:
 def kernel_vocab(lines: list[str]) -> np.ndarray:
     from cleaner.textmodel import vocab
 
-    v = kernels.TextView(lines)  # (fills the character tables for the planes these lines use)
-    flags, lower, _ = kernels.tables()
+    v = TextView(lines)  # (fills the character tables for the planes these lines use)
+    flags, lower, _ = chars.tables()
     keys, vals = vocab.table()
-    return tk.vocab_rows(v.cps, v.starts, v.ends, flags, lower, keys, vals, len(vocab.GROUPS), vocab.LIMIT,
-                         kernels.AN)
+    return features.vocab_rows(v.cps, v.starts, v.ends, flags, lower, keys, vals, len(vocab.GROUPS), vocab.LIMIT,
+                         chars.AN)
 
 
 def test_vocabulary_rows_count_each_group() -> None:
@@ -275,7 +276,7 @@ def test_forest_reasons_name_the_group_that_pulled_the_score_down_most() -> None
     group = np.array([0, 1, 1, 2, 2, 3, 3])  # features 1-2, 3-4 and 5-6 share a group
     rows = np.arange(0, 400, 3)
     for trees in (5, len(f.feature)):
-        got = tk.forest_reasons(X, rows, f.feature, f.threshold, f.value, f.leaf, trees, group, 4)
+        got = forest.forest_reasons(X, rows, f.feature, f.threshold, f.value, f.leaf, trees, group, 4)
         cut = Forest(f.feature[:trees], f.threshold[:trees], f.value[:trees], f.leaf[:trees], f.n_features)
         for q, r in enumerate(rows.tolist()):
             by_group = np.zeros(4)

@@ -105,12 +105,13 @@ class BoilerplateStage(Stage):
         lines = doc.kept_lines()
         if not lines:
             return
-        from cleaner import kernels
-        from cleaner.textmodel import kernels as tk
+        from cleaner.kernels.chars import tables
+        from cleaner.kernels.lines import TextView
+        from cleaner.kernels.shape import shape_rows
 
         texts = [ln.text for ln in lines]
-        raw = kernels.TextView(texts)  # the lines as they came: the model reads their indentation
-        shape = tk.shape_rows(raw.cps, raw.starts, raw.ends, kernels.tables()[0])
+        raw = TextView(texts)  # the lines as they came: the model reads their indentation
+        shape = shape_rows(raw.cps, raw.starts, raw.ends, tables()[0])
         view = _Stripped(raw, shape, texts)  # ... and the rules the lines without their outer white space
         named = None
         compiled = None
@@ -193,10 +194,10 @@ class BoilerplateStage(Stage):
         probe.language = doc.language
         judged = self.classifier.judge(visible, doc.language)
         if self.options["rules"]:
-            from cleaner import kernels
+            from cleaner.kernels.lines import TextView
 
             kept = probe.kept_lines()
-            self.compiled(doc.language).apply(kept, Counter(), kernels.TextView.of_lines(kept), judged.sure)
+            self.compiled(doc.language).apply(kept, Counter(), TextView.of_lines(kept), judged.sure)
         for ln, keep, i in zip(probe.lines, judged.keep.tolist(), range(len(visible)), strict=False):
             if not keep and ln.rule is None:
                 ln.rule = judged.reason(i)
@@ -212,7 +213,7 @@ class BoilerplateStage(Stage):
 
 class _Stripped:
     """A document's lines without their outer white space, as the rules read them: the
-    lines' view (:class:`cleaner.kernels.TextView`, as they came) with each line's
+    lines' view (:class:`cleaner.kernels.lines.TextView`, as they came) with each line's
     bounds moved in to its text (from its shape row), and its text stripped when
     a rule asks for it (the rules' regexes look at few lines)."""
 
@@ -243,12 +244,12 @@ class _Compiled:
     """The rules for one language, arranged for one pass over the lines.
 
     Exact phrases are one dict lookup per line, prefixes one ``str.startswith``,
-    run only on the lines :func:`cleaner.kernels.phrase_keys` lets through: those
+    run only on the lines :func:`cleaner.kernels.prefilter.phrase_keys` lets through: those
     whose normalised hash is a phrase's, or whose first characters hash as a
     prefix's (and any line that Unicode normalisation or case folding could
     change). A pattern runs only on the lines that hold one of the strings every
     match of it must hold (:func:`cleaner.rules.required_strings`, found for all
-    lines at once by :class:`cleaner.kernels.Literals`), start with a character
+    lines at once by :class:`cleaner.kernels.prefilter.Literals`), start with a character
     it can start with (:func:`cleaner.rules.first_chars`) and have no more words
     than its ``max_words``. The first rule (in pack order) whose pattern matches
     a line names it, and a phrase rule wins over a pattern: the same lines as
@@ -256,7 +257,8 @@ class _Compiled:
     """
 
     def __init__(self, rules: list[Rule], stage: BoilerplateStage) -> None:
-        from cleaner import kernels
+        from cleaner.kernels.chars import AN, DEC, SP, UNDERSCORE, fold_table, hash_table, hash_text
+        from cleaner.kernels.prefilter import Literals
 
         self.stage = stage
         self.phrase: dict[str, Rule] = {}
@@ -273,10 +275,10 @@ class _Compiled:
         self.prefix_chars = max(map(len, self.prefix_tuple), default=0)
         self.max_pattern_chars = stage.options["max_pattern_chars"]
         # the hashes of the phrases and of the first 1..4 characters of the
-        # prefixes (for kernels.phrase_keys)
-        self.phrase_table = kernels.hash_table(np.array([kernels.hash_text(p) for p in self.phrase], dtype=np.uint64))
-        self.prefix_table = kernels.hash_table(
-            np.array([kernels.hash_text(p[:4]) for p in self.prefix_tuple], dtype=np.uint64)
+        # prefixes (for cleaner.kernels.prefilter.phrase_keys)
+        self.phrase_table = hash_table(np.array([hash_text(p) for p in self.phrase], dtype=np.uint64))
+        self.prefix_table = hash_table(
+            np.array([hash_text(p[:4]) for p in self.prefix_tuple], dtype=np.uint64)
         )
         # patterns: the strings each needs
         self.patterned = [r for r in rules if r.compiled is not None]
@@ -291,7 +293,7 @@ class _Compiled:
         items = list(literals)
         self.gate_word = (len(items) + 63) // 64
         items += [("\x00", "exact")] * (self.gate_word * 64 - len(items)) + list(GATE_STRINGS)
-        self.literals = kernels.Literals(items)
+        self.literals = Literals(items)
         words = self.literals.words
         self.rule_bits = np.zeros((len(self.patterned), words), dtype=np.uint64)
         for k, ids in enumerate(needs):
@@ -303,8 +305,8 @@ class _Compiled:
         self.rule_test = [r.compiled.match if is_anchored(r.pattern or "") else r.compiled.search
                           for r in self.patterned]
         # the characters an anchored pattern's line can start with
-        fold = kernels.fold_table()
-        classes = {"digit": kernels.DEC, "word": kernels.AN | kernels.UNDERSCORE, "space": kernels.SP}
+        fold = fold_table()
+        classes = {"digit": DEC, "word": AN | UNDERSCORE, "space": SP}
         ptr, codes, cls, folded = [0], [], [], []
         for r in self.patterned:
             first = first_chars(r.compiled)
@@ -346,14 +348,15 @@ class _Compiled:
 
     def hits(self, view: Any) -> list[Rule | None]:
         """The rule that names each line of ``view`` (a TextView of the kept
-        lines), or None. Sets ``view.keys`` (kernels.phrase_keys) and
+        lines), or None. Sets ``view.keys`` (cleaner.kernels.prefilter.phrase_keys) and
         ``view.gate`` (the classifier's marker scan) on the way."""
         named = self.named(view)
         return [named.get(i) for i in range(len(view.texts))]
 
     def named(self, view: Any) -> dict[int, Rule]:
         """:meth:`hits` as {line: rule} for the lines a rule names."""
-        from cleaner import kernels
+        from cleaner.kernels.chars import fold_table, tables
+        from cleaner.kernels.prefilter import pairs, phrase_keys
 
         texts, lens, starts, ends, cps = view.texts, view.lens, view.starts, view.ends, view.cps
         out: dict[int, Rule] = {}
@@ -361,18 +364,18 @@ class _Compiled:
             view.keys = np.zeros((0, 4), dtype=np.int64)
             view.gate = np.zeros(0, dtype=np.uint64)
             return out
-        flags, lower, _ = kernels.tables()
-        keys = view.keys = kernels.phrase_keys(
+        flags, lower, _ = tables()
+        keys = view.keys = phrase_keys(
             cps, starts, ends, flags, lower, self.lead, self.trail, self.phrase_table, self.prefix_table,
             self.para_end, self.para_words, self.para_cjk, self.max_phrase_chars,
         )
         mask = self.literals.scan(cps, starts, ends)
         view.gate = mask[:, self.gate_word]
         if self.patterned:
-            at, which = kernels.pairs(  # (a contiguous column: one compiled signature, whatever the line count)
+            at, which = pairs(  # (a contiguous column: one compiled signature, whatever the line count)
                 mask, self.rule_bits, lens, self.max_pattern_chars, np.ascontiguousarray(keys[:, 2]),
                 self.rule_words, cps, starts,
-                flags, kernels.fold_table(), *self.first,
+                flags, fold_table(), *self.first,
             )
             test, rules = self.rule_test, self.patterned
             for i, k in zip(at.tolist(), which.tolist(), strict=True):

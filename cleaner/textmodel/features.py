@@ -13,7 +13,7 @@ Two matrices, one row per non-blank line (a *unit*), in document order:
   lines, the runs of article-like lines and where the article mass lies.
 
 The numpy functions here are the readable reference of the compiled ones in
-:mod:`cleaner.textmodel.kernels`, which the tests hold equal.
+:mod:`cleaner.kernels.features` and :mod:`cleaner.kernels.region`, which the tests hold equal.
 """
 
 from __future__ import annotations
@@ -322,30 +322,30 @@ def region_matrix_py(p1: np.ndarray, X: np.ndarray, nc: np.ndarray) -> np.ndarra
 # ------------------------------------------------------------------ the compiled versions
 @functools.lru_cache(maxsize=1)
 def _line_args() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(cols, nb, win, voc) for :func:`cleaner.textmodel.kernels.line_matrix`: where it reads and writes."""
-    from cleaner.textmodel import kernels as tk
+    """(cols, nb, win, voc) for :func:`cleaner.kernels.features.line_matrix`: where it reads and writes."""
+    from cleaner.kernels import features as kf
 
-    cols = np.zeros(tk.N_K, dtype=np.int64)
-    for k, name in ((tk.K_W_LOG_WORDS, "log_words"), (tk.K_W_TERMINAL, "terminal"), (tk.K_W_STOP, "stop_ratio"),
-                    (tk.K_W_SHORT, "short"), (tk.K_W_STRONG, "strong_para"), (tk.K_W_DATE, "date"),
-                    (tk.K_W_AGO, "ago"), (tk.K_W_COUNTER, "counter"), (tk.K_W_HANDLE, "handle"),
-                    (tk.K_W_TITLE, "title_ratio")):
+    cols = np.zeros(kf.N_K, dtype=np.int64)
+    for k, name in ((kf.K_W_LOG_WORDS, "log_words"), (kf.K_W_TERMINAL, "terminal"), (kf.K_W_STOP, "stop_ratio"),
+                    (kf.K_W_SHORT, "short"), (kf.K_W_STRONG, "strong_para"), (kf.K_W_DATE, "date"),
+                    (kf.K_W_AGO, "ago"), (kf.K_W_COUNTER, "counter"), (kf.K_W_HANDLE, "handle"),
+                    (kf.K_W_TITLE, "title_ratio")):
         cols[k] = _W[name]
-    cols[tk.K_W_N], cols[tk.K_W_NC], cols[tk.K_N_WORD] = W_N, W_NC, N_WORD
-    for k, name in ((tk.K_INDENT, "indent"), (tk.K_LIST_ITEM, "list_item"), (tk.K_MARKER, "marker"),
-                    (tk.K_HEADING, "heading"), (tk.K_LINK_SHARE, "link_share"), (tk.K_LINKS, "links"),
-                    (tk.K_IMAGE, "image"), (tk.K_PIPES, "pipes"), (tk.K_GAPS, "gaps"), (tk.K_EMPHASIS, "emphasis"),
-                    (tk.K_BLANK_BEFORE, "blank_before"), (tk.K_BLANK_AFTER, "blank_after"),
-                    (tk.K_REL_LEN, "rel_len"), (tk.K_POS, "pos"), (tk.K_FIRST, "first_line"),
-                    (tk.K_LAST, "last_line"), (tk.K_DUP, "duplicate"), (tk.K_DOC_LINES, "doc_lines"),
-                    (tk.K_DOC_BLANK, "doc_blank_share"), (tk.K_DOC_LIST, "doc_list_share"),
-                    (tk.K_DOC_LINK, "doc_link_share"), (tk.K_DOC_WORDS, "doc_words"),
-                    (tk.K_SHORT_RUN, "short_run"), (tk.K_LIST_RUN, "list_run"), (tk.K_INDENT_RUN, "indent_run"),
-                    (tk.K_MARKERS_NEAR, "markers_near"), (tk.K_REPEAT, "repeat_shape")):
+    cols[kf.K_W_N], cols[kf.K_W_NC], cols[kf.K_N_WORD] = W_N, W_NC, N_WORD
+    for k, name in ((kf.K_INDENT, "indent"), (kf.K_LIST_ITEM, "list_item"), (kf.K_MARKER, "marker"),
+                    (kf.K_HEADING, "heading"), (kf.K_LINK_SHARE, "link_share"), (kf.K_LINKS, "links"),
+                    (kf.K_IMAGE, "image"), (kf.K_PIPES, "pipes"), (kf.K_GAPS, "gaps"), (kf.K_EMPHASIS, "emphasis"),
+                    (kf.K_BLANK_BEFORE, "blank_before"), (kf.K_BLANK_AFTER, "blank_after"),
+                    (kf.K_REL_LEN, "rel_len"), (kf.K_POS, "pos"), (kf.K_FIRST, "first_line"),
+                    (kf.K_LAST, "last_line"), (kf.K_DUP, "duplicate"), (kf.K_DOC_LINES, "doc_lines"),
+                    (kf.K_DOC_BLANK, "doc_blank_share"), (kf.K_DOC_LIST, "doc_list_share"),
+                    (kf.K_DOC_LINK, "doc_link_share"), (kf.K_DOC_WORDS, "doc_words"),
+                    (kf.K_SHORT_RUN, "short_run"), (kf.K_LIST_RUN, "list_run"), (kf.K_INDENT_RUN, "indent_run"),
+                    (kf.K_MARKERS_NEAR, "markers_near"), (kf.K_REPEAT, "repeat_shape")):
         cols[k] = L[name]
-    vcol = {"log_words": tk.V_LOG_WORDS, "terminal": tk.V_TERMINAL, "stop_ratio": tk.V_STOP,
-            "list_item": tk.V_LIST_ITEM, "link_share": tk.V_LINK_SHARE, "heading": tk.V_HEADING,
-            "indent": tk.V_INDENT, "short": tk.V_SHORT, "strong_para": tk.V_STRONG}
+    vcol = {"log_words": kf.V_LOG_WORDS, "terminal": kf.V_TERMINAL, "stop_ratio": kf.V_STOP,
+            "list_item": kf.V_LIST_ITEM, "link_share": kf.V_LINK_SHARE, "heading": kf.V_HEADING,
+            "indent": kf.V_INDENT, "short": kf.V_SHORT, "strong_para": kf.V_STRONG}
     nb = np.array([[vcol[name], d, L[f"{name}_{tag}"]] for d, tag in NEIGHBOURS for name in NEIGHBOUR_OF],
                   dtype=np.int64)
     win = np.array([[vcol[name], k, L[f"{name}_w{k}"]] for k in WINDOWS for name in WINDOW_OF], dtype=np.int64)
@@ -355,12 +355,12 @@ def _line_args() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
 @functools.lru_cache(maxsize=1)
 def _region_args() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    from cleaner.textmodel import kernels as tk
+    from cleaner.kernels import region as kr
 
     names = ("p1", "p1_mean1", "p1_mean3", "p1_mean10", "p1_mean30", "p1_max3", "p1_min_nb", "block_in",
              "block_before", "block_after", "block_share", "run_chars", "run_rank", "run_share", "top_run_dist",
              "mass_before", "mass_after", "doc_runs", "doc_top_share")
-    assert len(names) == tk.N_R
+    assert len(names) == kr.N_R
     rcols = np.array([R[n] for n in names], dtype=np.int64)
     own_dst = np.array([R[n] for n in REGION_OWN], dtype=np.int64)
     return rcols, REGION_OWN_COLS, own_dst
@@ -371,19 +371,19 @@ def line_matrix(
     blank_share: float, vocab: np.ndarray,
 ) -> np.ndarray:
     """:func:`line_matrix_py`, compiled."""
-    from cleaner.textmodel import kernels as tk
+    from cleaner.kernels import features as kf
 
     cols, nb, win, voc = _line_args()
-    return tk.line_matrix(words, shape, hashes, blank_before.astype(np.int64), blank_after.astype(np.int64),
+    return kf.line_matrix(words, shape, hashes, blank_before.astype(np.int64), blank_after.astype(np.int64),
                           float(blank_share), N_LINE, cols, nb, win, vocab, voc, VOCAB_WINDOW)
 
 
 def region_matrix(p1: np.ndarray, X: np.ndarray, nc: np.ndarray) -> np.ndarray:
     """:func:`region_matrix_py`, compiled."""
-    from cleaner.textmodel import kernels as tk
+    from cleaner.kernels import region as kr
 
     rcols, src, dst = _region_args()
-    return tk.region_matrix(p1.astype(np.float64), X, nc.astype(np.float64), N_REGION, rcols, src, dst)
+    return kr.region_matrix(p1.astype(np.float64), X, nc.astype(np.float64), N_REGION, rcols, src, dst)
 
 
 def region_spans_py(p2: np.ndarray, nc: np.ndarray, extra: float, max_spans: int = 3) -> np.ndarray:
@@ -391,7 +391,7 @@ def region_spans_py(p2: np.ndarray, nc: np.ndarray, extra: float, max_spans: int
     sqrt(chars + 1)``, then, looking at the parts left on each side in turn, the
     best block of each while its gain is at least ``extra`` times the first
     block's, up to ``max_spans`` blocks (the reference of
-    :func:`cleaner.textmodel.kernels.region_spans`)."""
+    :func:`cleaner.kernels.region.region_spans`)."""
     m = len(p2)
     inside = np.zeros(m, dtype=bool)
     score = (p2 - 0.5) * np.sqrt(nc + 1.0)

@@ -14,8 +14,8 @@ ten times faster than chasing LightGBM's own node pointers.
 The raw score of a row is the sum of the leaves it reaches, and its
 probability the logistic of that. :meth:`Forest.raw_py` and
 :meth:`Forest.contributions_py` are the readable references of the compiled
-:func:`cleaner.textmodel.kernels.forest_raw` and
-:func:`cleaner.textmodel.kernels.forest_contrib_rows`; the tests hold them
+:func:`cleaner.kernels.forest.forest_raw` and
+:func:`cleaner.kernels.forest.forest_contrib_rows`; the tests hold them
 equal, and the raw scores equal to LightGBM's own.
 """
 
@@ -110,7 +110,7 @@ class Forest:
 
     # ------------------------------------------------------------ reference
     def raw_py(self, X: np.ndarray) -> np.ndarray:
-        """Raw scores of the rows of X (the reference of ``kernels.forest_raw``)."""
+        """Raw scores of the rows of X (the reference of ``cleaner.kernels.forest.forest_raw``)."""
         n_split = self.feature.shape[1]
         out = np.zeros(len(X))
         for r, x in enumerate(X):

@@ -134,16 +134,16 @@ class TextModel:
     # ------------------------------------------------------------ judging
     def probabilities(self, units: Units) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(line features, the line model's probabilities, the last round's) of a document's units."""
-        from cleaner.textmodel import kernels as tk
+        from cleaner.kernels.forest import forest_raw
 
         X = line_matrix(units.words, units.shape, units.hashes, units.blank_before, units.blank_after,
                         units.blank_share, units.vocab)
         f = self.forests[0]
-        p1 = p = _sigmoid(tk.forest_raw(X, f.feature, f.threshold, f.leaf))
+        p1 = p = _sigmoid(forest_raw(X, f.feature, f.threshold, f.leaf))
         nc = units.words[:, -1]
         for f in self.forests[1:]:
             Z = region_matrix(p, X, nc)
-            p = _sigmoid(tk.forest_raw(Z, f.feature, f.threshold, f.leaf))
+            p = _sigmoid(forest_raw(Z, f.feature, f.threshold, f.leaf))
         return X, p1, p
 
     def decide(
@@ -151,18 +151,18 @@ class TextModel:
     ) -> tuple[np.ndarray, np.ndarray]:
         """(keep, inside) per unit from the last round's probabilities ``p``;
         ``threshold``: the inside threshold, when not the model's."""
-        from cleaner.textmodel import kernels as tk
+        from cleaner.kernels.region import best_block, region_spans
 
         s = self.settings
         t_in = s.inside if threshold is None else threshold
         # the region: the best span, and up to two more (it decides only when outside > inside; it
         # always names why a line outside it goes and which lines are sure article text)
-        inside = tk.region_spans(p, nc.astype(np.float64), s.extra_span, s.max_spans)
+        inside = region_spans(p, nc.astype(np.float64), s.extra_span, s.max_spans)
         keep = np.where(inside, p >= t_in, p >= max(s.outside, t_in))
         if len(p) and not keep.any():
             # never empty a document on the model's word alone: its most article-like
             # stretch stays (a paragraph sent alone, a page the model has no idea of)
-            a, b = tk.best_block((p - 0.5 * p.max()) * np.sqrt(nc.astype(np.float64) + 1.0))
+            a, b = best_block((p - 0.5 * p.max()) * np.sqrt(nc.astype(np.float64) + 1.0))
             keep[a : b + 1] = True
             inside = keep.copy()
         # the headline block of a document that opens with its article
@@ -177,13 +177,13 @@ class TextModel:
         an index into ``self.names``, the line feature group that pulled the line
         model's score down the most over its first ``explain_trees`` trees (the
         splits that matter most come first in a boosted forest)."""
-        from cleaner.textmodel import kernels as tk
+        from cleaner.kernels.forest import forest_reasons
 
         if not len(units):
             return np.zeros(0, dtype=np.int64)
         f = self.forests[0]
-        best = tk.forest_reasons(X, units.astype(np.int64), f.feature, f.threshold, f.value, f.leaf,
-                                 self.settings.explain_trees, self._group, len(self.reason_names))
+        best = forest_reasons(X, units.astype(np.int64), f.feature, f.threshold, f.value, f.leaf,
+                              self.settings.explain_trees, self._group, len(self.reason_names))
         return best + 2
 
     @property

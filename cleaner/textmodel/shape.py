@@ -8,7 +8,7 @@ a heading, a link text, a table row, instead of as words, and judges the
 line's content (what follows the marks) by its words.
 
 :func:`shape_rows_py` is the readable reference of the compiled
-:func:`cleaner.textmodel.kernels.shape_rows`; the tests hold the two equal.
+:func:`cleaner.kernels.shape.shape_rows`; the tests hold the two equal.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from cleaner.textmodel.kernels import (  # noqa: F401  (the columns of a shape row, where the kernels read them)
+from cleaner.kernels.shape import (  # noqa: F401  (the columns of a shape row, where the kernels read them)
     N_SHAPE,
     S_BLANK,
     S_EMPH,
@@ -41,7 +41,7 @@ from cleaner.textmodel.kernels import (  # noqa: F401  (the columns of a shape r
 # a bullet character followed by a space starts a list item
 BULLETS = {"*": 1, "o": 2, "+": 3, "-": 4, "\u2013": 4, "\u2014": 4, "\u2022": 5, "\u00b7": 5, "\u25aa": 5,
            "\u25cf": 5, "\u25e6": 5, "\u2023": 5, "\u25ba": 5, "\u25b8": 5, "\u2192": 5}
-from cleaner.textmodel.kernels import MARKER_ORDERED, MARKER_QUOTE  # noqa: E402
+from cleaner.kernels.shape import MARKER_ORDERED, MARKER_QUOTE  # noqa: E402
 
 
 def _space(c: str) -> bool:
@@ -134,7 +134,7 @@ def shape_row(t: str) -> list[int]:
 
 def shape_rows_py(texts: Sequence[str]) -> np.ndarray:
     """Shape rows of the lines (lines x :data:`N_SHAPE`, int64): the reference of
-    :func:`cleaner.textmodel.kernels.shape_rows`."""
+    :func:`cleaner.kernels.shape.shape_rows`."""
     out = np.zeros((len(texts), N_SHAPE), dtype=np.int64)
     for i, t in enumerate(texts):
         out[i] = shape_row(t)

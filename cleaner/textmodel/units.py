@@ -109,20 +109,22 @@ def read_units(
     shape: np.ndarray | None = None, gate: np.ndarray | None = None,
 ) -> Units:
     """Read a document's lines (``texts``, blank ones included, as they came).
-    ``view``: a :class:`cleaner.kernels.TextView` of exactly these lines (not
+    ``view``: a :class:`cleaner.kernels.lines.TextView` of exactly these lines (not
     stripped), and ``shape`` their shape rows, when the caller has them;
     ``gate``: the scan of each line for :data:`cleaner.classify.GATE_STRINGS`,
     when the caller has it; ``wrapped``: join the lines of hard-wrapped paragraphs."""
-    from cleaner import kernels
     from cleaner.classify import doc_stopwords, line_data
-    from cleaner.textmodel import kernels as tk
+    from cleaner.kernels.chars import AN, tables
+    from cleaner.kernels.features import vocab_rows
+    from cleaner.kernels.lines import TextView
+    from cleaner.kernels.shape import shape_rows
 
     n = len(texts)
     if view is None:
-        view = kernels.TextView(list(texts))
-    flags, lower, _ = kernels.tables()
+        view = TextView(list(texts))
+    flags, lower, _ = tables()
     if shape is None:
-        shape = tk.shape_rows(view.cps, view.starts, view.ends, flags)
+        shape = shape_rows(view.cps, view.starts, view.ends, flags)
     nonblank = np.flatnonzero(shape[:, S_BLANK] == 0)
     if not len(nonblank):
         z = np.zeros(0, dtype=np.int64)
@@ -153,6 +155,5 @@ def read_units(
     blank_after = np.concatenate([first[1:], [n]]) - last - 1
     blank_share = (n - len(nonblank)) / n
     keys, vals = vocab.table()
-    counts = tk.vocab_rows(view.cps, bounds[0], bounds[1], flags, lower, keys, vals, len(vocab.GROUPS), vocab.LIMIT,
-                           kernels.AN)
+    counts = vocab_rows(view.cps, bounds[0], bounds[1], flags, lower, keys, vals, len(vocab.GROUPS), vocab.LIMIT, AN)
     return Units(first, last, words, ushape, hashes, blank_before, blank_after, blank_share, w, counts)

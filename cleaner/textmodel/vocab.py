@@ -5,7 +5,7 @@ nav, byline, time). A unit's vocabulary row counts, per group, the words of its
 first :data:`LIMIT` characters that are in the group: a word is a run of
 letters and digits, compared lower-cased (one character to one, as the
 kernels' tables lower it). :func:`vocab_rows_py` is the readable reference of
-the compiled :func:`cleaner.textmodel.kernels.vocab_rows`.
+the compiled :func:`cleaner.kernels.features.vocab_rows`.
 """
 
 from __future__ import annotations
@@ -44,9 +44,9 @@ def vocabulary(path: str | None = None) -> dict[str, frozenset[str]]:
 def table(path: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(keys, bits): an open-addressing table of the words' hashes (0: empty) and,
     per slot, the groups the word is in (bit g for GROUPS[g])."""
-    from cleaner import kernels
+    from cleaner.kernels.chars import tables
 
-    _, lower, _ = kernels.tables()
+    _, lower, _ = tables()
     bits: dict[int, int] = {}
     for g, name in enumerate(GROUPS):
         for w in vocabulary(path)[name]:
@@ -70,9 +70,9 @@ def table(path: str | None = None) -> tuple[np.ndarray, np.ndarray]:
 
 def vocab_rows_py(texts: Sequence[str], path: str | None = None) -> np.ndarray:
     """Per text, the words of each group among its first LIMIT characters (texts x GROUPS)."""
-    from cleaner import kernels
+    from cleaner.kernels.chars import AN, tables
 
-    flags, lower, _ = kernels.tables()
+    flags, lower, _ = tables()
     words = vocabulary(path)
     out = np.zeros((len(texts), len(GROUPS)))
     for i, t in enumerate(texts):
@@ -80,7 +80,7 @@ def vocab_rows_py(texts: Sequence[str], path: str | None = None) -> np.ndarray:
         word: list[str] = []
         for ch in head + " ":
             c = ord(ch)
-            if c < len(flags) and flags[c] & kernels.AN:
+            if c < len(flags) and flags[c] & AN:
                 word.append(chr(int(lower[c])))
                 continue
             if word:
