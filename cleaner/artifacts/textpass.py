@@ -282,7 +282,7 @@ def _text_pass() -> Any:
     """:func:`_text_pass_py` compiled (numba; compiled once, then loaded from the disk cache)."""
     global _TEXT_PASS
     if _TEXT_PASS is None:
-        from cleaner.kernels import njit  # numba's, once kernels has set its cache folder
+        from cleaner.kernels import njit  # numba's njit with cleaner's cache folder, chosen at first compile
 
         # the helpers are compiled first and take their own names here, so that
         # the kernel calls them compiled (numba reads the globals when it compiles)
