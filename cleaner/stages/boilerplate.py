@@ -102,6 +102,8 @@ class BoilerplateStage(Stage):
         ratio = doc.metadata.pop("_rescue_ratio", None)
         if visible is not None and ratio is not None and self.classifier is not None:
             self._rescue(doc, visible, ratio)
+        # HTML mode, method blocks: the lines of blocks the block model is sure of (by line number)
+        block_sure = doc.metadata.pop("_block_sure", None)
         lines = doc.kept_lines()
         if not lines:
             return
@@ -115,9 +117,19 @@ class BoilerplateStage(Stage):
         view = _Stripped(raw, shape, texts)  # ... and the rules the lines without their outer white space
         named = None
         compiled = None
+        evidence = None
         if self.options["rules"]:
             compiled = self.compiled(self._rules_language(doc, lines))
             named = compiled.named(view)
+            if block_sure is not None:
+                # rules are evidence, not deletions, where the block model is sure: a line it keeps
+                # surely (an embed, a link line inside the article) stays, and a section stops there
+                at = set(block_sure)
+                evidence = np.array([ln.number in at for ln in lines], dtype=bool)
+                spared = [i for i in named if evidence[i]]
+                for i in spared:
+                    self.counts["html.rule-overruled"] += 1
+                    del named[i]
         judged = None
         model = self.classifier
         if model is not None and (doc.format != "html" or self.options["html_threshold"] is not None):
@@ -125,7 +137,7 @@ class BoilerplateStage(Stage):
                                  gate=getattr(view, "gate", None))
         live = view.lens > 0
         if compiled is not None:
-            sure = judged.sure if judged is not None else None
+            sure = judged.sure if judged is not None else evidence
             live = compiled.apply(lines, self.counts, view, sure, named)
             if sure is not None:
                 for i in np.flatnonzero(sure & ~live & (view.lens > 0)).tolist():

@@ -1,0 +1,422 @@
+"""The block model: which blocks of an HTML page are its main text.
+
+Each block (:mod:`cleaner.htmlblocks`) gets a row of :data:`FEATURES`: its text
+(length, link density, stop-word share, punctuation), its place (tag, depth,
+position, ancestor tags, the class/id words around it), the votes of
+trafilatura in precision and in recall mode (the share of the block's word
+trigrams found in each one's text), the distance from the container
+trafilatura's text comes from (and whether the block sits in a *twin* of that
+container: a sibling with the same tag-path signature, the rest of a split
+article), the overlap with the page's schema.org ``articleBody`` and the
+similarity to the page title. A forest of boosted trees
+(:class:`cleaner.textmodel.forest.Forest`, fitted by
+``benchmarks/train_htmlmodel.py`` on the ``fit`` part of the site split) turns a
+row into a probability; a second forest reads the first one's probabilities
+of the blocks around each block. Both ship as arrays in ``rules/htmlmodel.npz``
+with their settings in ``rules/htmlmodel.yaml``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cleaner.errors import ConfigError
+from cleaner.htmlblocks import Block, Page
+from cleaner.textmodel.forest import Forest
+from cleaner.yamlio import load_yaml
+
+_WORD = re.compile(r"\w+")
+_DIGIT = re.compile(r"\d")
+_TERMINAL = frozenset(".!?…。！？:;\"'”»)")
+
+# class/id word groups: a block whose owner or ancestors carry one of these words
+WORD_GROUPS: dict[str, tuple[str, ...]] = {
+    "comment": ("comment", "comments", "reply", "replies", "respond", "disqus", "discussion", "kommentar"),
+    "related": ("related", "recommend", "recommended", "more", "popular", "trending", "teaser", "also", "next",
+                "prev", "previous", "outbrain", "taboola", "recirc", "read"),
+    "share": ("share", "sharing", "social", "facebook", "twitter", "whatsapp", "print", "email", "follow"),
+    "newsletter": ("newsletter", "subscribe", "subscription", "signup", "sign", "optin", "paywall", "register"),
+    "promo": ("promo", "ad", "ads", "advert", "advertisement", "sponsor", "sponsored", "banner", "dfp", "partner",
+              "commercial", "anzeige"),
+    "caption": ("caption", "credit", "credits", "figcaption", "photo", "image", "img", "media", "gallery"),
+    "byline": ("byline", "author", "meta", "date", "time", "published", "timestamp", "dateline", "posted"),
+    "nav": ("nav", "navbar", "navigation", "menu", "breadcrumb", "breadcrumbs", "pagination", "pager", "skip"),
+    "footer": ("footer", "copyright", "legal", "bottom", "foot"),
+    "sidebar": ("sidebar", "side", "widget", "aside", "rail", "column", "col", "secondary"),
+    "tags": ("tag", "tags", "category", "categories", "topics", "keywords", "label", "labels"),
+    "header": ("header", "masthead", "top", "logo", "brand", "title", "headline", "hero"),
+    "body": ("content", "article", "post", "entry", "story", "body", "text", "main", "articlebody", "blog",
+             "prose", "rich", "copy", "detail"),
+    "hidden": ("hidden", "hide", "modal", "popup", "overlay", "cookie", "consent", "gdpr"),
+}
+_GROUP_OF = {w: g for g, ws in WORD_GROUPS.items() for w in ws}
+_TAGS = ("p", "h", "li", "tr", "blockquote", "pre", "caption", "dd", "div", "section", "td")
+
+FEATURES: tuple[str, ...] = (
+    "log_chars", "log_words", "link_density", "links", "all_link", "terminal", "commas", "word_len", "digits",
+    "stop_share", "upper_share", "lines",
+    *(f"tag_{t}" for t in _TAGS), "heading",
+    "depth", "rel_depth", "pos", "char_pos",
+    *(f"in_{t}" for t in ("article", "main", "nav", "header", "footer", "aside", "form", "li", "table", "figure")),
+    *(f"near_{g}" for g in WORD_GROUPS), *(f"any_{g}" for g in WORD_GROUPS),
+    "vote_p", "vote_r", "vote_jsonld", "has_jsonld", "itemprop_body",
+    "has_container", "in_container", "up", "down", "twin", "container_share", "container_depth",
+    "title_sim", "first_text", "dup_before", "dup_count",
+    "page_p_share", "page_r_share", "log_blocks", "page_link_density",
+    "prev_vote_r", "next_vote_r", "win_vote_r", "win_vote_p", "prev_link", "next_link", "prev_words", "next_words",
+    "parent_vote_r", "parent_blocks", "parent_words_share",
+)
+CONTEXT_FEATURES: tuple[str, ...] = (
+    "p", "p_prev", "p_next", "p_prev2", "p_next2", "p_win5", "p_win10", "p_parent", "p_grand", "p_before",
+    "p_after", "rank", "vote_r", "vote_p", "in_container", "log_words", "link_density", "title_sim", "pos",
+    "heading", "twin", "up",
+)
+_F = {n: i for i, n in enumerate(FEATURES)}
+
+
+# ------------------------------------------------------------------ text overlap
+def tokens(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+class Overlap:
+    """Which blocks' words another text holds: the share of a block's word
+    trigrams found in it (a block of one or two words: found as a phrase)."""
+
+    def __init__(self, text: str | None) -> None:
+        toks = tokens(text or "")
+        self.empty = not toks
+        self.chars = len(text or "")
+        self.grams = {hash((a, b, c)) for a, b, c in zip(toks, toks[1:], toks[2:], strict=False)}
+        self.joined = " " + " ".join(toks) + " "
+
+    def share(self, toks: list[str]) -> float:
+        if self.empty or not toks:
+            return 0.0
+        if len(toks) < 3:
+            return 1.0 if (" " + " ".join(toks) + " ") in self.joined else 0.0
+        n = len(toks) - 2
+        hit = sum(1 for a, b, c in zip(toks, toks[1:], toks[2:], strict=False) if hash((a, b, c)) in self.grams)
+        return hit / n
+
+
+def _container(blocks: list[Block], votes: np.ndarray, words: np.ndarray) -> tuple[int, ...] | None:
+    """The path of the deepest element holding 80% of the words trafilatura voted for."""
+    w = words * (votes >= 0.5)
+    total = w.sum()
+    if total <= 0:
+        return None
+    acc: Counter[tuple[int, ...]] = Counter()
+    for b, x in zip(blocks, w.tolist(), strict=True):
+        if x > 0:
+            for k in range(1, len(b.path) + 1):
+                acc[b.path[:k]] += x
+    best: tuple[int, ...] = ()
+    for path, x in acc.items():
+        if x >= 0.8 * total and len(path) > len(best):
+            best = path
+    return best
+
+
+def _common(a: tuple[int, ...], b: tuple[int, ...]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _title_sim(title_toks: set[str], toks: list[str]) -> float:
+    if not title_toks or not toks or len(toks) > 40:
+        return 0.0
+    s = set(toks)
+    return len(s & title_toks) / len(s | title_toks)
+
+
+def features(page: Page, precision_text: str | None, recall_text: str | None) -> np.ndarray:
+    """The feature rows of a page's blocks (:data:`FEATURES`)."""
+    blocks = page.blocks
+    n = len(blocks)
+    X = np.zeros((n, len(FEATURES)))
+    if n == 0:
+        return X
+    toks = [tokens(b.text) for b in blocks]
+    words = np.array([len(t) for t in toks], dtype=float)
+    chars = np.array([len(b.text) for b in blocks], dtype=float)
+    counts: Counter[str] = Counter()
+    for t, b in zip(toks, blocks, strict=True):
+        if len(b.text) > 80:
+            counts.update(w for w in t if len(w) <= 4 and not w.isdigit())
+    stops = {w for w, c in counts.most_common(15) if c >= 3}
+    op, orr = Overlap(precision_text), Overlap(recall_text)
+    oj = Overlap(page.article_body) if page.article_body else None
+    vp = np.array([op.share(t) for t in toks])
+    vr = np.array([orr.share(t) for t in toks])
+    cont = _container(blocks, vr, words)
+    title_toks = set(tokens(page.title))
+    total_chars = chars.sum() or 1.0
+    cum = np.concatenate([[0.0], np.cumsum(chars)[:-1]]) / total_chars
+    max_depth = max(b.depth for b in blocks) or 1
+    cont_sig: tuple[str, ...] | None = None
+    cont_words = 0.0
+    if cont is not None:
+        for b, w in zip(blocks, words.tolist(), strict=True):
+            if b.path[: len(cont)] == cont:
+                cont_words += w
+                if cont_sig is None:
+                    cont_sig = b.signature[: len(cont) - 1]
+    seen: Counter[str] = Counter(b.text for b in blocks)
+    before: set[str] = set()
+    first_text = -1
+    link_total = sum(b.link_chars for b in blocks)
+    parents: dict[tuple[int, ...], list[int]] = {}
+    for i, b in enumerate(blocks):
+        parents.setdefault(b.path[:-1], []).append(i)
+    all_words = max(float(words.sum()), 1.0)
+    parent_stats = {}
+    for key, sib in parents.items():
+        sw = float(words[sib].sum())
+        parent_stats[key] = (float((vr[sib] * words[sib]).sum() / sw) if sw else 0.0, math.log1p(len(sib)),
+                             sw / all_words)
+    log_blocks = math.log1p(n)
+    vp_l, vr_l, cum_l = vp.tolist(), vr.tolist(), cum.tolist()
+    rows = []
+    nf = len(FEATURES)
+    for i, (b, t) in enumerate(zip(blocks, toks, strict=True)):
+        x = [0.0] * nf
+        rows.append(x)
+        nw = len(t)
+        nc = len(b.text)
+        x[_F["log_chars"]] = math.log1p(nc)
+        x[_F["log_words"]] = math.log1p(nw)
+        x[_F["link_density"]] = b.link_chars / max(nc, 1)
+        x[_F["links"]] = b.links
+        x[_F["all_link"]] = float(b.link_chars >= 0.9 * nc)
+        x[_F["terminal"]] = float(b.text[-1] in _TERMINAL)
+        x[_F["commas"]] = b.text.count(",") / max(nw, 1)
+        x[_F["word_len"]] = sum(len(w) for w in t) / max(nw, 1)
+        x[_F["digits"]] = len(_DIGIT.findall(b.text)) / max(nc, 1)
+        x[_F["stop_share"]] = sum(1 for w in t if w in stops) / max(nw, 1)
+        x[_F["upper_share"]] = sum(1 for w in b.text.split() if w[:1].isupper()) / max(nw, 1)
+        x[_F["lines"]] = b.text.count("\n") + 1
+        tag = "h" if b.heading and b.tag[0] == "h" else "caption" if b.tag in ("figcaption", "caption") else b.tag
+        if tag in ("td", "th"):
+            tag = "td"
+        if f"tag_{tag}" in _F:
+            x[_F[f"tag_{tag}"]] = 1.0
+        x[_F["heading"]] = b.heading if b.tag[0] == "h" else 0
+        x[_F["depth"]] = b.depth
+        x[_F["rel_depth"]] = b.depth / max_depth
+        x[_F["pos"]] = i / n
+        x[_F["char_pos"]] = cum_l[i]
+        for a in ("article", "main", "nav", "header", "footer", "aside", "form", "li", "table", "figure"):
+            if a in b.ancestor_tags:
+                x[_F[f"in_{a}"]] = 1.0
+        for w in b.near_words.split():
+            g = _GROUP_OF.get(w)
+            if g:
+                x[_F[f"near_{g}"]] = 1.0
+        for w in b.words.split():
+            g = _GROUP_OF.get(w)
+            if g:
+                x[_F[f"any_{g}"]] = 1.0
+        x[_F["vote_p"]] = vp_l[i]
+        x[_F["vote_r"]] = vr_l[i]
+        if oj is not None:
+            x[_F["vote_jsonld"]] = oj.share(t)
+            x[_F["has_jsonld"]] = 1.0
+        x[_F["itemprop_body"]] = float(b.itemprop_body)
+        if cont is not None:
+            c = _common(b.path, cont)
+            x[_F["has_container"]] = 1.0
+            x[_F["in_container"]] = float(c == len(cont))
+            x[_F["up"]] = len(cont) - c
+            x[_F["down"]] = len(b.path) - c
+            x[_F["twin"]] = float(c == len(cont) - 1 and cont_sig is not None
+                                  and b.signature[: len(cont) - 1] == cont_sig and len(b.path) > c)
+            x[_F["container_share"]] = cont_words / max(words.sum(), 1)
+            x[_F["container_depth"]] = len(cont)
+        x[_F["title_sim"]] = _title_sim(title_toks, t)
+        if first_text < 0 and nw >= 8 and b.link_chars < 0.5 * nc:
+            first_text = i
+        x[_F["first_text"]] = float(first_text == i)
+        x[_F["dup_before"]] = float(b.text in before)
+        x[_F["dup_count"]] = math.log(seen[b.text])
+        before.add(b.text)
+        x[_F["page_p_share"]] = op.chars / total_chars
+        x[_F["page_r_share"]] = orr.chars / total_chars
+        x[_F["log_blocks"]] = log_blocks
+        x[_F["page_link_density"]] = link_total / total_chars
+        pv, pb, ps = parent_stats[b.path[:-1]]
+        x[_F["parent_vote_r"]] = pv
+        x[_F["parent_blocks"]] = pb
+        x[_F["parent_words_share"]] = ps
+    X = np.array(rows, dtype=np.float64)
+    ld = X[:, _F["link_density"]]
+    lw = X[:, _F["log_words"]]
+    X[1:, _F["prev_vote_r"]] = vr[:-1]
+    X[:-1, _F["next_vote_r"]] = vr[1:]
+    X[1:, _F["prev_link"]] = ld[:-1]
+    X[:-1, _F["next_link"]] = ld[1:]
+    X[1:, _F["prev_words"]] = lw[:-1]
+    X[:-1, _F["next_words"]] = lw[1:]
+    X[:, _F["win_vote_r"]] = _window(vr, 3)
+    X[:, _F["win_vote_p"]] = _window(vp, 3)
+    return X
+
+
+def _window(v: np.ndarray, k: int) -> np.ndarray:
+    c = np.concatenate([[0.0], np.cumsum(v)])
+    n = len(v)
+    lo = np.clip(np.arange(n) - k, 0, n)
+    hi = np.clip(np.arange(n) + k + 1, 0, n)
+    return (c[hi] - c[lo]) / (hi - lo)
+
+
+def context(paths: list[tuple[int, ...]], X: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """The second round's rows: the first round's probability of each block and of the blocks around it."""
+    n = len(p)
+    Z = np.zeros((n, len(CONTEXT_FEATURES)))
+    if n == 0:
+        return Z
+    C = {k: i for i, k in enumerate(CONTEXT_FEATURES)}
+    Z[:, C["p"]] = p
+    Z[1:, C["p_prev"]] = p[:-1]
+    Z[:-1, C["p_next"]] = p[1:]
+    Z[2:, C["p_prev2"]] = p[:-2]
+    Z[:-2, C["p_next2"]] = p[2:]
+    Z[:, C["p_win5"]] = _window(p, 5)
+    Z[:, C["p_win10"]] = _window(p, 10)
+    w = np.expm1(X[:, _F["log_words"]])
+    groups: dict[tuple[int, ...], list[int]] = {}
+    grand: dict[tuple[int, ...], list[int]] = {}
+    for i, path in enumerate(paths):
+        groups.setdefault(path[:-1], []).append(i)
+        grand.setdefault(path[:-2], []).append(i)
+    for i, path in enumerate(paths):
+        for key, g, col in ((path[:-1], groups, "p_parent"), (path[:-2], grand, "p_grand")):
+            idx = g[key]
+            sw = w[idx].sum()
+            Z[i, C[col]] = float((p[idx] * w[idx]).sum() / sw) if sw else 0.0
+    cw = np.cumsum(w * p)
+    cwt = np.cumsum(w)
+    Z[:, C["p_before"]] = (cw - w * p) / np.maximum(cwt - w, 1)
+    Z[:, C["p_after"]] = (cw[-1] - cw) / np.maximum(cwt[-1] - cwt, 1)
+    Z[:, C["rank"]] = np.argsort(np.argsort(-p)) / n
+    for k in ("vote_r", "vote_p", "in_container", "log_words", "link_density", "title_sim", "pos", "heading",
+              "twin", "up"):
+        Z[:, C[k]] = X[:, _F[k]]
+    return Z
+
+
+# ------------------------------------------------------------------ the model
+@dataclass(frozen=True)
+class HtmlModel:
+    """The block forest, its context round and the decision threshold."""
+
+    block: Forest
+    context: Forest | None
+    threshold: float
+    drop_title: bool = True
+    title_sim: float = 0.6
+    fallback_chars: int = 0
+
+    @classmethod
+    def load(cls, name: str | Path = "htmlmodel.yaml") -> HtmlModel:
+        return _load(str(name))
+
+    def probabilities(self, page: Page, X: np.ndarray) -> np.ndarray:
+        from cleaner.textmodel import kernels as tk
+
+        if len(X) == 0:
+            return np.zeros(0)
+        f = self.block
+        p = _sigmoid(tk.forest_raw(np.ascontiguousarray(X), f.feature, f.threshold, f.leaf))
+        if self.context is not None:
+            f = self.context
+            Z = context([b.path for b in page.blocks], X, p)
+            p = _sigmoid(tk.forest_raw(np.ascontiguousarray(Z), f.feature, f.threshold, f.leaf))
+        return p
+
+
+@lru_cache(maxsize=4)
+def _load(name: str) -> HtmlModel:
+    from cleaner.resources import rules_dir
+
+    path = Path(name) if Path(name).is_absolute() else rules_dir() / name
+    data = load_yaml(path) or {}
+    if not isinstance(data, dict):
+        raise ConfigError("expected a mapping", file=str(path))
+    arrays = path.with_name(str(data.get("arrays", path.with_suffix(".npz").name)))
+    try:
+        with np.load(arrays, allow_pickle=False) as z:
+            block = Forest.from_arrays(z, "block")
+            ctx = Forest.from_arrays(z, "context") if "context.feature" in z else None
+    except (OSError, KeyError, ValueError) as exc:
+        raise ConfigError(f"cannot read the block model's arrays {arrays}: {exc}", file=str(path)) from exc
+    names = list((data.get("features") or {}).get("block", []))
+    if names != list(FEATURES) or block.n_features != len(FEATURES):
+        raise ConfigError("the block model was fitted on other features than this version computes: refit it "
+                          "(benchmarks/train_htmlmodel.py)", file=str(path), key="features")
+    if ctx is not None and ctx.n_features != len(CONTEXT_FEATURES):
+        raise ConfigError("the block model's context round reads other features: refit it", file=str(path))
+    thr = data.get("threshold", 0.5)
+    if not isinstance(thr, (int, float)) or not 0 <= thr <= 1:
+        raise ConfigError("expected a number in 0..1", file=str(path), key="threshold")
+    fb = data.get("fallback_chars", 0)
+    if not isinstance(fb, int) or fb < 0:
+        raise ConfigError("expected a whole number >= 0", file=str(path), key="fallback_chars")
+    return HtmlModel(block, ctx, float(thr), bool(data.get("drop_title", True)),
+                     float(data.get("title_sim", 0.6)), fb)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def select(model: HtmlModel, page: Page, X: np.ndarray, p: np.ndarray, fallback: str | None,
+           markdown: bool = False) -> tuple[list[str], list[float], str]:
+    """The kept text as lines, each line's block probability, and how it was made:
+    ``blocks``, or ``trafilatura-fallback`` when the kept blocks hold fewer than
+    ``fallback_chars`` characters and trafilatura's recall text more."""
+    from cleaner.htmlblocks import markdown_of
+
+    idx = np.flatnonzero(p >= model.threshold).tolist()
+    if model.drop_title and idx and X[idx[0], _F["title_sim"]] >= model.title_sim:
+        idx = idx[1:]  # the leading line that repeats the page title
+    kept: set[str] = set()
+    unique = []
+    for i in idx:
+        t = page.blocks[i].text
+        if X[i, _F["dup_before"]] and t in kept:
+            continue  # the same text again (a page that holds the article twice)
+        kept.add(t)
+        unique.append(i)
+    size = max(sum(len(page.blocks[i].text) + 1 for i in unique) - 1, 0)  # the plain text's length
+    if size < model.fallback_chars and fallback and len(fallback) > size:
+        lines = fallback.split("\n")
+        return lines, [0.0] * len(lines), "trafilatura-fallback"
+    lines: list[str] = []
+    probs: list[float] = []
+    tables: set[int] = set()
+    for i in unique:
+        b = page.blocks[i]
+        if markdown:
+            first = b.tag == "tr" and b.table not in tables
+            tables.add(b.table)
+            t = markdown_of(b, first)
+        else:
+            t = b.text
+        for ln in t.split("\n"):
+            lines.append(ln)
+            probs.append(float(p[i]))
+    return lines, probs, "blocks"
