@@ -33,7 +33,7 @@ sys.path.insert(0, str(HERE.parent))
 import corpus  # noqa: E402
 import htmlcache  # noqa: E402
 
-VERSION = 1
+VERSION = 4
 
 
 @dataclass

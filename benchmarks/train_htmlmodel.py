@@ -46,6 +46,7 @@ from cleaner.htmlmodel import CONTEXT_FEATURES, FEATURES, context  # noqa: E402
 
 _TITLE = FEATURES.index("title_sim")
 _DUP = FEATURES.index("dup_before")
+NO_PRECISION = ("vote_p", "win_vote_p", "page_p_share")  # the columns read off trafilatura's precision text
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -111,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--folds", type=int, default=3)
     ap.add_argument("--no-context", action="store_true", help="the block model alone")
     ap.add_argument("--sets", nargs="+", choices=corpus.SETS, default=list(corpus.SETS))
+    ap.add_argument("--no-precision-vote", action="store_true",
+                    help="fit without trafilatura's precision-mode text (one trafilatura run per page at run time)")
     args = ap.parse_args(argv)
     t0 = time.time()
     sets = tuple(args.sets)
@@ -119,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     golds = corpus.golds(sets)
     print(f"fit {fit.X.shape} ({len(fit.pages)} pages), val {val.X.shape} ({len(val.pages)} pages), "
           f"{time.time() - t0:.0f} s", flush=True)
+    if args.no_precision_vote:  # what the features read when that text is not there (None)
+        for t in (fit, val):
+            t.X[:, [FEATURES.index(c) for c in NO_PRECISION]] = 0.0
     print("val baselines:")
     baselines(val, golds)
     params = {"min_data_in_leaf": 50, "learning_rate": 0.08}
@@ -150,16 +156,16 @@ def main(argv: list[str] | None = None) -> int:
     imp = sorted(zip(m1.feature_importance("gain"), FEATURES, strict=True), reverse=True)[:20]
     print("top features:", ", ".join(f"{n} {g:.0f}" for g, n in imp))
     if not args.dry_run:
-        write_model(models, best, fit, val)
+        write_model(models, best, fit, val, not args.no_precision_vote)
     print(f"done in {time.time() - t0:.0f} s")
     return 0
 
 
 def choose(val: htmldata.Table, p: np.ndarray, golds: dict) -> tuple[float, dict, dict]:
     results = []
-    for thr in (0.3, 0.4, 0.5, 0.6):
+    for thr in (0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
         for drop_title in (False, True):
-            for fb in (0, 100, 300):
+            for fb in (0, 300, 600, 1000):
                 s = {"threshold": thr, "drop_title": drop_title, "title_sim": 0.6, "fallback_chars": fb}
                 sc = scores(val, assemble(val, p, s), golds)
                 results.append((float(np.mean(list(sc.values()))), s, sc))
@@ -169,7 +175,7 @@ def choose(val: htmldata.Table, p: np.ndarray, golds: dict) -> tuple[float, dict
     return results[0]
 
 
-def write_model(models: list, best: tuple, fit: htmldata.Table, val: htmldata.Table) -> None:
+def write_model(models: list, best: tuple, fit: htmldata.Table, val: htmldata.Table, precision_vote: bool) -> None:
     import yaml
 
     from cleaner.textmodel.forest import Forest
@@ -187,6 +193,7 @@ def write_model(models: list, best: tuple, fit: htmldata.Table, val: htmldata.Ta
         "drop_title": s["drop_title"],
         "title_sim": s["title_sim"],
         "fallback_chars": s["fallback_chars"],
+        "precision_vote": precision_vote,
         "features": {"block": list(FEATURES), "context": list(CONTEXT_FEATURES)},
         "fitted": {
             "by": "benchmarks/train_htmlmodel.py",
@@ -203,7 +210,9 @@ def write_model(models: list, best: tuple, fit: htmldata.Table, val: htmldata.Ta
             "# round's probabilities around each block) on the `fit` part of the site split and chooses the\n"
             "# decision on `val`: a block stays at probability >= threshold; with drop_title, a first kept block\n"
             "# whose words overlap the page title by title_sim or more goes; a page whose kept text is shorter\n"
-            "# than fallback_chars takes trafilatura's text instead. Figures on the test part:\n"
+            "# than fallback_chars takes trafilatura's text instead; precision_vote: whether trafilatura also\n"
+            "# runs in precision mode (else its precision-text columns read 0, as they were fitted). Figures on\n"
+            "# the test part:\n"
             "# python benchmarks/bench_html.py\n")
     out = rules / "htmlmodel.yaml"
     out.write_text(head + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")

@@ -31,6 +31,7 @@ _EMPHASIS = {"strong": "**", "b": "**", "em": "*", "i": "*", "code": "`"}
 # ancestors' tags worth a feature each
 ANCESTOR_TAGS = ("article", "main", "nav", "header", "footer", "aside", "form", "li", "table", "figure", "a")
 _WS = re.compile(r"\s+")
+_BR = "\x1e"  # a <br> while a block's text is gathered (the source's own line breaks are white space)
 _CLASS_SPLIT = re.compile(r"[^a-z]+")
 
 
@@ -124,7 +125,7 @@ def blocks_of(root: Any) -> Page:
     scripts: list[str] = []
     title = ""
     h1 = ""
-    ids: dict[int, int] = {}
+    n_block = 0
     n_el = 0
 
     # state of the open block: the owner frame, text pieces, markdown pieces, link chars
@@ -140,7 +141,8 @@ def blocks_of(root: Any) -> Page:
     def flush(fr: Any) -> None:
         if not text:
             return
-        t = _clean("".join(text), fr.tag == "pre")
+        raw = "".join(text)
+        t = _clean(raw, fr.tag == "pre") if not raw.isspace() else ""
         if t:
             m = _clean("".join(md), fr.tag == "pre")
             blocks.append(Block(t, m, fr.tag, fr.depth, fr.path, min(link[0], len(t)), link[1], fr.anc,
@@ -149,6 +151,12 @@ def blocks_of(root: Any) -> Page:
         md.clear()
         link[0] = link[1] = 0
 
+    for el in root.iter("script", "title"):  # the head's title and JSON-LD (the walk skips <head>)
+        if el.tag == "title":
+            if not title and el.text:
+                title = el.text
+        elif (el.get("type") or "").lower() == "application/ld+json" and el.text:
+            scripts.append(el.text)
     # the walk: (element, frame of its block, closing?)
     root_frame = Frame()
     root_frame.el, root_frame.tag, root_frame.depth, root_frame.path = root, "html", 0, (0,)
@@ -185,10 +193,6 @@ def blocks_of(root: Any) -> Page:
         tag = tag.lower()
         n_el += 1
         if tag in SKIP_TAGS or _hidden(el):
-            if tag == "script" and (el.get("type") or "").lower() == "application/ld+json" and el.text:
-                scripts.append(el.text)
-            elif tag == "title" and not title and el.text:
-                title = el.text
             if el.tail:
                 text.append(el.tail)
                 md.append(el.tail)
@@ -197,8 +201,8 @@ def blocks_of(root: Any) -> Page:
             flush(fr)
             nf = Frame()
             nf.el, nf.tag, nf.depth = el, tag, fr.depth + 1
-            ids[id(el)] = len(ids) + 1
-            nf.path = fr.path + (ids[id(el)],)
+            n_block += 1  # the element's number (never id(): lxml's proxies come and go, and ids are reused)
+            nf.path = fr.path + (n_block,)
             nf.anc = fr.anc | {tag} if tag in ANCESTOR_TAGS else fr.anc
             cls = _classes(el)
             nf.words = (cls + " " + fr.words).strip() if cls else fr.words
@@ -206,11 +210,11 @@ def blocks_of(root: Any) -> Page:
             nf.sig = fr.sig + (tag + "." + ".".join(sorted((el.get("class") or "").split())[:3]),)
             nf.heading = int(tag[1]) if len(tag) == 2 and tag[0] == "h" and tag[1] in "123456" else fr.heading
             nf.ordered = tag == "ol" or (fr.ordered and tag not in ("ul",))
-            nf.table = ids[id(el)] if tag == "table" else fr.table
+            nf.table = n_block if tag == "table" else fr.table
             nf.body = fr.body or (el.get("itemprop") or "").lower() == "articlebody"
             nf.cells = 0
             if tag == "h1" and not h1:
-                h1 = el.text_content()
+                h1 = "".join(el.itertext())
             stack.append((el, nf, 1))
             if el.text:
                 text.append(el.text)
@@ -225,8 +229,8 @@ def blocks_of(root: Any) -> Page:
                 md.append(" | ")
             fr.cells += 1
         elif tag == "br":
-            text.append("\n")
-            md.append("\n")
+            text.append(_BR)
+            md.append(_BR)
         elif tag == "a":
             in_link += 1
             link[1] += 1
@@ -248,10 +252,13 @@ def blocks_of(root: Any) -> Page:
 
 
 def _clean(s: str, pre: bool) -> str:
+    """A block's text: white space collapsed (the source's line breaks are spaces), a line per <br>;
+    in <pre>, the text as it is."""
     if pre:
-        return s.strip("\n").rstrip()
-    lines = [_WS.sub(" ", ln).strip() for ln in s.split("\n")]
-    return "\n".join(ln for ln in lines if ln)
+        return s.replace(_BR, "\n").strip("\n").rstrip()
+    if _BR not in s:
+        return " ".join(s.split())
+    return "\n".join(ln for ln in (" ".join(part.split()) for part in s.split(_BR)) if ln)
 
 
 def markdown_of(b: Block, first_row: bool) -> str:

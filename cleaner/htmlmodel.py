@@ -58,6 +58,27 @@ WORD_GROUPS: dict[str, tuple[str, ...]] = {
     "hidden": ("hidden", "hide", "modal", "popup", "overlay", "cookie", "consent", "gdpr"),
 }
 _GROUP_OF = {w: g for g, ws in WORD_GROUPS.items() for w in ws}
+_GROUP_WORDS = frozenset(_GROUP_OF)
+# words of a short block's own text that mark page furniture, in the languages of the corpus
+TEXT_CUES: dict[str, tuple[str, ...]] = {
+    "ad": ("advertisement", "anzeige", "werbung", "publicité", "publicidad", "pubblicità", "sponsored", "ad"),
+    "share": ("share", "teilen", "partager", "compartir", "condividi", "tweet", "pin", "email", "print", "drucken",
+              "facebook", "twitter", "whatsapp", "linkedin"),
+    "comment": ("comments", "comment", "kommentare", "kommentar", "commentaires", "comentarios", "reply", "antworten"),
+    "more": ("read", "more", "weiterlesen", "mehr", "lire", "suite", "leer", "related", "also", "ähnliche",
+             "artikel", "popular", "trending", "next", "previous", "zurück", "weiter"),
+    "account": ("login", "log", "sign", "anmelden", "subscribe", "abonnieren", "newsletter", "register",
+                "registrieren", "cookies", "cookie", "datenschutz", "privacy", "terms", "impressum"),
+    "credit": ("photo", "foto", "bild", "image", "getty", "reuters", "afp", "ap", "dpa", "imago", "credit",
+               "copyright", "©"),
+    "date": ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+             "november", "december", "januar", "februar", "märz", "mai", "juni", "juli", "oktober", "dezember",
+             "updated", "published", "aktualisiert", "uhr", "am", "pm", "ago"),
+}
+_CUE_OF: dict[str, list[str]] = {}
+for _g, _ws in TEXT_CUES.items():
+    for _w in _ws:
+        _CUE_OF.setdefault(_w, []).append(_g)
 _TAGS = ("p", "h", "li", "tr", "blockquote", "pre", "caption", "dd", "div", "section", "td")
 
 FEATURES: tuple[str, ...] = (
@@ -69,7 +90,7 @@ FEATURES: tuple[str, ...] = (
     *(f"near_{g}" for g in WORD_GROUPS), *(f"any_{g}" for g in WORD_GROUPS),
     "vote_p", "vote_r", "vote_jsonld", "has_jsonld", "itemprop_body",
     "has_container", "in_container", "up", "down", "twin", "container_share", "container_depth",
-    "title_sim", "first_text", "dup_before", "dup_count",
+    "title_sim", "first_text", "dup_before", "dup_count", *(f"cue_{g}" for g in TEXT_CUES), "copyright_sign",
     "page_p_share", "page_r_share", "log_blocks", "page_link_density",
     "prev_vote_r", "next_vote_r", "win_vote_r", "win_vote_p", "prev_link", "next_link", "prev_words", "next_words",
     "parent_vote_r", "parent_blocks", "parent_words_share",
@@ -95,17 +116,22 @@ class Overlap:
         toks = tokens(text or "")
         self.empty = not toks
         self.chars = len(text or "")
-        self.grams = {hash((a, b, c)) for a, b, c in zip(toks, toks[1:], toks[2:], strict=False)}
+        self.grams = set(trigrams(toks))
         self.joined = " " + " ".join(toks) + " "
 
-    def share(self, toks: list[str]) -> float:
+    def share(self, toks: list[str], grams: list[int] | None = None) -> float:
+        """``grams``: :func:`trigrams` of ``toks``, when the caller has them."""
         if self.empty or not toks:
             return 0.0
         if len(toks) < 3:
             return 1.0 if (" " + " ".join(toks) + " ") in self.joined else 0.0
-        n = len(toks) - 2
-        hit = sum(1 for a, b, c in zip(toks, toks[1:], toks[2:], strict=False) if hash((a, b, c)) in self.grams)
-        return hit / n
+        if grams is None:
+            grams = trigrams(toks)
+        return sum(map(self.grams.__contains__, grams)) / len(grams)
+
+
+def trigrams(toks: list[str]) -> list[int]:
+    return list(map(hash, zip(toks, toks[1:], toks[2:], strict=False)))
 
 
 def _container(blocks: list[Block], votes: np.ndarray, words: np.ndarray) -> tuple[int, ...] | None:
@@ -159,8 +185,9 @@ def features(page: Page, precision_text: str | None, recall_text: str | None) ->
     stops = {w for w, c in counts.most_common(15) if c >= 3}
     op, orr = Overlap(precision_text), Overlap(recall_text)
     oj = Overlap(page.article_body) if page.article_body else None
-    vp = np.array([op.share(t) for t in toks])
-    vr = np.array([orr.share(t) for t in toks])
+    grams = [trigrams(t) if len(t) >= 3 else None for t in toks]
+    vp = np.array([op.share(t, g) for t, g in zip(toks, grams, strict=True)])
+    vr = np.array([orr.share(t, g) for t, g in zip(toks, grams, strict=True)])
     cont = _container(blocks, vr, words)
     title_toks = set(tokens(page.title))
     total_chars = chars.sum() or 1.0
@@ -188,6 +215,8 @@ def features(page: Page, precision_text: str | None, recall_text: str | None) ->
         parent_stats[key] = (float((vr[sib] * words[sib]).sum() / sw) if sw else 0.0, math.log1p(len(sib)),
                              sw / all_words)
     log_blocks = math.log1p(n)
+    cont_share = cont_words / max(float(words.sum()), 1.0)
+    marks: dict[tuple[Any, str, str], list[int]] = {}
     vp_l, vr_l, cum_l = vp.tolist(), vr.tolist(), cum.tolist()
     rows = []
     nf = len(FEATURES)
@@ -203,9 +232,9 @@ def features(page: Page, precision_text: str | None, recall_text: str | None) ->
         x[_F["all_link"]] = float(b.link_chars >= 0.9 * nc)
         x[_F["terminal"]] = float(b.text[-1] in _TERMINAL)
         x[_F["commas"]] = b.text.count(",") / max(nw, 1)
-        x[_F["word_len"]] = sum(len(w) for w in t) / max(nw, 1)
+        x[_F["word_len"]] = sum(map(len, t)) / max(nw, 1)
         x[_F["digits"]] = len(_DIGIT.findall(b.text)) / max(nc, 1)
-        x[_F["stop_share"]] = sum(1 for w in t if w in stops) / max(nw, 1)
+        x[_F["stop_share"]] = sum(map(stops.__contains__, t)) / max(nw, 1)
         x[_F["upper_share"]] = sum(1 for w in b.text.split() if w[:1].isupper()) / max(nw, 1)
         x[_F["lines"]] = b.text.count("\n") + 1
         tag = "h" if b.heading and b.tag[0] == "h" else "caption" if b.tag in ("figcaption", "caption") else b.tag
@@ -218,21 +247,16 @@ def features(page: Page, precision_text: str | None, recall_text: str | None) ->
         x[_F["rel_depth"]] = b.depth / max_depth
         x[_F["pos"]] = i / n
         x[_F["char_pos"]] = cum_l[i]
-        for a in ("article", "main", "nav", "header", "footer", "aside", "form", "li", "table", "figure"):
-            if a in b.ancestor_tags:
-                x[_F[f"in_{a}"]] = 1.0
-        for w in b.near_words.split():
-            g = _GROUP_OF.get(w)
-            if g:
-                x[_F[f"near_{g}"]] = 1.0
-        for w in b.words.split():
-            g = _GROUP_OF.get(w)
-            if g:
-                x[_F[f"any_{g}"]] = 1.0
+        key = (b.ancestor_tags, b.near_words, b.words)
+        on = marks.get(key)
+        if on is None:
+            on = marks[key] = _marks(*key)
+        for j in on:
+            x[j] = 1.0
         x[_F["vote_p"]] = vp_l[i]
         x[_F["vote_r"]] = vr_l[i]
         if oj is not None:
-            x[_F["vote_jsonld"]] = oj.share(t)
+            x[_F["vote_jsonld"]] = oj.share(t, grams[i])
             x[_F["has_jsonld"]] = 1.0
         x[_F["itemprop_body"]] = float(b.itemprop_body)
         if cont is not None:
@@ -243,12 +267,17 @@ def features(page: Page, precision_text: str | None, recall_text: str | None) ->
             x[_F["down"]] = len(b.path) - c
             x[_F["twin"]] = float(c == len(cont) - 1 and cont_sig is not None
                                   and b.signature[: len(cont) - 1] == cont_sig and len(b.path) > c)
-            x[_F["container_share"]] = cont_words / max(words.sum(), 1)
+            x[_F["container_share"]] = cont_share
             x[_F["container_depth"]] = len(cont)
         x[_F["title_sim"]] = _title_sim(title_toks, t)
         if first_text < 0 and nw >= 8 and b.link_chars < 0.5 * nc:
             first_text = i
         x[_F["first_text"]] = float(first_text == i)
+        if nw <= 15:
+            for w in t:
+                for g in _CUE_OF.get(w, ()):
+                    x[_F[f"cue_{g}"]] = 1.0
+        x[_F["copyright_sign"]] = float("©" in b.text)
         x[_F["dup_before"]] = float(b.text in before)
         x[_F["dup_count"]] = math.log(seen[b.text])
         before.add(b.text)
@@ -272,6 +301,17 @@ def features(page: Page, precision_text: str | None, recall_text: str | None) ->
     X[:, _F["win_vote_r"]] = _window(vr, 3)
     X[:, _F["win_vote_p"]] = _window(vp, 3)
     return X
+
+
+def _marks(ancestor_tags: frozenset[str], near_words: str, words: str) -> list[int]:
+    """The columns set to 1 by a block's ancestor tags and class/id words."""
+    on = {_F[f"in_{a}"] for a in ("article", "main", "nav", "header", "footer", "aside", "form", "li", "table",
+                                  "figure") if a in ancestor_tags}
+    for w in _GROUP_WORDS.intersection(near_words.split()):
+        on.add(_F[f"near_{_GROUP_OF[w]}"])
+    for w in _GROUP_WORDS.intersection(words.split()):
+        on.add(_F[f"any_{_GROUP_OF[w]}"])
+    return sorted(on)
 
 
 def _window(v: np.ndarray, k: int) -> np.ndarray:
@@ -329,6 +369,7 @@ class HtmlModel:
     drop_title: bool = True
     title_sim: float = 0.6
     fallback_chars: int = 0
+    precision_vote: bool = True  # run trafilatura in precision mode too (else those columns read 0)
 
     @classmethod
     def load(cls, name: str | Path = "htmlmodel.yaml") -> HtmlModel:
@@ -376,7 +417,7 @@ def _load(name: str) -> HtmlModel:
     if not isinstance(fb, int) or fb < 0:
         raise ConfigError("expected a whole number >= 0", file=str(path), key="fallback_chars")
     return HtmlModel(block, ctx, float(thr), bool(data.get("drop_title", True)),
-                     float(data.get("title_sim", 0.6)), fb)
+                     float(data.get("title_sim", 0.6)), fb, bool(data.get("precision_vote", True)))
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

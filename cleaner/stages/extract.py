@@ -166,7 +166,7 @@ class ExtractStage(Stage):
             doc.metadata["_visible"] = visible_lines(html)
             doc.metadata["_rescue_ratio"] = self.options["rescue_ratio"]
 
-    def _trafilatura(self, html: str, url: str | None, options=None):  # type: ignore[no-untyped-def]
+    def _trafilatura(self, html, url: str | None, options=None):  # type: ignore[no-untyped-def]
         """trafilatura's text and its result (None: nothing found)."""
         from trafilatura import bare_extraction
         from trafilatura.core import determine_returnstring
@@ -181,13 +181,22 @@ class ExtractStage(Stage):
 
     def _blocks(self, doc: Document, html: str, url: str | None):  # type: ignore[no-untyped-def]
         """The block model's text: trafilatura's two votes, the blocks, their probabilities, the decision."""
-        from cleaner.htmlblocks import Page, blocks_of, parse
+        from trafilatura.utils import load_html
+
+        from cleaner.htmlblocks import Page, blocks_of
         from cleaner.htmlmodel import features, select
 
         assert self._model is not None
-        precision, result = self._trafilatura(html, url, self._votes[0])
-        recall, _ = self._trafilatura(html, url, self._votes[1])
-        root = parse(html)
+        try:  # one parse, trafilatura's (it works on copies of the tree it is given)
+            root = load_html(html)
+        except (ValueError, TypeError):
+            root = None
+        if root is None:
+            return "", None
+        recall, result = self._trafilatura(root, url, self._votes[1])
+        precision = None
+        if self._model.precision_vote:
+            precision, _ = self._trafilatura(root, url, self._votes[0])
         page = blocks_of(root) if root is not None else Page([], "", "", 0)
         X = features(page, precision, recall)
         p = self._model.probabilities(page, X)
