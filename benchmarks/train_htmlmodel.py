@@ -112,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--folds", type=int, default=3)
     ap.add_argument("--no-context", action="store_true", help="the block model alone")
     ap.add_argument("--sets", nargs="+", choices=corpus.SETS, default=list(corpus.SETS))
+    ap.add_argument("--weights", choices=("words", "page", "sqrt"), default="words",
+                    help="a block's weight: its words; its share of its page's words (each page weighs the "
+                    "same, as the metric averages pages); or its words over the root of its page's")
     ap.add_argument("--no-precision-vote", action="store_true",
                     help="fit without trafilatura's precision-mode text (one trafilatura run per page at run time)")
     args = ap.parse_args(argv)
@@ -125,6 +128,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_precision_vote:  # what the features read when that text is not there (None)
         for t in (fit, val):
             t.X[:, [FEATURES.index(c) for c in NO_PRECISION]] = 0.0
+    if args.weights != "words":
+        for t in (fit, val):
+            for i in range(len(t.pages)):
+                r = t.rows(i)
+                total = float(t.w[r][t.y[r] >= 0].sum()) or 1.0
+                t.w[r] = t.w[r] / (total if args.weights == "page" else np.sqrt(total))
     print("val baselines:")
     baselines(val, golds)
     params = {"min_data_in_leaf": 50, "learning_rate": 0.08}
@@ -156,17 +165,17 @@ def main(argv: list[str] | None = None) -> int:
     imp = sorted(zip(m1.feature_importance("gain"), FEATURES, strict=True), reverse=True)[:20]
     print("top features:", ", ".join(f"{n} {g:.0f}" for g, n in imp))
     if not args.dry_run:
-        write_model(models, best, fit, val, not args.no_precision_vote)
+        write_model(models, best, fit, val, not args.no_precision_vote, args.weights)
     print(f"done in {time.time() - t0:.0f} s")
     return 0
 
 
 def choose(val: htmldata.Table, p: np.ndarray, golds: dict) -> tuple[float, dict, dict]:
     results = []
-    for thr in (0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
-        for drop_title in (False, True):
+    for thr in (0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
+        for drop_title, sim in ((False, 0.8), (True, 0.6), (True, 0.8)):
             for fb in (0, 300, 600, 1000):
-                s = {"threshold": thr, "drop_title": drop_title, "title_sim": 0.6, "fallback_chars": fb}
+                s = {"threshold": thr, "drop_title": drop_title, "title_sim": sim, "fallback_chars": fb}
                 sc = scores(val, assemble(val, p, s), golds)
                 results.append((float(np.mean(list(sc.values()))), s, sc))
     results.sort(key=lambda x: -x[0])
@@ -175,7 +184,8 @@ def choose(val: htmldata.Table, p: np.ndarray, golds: dict) -> tuple[float, dict
     return results[0]
 
 
-def write_model(models: list, best: tuple, fit: htmldata.Table, val: htmldata.Table, precision_vote: bool) -> None:
+def write_model(models: list, best: tuple, fit: htmldata.Table, val: htmldata.Table, precision_vote: bool,
+                weights: str) -> None:
     import yaml
 
     from cleaner.textmodel.forest import Forest
@@ -200,6 +210,7 @@ def write_model(models: list, best: tuple, fit: htmldata.Table, val: htmldata.Ta
             "trees": {name: n for name, _, n in models},
             "depth": {name: f.depth for name, f in forests.items()},
             "params": dict(PARAMS, min_data_in_leaf=50, learning_rate=0.08),
+            "weights": weights,
             "blocks": {"fit": int((fit.y >= 0).sum()), "val": int((val.y >= 0).sum())},
             "pages": {"fit": len(fit.pages), "val": len(val.pages)},
             "val_f1": {k: round(v, 4) for k, v in best[2].items()},

@@ -216,102 +216,118 @@ def features(page: Page, precision_text: str | None, recall_text: str | None) ->
                              sw / all_words)
     log_blocks = math.log1p(n)
     cont_share = cont_words / max(float(words.sum()), 1.0)
-    marks: dict[tuple[Any, str, str], list[int]] = {}
+    marks: dict[tuple[Any, ...], dict[int, float]] = {}
     vp_l, vr_l, cum_l = vp.tolist(), vr.tolist(), cum.tolist()
     rows = []
     nf = len(FEATURES)
+    F = _F
+    c_terminal, c_commas, c_word_len, c_digits = F["terminal"], F["commas"], F["word_len"], F["digits"]
+    c_stop, c_upper, c_title, c_first = F["stop_share"], F["upper_share"], F["title_sim"], F["first_text"]
+    c_dup, c_copy, c_item = F["dup_before"], F["copyright_sign"], F["itemprop_body"]
+    c_pv, c_pb, c_ps = F["parent_vote_r"], F["parent_blocks"], F["parent_words_share"]
     for i, (b, t) in enumerate(zip(blocks, toks, strict=True)):
         x = [0.0] * nf
         rows.append(x)
+        text = b.text
         nw = len(t)
-        nc = len(b.text)
-        x[_F["log_chars"]] = math.log1p(nc)
-        x[_F["log_words"]] = math.log1p(nw)
-        x[_F["link_density"]] = b.link_chars / max(nc, 1)
-        x[_F["links"]] = b.links
-        x[_F["all_link"]] = float(b.link_chars >= 0.9 * nc)
-        x[_F["terminal"]] = float(b.text[-1] in _TERMINAL)
-        x[_F["commas"]] = b.text.count(",") / max(nw, 1)
-        x[_F["word_len"]] = sum(map(len, t)) / max(nw, 1)
-        x[_F["digits"]] = len(_DIGIT.findall(b.text)) / max(nc, 1)
-        x[_F["stop_share"]] = sum(map(stops.__contains__, t)) / max(nw, 1)
-        x[_F["upper_share"]] = sum(1 for w in b.text.split() if w[:1].isupper()) / max(nw, 1)
-        x[_F["lines"]] = b.text.count("\n") + 1
-        tag = "h" if b.heading and b.tag[0] == "h" else "caption" if b.tag in ("figcaption", "caption") else b.tag
-        if tag in ("td", "th"):
-            tag = "td"
-        if f"tag_{tag}" in _F:
-            x[_F[f"tag_{tag}"]] = 1.0
-        x[_F["heading"]] = b.heading if b.tag[0] == "h" else 0
-        x[_F["depth"]] = b.depth
-        x[_F["rel_depth"]] = b.depth / max_depth
-        x[_F["pos"]] = i / n
-        x[_F["char_pos"]] = cum_l[i]
-        key = (b.ancestor_tags, b.near_words, b.words)
+        nc = len(text)
+        x[c_terminal] = float(text[-1] in _TERMINAL)
+        x[c_commas] = text.count(",") / max(nw, 1)
+        x[c_word_len] = sum(map(len, t)) / max(nw, 1)
+        x[c_digits] = len(_DIGIT.findall(text)) / max(nc, 1)
+        x[c_stop] = sum(map(stops.__contains__, t)) / max(nw, 1)
+        x[c_upper] = sum(1 for w in text.split() if w[:1].isupper()) / max(nw, 1)
+        key = (b.tag, b.heading, b.ancestor_tags, b.near_words, b.words)
         on = marks.get(key)
         if on is None:
             on = marks[key] = _marks(*key)
-        for j in on:
-            x[j] = 1.0
-        x[_F["vote_p"]] = vp_l[i]
-        x[_F["vote_r"]] = vr_l[i]
+        for j, v in on.items():
+            x[j] = v
         if oj is not None:
-            x[_F["vote_jsonld"]] = oj.share(t, grams[i])
-            x[_F["has_jsonld"]] = 1.0
-        x[_F["itemprop_body"]] = float(b.itemprop_body)
+            x[F["vote_jsonld"]] = oj.share(t, grams[i])
+        x[c_item] = float(b.itemprop_body)
         if cont is not None:
             c = _common(b.path, cont)
-            x[_F["has_container"]] = 1.0
-            x[_F["in_container"]] = float(c == len(cont))
-            x[_F["up"]] = len(cont) - c
-            x[_F["down"]] = len(b.path) - c
-            x[_F["twin"]] = float(c == len(cont) - 1 and cont_sig is not None
-                                  and b.signature[: len(cont) - 1] == cont_sig and len(b.path) > c)
-            x[_F["container_share"]] = cont_share
-            x[_F["container_depth"]] = len(cont)
-        x[_F["title_sim"]] = _title_sim(title_toks, t)
+            x[F["in_container"]] = float(c == len(cont))
+            x[F["up"]] = len(cont) - c
+            x[F["down"]] = len(b.path) - c
+            x[F["twin"]] = float(c == len(cont) - 1 and cont_sig is not None
+                                 and b.signature[: len(cont) - 1] == cont_sig and len(b.path) > c)
+        if title_toks:
+            x[c_title] = _title_sim(title_toks, t)
         if first_text < 0 and nw >= 8 and b.link_chars < 0.5 * nc:
             first_text = i
-        x[_F["first_text"]] = float(first_text == i)
+            x[c_first] = 1.0
         if nw <= 15:
             for w in t:
                 for g in _CUE_OF.get(w, ()):
-                    x[_F[f"cue_{g}"]] = 1.0
-        x[_F["copyright_sign"]] = float("©" in b.text)
-        x[_F["dup_before"]] = float(b.text in before)
-        x[_F["dup_count"]] = math.log(seen[b.text])
-        before.add(b.text)
-        x[_F["page_p_share"]] = op.chars / total_chars
-        x[_F["page_r_share"]] = orr.chars / total_chars
-        x[_F["log_blocks"]] = log_blocks
-        x[_F["page_link_density"]] = link_total / total_chars
+                    x[F[f"cue_{g}"]] = 1.0
+        if "©" in text:
+            x[c_copy] = 1.0
+        if text in before:
+            x[c_dup] = 1.0
+        before.add(text)
         pv, pb, ps = parent_stats[b.path[:-1]]
-        x[_F["parent_vote_r"]] = pv
-        x[_F["parent_blocks"]] = pb
-        x[_F["parent_words_share"]] = ps
+        x[c_pv] = pv
+        x[c_pb] = pb
+        x[c_ps] = ps
     X = np.array(rows, dtype=np.float64)
-    ld = X[:, _F["link_density"]]
-    lw = X[:, _F["log_words"]]
-    X[1:, _F["prev_vote_r"]] = vr[:-1]
-    X[:-1, _F["next_vote_r"]] = vr[1:]
-    X[1:, _F["prev_link"]] = ld[:-1]
-    X[:-1, _F["next_link"]] = ld[1:]
-    X[1:, _F["prev_words"]] = lw[:-1]
-    X[:-1, _F["next_words"]] = lw[1:]
-    X[:, _F["win_vote_r"]] = _window(vr, 3)
-    X[:, _F["win_vote_p"]] = _window(vp, 3)
+    # the columns computed for all blocks at once
+    link = np.array([b.link_chars for b in blocks], dtype=float)
+    X[:, F["log_chars"]] = np.log1p(chars)
+    X[:, F["log_words"]] = np.log1p(words)
+    X[:, F["link_density"]] = link / np.maximum(chars, 1)
+    X[:, F["links"]] = [b.links for b in blocks]
+    X[:, F["all_link"]] = link >= 0.9 * chars
+    X[:, F["lines"]] = [b.text.count("\n") + 1 for b in blocks]
+    depth = np.array([b.depth for b in blocks], dtype=float)
+    X[:, F["depth"]] = depth
+    X[:, F["rel_depth"]] = depth / max_depth
+    X[:, F["pos"]] = np.arange(n) / n
+    X[:, F["char_pos"]] = cum
+    X[:, F["vote_p"]] = vp
+    X[:, F["vote_r"]] = vr
+    X[:, F["dup_count"]] = np.log([seen[b.text] for b in blocks])
+    X[:, F["page_p_share"]] = op.chars / total_chars
+    X[:, F["page_r_share"]] = orr.chars / total_chars
+    X[:, F["log_blocks"]] = log_blocks
+    X[:, F["page_link_density"]] = link_total / total_chars
+    if oj is not None:
+        X[:, F["has_jsonld"]] = 1.0
+    if cont is not None:
+        X[:, F["has_container"]] = 1.0
+        X[:, F["container_share"]] = cont_share
+        X[:, F["container_depth"]] = len(cont)
+    ld = X[:, F["link_density"]]
+    lw = X[:, F["log_words"]]
+    X[1:, F["prev_vote_r"]] = vr[:-1]
+    X[:-1, F["next_vote_r"]] = vr[1:]
+    X[1:, F["prev_link"]] = ld[:-1]
+    X[:-1, F["next_link"]] = ld[1:]
+    X[1:, F["prev_words"]] = lw[:-1]
+    X[:-1, F["next_words"]] = lw[1:]
+    X[:, F["win_vote_r"]] = _window(vr, 3)
+    X[:, F["win_vote_p"]] = _window(vp, 3)
     return X
 
 
-def _marks(ancestor_tags: frozenset[str], near_words: str, words: str) -> list[int]:
-    """The columns set to 1 by a block's ancestor tags and class/id words."""
+def _marks(tag: str, heading: int, ancestor_tags: frozenset[str], near_words: str, words: str) -> dict[int, float]:
+    """The columns a block's tag, ancestor tags and class/id words set (to 1, or the heading level)."""
     on = {_F[f"in_{a}"] for a in ("article", "main", "nav", "header", "footer", "aside", "form", "li", "table",
                                   "figure") if a in ancestor_tags}
+    kind = "h" if heading and tag[0] == "h" else "caption" if tag in ("figcaption", "caption") else tag
+    if kind == "th":
+        kind = "td"
+    if f"tag_{kind}" in _F:
+        on.add(_F[f"tag_{kind}"])
     for w in _GROUP_WORDS.intersection(near_words.split()):
         on.add(_F[f"near_{_GROUP_OF[w]}"])
     for w in _GROUP_WORDS.intersection(words.split()):
         on.add(_F[f"any_{_GROUP_OF[w]}"])
-    return sorted(on)
+    out = dict.fromkeys(sorted(on), 1.0)
+    if tag[0] == "h" and heading:
+        out[_F["heading"]] = float(heading)
+    return out
 
 
 def _window(v: np.ndarray, k: int) -> np.ndarray:

@@ -107,14 +107,15 @@ class ExtractStage(Stage):
         self._text_options.with_metadata = False
         # the block model's two votes: what it was fitted with (fast, comments off)
         self._votes = (options(True, False, True, False), options(False, True, True, False))
-        if self._model is not None:
-            from cleaner.textmodel.kernels import forest_raw
-
-            import numpy as np
-
-            forest_raw(np.zeros((1, self._model.block.n_features)), self._model.block.feature,
-                       self._model.block.threshold, self._model.block.leaf)
         self._extractor = extractor
+
+    def kernel_groups(self):  # type: ignore[no-untyped-def]
+        """method blocks: the compiled forest walker of the text model's group."""
+        if self._model is None:
+            return []
+        from cleaner.textmodel.model import GROUP
+
+        return [GROUP]
 
     def _output_format(self) -> str:
         env = os.environ.get(OUTPUT_FORMAT_ENV)
@@ -132,6 +133,7 @@ class ExtractStage(Stage):
             doc.fail(f"page of {len(html):,} characters exceeds extract.max_bytes={limit:,}")
             return
         self.warm()
+        self.ready()  # the forest walker: compiled (or loaded) before the time limit starts
         url = doc.metadata.get("_url") or doc.metadata.get("url") or None  # (the input's URL, see Pipeline.run)
         with time_limit(
             self.options["timeout_seconds"],
