@@ -61,6 +61,7 @@ class Table:
     texts: list[str]
     fallback: list[str | None]  # trafilatura's fast recall text per page
     ctx: list[Any]  # per page: what the context round needs (the block paths)
+    titles: list[str] | None = None  # per page: the title the extract stage reads (train_htmlmodel fills it)
 
     def rows(self, i: int) -> slice:
         return slice(int(self.offsets[i]), int(self.offsets[i + 1]))

@@ -42,11 +42,22 @@ import htmldata  # noqa: E402
 import textscore  # noqa: E402
 from train_textmodel import PARAMS, fit_trees  # noqa: E402
 
-from cleaner.htmlmodel import CONTEXT_FEATURES, FEATURES, context  # noqa: E402
+from cleaner.htmlmodel import CONTEXT_FEATURES, FEATURES, context, title_match  # noqa: E402
 
-_TITLE = FEATURES.index("title_sim")
 _DUP = FEATURES.index("dup_before")
 NO_PRECISION = ("vote_p", "win_vote_p", "page_p_share")  # the columns read off trafilatura's precision text
+
+
+def page_titles(t: htmldata.Table) -> list[str]:
+    """Each page's title as the extract stage reads it (:func:`cleaner.htmlblocks.blocks_of`)."""
+    from cleaner.htmlblocks import blocks_of, parse
+
+    html = {(p.set, p.name): p.html for name in {r.set for r in t.pages} for p in corpus.load_pages(name)}
+    out = []
+    for r in t.pages:
+        root = parse(html[r.set, r.id])
+        out.append(blocks_of(root).title if root is not None else "")
+    return out
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -71,7 +82,7 @@ def assemble(t: htmldata.Table, p: np.ndarray, s: dict[str, Any]) -> list[str | 
         keep = p[r] >= s["threshold"]
         X = t.X[r]
         idx = np.flatnonzero(keep).tolist()
-        if s["drop_title"] and idx and X[idx[0], _TITLE] >= s["title_sim"]:
+        if s["drop_title"] and idx and title_match(t.titles[i], t.texts[r.start + idx[0]]) >= s["title_sim"]:
             idx = idx[1:]
         kept: set[str] = set()
         parts = []
@@ -123,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     fit = htmldata.load(sets, splits=("fit",))
     val = htmldata.load(sets, splits=("val",))
     golds = corpus.golds(sets)
+    val.titles = page_titles(val)
     print(f"fit {fit.X.shape} ({len(fit.pages)} pages), val {val.X.shape} ({len(val.pages)} pages), "
           f"{time.time() - t0:.0f} s", flush=True)
     if args.no_precision_vote:  # what the features read when that text is not there (None)
@@ -173,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
 def choose(val: htmldata.Table, p: np.ndarray, golds: dict) -> tuple[float, dict, dict]:
     results = []
     for thr in (0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
-        for drop_title, sim in ((False, 0.8), (True, 0.6), (True, 0.8)):
+        for drop_title, sim in ((False, 0.8), (True, 0.6), (True, 0.8), (True, 0.9)):
             for fb in (0, 300, 600, 1000):
                 s = {"threshold": thr, "drop_title": drop_title, "title_sim": sim, "fallback_chars": fb}
                 sc = scores(val, assemble(val, p, s), golds)

@@ -168,6 +168,23 @@ def _title_sim(title_toks: set[str], toks: list[str]) -> float:
     return len(s & title_toks) / len(s | title_toks)
 
 
+_TITLE_SEP = re.compile(r"\s+(?:[|\-–—:·»/]|::)\s+")
+
+
+def title_match(title: str, text: str) -> float:
+    """How closely a block's text repeats the page title: the best word overlap (Jaccard) with the
+    title or one of its parts around a separator ("Headline | Site name", "Site - Headline")."""
+    toks = set(tokens(text))
+    if not toks or len(toks) > 40 or not title:
+        return 0.0
+    best = 0.0
+    for part in [title, *_TITLE_SEP.split(title)]:
+        pt = set(tokens(part))
+        if pt:
+            best = max(best, len(toks & pt) / len(toks | pt))
+    return best
+
+
 def features(page: Page, precision_text: str | None, recall_text: str | None) -> np.ndarray:
     """The feature rows of a page's blocks (:data:`FEATURES`)."""
     blocks = page.blocks
@@ -448,7 +465,7 @@ def select(model: HtmlModel, page: Page, X: np.ndarray, p: np.ndarray, fallback:
     from cleaner.htmlblocks import markdown_of
 
     idx = np.flatnonzero(p >= model.threshold).tolist()
-    if model.drop_title and idx and X[idx[0], _F["title_sim"]] >= model.title_sim:
+    if model.drop_title and idx and title_match(page.title, page.blocks[idx[0]].text) >= model.title_sim:
         idx = idx[1:]  # the leading line that repeats the page title
     kept: set[str] = set()
     unique = []
