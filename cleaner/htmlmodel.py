@@ -234,7 +234,6 @@ def features(page: Page, precision_text: str | None, recall_text: str | None) ->
     log_blocks = math.log1p(n)
     cont_share = cont_words / max(float(words.sum()), 1.0)
     marks: dict[tuple[Any, ...], dict[int, float]] = {}
-    vp_l, vr_l, cum_l = vp.tolist(), vr.tolist(), cum.tolist()
     rows = []
     nf = len(FEATURES)
     F = _F
