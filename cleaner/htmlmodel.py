@@ -408,16 +408,16 @@ class HtmlModel:
         return _load(str(name))
 
     def probabilities(self, page: Page, X: np.ndarray) -> np.ndarray:
-        from cleaner.textmodel import kernels as tk
+        from cleaner.kernels.forest import forest_raw
 
         if len(X) == 0:
             return np.zeros(0)
         f = self.block
-        p = _sigmoid(tk.forest_raw(np.ascontiguousarray(X), f.feature, f.threshold, f.leaf))
+        p = _sigmoid(forest_raw(np.ascontiguousarray(X), f.feature, f.threshold, f.leaf))
         if self.context is not None:
             f = self.context
             Z = context([b.path for b in page.blocks], X, p)
-            p = _sigmoid(tk.forest_raw(np.ascontiguousarray(Z), f.feature, f.threshold, f.leaf))
+            p = _sigmoid(forest_raw(np.ascontiguousarray(Z), f.feature, f.threshold, f.leaf))
         return p
 
 
