@@ -481,12 +481,21 @@ def select(model: HtmlModel, page: Page, X: np.ndarray, p: np.ndarray, fallback:
     lines: list[str] = []
     probs: list[float] = []
     tables: set[int] = set()
+    prev = None
     for i in unique:
         b = page.blocks[i]
         if markdown:
             first = b.tag == "tr" and b.table not in tables
             tables.add(b.table)
             t = markdown_of(b, first)
+            # a blank line between blocks (markdown's paragraph break), but inside one list or table
+            if prev is not None and not (
+                (b.tag == "li" and prev.tag == "li" and b.path[:-1] == prev.path[:-1])
+                or (b.tag == "tr" and prev.tag == "tr" and b.table == prev.table)
+            ):
+                lines.append("")
+                probs.append(float(p[i]))
+            prev = b
         else:
             t = b.text
         for ln in t.split("\n"):

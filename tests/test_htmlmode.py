@@ -164,7 +164,8 @@ def test_markdown_output_keeps_structure() -> None:
     rec = doc.to_record()
     assert rec["text_format"] == "markdown"
     assert "## What changes for passengers" in doc.text
-    assert "- Tickets at machines in the hall" in doc.text
+    assert "- Tickets at machines in the hall\n- Tickets on the phone app" in doc.text  # one list
+    assert "## What changes for passengers\n\n" in doc.text  # blocks apart by a blank line
     assert "**important**" in doc.text
     plain = cleaner.clean(page(art), format="html")
     assert "text_format" not in plain.to_record()

@@ -42,7 +42,8 @@ class ExtractStage(Stage):
         "rules_sure": Setting(
             float, 0.9,
             "method blocks: lines of blocks the model keeps with at least this probability are evidence "
-            "against the rule packs (an embed or link line inside the article stays; a section stops there)",
+            "against the rule packs (an embed or link line inside the article stays; a section stops there); "
+            "on val, 0.75 to 0.9 score alike (mean F1 0.903), rules everywhere (above 1) 0.895, no rules 0.902",
         ),
         "favor": Setting(
             str, "recall", "trafilatura's trade-off", choices=("precision", "balanced", "recall")
