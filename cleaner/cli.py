@@ -97,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--charset", metavar="NAME", type=_charset,
                    help="decode every input given as bytes in this charset (cp1251, shift_jis, ...), whatever "
                    "it declares (default: BOM, HTTP header, <meta>, UTF-8, then the charset the bytes read best in)")
+    c.add_argument("--output-format", choices=("text", "markdown"), default=None,
+                   help="HTML input: the clean text as plain text (default) or as markdown (headings, lists, "
+                   "quotes, tables, code and emphasis marked), for pipelines that feed language models; "
+                   "overrides the config's extract.output_format")
     c.add_argument("--text-column", metavar="NAME", help="Parquet input: the column holding text")
     c.add_argument("--html-column", metavar="NAME", help="Parquet input: the column holding HTML")
     c.add_argument("--id-column", metavar="NAME", default="id", help="Parquet input: the id column (default: id)")
@@ -219,6 +223,9 @@ def cmd_clean(args: argparse.Namespace) -> int:
         if args.charset:
             raise CleanerError("--charset is not available with --engine ray; set it in the config instead "
                                "(settings: {decode: {charset: NAME}})")
+        if args.output_format:
+            raise CleanerError("--output-format is not available with --engine ray; set it in the config "
+                               "instead (settings: {extract: {output_format: markdown}})")
         if args.output == "-":
             raise CleanerError("-o -: --engine ray writes part files to a folder, not to standard output")
         from cleaner.integrations.ray import cli_clean
@@ -228,6 +235,10 @@ def cmd_clean(args: argparse.Namespace) -> int:
         from cleaner.stages.decode import CHARSET_ENV
 
         os.environ[CHARSET_ENV] = args.charset
+    if args.output_format:  # the extract stage reads it, here and in the worker processes
+        from cleaner.stages.extract import OUTPUT_FORMAT_ENV
+
+        os.environ[OUTPUT_FORMAT_ENV] = args.output_format
     read = ReadOptions(format=args.format, text_column=args.text_column, html_column=args.html_column,
                        id_column=args.id_column)
     check_inputs(args.inputs, read)

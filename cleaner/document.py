@@ -124,6 +124,10 @@ class Document:
             rec["error"] = self.error
         if self.charset is not None:
             rec["charset"] = self.charset
-        if self.metadata:
-            rec["metadata"] = self.metadata
+        meta = self.metadata
+        if meta.get("output_format") == "markdown":  # HTML input cleaned to markdown (extract.output_format)
+            meta = {k: v for k, v in meta.items() if k != "output_format"}
+            rec["text_format"] = "markdown"
+        if meta:
+            rec["metadata"] = meta
         return rec
