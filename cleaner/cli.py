@@ -117,6 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --engine ray: documents per batch")
     c.add_argument("-v", "--verbose", action="store_true",
                    help="with --engine ray: show Ray's own INFO logging (default: its warnings only)")
+    c.add_argument("--kernels", choices=("auto", "compiled", "python"), default=None,
+                   help="run the compiled kernels (numba), or the same code in Python: slower, but nothing to "
+                        "compile. auto (default): Python for a small input while the kernels are not compiled "
+                        "yet, else compiled (also $CLEANER_KERNELS)")
     c.set_defaults(func=cmd_clean)
 
     rp = sub.add_parser("report", help="summarise a run's records; render an HTML report",
@@ -149,6 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=("auto", "text", "html"), default="auto")
     e.add_argument("--charset", metavar="NAME", type=_charset, help="decode the document in this charset")
     e.add_argument("--removed-only", action="store_true", help="show only the removed lines")
+    e.add_argument("--kernels", choices=("auto", "compiled", "python"), default=None,
+                   help="run the compiled kernels (numba), or the same code in Python: slower, but nothing to "
+                        "compile. auto (default): Python for a small input while the kernels are not compiled "
+                        "yet, else compiled (also $CLEANER_KERNELS)")
     e.set_defaults(func=cmd_explain)
 
     r = sub.add_parser("rules", help="list or test rule packs")
@@ -165,6 +173,10 @@ def build_parser() -> argparse.ArgumentParser:
     rt.add_argument("packs", nargs="*", metavar="PACK",
                     help="rule-pack YAML files (default: every pack the config loads)")
     rt.add_argument("--config", help="pipeline YAML")
+    rt.add_argument("--kernels", choices=("auto", "compiled", "python"), default=None,
+                   help="run the compiled kernels (numba), or the same code in Python: slower, but nothing to "
+                        "compile. auto (default): Python for a small input while the kernels are not compiled "
+                        "yet, else compiled (also $CLEANER_KERNELS)")
     rt.set_defaults(func=cmd_rules_test)
     r.set_defaults(func=lambda a: (r.print_help(), 2)[1])
     return p
@@ -244,8 +256,9 @@ def cmd_clean(args: argparse.Namespace) -> int:
     check_inputs(args.inputs, read)
     _check_output(args.output, args)
     check_job(JobOptions(inputs=args.inputs, output=args.output, report=args.report))
-    # the kernels (compiled on a first run), and trafilatura when HTML may come:
-    # once, before workers fork
+    # the kernels (compiled on a first run, or run in Python: a small input),
+    # and trafilatura when HTML may come: once, before workers fork
+    _use_kernels(args, pipe.kernel_groups(), _input_bytes(args.inputs))
     pipe.warm_kernels()
     if _may_hold_html(args.inputs, read.format):
         pipe.warm()
@@ -273,6 +286,53 @@ def cmd_clean(args: argparse.Namespace) -> int:
         print(summary.render() + _compile_note(), file=sys.stderr)
         print(f"wrote {out}", file=sys.stderr)
     return 0
+
+
+def _use_kernels(args: argparse.Namespace, groups: list[Any], input_bytes: int | None) -> str:
+    """Choose how this process (and the workers it forks or starts) runs the
+    kernels: ``--kernels``, else ``$CLEANER_KERNELS``, else by
+    :func:`cleaner.jit.choose` (auto)."""
+    from cleaner import jit, kernels
+
+    chosen = getattr(args, "kernels", None) or os.environ.get(kernels.MODE_ENV, "").strip().lower() or "auto"
+    if chosen == "auto":
+        chosen = jit.choose(groups, input_bytes)
+    elif chosen not in kernels.MODES:
+        raise CleanerError(f"${kernels.MODE_ENV}={chosen!r}: expected auto, {' or '.join(kernels.MODES)}")
+    os.environ[kernels.MODE_ENV] = chosen  # (workers that start afresh read it; forked ones inherit the choice)
+    return kernels.use(chosen)
+
+
+_COMPRESSED = (".gz", ".zst", ".zstd", ".bz2", ".xz")
+_MARKUP = (".html", ".htm", ".xhtml", ".warc", ".arc")
+
+
+def _input_bytes(inputs: list[str], enough: int = 1 << 30) -> int | None:
+    """About how many bytes of text a run cleans, or None when unknown
+    (standard input): a compressed file counts five times its size, an HTML or
+    WARC file a quarter (most of a page is markup the kernels never see);
+    counting stops past ``enough``."""
+    total = 0
+    for name in inputs:
+        if name == "-":
+            return None
+        path = Path(name)
+        files = [path] if not path.is_dir() else (p for p in path.rglob("*") if p.is_file())
+        for f in files:
+            try:
+                size = f.stat().st_size
+            except OSError:
+                continue
+            suffixes = [x.lower() for x in f.suffixes[-2:]]
+            if suffixes and suffixes[-1] in _COMPRESSED:
+                size *= 5
+                suffixes.pop()
+            if suffixes and suffixes[-1] in _MARKUP:
+                size //= 4
+            total += size
+            if total >= enough:
+                return total
+    return total
 
 
 def _compile_note() -> str:
@@ -371,6 +431,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
     pipe = Pipeline.from_yaml(_config_arg(args))
     item = _explain_item(args, pipe.limits.max_document_bytes)
+    size = len(item.raw or b"") // (4 if item.format == "html" or (item.source or "").endswith((".html", ".htm")) else 1)
+    _use_kernels(args, pipe.kernel_groups(), size)
     doc = pipe.clean(item.raw, format=item.format, id=item.id, source=item.source, metadata=item.metadata,
                      extra=item.extra, charset=args.charset)
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
@@ -492,6 +554,9 @@ def cmd_rules_test(args: argparse.Namespace) -> int:
         if not p.is_file():
             raise CleanerError(f"{p}: no such rule pack")
     rules = RuleSet.load(packs)
+    from cleaner.stages.boilerplate import RULES_GROUP
+
+    _use_kernels(args, [RULES_GROUP], sum(len(x) for r in rules.rules for x in r.examples_drop + r.examples_keep))
     failures = check_rules(rules)
     n_examples = sum(len(r.examples_drop) + len(r.examples_keep) for r in rules.rules)
     for f in failures:

@@ -49,7 +49,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-__all__ = ["Group", "cache_folder", "warm", "show_notices", "compile_seconds"]
+__all__ = ["Group", "cache_folder", "warm", "show_notices", "compile_seconds", "choose", "ready",
+           "PYTHON_BELOW_COLD", "PYTHON_BELOW_WARM"]
 
 log = logging.getLogger("cleaner")
 
@@ -124,9 +125,14 @@ def compile_seconds() -> float:
 
 
 def warm(groups: Iterable[Group]) -> None:
-    """Compile (or load) the kernels of ``groups``, each once per process."""
+    """Compile (or load) the kernels of ``groups``, each once per process
+    (nothing when this process runs its kernels in Python: :func:`choose`)."""
     global _compile_seconds
+    from cleaner import kernels
+
     with _warm_lock:
+        if kernels.use(None) == "python":
+            return
         todo = list({g.name: g for g in groups if g.name not in _done}.values())
         if not todo:
             return
@@ -137,6 +143,70 @@ def warm(groups: Iterable[Group]) -> None:
         finally:
             session.close()
             _compile_seconds += session.compile_time()
+
+
+# ------------------------------------------------------- compiled or Python
+# Below these many bytes of text, a run's kernels run in Python: on a first run
+# (nothing compiled yet) where Python takes a few seconds and compiling 15-30 s,
+# and on later runs where Python takes less time than loading the compiled
+# kernels (about a second). benchmarks/bench_first_run.py measures both ways.
+PYTHON_BELOW_COLD = 128 * 1024
+PYTHON_BELOW_WARM = 16 * 1024
+
+
+def ready(groups: Iterable[Group]) -> bool:
+    """Whether every group's kernels are in the cache folder, compiled by this
+    version of cleaner, numba and Python (a run loads them, compiling nothing)."""
+    try:
+        return all(_ready_file(g).is_file() for g in groups)
+    except OSError:
+        return False
+
+
+def choose(groups: Iterable[Group], text_bytes: int | None, cold_below: int = PYTHON_BELOW_COLD,
+           warm_below: int = PYTHON_BELOW_WARM) -> str:
+    """How a run should run its kernels (the CLI's ``--kernels auto``), given
+    about how many bytes of text it cleans (None: unknown, as from standard
+    input): ``python`` for a small input (below ``cold_below`` bytes while the
+    kernels are not compiled yet, below ``warm_below`` once they are), else
+    ``compiled``. Both give the same result."""
+    if text_bytes is None:
+        return "compiled"
+    below = warm_below if ready(groups) else cold_below
+    return "python" if text_bytes < below else "compiled"
+
+
+def _ready_file(group: Group) -> Path:
+    return cache_folder() / "ready" / f"{group.name}-{_build_key()}"
+
+
+def _mark_ready(group: Group) -> None:
+    with contextlib.suppress(OSError):
+        path = _ready_file(group)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+
+
+_key: str | None = None
+
+
+def _build_key() -> str:
+    """A digest of what compiled kernels depend on: cleaner's source files, numba,
+    llvmlite, Python and the machine (numba's cache checks the same, per kernel)."""
+    global _key
+    if _key is None:
+        import hashlib
+        import platform
+
+        import llvmlite
+        import numba
+
+        h = hashlib.sha256(f"{numba.__version__}|{llvmlite.__version__}|{sys.version}|{platform.machine()}".encode())
+        root = Path(__file__).resolve().parent
+        for f in sorted(root.rglob("*.py")):
+            h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
+        _key = h.hexdigest()[:20]
+    return _key
 
 
 def _jobs() -> int:
@@ -320,6 +390,7 @@ class _Session:
                 g.run()
             log.debug("kernel group %s ready in %.2fs", g.name, time.monotonic() - t0)
             _done.add(g.name)
+            _mark_ready(g)
             self.finished += 1
             if self.notice and g.name not in self.helper_done:
                 self.notice.group()

@@ -80,6 +80,10 @@ class Pipeline:
         for st in self.stages:
             st.warm()
 
+    def kernel_groups(self) -> list[Any]:
+        """The compiled kernels this pipeline's stages run (:class:`cleaner.jit.Group`)."""
+        return [g for st in self.stages for g in st.kernel_groups()]
+
     def warm_kernels(self) -> None:
         """Compile (or load from the cache folder) the kernels of this pipeline's
         stages, and only theirs, all at once (see :mod:`cleaner.jit`); done
@@ -88,7 +92,7 @@ class Pipeline:
             return
         from cleaner import jit
 
-        jit.warm([g for st in self.stages for g in st.kernel_groups()])
+        jit.warm(self.kernel_groups())
         for st in self.stages:
             st.ready()
         self._kernels_ready = True

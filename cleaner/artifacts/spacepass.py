@@ -30,8 +30,8 @@ def _space_pass_py(cps, flags, alnum_flag, dec_flag, min_len, keys, ids, flat, o
     out_s = np.empty(n // 2 + 1, dtype=np.int64)
     out_e = np.empty(n // 2 + 1, dtype=np.int64)
     found = 0
-    tmask = np.uint64(len(keys) - 1)
-    cmask = np.uint64(len(cap_keys) - 1)
+    tmask = np.uint64(max(len(keys), 1) - 1)
+    cmask = np.uint64(max(len(cap_keys), 1) - 1)
     li = 0
     for i in range(n - 1):
         c = cps[i]

@@ -228,7 +228,7 @@ def _foreign_lines(cps, flags, lower, keys, vals, own, nlangs, min_words, min_ma
     markers (a count that hash collisions can only raise)."""
     n = len(cps)
     counts = np.zeros(64, dtype=np.int64)
-    tmask = np.uint64(len(keys) - 1)
+    tmask = np.uint64(max(len(keys), 1) - 1)
     li = 0
     line_tokens = 0
     n_foreign = 0

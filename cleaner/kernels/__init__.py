@@ -24,41 +24,43 @@ loads: importing a kernel module sets no environment variable or numba
 setting and creates no folder. The kernels compile on first use, once, and
 a pipeline compiles the ones it runs in groups before its first document
 (:mod:`cleaner.jit`).
+
+Compiled or Python
+    Every kernel is also plain Python: the same function, run by the
+    interpreter, gives the same result (numpy's fixed-width integers wrap as
+    the compiled code's do). A process runs all its kernels one way, chosen at
+    the first kernel call or warm-up (:func:`use`, else ``$CLEANER_KERNELS``:
+    ``compiled``, the default, or ``python``). Python is some 200 times slower
+    on long texts and needs no compiling: the CLI runs a small input that way
+    when the kernels are not compiled yet (:func:`cleaner.jit.choose`), so that
+    a first run of one small file does not wait for numba.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import inspect
 import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-import numba
-from numba.core.caching import (
-    CompileResultCacheImpl,
-    FunctionCache,
-    NullCache,
-    _Cache,
-    _CacheLocator,
-)
-
-_CLEANER = Path(__file__).resolve().parent.parent  # (the cleaner package's folder)
+MODES = ("compiled", "python")
+MODE_ENV = "CLEANER_KERNELS"
+_mode: str | None = None  # chosen at the first kernel call or warm-up (or by use())
+_kernels: list[Kernel] = []  # every kernel defined before that
 
 
 def njit(*args: Any, cache: bool = False, **options: Any) -> Any:
     """``numba.njit``; with ``cache=True`` the compiled code is kept in cleaner's
     cache folder, which is chosen (and created) at the function's first compile,
-    not here."""
+    not here. Before the process has chosen how to run kernels (:func:`use`),
+    the kernel is a :class:`Kernel` that stands for the function until then."""
 
     def wrap(fn: Callable[..., Any]) -> Any:
-        dispatcher = numba.njit(**options)(fn)
-        if cache:
-            dispatcher._cache = _FolderCache(fn)  # (what Dispatcher.enable_caching sets, made lazy)
-        return dispatcher
+        if _mode is not None:
+            return _implement(fn, cache, options)
+        kernel = Kernel(fn, cache, options)
+        _kernels.append(kernel)
+        return kernel
 
     if args and callable(args[0]) and len(args) == 1:
         return wrap(args[0])
@@ -67,120 +69,90 @@ def njit(*args: Any, cache: bool = False, **options: Any) -> Any:
     return wrap
 
 
-class _FolderCache(_Cache):
-    """numba's per-function disk cache, set up on first use: the folder is
-    :func:`cleaner.jit.cache_folder` at that moment; when it cannot be written,
-    the function is compiled each time, as numba does without a usable folder."""
+def _implement(fn: Callable[..., Any], cache: bool, options: dict[str, Any]) -> Any:
+    """``fn`` as the chosen mode runs it: numba's dispatcher, or ``fn`` itself."""
+    if _mode == "python":
+        return fn
+    import numba  # (only when kernels run compiled: Python runs need no numba)
 
-    def __init__(self, py_func: Callable[..., Any]) -> None:
-        self._py_func = py_func
-        self._cache: _Cache | None = None
-        self._enabled = True
+    from cleaner.kernels.cache import FolderCache
 
-    def _real(self) -> _Cache:
-        # (numba calls this under its compiler lock: one thread at a time)
-        if self._cache is None:
-            try:
-                cache: _Cache = _KernelCache(self._py_func)
-            except OSError:
-                cache = NullCache()
-            if not self._enabled:
-                cache.disable()
-            self._cache = cache
-        return self._cache
-
-    @property
-    def cache_path(self) -> str | None:
-        return self._real().cache_path
-
-    def load_overload(self, sig: Any, target_context: Any) -> Any:
-        return self._real().load_overload(sig, target_context)
-
-    def save_overload(self, sig: Any, data: Any) -> None:
-        self._real().save_overload(sig, data)
-
-    def enable(self) -> None:
-        self._enabled = True
-        if self._cache is not None:
-            self._cache.enable()
-
-    def disable(self) -> None:
-        self._enabled = False
-        if self._cache is not None:
-            self._cache.disable()
-
-    def flush(self) -> None:
-        if self._cache is not None:
-            self._cache.flush()
+    dispatcher = numba.njit(**options)(fn)
+    if cache:
+        dispatcher._cache = FolderCache(fn)  # (what Dispatcher.enable_caching sets, made lazy)
+    return dispatcher
 
 
-class _Locator(_CacheLocator):
-    """Where a kernel's cache files go: a folder per source folder under
-    :func:`cleaner.jit.cache_folder`, as numba lays out ``$NUMBA_CACHE_DIR``.
+class Kernel:
+    """A kernel defined before the process chose how to run kernels. When it
+    chooses (:func:`use`), each module of cleaner that holds a Kernel under a
+    name gets the chosen implementation in its place (so that a compiled kernel
+    calls other kernels compiled, and Python calls them directly); a Kernel kept
+    elsewhere calls the implementation."""
 
-    The source stamp that makes numba compile again after a change is, for a
-    kernel in a subpackage of cleaner (this one, :mod:`cleaner.artifacts`),
-    every module of that subpackage, else the kernel's own file: a kernel
-    inlines the helpers and constants of the modules it imports, and numba on
-    its own renews a cache only when the kernel's file changes."""
+    def __init__(self, fn: Callable[..., Any], cache: bool, options: dict[str, Any]) -> None:
+        self.py_func = self.__wrapped__ = fn
+        self.__name__, self.__qualname__ = fn.__name__, fn.__qualname__
+        self.__module__, self.__doc__ = fn.__module__, fn.__doc__
+        self._cache, self._options = cache, options
+        self._impl: Any = None
 
-    def __init__(self, py_func: Callable[..., Any], py_file: str) -> None:
-        from cleaner.jit import cache_folder
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._impl is None:
+            use(None)
+        return self._impl(*args, **kwargs)
 
-        self._py_file = py_file
-        self._lineno = py_func.__code__.co_firstlineno
-        self._cache_path = os.path.join(cache_folder(), self.get_suitable_cache_subpath(py_file))
+    def __getattr__(self, name: str) -> Any:  # (the dispatcher's own attributes, once there is one)
+        if name.startswith("__") or name in ("py_func", "_cache", "_options", "_impl"):
+            raise AttributeError(name)
+        if self._impl is None:
+            use(None)
+        return getattr(self._impl, name)
 
-    def get_cache_path(self) -> str:
-        return self._cache_path
-
-    def get_source_stamp(self) -> str:
-        path = Path(self._py_file).resolve()
-        files = sorted(path.parent.glob("*.py")) if path.parent.parent == _CLEANER else [path]
-        return _stamp(tuple((str(f), *_stat(f)) for f in files))
-
-    def get_disambiguator(self) -> str:
-        return str(self._lineno)
-
-    @classmethod
-    def from_function(cls, py_func: Callable[..., Any], py_file: str) -> _Locator:
-        return cls(py_func, py_file)
+    def __repr__(self) -> str:
+        return f"<cleaner kernel {self.__module__}.{self.__qualname__} ({_mode or 'not chosen yet'})>"
 
 
-def _stat(path: Path) -> tuple[int, int]:
-    st = path.stat()
-    return st.st_mtime_ns, st.st_size
+def mode() -> str | None:
+    """How this process runs its kernels (``compiled`` or ``python``), None before it chose."""
+    return _mode
 
 
-@functools.lru_cache(maxsize=64)
-def _stamp(files: tuple[tuple[str, int, int], ...]) -> str:
-    """A digest of the files' contents (keyed by their times and sizes: read once while they stay the same)."""
-    h = hashlib.sha256()
-    for name, _, _ in files:
-        h.update(name.encode("utf-8", "surrogatepass") + b"\0")
-        h.update(Path(name).read_bytes())
-    return h.hexdigest()
+def use(chosen: str | None) -> str:
+    """Run this process's kernels compiled or in Python (None: ``$CLEANER_KERNELS``,
+    else compiled). The first choice holds; a later, different one is an error
+    (a compiled kernel keeps the kernels it calls). Returns the mode in use."""
+    global _mode
+    if chosen is None:
+        if _mode is not None:
+            return _mode
+        chosen = os.environ.get(MODE_ENV, "").strip().lower() or "compiled"
+        if chosen not in MODES:
+            raise ValueError(f"${MODE_ENV}={chosen!r}: expected one of {', '.join(MODES)}")
+    if chosen not in MODES:
+        raise ValueError(f"kernels: {chosen!r} is not one of {', '.join(MODES)}")
+    if _mode is not None:
+        if chosen != _mode:
+            raise RuntimeError(f"this process already runs its kernels {_mode}; start a new one to run them {chosen}")
+        return _mode
+    _mode = chosen
+    if chosen == "python":
+        import warnings
+
+        # numpy's fixed-width integers wrap, as the compiled code's do (the hashes rely on it), and say so
+        warnings.filterwarnings("ignore", message="overflow encountered in scalar", category=RuntimeWarning,
+                                module=r"cleaner\.")
+    for k in _kernels:
+        k._impl = _implement(k.py_func, k._cache, k._options)
+    for name, module in list(sys.modules.items()):
+        if name == "cleaner" or name.startswith("cleaner."):
+            names = getattr(module, "__dict__", {})
+            for attr, value in list(names.items()):
+                if isinstance(value, Kernel):
+                    names[attr] = value._impl
+    return _mode
 
 
-class _KernelCacheImpl(CompileResultCacheImpl):
-    """numba's ``CompileResultCacheImpl`` with :class:`_Locator` as its only
-    locator (numba's own choose from ``numba.config.CACHE_DIR``, read when the
-    function is decorated)."""
-
-    def __init__(self, py_func: Callable[..., Any]) -> None:
-        source = inspect.getfile(py_func)
-        self._lineno = py_func.__code__.co_firstlineno
-        self._locator = _Locator.from_function(py_func, source)
-        self._locator.ensure_cache_path()  # (OSError: cannot be written; see _FolderCache)
-        modname = os.path.splitext(os.path.basename(source))[0]
-        self._filename_base = self.get_filename_base(f"{modname}.{py_func.__qualname__}", getattr(sys, "abiflags", ""))
-
-
-class _KernelCache(FunctionCache):
-    _impl_class = _KernelCacheImpl
-
-
-# the character tables, as cleaner.artifacts reads them (``kernels.tables()``, ``kernels.SP``, ...)
 from cleaner.kernels.chars import (  # noqa: E402
     AN,
     DEC,
@@ -191,4 +163,4 @@ from cleaner.kernels.chars import (  # noqa: E402
     tables,
 )
 
-__all__ = ["njit", "AN", "DEC", "SP", "code_points", "find_word", "fold_table", "tables"]
+__all__ = ["njit", "use", "mode", "Kernel", "AN", "DEC", "SP", "code_points", "find_word", "fold_table", "tables"]

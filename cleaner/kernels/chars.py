@@ -274,7 +274,7 @@ def _hash_table(hashes, size):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True)
 def _in_table(h, table):  # pragma: no cover - compiled
-    mask = np.uint64(len(table) - 1)
+    mask = np.uint64(max(len(table), 1) - 1)
     i = h & mask
     while table[i] != 0:
         if table[i] == h:

@@ -238,7 +238,7 @@ def vocab_rows(cps, starts, ends, flags, lower, keys, vals, n_groups, limit, an)
     ``limit`` characters (cleaner.textmodel.vocab.vocab_rows_py)."""
     m = len(starts)
     out = np.zeros((m, n_groups))
-    mask = np.uint64(len(keys) - 1)
+    mask = np.uint64(max(len(keys), 1) - 1)
     for i in range(m):
         s = starts[i]
         e = min(ends[i], s + limit)
