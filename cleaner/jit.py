@@ -150,7 +150,7 @@ def warm(groups: Iterable[Group]) -> None:
 # (nothing compiled yet) where Python takes a few seconds and compiling 15-30 s,
 # and on later runs where Python takes less time than loading the compiled
 # kernels (about a second). benchmarks/bench_first_run.py measures both ways.
-PYTHON_BELOW_COLD = 128 * 1024
+PYTHON_BELOW_COLD = 64 * 1024
 PYTHON_BELOW_WARM = 16 * 1024
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import _signal
 import signal
+import sys
 import threading
 import time
 from dataclasses import dataclass, fields
@@ -81,6 +82,25 @@ def _restore(previous: Any, remaining: float, since: float) -> None:
         _signal.setitimer(signal.ITIMER_REAL, max(remaining - (time.monotonic() - since), 1e-6))
 
 
+#: A run whose kernels run in Python (a small input: :mod:`cleaner.kernels`)
+#: gives every time limit this many times its seconds: the kernels run some
+#: hundred times slower so on long texts, and a document must meet its limits
+#: (and get the same record) whichever way they run.
+PYTHON_KERNELS_TIME_SCALE = 20.0
+
+
+def time_scale() -> float:
+    """The factor on every time limit in this process (see :data:`PYTHON_KERNELS_TIME_SCALE`)."""
+    kernels = sys.modules.get("cleaner.kernels")
+    return PYTHON_KERNELS_TIME_SCALE if kernels is not None and kernels.mode() == "python" else 1.0
+
+
+def scaled(what: str) -> str:
+    """``what`` a limit is, with the factor when there is one."""
+    scale = time_scale()
+    return what if scale == 1.0 else f"{what}, x{scale:g} with the kernels in Python"
+
+
 class time_limit:
     """Interrupt the block after ``seconds`` (main thread on POSIX; else unguarded).
 
@@ -97,12 +117,13 @@ class time_limit:
         self.armed = False
 
     def _raise(self, signum: int, frame: object) -> None:
-        raise TimeLimitExceeded(f"time limit of {self.seconds:g}s exceeded ({self.what})")
+        raise TimeLimitExceeded(f"time limit of {self.seconds:g}s exceeded ({scaled(self.what)})")
 
     def __enter__(self) -> None:
         seconds = self.seconds
         if not (seconds and seconds > 0 and _ITIMER and threading.current_thread() is threading.main_thread()):
             return
+        seconds *= time_scale()
         self.previous = _signal.signal(signal.SIGALRM, self._raise)
         self.since = time.monotonic()
         self.remaining = _signal.setitimer(signal.ITIMER_REAL, seconds)[0]
@@ -138,7 +159,7 @@ class StageClock:
             left = seconds - (time.monotonic() - self.start)
             if left <= 0:
                 self.ticking = False
-                raise TimeLimitExceeded(f"time limit of {seconds:g}s exceeded ({self.what})")
+                raise TimeLimitExceeded(f"time limit of {seconds / time_scale():g}s exceeded ({scaled(self.what)})")
             _signal.setitimer(signal.ITIMER_REAL, left)
         else:
             self.ticking = False  # the next stage with a limit sets it again
@@ -154,7 +175,7 @@ class StageClock:
     def stage(self, seconds: float, what: str) -> None:
         """The next stage starts, with its limit (0: none)."""
         self.start = time.monotonic()
-        self.seconds, self.what = seconds, what
+        self.seconds, self.what = seconds * time_scale(), what
         if seconds > 0 and self.armed and not self.ticking:
             self.ticking = True
             _signal.setitimer(signal.ITIMER_REAL, seconds)

@@ -42,6 +42,7 @@ from cleaner.document import Document
 from cleaner.errors import CleanerError
 from cleaner.io.readers import InputItem
 from cleaner.io.writers import _line_bytes
+from cleaner.limits import scaled, time_scale
 from cleaner.pipeline import Pipeline
 from cleaner.report import Facts, record_facts
 
@@ -292,7 +293,7 @@ class _Watchdog(threading.Thread):
         state = w.slot.read_all()
         if state is not None and state[1] < 0:  # idle
             idle = time.monotonic() - state[4]
-            if w.outstanding and idle > self.stall_seconds:  # work waits for it: stopped, or stuck
+            if w.outstanding and idle > self.stall_seconds * time_scale():  # work waits for it: stopped, or stuck
                 return -1, -1, f"worker process took no work for {idle:.0f}s"
             state = None
         lim = self.limits
@@ -308,18 +309,20 @@ class _Watchdog(threading.Thread):
             return None
         task, index, stage, stage_t, doc_t = state
         now = time.monotonic()
+        scale = time_scale()  # (the workers run their kernels as this process does)
         if 0 <= stage < len(self.stage_seconds):
             limit = self.stage_seconds[stage]
             # the stage's own timer gets the first chance: it leaves the worker running
-            if limit > 0 and now - stage_t > limit * 1.1 + 1.0:
+            if limit > 0 and now - stage_t > limit * scale * 1.1 + 1.0:
                 return task, index, (
-                    f"{self.stage_names[stage]}: time limit of {limit:g}s exceeded ({self.stage_what[stage]}); "
+                    f"{self.stage_names[stage]}: time limit of {limit:g}s exceeded "
+                    f"({scaled(self.stage_what[stage])}); "
                     f"the worker was stuck for {now - stage_t:.1f}s, and was stopped and replaced"
                 )
-        if lim.document_timeout_seconds and now - doc_t > lim.document_timeout_seconds:
+        if lim.document_timeout_seconds and now - doc_t > lim.document_timeout_seconds * scale:
             return task, index, (
                 f"time limit of {lim.document_timeout_seconds:g}s for the document exceeded "
-                f"({lim.describe('document_timeout_seconds')}); the worker was stopped and replaced"
+                f"({scaled(lim.describe('document_timeout_seconds'))}); the worker was stopped and replaced"
             )
         return None
 

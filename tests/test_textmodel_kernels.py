@@ -205,6 +205,28 @@ def test_forest_scores_equal_lightgbm_and_the_reference() -> None:
     np.testing.assert_allclose(forest.forest_raw(X, f.feature, f.threshold, f.leaf), ref, rtol=0, atol=1e-12)
 
 
+def test_the_numpy_twin_of_the_forest_walk_gives_the_same_bits() -> None:
+    """What runs when kernels run in Python: the compiled walk's result, bit for
+    bit (the same sums in the same order), on the shipped text model's forest
+    and on a small one, with rows on thresholds and NaN features."""
+    from cleaner.textmodel.model import TextModel
+
+    f, X, _ = small_forest(3)
+    X[:10, f.feature[0, 0]] = f.threshold[0, 0]
+    X[10:20, 2] = np.nan
+    forests = [(f, X)]
+    shipped = TextModel.load().forests[0]
+    rng = np.random.default_rng(4)
+    Z = rng.normal(0, 2, (300, shipped.n_features))
+    Z[:5] = 0.0
+    forests.append((shipped, Z))
+    for fo, data in forests:
+        compiled = forest.forest_raw(data, fo.feature, fo.threshold, fo.leaf)
+        twin = forest.forest_raw_numpy(data, fo.feature, fo.threshold, fo.leaf)
+        assert twin.dtype == compiled.dtype and np.array_equal(twin, compiled)
+        assert np.array_equal(twin, fo.raw_py(data))
+
+
 def test_forest_contributions_sum_to_the_score_and_equal_the_reference() -> None:
     f, X, _ = small_forest(1)
     rows = np.arange(0, 400, 7)

@@ -49,16 +49,19 @@ _mode: str | None = None  # chosen at the first kernel call or warm-up (or by us
 _kernels: list[Kernel] = []  # every kernel defined before that
 
 
-def njit(*args: Any, cache: bool = False, **options: Any) -> Any:
+def njit(*args: Any, cache: bool = False, python: Callable[..., Any] | None = None, **options: Any) -> Any:
     """``numba.njit``; with ``cache=True`` the compiled code is kept in cleaner's
     cache folder, which is chosen (and created) at the function's first compile,
-    not here. Before the process has chosen how to run kernels (:func:`use`),
-    the kernel is a :class:`Kernel` that stands for the function until then."""
+    not here. ``python``: what runs in its place when kernels run in Python (a
+    numpy version with the same result, where the loops are slow in Python; the
+    tests hold them equal), else the function itself. Before the process has
+    chosen how to run kernels (:func:`use`), the kernel is a :class:`Kernel`
+    that stands for the function until then."""
 
     def wrap(fn: Callable[..., Any]) -> Any:
         if _mode is not None:
-            return _implement(fn, cache, options)
-        kernel = Kernel(fn, cache, options)
+            return _implement(fn, cache, options, python)
+        kernel = Kernel(fn, cache, options, python)
         _kernels.append(kernel)
         return kernel
 
@@ -69,10 +72,11 @@ def njit(*args: Any, cache: bool = False, **options: Any) -> Any:
     return wrap
 
 
-def _implement(fn: Callable[..., Any], cache: bool, options: dict[str, Any]) -> Any:
-    """``fn`` as the chosen mode runs it: numba's dispatcher, or ``fn`` itself."""
+def _implement(fn: Callable[..., Any], cache: bool, options: dict[str, Any],
+               python: Callable[..., Any] | None = None) -> Any:
+    """``fn`` as the chosen mode runs it: numba's dispatcher, or ``fn`` itself (or its ``python`` twin)."""
     if _mode == "python":
-        return fn
+        return python or fn
     import numba  # (only when kernels run compiled: Python runs need no numba)
 
     from cleaner.kernels.cache import FolderCache
@@ -90,8 +94,10 @@ class Kernel:
     calls other kernels compiled, and Python calls them directly); a Kernel kept
     elsewhere calls the implementation."""
 
-    def __init__(self, fn: Callable[..., Any], cache: bool, options: dict[str, Any]) -> None:
+    def __init__(self, fn: Callable[..., Any], cache: bool, options: dict[str, Any],
+                 python: Callable[..., Any] | None) -> None:
         self.py_func = self.__wrapped__ = fn
+        self.python = python
         self.__name__, self.__qualname__ = fn.__name__, fn.__qualname__
         self.__module__, self.__doc__ = fn.__module__, fn.__doc__
         self._cache, self._options = cache, options
@@ -103,7 +109,7 @@ class Kernel:
         return self._impl(*args, **kwargs)
 
     def __getattr__(self, name: str) -> Any:  # (the dispatcher's own attributes, once there is one)
-        if name.startswith("__") or name in ("py_func", "_cache", "_options", "_impl"):
+        if name.startswith("__") or name in ("py_func", "python", "_cache", "_options", "_impl"):
             raise AttributeError(name)
         if self._impl is None:
             use(None)
@@ -143,7 +149,7 @@ def use(chosen: str | None) -> str:
         warnings.filterwarnings("ignore", message="overflow encountered in scalar", category=RuntimeWarning,
                                 module=r"cleaner\.")
     for k in _kernels:
-        k._impl = _implement(k.py_func, k._cache, k._options)
+        k._impl = _implement(k.py_func, k._cache, k._options, k.python)
     for name, module in list(sys.modules.items()):
         if name == "cleaner" or name.startswith("cleaner."):
             names = getattr(module, "__dict__", {})

@@ -16,7 +16,25 @@ import numpy as np
 from cleaner.kernels import njit
 
 
-@njit(cache=True, nogil=True)
+def forest_raw_numpy(X, feature, threshold, leaf):
+    """:func:`forest_raw` for kernels in Python: the same walk, each level of a
+    tree one numpy step over all rows, and the same sums in the same order."""
+    m = X.shape[0]
+    T, n_split = feature.shape
+    out = np.zeros(m)
+    rows = np.arange(m)
+    for t in range(T):
+        ft, th = feature[t], threshold[t]
+        at = np.zeros(m, dtype=np.int64)
+        k0 = 0
+        while k0 < n_split:
+            at = 2 * at + np.where(X[rows, ft[at]] > th[at], 2, 1)
+            k0 = 2 * k0 + 1
+        out += leaf[t][at - n_split]
+    return out
+
+
+@njit(cache=True, nogil=True, python=forest_raw_numpy)
 def forest_raw(X, feature, threshold, leaf):  # pragma: no cover - compiled
     """Raw scores of the rows of X (cleaner.textmodel.forest.Forest.raw_py): each
     complete tree walked by all rows in lockstep, one level at a time."""
