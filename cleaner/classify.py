@@ -20,6 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -104,12 +105,29 @@ def stopwords(lang: str | None) -> frozenset[str]:
     name = _language_names().get(lang)
     if not name:
         return frozenset()
-    import justext
-
+    # justext.get_stoplist's reading of its file, without importing jusText (a quarter of a second: lxml and more)
+    folder = _justext_folder()
     try:
-        return frozenset(w.lower() for w in justext.get_stoplist(name))
-    except ValueError:
-        return frozenset()
+        data = (folder / "stoplists" / f"{name}.txt").read_bytes() if folder else None
+    except OSError:
+        data = None
+    if data is None:
+        import justext
+
+        try:
+            return frozenset(w.lower() for w in justext.get_stoplist(name))
+        except ValueError:
+            return frozenset()
+    return frozenset(w.decode("utf8").lower().lower() for w in data.splitlines())
+
+
+@lru_cache(maxsize=1)
+def _justext_folder() -> Path | None:
+    """jusText's package folder, found without importing it."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("justext")
+    return Path(spec.origin).parent if spec and spec.origin else None
 
 
 @lru_cache(maxsize=1)

@@ -363,3 +363,16 @@ def test_document_with_only_blank_and_symbol_lines() -> None:
     # one word line beside them is enough to keep the document
     doc = Pipeline.from_yaml(None).clean("\n\n* * *\nHello there\n\n", format="text")
     assert (doc.status, doc.text) == ("ok", "Hello there")
+
+
+def test_stop_words_read_without_importing_justext_equal_its_own_lists():
+    """classify.stopwords reads jusText's files itself (importing jusText costs a
+    quarter of a second a run); every language's list is jusText's."""
+    import justext
+
+    from cleaner import classify
+
+    names = classify._language_names()
+    assert len(names) > 40
+    for lang, name in names.items():
+        assert classify.stopwords(lang) == frozenset(w.lower() for w in justext.get_stoplist(name)), lang
