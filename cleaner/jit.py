@@ -197,11 +197,15 @@ def _build_key() -> str:
     if _key is None:
         import hashlib
         import platform
+        from importlib import metadata
 
-        import llvmlite
-        import numba
-
-        h = hashlib.sha256(f"{numba.__version__}|{llvmlite.__version__}|{sys.version}|{platform.machine()}".encode())
+        versions = []
+        for dist in ("numba", "llvmlite", "numpy"):  # (without importing numba: a third of a second)
+            try:
+                versions.append(metadata.version(dist))
+            except metadata.PackageNotFoundError:
+                versions.append("-")
+        h = hashlib.sha256(f"{'|'.join(versions)}|{sys.version}|{platform.machine()}".encode())
         root = Path(__file__).resolve().parent
         for f in sorted(root.rglob("*.py")):
             h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
