@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cleaner import __version__
+from cleaner import __version__, jit
 from cleaner.errors import CleanerError
 
 EPILOG = """examples:
@@ -118,9 +118,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("-v", "--verbose", action="store_true",
                    help="with --engine ray: show Ray's own INFO logging (default: its warnings only)")
     c.add_argument("--kernels", choices=("auto", "compiled", "python"), default=None,
-                   help="run the compiled kernels (numba), or the same code in Python: slower, but nothing to "
-                        "compile. auto (default): Python for a small input while the kernels are not compiled "
-                        "yet, else compiled (also $CLEANER_KERNELS)")
+                   help="run the compiled kernels (numba), or the same code in Python: the same result, slower "
+                        "on long texts, nothing to compile. auto (default): Python for a small input (under "
+                        f"{jit.PYTHON_BELOW_COLD // 1024} KB of text before the kernels are first compiled, under "
+                        f"{jit.PYTHON_BELOW_WARM // 1024} KB after), else compiled (also $CLEANER_KERNELS)")
     c.set_defaults(func=cmd_clean)
 
     rp = sub.add_parser("report", help="summarise a run's records; render an HTML report",
@@ -154,9 +155,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--charset", metavar="NAME", type=_charset, help="decode the document in this charset")
     e.add_argument("--removed-only", action="store_true", help="show only the removed lines")
     e.add_argument("--kernels", choices=("auto", "compiled", "python"), default=None,
-                   help="run the compiled kernels (numba), or the same code in Python: slower, but nothing to "
-                        "compile. auto (default): Python for a small input while the kernels are not compiled "
-                        "yet, else compiled (also $CLEANER_KERNELS)")
+                   help="run the compiled kernels (numba), or the same code in Python: the same result, slower "
+                        "on long texts, nothing to compile. auto (default): Python for a small input (under "
+                        f"{jit.PYTHON_BELOW_COLD // 1024} KB of text before the kernels are first compiled, under "
+                        f"{jit.PYTHON_BELOW_WARM // 1024} KB after), else compiled (also $CLEANER_KERNELS)")
     e.set_defaults(func=cmd_explain)
 
     r = sub.add_parser("rules", help="list or test rule packs")
@@ -174,9 +176,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="rule-pack YAML files (default: every pack the config loads)")
     rt.add_argument("--config", help="pipeline YAML")
     rt.add_argument("--kernels", choices=("auto", "compiled", "python"), default=None,
-                   help="run the compiled kernels (numba), or the same code in Python: slower, but nothing to "
-                        "compile. auto (default): Python for a small input while the kernels are not compiled "
-                        "yet, else compiled (also $CLEANER_KERNELS)")
+                   help="run the compiled kernels (numba), or the same code in Python: the same result, slower "
+                        "on long texts, nothing to compile. auto (default): Python for a small input (under "
+                        f"{jit.PYTHON_BELOW_COLD // 1024} KB of text before the kernels are first compiled, under "
+                        f"{jit.PYTHON_BELOW_WARM // 1024} KB after), else compiled (also $CLEANER_KERNELS)")
     rt.set_defaults(func=cmd_rules_test)
     r.set_defaults(func=lambda a: (r.print_help(), 2)[1])
     return p
