@@ -262,9 +262,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     # the kernels (compiled on a first run, or run in Python: a small input),
     # and trafilatura when HTML may come: once, before workers fork
     _use_kernels(args, pipe.kernel_groups(), _input_bytes(args.inputs))
-    pipe.warm_kernels()
-    if _may_hold_html(args.inputs, read.format):
-        pipe.warm()
+    pipe.warm(html=_may_hold_html(args.inputs, read.format))
     out = args.output
     workers = args.workers or default_workers()
     opts = JobOptions(

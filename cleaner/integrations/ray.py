@@ -104,7 +104,7 @@ def clean_dataset(
     :class:`cleaner.ConfigError` before any task starts."""
     _require_ray()
     cfg = config_path(config)
-    get_pipeline(cfg)  # fail fast on the driver; workers build their own
+    get_pipeline(cfg).warm(html=False)  # fail fast on the driver (config, rule packs, models); workers build their own
     kwargs: dict[str, Any] = {
         "text_column": text_column, "html_column": html_column, "id_column": id_column,
         "config": cfg, "format": format,
@@ -509,7 +509,7 @@ def clean_files(
     if format not in FORMATS:
         raise CleanerError(f"--format must be one of {', '.join(FORMATS)}")
     cfg = config_path(config)
-    get_pipeline(cfg)  # a bad config or rule pack fails here, before Ray starts
+    get_pipeline(cfg).warm(html=False)  # a bad config, rule pack or model fails here, before Ray starts
     jsonl, parquet, shown = _list_inputs(inputs)
     if parquet and not any(_is_uri(p) for p in parquet):
         _check_parquet_columns(parquet, shown, text_column, html_column)
