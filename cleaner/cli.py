@@ -181,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
                         f"{jit.PYTHON_BELOW_COLD // 1024} KB of text before the kernels are first compiled, under "
                         f"{jit.PYTHON_BELOW_WARM // 1024} KB after), else compiled (also $CLEANER_KERNELS)")
     rt.set_defaults(func=cmd_rules_test)
-    r.set_defaults(func=lambda a: (r.print_help(), 2)[1])
+    r.set_defaults(func=lambda a: (r.print_help(), 2)[1])  # type: ignore[func-returns-value]
     return p
 
 

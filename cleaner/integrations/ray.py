@@ -307,7 +307,7 @@ def _read_jsonl_files(batch: Any, format: str, shown: dict[str, str], rows: int)
             if item.error is not None or item.raw is None:
                 error_row(item.id, dict(item.extra), item.error or "no content", item.size)
             else:
-                raw = item.raw if isinstance(item.raw, str) else item.raw.decode("utf-8", "surrogateescape")
+                raw: str | None = item.raw if isinstance(item.raw, str) else item.raw.decode("utf-8", "surrogateescape")
                 is_html = item.format == "html"
                 raw = arrow_str(raw)  # Arrow strings are UTF-8: lone surrogates become U+FFFD
                 cols["id"].append(arrow_str(item.id))
@@ -594,7 +594,7 @@ def _run(ray: Any, jsonl: list[str], parquet: list[str], shown: dict[str, str], 
         shutil.rmtree(staging, ignore_errors=True)
     t0 = time.monotonic()
     try:
-        step = {"kind": kind, "concurrency": concurrency, "batch_size": rows, "config": cfg, "format": format}
+        step: dict[str, Any] = {"kind": kind, "concurrency": concurrency, "batch_size": rows, "config": cfg, "format": format}
         out = []
         if jsonl:
             files = ray.data.from_items([{"path": f} for f in jsonl], override_num_blocks=len(jsonl))

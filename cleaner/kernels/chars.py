@@ -184,7 +184,7 @@ def _fold_codes(codes: np.ndarray) -> np.ndarray:
     from re import _casefix  # type: ignore[attr-defined]
 
     low = np.fromiter(map(_sre.unicode_tolower, codes.tolist()), dtype=np.uint32, count=len(codes))
-    canon = {}
+    canon: dict[int, int] = {}
     for a, others in _casefix._EXTRA_CASES.items():
         cls = (a, *others)
         for c in cls:
