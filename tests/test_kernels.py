@@ -323,6 +323,7 @@ def test_prefiltered_rules_name_the_same_lines_as_plain_matching(lang: str | Non
     assert [getattr(h, "id", None) for h in hits] == [getattr(h, "id", None) for h in want]
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(texts=lines_st, extra=st.lists(st.sampled_from(rule_lines()), max_size=8))
 def test_prefiltered_rules_on_random_lines(texts: list[str], extra: list[str]) -> None:
