@@ -632,3 +632,23 @@ def test_stage_options_are_typed_frozen_and_built_from_the_yaml(tmp_path: Path) 
     with pytest.raises(ConfigError) as err:
         Pipeline.from_yaml(cfg)
     assert (err.value.line, err.value.key) == (4, "settings.boilerplate.threshold")
+
+
+def test_a_stage_declaring_a_settings_dict_alone_gets_its_options_dataclass() -> None:
+    """A stage written the earlier way (a ``settings`` dict, no Options class) still
+    gets frozen, typed options with the declared defaults."""
+    import dataclasses
+
+    from cleaner.stages.base import Setting, Stage
+
+    class Mine(Stage):
+        name = "mine"
+        settings = {"level": Setting(int, 3, "how much"), "names": Setting(list, [], "which")}
+
+    mine = Mine({"level": 5}, None)
+    assert (mine.options.level, mine.options.names) == (5, [])
+    assert list(Mine.settings) == ["level", "names"] and dataclasses.is_dataclass(Mine.Options)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        mine.options.level = 1  # type: ignore[misc]
+    with pytest.raises(ConfigError):
+        Mine({"levle": 1}, None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, make_dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -106,6 +106,10 @@ class Stage(Generic[OptionsT]):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if "settings" in cls.__dict__ and "Options" not in cls.__dict__:
+            # a stage that declares a ``settings`` dict alone: its options dataclass made from it
+            fields_ = [(key, Any, option(s)) for key, s in cls.settings.items()]
+            cls.Options = make_dataclass(f"{cls.__name__}Options", fields_, bases=(StageOptions,), frozen=True)
         cls.settings = cls.Options.schema()
 
     def __init__(self, options: Mapping[str, Any], rules: RuleSet | None = None) -> None:
