@@ -157,7 +157,8 @@ class CharsetGuesser:
         return Guess(enc, round(min(confidence, 1.0) * 0.5, 3), lang)
 
     def _score(self, readings: dict[str, list[str]], fixed: tuple[str, float] | None,
-               ascii_letters: int, done: dict[tuple[str, str | None], float] | None = None) -> list[tuple[Any, ...]]:
+               ascii_letters: int, done: dict[tuple[str, str | None], tuple[float, int]] | None = None,
+               ) -> list[tuple[Any, ...]]:
         """(log score, charset, language, its probability, mean log-likelihood of a character) of
         each reading; ``done`` keeps each (reading, language)'s log-likelihood for the next call."""
         done = {} if done is None else done

@@ -181,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
                         f"{jit.PYTHON_BELOW_COLD // 1024} KB of text before the kernels are first compiled, under "
                         f"{jit.PYTHON_BELOW_WARM // 1024} KB after), else compiled (also $CLEANER_KERNELS)")
     rt.set_defaults(func=cmd_rules_test)
-    r.set_defaults(func=lambda a: (r.print_help(), 2)[1])
+    r.set_defaults(func=lambda a: (r.print_help(), 2)[1])  # type: ignore[func-returns-value]
     return p
 
 
@@ -262,9 +262,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     # the kernels (compiled on a first run, or run in Python: a small input),
     # and trafilatura when HTML may come: once, before workers fork
     _use_kernels(args, pipe.kernel_groups(), _input_bytes(args.inputs))
-    pipe.warm_kernels()
-    if _may_hold_html(args.inputs, read.format):
-        pipe.warm()
+    pipe.warm(html=_may_hold_html(args.inputs, read.format))
     out = args.output
     workers = args.workers or default_workers()
     opts = JobOptions(

@@ -193,7 +193,8 @@ def _parse_limits(inherited: Limits, values: Any, fname: str, line: int | None) 
             raise ConfigError(f"expected a number of 0 or more (0: no limit), got {value!r}", file=fname,
                               line=line_of(values, key) or line, key=f"limits.{key}")
     floats = {f.name for f in fields(Limits) if f.type in ("float", float)}
-    return replace(inherited, **{k: float(v) if k in floats else v for k, v in checked.items()})
+    values = {k: float(v) if k in floats else v for k, v in checked.items()}
+    return replace(inherited, **values)
 
 def _relative(p: str, config_path: Path) -> Path:
     candidate = Path(p)
@@ -221,6 +222,7 @@ def _parse_stages(items: Any, fname: str, line: int | None) -> list[StageSpec]:
     seen: set[str] = set()
     for i, item in enumerate(items):
         item_line = line_of(items, i)
+        options: Any
         if isinstance(item, str):
             name, options = item, {}
         elif isinstance(item, dict) and len(item) == 1:

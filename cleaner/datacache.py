@@ -56,7 +56,7 @@ def save_arrays(path: Path | None, arrays: dict[str, np.ndarray]) -> None:
     the runs that read them."""
     for a in arrays.values():
         a.flags.writeable = False
-    _write(path, lambda fh: np.savez(fh, **arrays))
+    _write(path, lambda fh: np.savez(fh, **arrays))  # type: ignore[arg-type]  # (numpy types **kwds as bool)
 
 
 def load_json(path: Path | None) -> Any:

@@ -36,6 +36,28 @@ class Line:
 
 
 @dataclass
+class Handover:
+    """What a stage hands to a later one for one document (never part of its record).
+
+    Each field is read once by the stage it is for, which clears it.
+    """
+
+    #: the charset the caller said the bytes are in (``Pipeline.clean(charset=...)``): for decode
+    charset: str | None = None
+    #: the input's URL (a record's ``url``, a WARC target): for extract, which gives it to trafilatura
+    url: str | None = None
+    #: the page's decoded HTML: decode -> extract
+    html: str | None = None
+    #: the page's visible lines, when the extraction may be swapped for the text model's pick of them
+    #: (``extract.rescue_ratio``), and that ratio: extract -> boilerplate
+    visible: list[str] | None = None
+    rescue_ratio: float | None = None
+    #: the numbers of the lines whose block the block model is sure of (``extract.rules_sure``):
+    #: extract -> boilerplate, where the rules are evidence, not deletions, on them
+    block_sure: list[int] | None = None
+
+
+@dataclass
 class Document:
     """A document and everything done to it."""
 
@@ -59,6 +81,7 @@ class Document:
     # for bytes: {"name": charset, "from": given|bom|http|meta|utf-8|detected, "confidence", "flagged"}
     charset: dict[str, Any] | None = None
     stats: dict[str, float] = field(default_factory=dict)  # per-stage timings
+    handover: Handover = field(default_factory=Handover)  # stage to stage, not in the record
 
     # ----------------------------------------------------------------- lines
     def set_text(self, text: str) -> None:

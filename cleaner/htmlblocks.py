@@ -132,6 +132,19 @@ def blocks_of(root: Any) -> Page:
     class Frame:
         __slots__ = ("el", "tag", "depth", "path", "anc", "words", "near", "sig", "heading", "ordered",
                      "table", "body", "cells")
+        el: Any
+        tag: str
+        depth: int
+        path: tuple[int, ...]
+        anc: frozenset[str]
+        words: str
+        near: str
+        sig: tuple[Any, ...]
+        heading: int
+        ordered: bool
+        table: int
+        body: bool
+        cells: int
 
     text: list[str] = []
     md: list[str] = []

@@ -253,10 +253,10 @@ def features(page: Page, precision_text: str | None, recall_text: str | None) ->
         x[c_digits] = len(_DIGIT.findall(text)) / max(nc, 1)
         x[c_stop] = sum(map(stops.__contains__, t)) / max(nw, 1)
         x[c_upper] = sum(1 for w in text.split() if w[:1].isupper()) / max(nw, 1)
-        key = (b.tag, b.heading, b.ancestor_tags, b.near_words, b.words)
-        on = marks.get(key)
+        mkey = (b.tag, b.heading, b.ancestor_tags, b.near_words, b.words)
+        on = marks.get(mkey)
         if on is None:
-            on = marks[key] = _marks(*key)
+            on = marks[mkey] = _marks(*mkey)
         for j, v in on.items():
             x[j] = v
         if oj is not None:
@@ -476,8 +476,8 @@ def select(model: HtmlModel, page: Page, X: np.ndarray, p: np.ndarray, fallback:
         unique.append(i)
     size = max(sum(len(page.blocks[i].text) + 1 for i in unique) - 1, 0)  # the plain text's length
     if size < model.fallback_chars and fallback and len(fallback) > size:
-        lines = fallback.split("\n")
-        return lines, [0.0] * len(lines), "trafilatura-fallback"
+        fallback_lines = fallback.split("\n")
+        return fallback_lines, [0.0] * len(fallback_lines), "trafilatura-fallback"
     lines: list[str] = []
     probs: list[float] = []
     tables: set[int] = set()

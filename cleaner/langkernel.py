@@ -86,7 +86,7 @@ F_ALPHA = 4 << _FLAG_SHIFT  # str.isalpha
 # builtin sum() of floats: Neumaier-compensated from CPython 3.12 on
 NEUMAIER_SUM = sys.version_info >= (3, 12)
 
-_TWOPI = random.TWOPI  # 2.0 * math.pi, as random.gauss uses it
+_TWOPI = random.TWOPI  # type: ignore[attr-defined]  # 2.0 * math.pi, as random.gauss uses it
 _lock = threading.Lock()
 _tables: tuple[np.ndarray, np.ndarray] | None = None
 _models: dict[int, _Model] = {}
@@ -196,6 +196,7 @@ class _Model:
     """The profiles of a langdetect factory as arrays for the kernel."""
 
     ARRAYS = ("vals", "cols", "indptr", "table")
+    _factory: Any  # langdetect's factory, or None until first asked for (see factory)
 
     @classmethod
     def from_arrays(cls, data: dict[str, np.ndarray]) -> _Model:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from cleaner.config import Config, load_config
-from cleaner.document import Document
+from cleaner.document import Document, Handover
 from cleaner.errors import CleanerError
 from cleaner.limits import StageClock, TimeLimitExceeded
 from cleaner.rules import RuleSet
@@ -37,30 +37,27 @@ class Pipeline:
                     f"cannot build stage: {exc}", file=spec.file, line=spec.line,
                     key=f"stages.{spec.name}",
                 ) from exc
-        self.timings: Counter[str] = Counter()
+        self.timings: dict[str, float] = defaultdict(float)  # seconds per stage
         self.limits = config.limits
         # each stage's time limit: its own timeout_seconds setting, else the run's
         own = [("timeout_seconds" in st.settings) for st in self.stages]
         self.stage_seconds = [
-            float(st.options["timeout_seconds"] or 0) if mine else float(self.limits.stage_timeout_seconds)
+            float(st.options.timeout_seconds or 0) if mine else float(self.limits.stage_timeout_seconds)
             for st, mine in zip(self.stages, own, strict=True)
         ]
         self._stage_what = [
-            f"{st.name}.timeout_seconds={st.options['timeout_seconds']:g}" if mine
+            f"{st.name}.timeout_seconds={st.options.timeout_seconds:g}" if mine
             else f"{self.limits.describe('stage_timeout_seconds')}, stage {st.name}"
             for st, mine in zip(self.stages, own, strict=True)
         ]
         #: called with a stage's index as it starts (the batch runner's watchdog)
         self.monitor: Callable[[int], None] | None = None
         self._kernels_ready = False
-        # the boilerplate stage, when it runs before the artifacts stage (see clean())
-        names = [st.name for st in self.stages]
-        self._boilerplate = (
-            self.stages[names.index("boilerplate")]
-            if "boilerplate" in names and "artifacts" in names
-            and names.index("boilerplate") < names.index("artifacts")
-            else None
-        )
+        # per stage, the earlier stages that judge a document again when it repaired the text
+        self._rejudge = [
+            [earlier for earlier in self.stages[:i] if earlier.name in st.rejudge_after]
+            for i, st in enumerate(self.stages)
+        ]
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as its config: built again where it is unpickled (its compiled
@@ -72,30 +69,25 @@ class Pipeline:
         """Build a pipeline from a YAML config (the shipped default when None)."""
         return cls(load_config(path))
 
-    def warm(self) -> None:
-        """Compile (or load) the stages' kernels and load what the stages load
-        lazily (trafilatura, for HTML): before a batch run that may hold such
-        input forks its workers."""
-        self.warm_kernels()
-        for st in self.stages:
-            st.warm()
-
     def kernel_groups(self) -> list[Any]:
         """The compiled kernels this pipeline's stages run (:class:`cleaner.jit.Group`)."""
         return [g for st in self.stages for g in st.kernel_groups()]
 
-    def warm_kernels(self) -> None:
-        """Compile (or load from the cache folder) the kernels of this pipeline's
-        stages, and only theirs, all at once (see :mod:`cleaner.jit`); done
-        before the first document if not before."""
-        if self._kernels_ready:
-            return
-        from cleaner import jit
+    def warm(self, html: bool = True) -> None:
+        """Make the stages ready for documents: load their data files and models
+        and compile (or load from the cache folder) their kernels, and only
+        theirs, all at once (see :mod:`cleaner.jit`); with ``html``, also what
+        only HTML pages need (trafilatura). Done before the first document if not
+        before (outside its time limit); a batch run or an integration calls it
+        before it forks its workers or ships the pipeline, so that they share it
+        (building a pipeline loads and compiles nothing)."""
+        if not self._kernels_ready:
+            from cleaner import jit
 
-        jit.warm(self.kernel_groups())
+            jit.warm(self.kernel_groups())
+            self._kernels_ready = True
         for st in self.stages:
-            st.ready()
-        self._kernels_ready = True
+            st.warm(html)
 
     def stage(self, name: str) -> Stage | None:
         for s in self.stages:
@@ -133,15 +125,15 @@ class Pipeline:
             name = codec_name(charset)
             if name is None:
                 raise ValueError(f"unknown charset {charset!r} (a name such as utf-8, cp1252, shift_jis)")
-            doc.metadata["_charset"] = name
+            doc.handover.charset = name
         return self.run(doc)
 
     def run(self, doc: Document) -> Document:
         if not self._kernels_ready:  # (compiling on a first run: before the document's clock starts)
-            self.warm_kernels()
+            self.warm(html=False)
         given_url = doc.metadata.pop("url", None)  # the input's URL: a hand-over (extraction), said once below
         if given_url is not None:
-            doc.metadata["_url"] = given_url
+            doc.handover.url = given_url
         try:
             with StageClock() as clock:
                 self._run(doc, clock)
@@ -155,8 +147,9 @@ class Pipeline:
                 del doc.metadata["url"]
         elif given_url is not None and doc.metadata.get("url") is None:
             doc.metadata["url"] = given_url
+        doc.handover = Handover()  # (what no stage took: not kept with the finished document)
         for key in [k for k in doc.metadata if k.startswith("_")]:
-            del doc.metadata[key]  # stage-to-stage hand-overs, not part of the record
+            del doc.metadata[key]  # a caller's private keys stay out of the record
         return doc
 
     def _run(self, doc: Document, clock: StageClock) -> None:
@@ -171,11 +164,12 @@ class Pipeline:
                 if monitor is not None:
                     monitor(i)
                 stage.process(doc)
-                if stage.name == "artifacts" and len(doc.repairs) > repairs and self._boilerplate:
-                    # a repair ("debt ." -> "debt.") changes what the classifier sees
-                    # around that line: judge the kept lines again, as a second run
-                    # over this output would, so that the result is a fixed point
-                    self._boilerplate.process(doc)
+                if len(doc.repairs) > repairs:
+                    # a repair ("debt ." -> "debt.") changes what an earlier stage read
+                    # (Stage.rejudge_after): it judges the document again, as a second
+                    # run over this output would, so that the result is a fixed point
+                    for earlier in self._rejudge[i]:
+                        earlier.process(doc)
             except (TimeLimitExceeded, RecursionError, MemoryError, Exception) as exc:
                 doc.fail(f"{stage.name}: {type(exc).__name__}: {exc}")
             self.timings[stage.name] += time.perf_counter() - t0
@@ -232,5 +226,7 @@ def clean(raw: str | bytes, format: str = "auto", config: str | Path | None = No
     key = str(config) if config is not None else None
     pipe = _DEFAULT.get(key)
     if pipe is None:
-        pipe = _DEFAULT[key] = Pipeline.from_yaml(config)
+        pipe = Pipeline.from_yaml(config)
+        pipe.warm(html=False)
+        _DEFAULT[key] = pipe
     return pipe.clean(raw, format=format, charset=charset)

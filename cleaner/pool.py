@@ -35,7 +35,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from typing import Any, NamedTuple
 
 from cleaner.document import Document
@@ -190,9 +190,9 @@ def _worker_main(wid: int, config: str | None, tasks: Any, conn: Any, parent: in
         os._exit(1)
     # once per worker: the parent's, when forked from a process that built it, else built here
     pipe = inherited if inherited is not None else Pipeline.from_yaml(config)
-    # its kernels loaded (compiled by the parent, or on a first run) before any
-    # document: outside the watchdog's document and stage time limits
-    pipe.warm_kernels()
+    # its models and kernels loaded (by the parent, or here on a first run) before
+    # any document: outside the watchdog's document and stage time limits
+    pipe.warm(html=False)
     pipe.monitor = slot.stage
     while True:
         task = tasks.get()
@@ -422,7 +422,7 @@ def run(
     pipeline: Pipeline | None = None,
     encode: bool = False,
     isolate: bool = False,
-) -> Iterator[tuple[InputItem, Any]]:
+) -> Generator[tuple[InputItem, Any], None, None]:
     """Clean items, yielding (item, record) in input order; with ``encode``,
     (item, :class:`Encoded`): the record as its JSONL line and its summary facts.
 
@@ -440,7 +440,7 @@ def run(
         return
     # the kernels compiled (a first run) or loaded here, before the workers fork:
     # they inherit them, and no worker compiles under the watchdog's time limits
-    pipe.warm_kernels()
+    pipe.warm(html=False)
     yield from _run_pool(iter(items), config, max(1, workers), chunk, chunk_bytes, window_chunks, pipe, encode)
 
 

@@ -59,7 +59,7 @@ def check(pattern: str, ignore_case: bool = True) -> None:
     except Exception:  # noqa: BLE001 - re.compile reports it properly
         return
     fold = ignore_case or bool(tree.state.flags & re.IGNORECASE)
-    _walk(list(tree), fold, inside_repeat=False)
+    _walk(list(tree.data), fold, inside_repeat=False)
 
 
 def _is_many(max_count: int) -> bool:

@@ -286,7 +286,7 @@ class Sampler:
                 bucket[j] = (self.n, record)
 
     def sample(self) -> list[dict[str, Any]]:
-        out = []
+        out: list[dict[str, Any]] = []
         for st in ("ok", "dropped", "error"):
             out.extend(rec for _, rec in sorted(self.kept[st], key=lambda t: t[0]))
         return out
@@ -318,7 +318,7 @@ class RuleSamples:
             rules.add(rule)
             self._seen[rule] += 1
             bucket = self.lines.setdefault(rule, [])
-            item = (doc_id, r.get("line") if isinstance(r.get("line"), int) else 0, str(r.get("text") or ""))
+            item = (doc_id, number if isinstance(number := r.get("line"), int) else 0, str(r.get("text") or ""))
             if len(bucket) < self.size:
                 bucket.append(item)
             else:

@@ -137,7 +137,7 @@ def _lines_of(record: dict[str, Any]) -> list[tuple[int | None, str, str | None]
 
 def _findings_by_line(record: dict[str, Any]) -> dict[int, list[tuple[str, str]]]:
     """Line number -> [(kind, excerpt)] of the artifact findings' excerpts."""
-    art = record.get("artifacts") if isinstance(record.get("artifacts"), dict) else {}
+    art = given if isinstance(given := record.get("artifacts"), dict) else {}
     out: dict[int, list[tuple[str, str]]] = {}
     for f in art.get("findings") or ():
         if not isinstance(f, dict):
@@ -216,7 +216,7 @@ def _doc_html(record: dict[str, Any], k: int, max_lines: int = 5000) -> str:
     if isinstance(cs, dict) and cs.get("flagged"):
         head.append(f'<span class="mut">charset {_E(str(cs.get("name")))}: a guess '
                     f'(confidence {_E(str(cs.get("confidence")))})</span>')
-    meta = record.get("metadata") if isinstance(record.get("metadata"), dict) else {}
+    meta = given_meta if isinstance(given_meta := record.get("metadata"), dict) else {}
     url = record.get("url") or meta.get("url")
     if url:
         head.append(f'<span class="mut">{_E(str(url))}</span>')

@@ -228,7 +228,8 @@ def compile_pattern(pattern: str, case_sensitive: bool, file: str, line: int | N
 
 def top_branches(pattern: str) -> list[str]:
     """The top-level alternatives of a regular expression (``a|b(c|d)`` -> a, b(c|d))."""
-    out, cur = [], []
+    out: list[str] = []
+    cur: list[str] = []
     depth, in_class, escaped = 0, False, False
     for ch in pattern:
         if escaped:
@@ -447,12 +448,13 @@ def _parse_rule(item: Any, fname: str, line: int | None) -> Rule:
             raise _err(f"unknown key; a rule accepts: {', '.join(sorted(RULE_KEYS))}",
                        fname, kline(key), f"{where}.{key}")
     for key in ("id", "kind", "why"):
-        if not isinstance(item.get(key), str) or not item.get(key).strip():
+        value = item.get(key)
+        if not isinstance(value, str) or not value.strip():
             raise _err("required, expected a non-empty string", fname, kline(key), f"{where}.{key}")
     kind = item["kind"]
     if kind not in KINDS:
         raise _err(f"expected one of: {', '.join(KINDS)}", fname, kline("kind"), f"{where}.kind")
-    rule = Rule(id=rid, kind=kind, why=item["why"], file=fname, line=line)
+    rule = Rule(id=item["id"], kind=kind, why=item["why"], file=fname, line=line)
     if "lang" in item:
         if item["lang"] is not None and not isinstance(item["lang"], str):
             raise _err("expected a language code such as en", fname, kline("lang"), f"{where}.lang")

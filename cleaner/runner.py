@@ -44,7 +44,7 @@ from typing import Any, TextIO
 from cleaner import runstate
 from cleaner.errors import CleanerError
 from cleaner.io.readers import ReadOptions, ReadState, input_bytes, iter_inputs
-from cleaner.io.writers import fsync_dir, open_sink, output_kind, work_dir
+from cleaner.io.writers import LineSink, fsync_dir, open_sink, output_kind, work_dir
 from cleaner.pipeline import Pipeline
 from cleaner.pool import Encoded, default_workers, run
 from cleaner.progress import Progress
@@ -333,14 +333,15 @@ def _run_locked(opts: JobOptions, work: Path, fp: dict[str, Any], existing: dict
                 # closing: on any exit the workers are stopped at once
                 # a JSONL sink takes encoded lines: the workers encode and count
                 # each record, the main process writes the bytes and adds the counts
-                encoded = hasattr(sink, "write_line")
+                line_sink = sink if isinstance(sink, LineSink) else None
+                encoded = line_sink is not None
                 with contextlib.closing(
                     run(items, opts.config, opts.workers, pipeline=opts.pipeline, encode=encoded, isolate=True)
                 ) as results:
                     for item, record in results:
                         with guard.section():
-                            if encoded:
-                                sink.write_line(record.line)
+                            if line_sink is not None:
+                                line_sink.write_line(record.line)
                                 summary.add_facts(record.facts, item.size)
                             else:
                                 sink.write(record)

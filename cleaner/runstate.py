@@ -208,7 +208,7 @@ def config_signature(pipeline: Any) -> list[list[str]]:
 
     files: list[Path] = [*pipeline.config.files, *pipeline.config.rule_packs]
     for stage in pipeline.stages:
-        for value in stage.options.values():
+        for value in vars(stage.options).values():
             if isinstance(value, str) and value and len(value) < 4096:
                 for cand in (Path(value).expanduser(), rules_dir() / value):
                     with contextlib.suppress(OSError, ValueError):

@@ -11,8 +11,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Hypothesis profiles (HYPOTHESIS_PROFILE selects one; .ci/run uses "ci"): "ci" is
+# seeded (derandomize: the same examples on every run, so that a CI failure is
+# the change's, and reproduces), "dev" (the default) draws new examples each run
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("dev")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 FIXTURES = REPO / "fixtures"
 
 

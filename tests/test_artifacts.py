@@ -677,6 +677,7 @@ def test_top_words_cached_between_runs(tmp_path: Path, monkeypatch: pytest.Monke
     artifacts._top_words.cache_clear()
 
 
+@pytest.mark.slow
 def test_frequency_lists_equal_wordfreq(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # the detector's frequency lists (sorted words and an array, kept in the cache
     # folder) give what wordfreq's dict gives, for every word and for non-words

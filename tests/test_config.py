@@ -594,3 +594,61 @@ def test_a_pipeline_pickles_and_cleans_the_same(tmp_path: Path) -> None:
     raw = doc_with_tagline()
     assert again.clean(raw, format="text").to_record() == pipe.clean(raw, format="text").to_record()
     assert again.limits.max_document_bytes == 1234
+
+
+def test_stage_options_are_typed_frozen_and_built_from_the_yaml(tmp_path: Path) -> None:
+    """Each stage's options are a frozen dataclass (options.threshold): the YAML's
+    values over the declared defaults; the schema the YAML is checked against is
+    the dataclass's; a setting a stage does not have is an error naming it."""
+    import dataclasses
+
+    from cleaner.pipeline import Pipeline
+    from cleaner.stages import STAGES
+
+    cfg = tmp_path / "mine.yaml"
+    cfg.write_text("extends: default\nsettings:\n  boilerplate: {threshold: 0.6, max_rounds: 2}\n"
+                   "  filters: {languages: [en, de]}\n", encoding="utf-8")
+    pipe = Pipeline.from_yaml(cfg)
+    bp = pipe.stage("boilerplate")
+    assert bp is not None and isinstance(bp.options, STAGES["boilerplate"].Options)
+    assert (bp.options.threshold, bp.options.max_rounds, bp.options.rules) == (0.6, 2, True)
+    assert pipe.stage("filters").options.languages == ["en", "de"]
+    assert pipe.stage("extract").options.method == "blocks"  # (the default config's)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        bp.options.threshold = 0.1  # type: ignore[misc]
+    for name, cls in STAGES.items():
+        fields = dataclasses.fields(cls.Options)
+        assert [f.name for f in fields] == list(cls.settings), name
+        built = cls.Options.build(name, {})
+        assert all(getattr(built, f.name) == cls.settings[f.name].default for f in fields), name
+    # a list default is the stage's own: changing one stage's does not change another's
+    a, b = STAGES["filters"]({}, None), STAGES["filters"]({}, None)
+    a.options.languages.append("fr")
+    assert b.options.languages == [] and STAGES["filters"].settings["languages"].default == []
+    with pytest.raises(ConfigError) as err:
+        STAGES["boilerplate"]({"treshold": 0.5}, None)
+    assert err.value.key == "boilerplate.treshold" and "threshold" in str(err.value)
+    cfg.write_text("extends: default\nsettings:\n  boilerplate:\n    threshold: high\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        Pipeline.from_yaml(cfg)
+    assert (err.value.line, err.value.key) == (4, "settings.boilerplate.threshold")
+
+
+def test_a_stage_declaring_a_settings_dict_alone_gets_its_options_dataclass() -> None:
+    """A stage written the earlier way (a ``settings`` dict, no Options class) still
+    gets frozen, typed options with the declared defaults."""
+    import dataclasses
+
+    from cleaner.stages.base import Setting, Stage
+
+    class Mine(Stage):
+        name = "mine"
+        settings = {"level": Setting(int, 3, "how much"), "names": Setting(list, [], "which")}
+
+    mine = Mine({"level": 5}, None)
+    assert (mine.options.level, mine.options.names) == (5, [])
+    assert list(Mine.settings) == ["level", "names"] and dataclasses.is_dataclass(Mine.Options)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        mine.options.level = 1  # type: ignore[misc]
+    with pytest.raises(ConfigError):
+        Mine({"levle": 1}, None)

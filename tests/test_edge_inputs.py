@@ -78,6 +78,7 @@ def test_carried_fields_are_written_alike_in_jsonl_and_parquet(tmp_path, cli, su
             json.loads(line, parse_constant=lambda c: pytest.fail(f"{c} in the output"))
 
 
+@pytest.mark.slow
 def test_jsonl_and_parquet_outputs_hold_the_same_records(tmp_path, cli):
     src = tmp_path / "in.jsonl"
     src.write_text(

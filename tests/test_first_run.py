@@ -85,8 +85,9 @@ def test_quiet_first_run_prints_nothing_and_rules_test_compiles_only_the_rule_ke
 
 
 def test_building_a_pipeline_compiles_nothing(tmp_path):
-    """Constructors have no side effects: the kernels compile (or load) when a
-    pipeline is warmed or cleans its first document, not when it is built."""
+    """Constructors have no side effects: the models load and the kernels compile
+    (or load) when a pipeline is warmed or cleans its first document, not when it
+    is built."""
     code = (
         "import cleaner\n"
         "from numba.core import event\n"
@@ -96,6 +97,8 @@ def test_building_a_pipeline_compiles_nothing(tmp_path):
         "    def on_end(self, ev): pass\n"
         "event.register('numba:compile', L())\n"
         "p = cleaner.Pipeline.from_yaml()\n"
+        "models = lambda: [p.stage('boilerplate').classifier, p.stage('extract')._model, p.stage('artifacts').detector]\n"
+        "assert models() == [None, None, None], 'a constructor loaded a model'\n"
         "print(len(seen), sorted(g.name for st in p.stages for g in st.kernel_groups()))\n"
     )
     env = _fresh_env(tmp_path)
@@ -105,6 +108,21 @@ def test_building_a_pipeline_compiles_nothing(tmp_path):
     assert count == "0"
     assert "textmodel" in groups and "language" in groups and "rules" in groups
     assert not list((tmp_path / "xdg").rglob("*.nbi"))
+
+
+def test_warming_loads_the_models_and_imports_trafilatura_only_for_html() -> None:
+    """What a constructor no longer does, Pipeline.warm() does: the stages' models
+    load; trafilatura's options are made only when HTML may come."""
+    from cleaner.pipeline import Pipeline
+
+    pipe = Pipeline.from_yaml()
+    extract, boilerplate, artifacts = pipe.stage("extract"), pipe.stage("boilerplate"), pipe.stage("artifacts")
+    assert (boilerplate.classifier, extract._model, artifacts.detector, extract._extractor) == (None,) * 4
+    pipe.warm(html=False)
+    assert None not in (boilerplate.classifier, extract._model, artifacts.detector)
+    assert extract._extractor is None
+    pipe.warm()
+    assert extract._extractor is not None
 
 
 def test_a_pipeline_warms_only_the_groups_of_its_stages(tmp_path):
@@ -123,7 +141,7 @@ def test_after_warming_no_document_compiles_anything(default_pipeline, fixtures_
     limit, and a run's workers fork with all of them."""
     from numba.core import event
 
-    default_pipeline.warm_kernels()
+    default_pipeline.warm()
     seen: list[str] = []
 
     class Listener(event.Listener):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cleaner import classify
@@ -167,6 +167,10 @@ def test_line_features_equal_the_reference_on_the_fixtures(lang: str | None) -> 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(texts=lines_st, lang=st.sampled_from(["en", "fr", "ja", None]))
+# upper-case Greek: str.lower gives a word-final "Σ" the final "ς" ("ΤΟΥΣ" -> "τους", a stop
+# word), inside a word "σ"; a combining mark or an apostrophe between is skipped, a digit is not
+@example(texts=["ΟΙ ΑΝΘΡΩΠΟΙ ΤΗΣ ΠΟΛΗΣ ΚΑΙ ΤΟΥΣ ΦΙΛΟΥΣ ΤΟΥΣ, ΣΤΟ ΣΠΙΤΙ", "Σ ΑΣ1 ΑΣ\u0301 Α'Σ ΑΣ'Α ΠΟΛΗΣ."], lang="el")
+@example(texts=["ΟΙ ΑΝΘΡΩΠΟΙ ΤΗΣ ΠΟΛΗΣ ΚΑΙ ΤΟΥΣ ΦΙΛΟΥΣ ΤΟΥΣ"], lang=None)
 def test_line_features_equal_the_reference_on_random_text(texts: list[str], lang: str | None) -> None:
     texts = [t.strip() for t in texts if t.strip()] or ["x"]
     ref, got = reference_rows(texts, lang), kernel_rows(texts, lang)
@@ -319,6 +323,7 @@ def test_prefiltered_rules_name_the_same_lines_as_plain_matching(lang: str | Non
     assert [getattr(h, "id", None) for h in hits] == [getattr(h, "id", None) for h in want]
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(texts=lines_st, extra=st.lists(st.sampled_from(rule_lines()), max_size=8))
 def test_prefiltered_rules_on_random_lines(texts: list[str], extra: list[str]) -> None:

@@ -256,6 +256,7 @@ def attribute_page(n: int) -> str:
     return "<html><body><div " + " ".join(f'a{i}="v{i}"' for i in range(n)) + "><p>" + ARTICLE + "</p></div></body></html>"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_a_worker_stuck_in_c_code_is_killed_and_the_run_goes_on(tmp_path, cli, workers):
     folder = tmp_path / "in"
@@ -314,6 +315,7 @@ def test_a_worker_over_its_memory_budget_is_killed_and_the_run_goes_on(tmp_path)
     assert run.peak < 1_500_000_000, run.peak  # the parent and the worker, stopped near 600 MB
 
 
+@pytest.mark.slow
 def test_a_stopped_worker_is_replaced_and_the_run_ends(tmp_path):
     src = tmp_path / "in.jsonl"
     with open(src, "w", encoding="utf-8") as fh:
@@ -391,6 +393,7 @@ def test_a_fifo_named_as_input_is_read_as_a_stream(tmp_path, cli):
     assert [(r["id"], r["status"]) for r in records(tmp_path / "out.jsonl")] == [(f"f{i}", "ok") for i in range(3)]
 
 
+@pytest.mark.slow
 def test_the_other_commands_read_within_bounds(tmp_path):
     # explain from a stream that never ends
     with open("/dev/zero", "rb") as zero:

@@ -57,12 +57,14 @@ def bad_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Comple
     return proc, records, folder
 
 
+@pytest.mark.slow
 def test_the_run_finishes_with_one_record_per_file_in_order(bad_run) -> None:
     proc, records, folder = bad_run
     assert proc.returncode == 0, proc.stderr
     assert [r["id"] for r in records] == sorted(p.stem for p in folder.iterdir())
 
 
+@pytest.mark.slow
 def test_good_documents_are_untouched_by_their_bad_neighbours(bad_run) -> None:
     _, records, folder = bad_run
     by_id = {r["id"]: r for r in records}
@@ -73,6 +75,7 @@ def test_good_documents_are_untouched_by_their_bad_neighbours(bad_run) -> None:
     assert "Engineers warned" in by_id["a-article"]["text"]
 
 
+@pytest.mark.slow
 def test_bad_bytes_and_mixed_encodings_are_decoded_not_fatal(bad_run) -> None:
     _, records, _ = bad_run
     by_id = {r["id"]: r for r in records}
@@ -83,6 +86,7 @@ def test_bad_bytes_and_mixed_encodings_are_decoded_not_fatal(bad_run) -> None:
     assert mixed["text"].count("Café") == 2  # both halves readable
 
 
+@pytest.mark.slow
 def test_binary_file_is_an_error_naming_the_file(bad_run) -> None:
     _, records, _ = bad_run
     rec = {r["id"]: r for r in records}["d-binary"]
@@ -91,12 +95,14 @@ def test_binary_file_is_an_error_naming_the_file(bad_run) -> None:
     assert rec["text"] == ""
 
 
+@pytest.mark.slow
 def test_empty_file_is_dropped_with_its_reason(bad_run) -> None:
     _, records, _ = bad_run
     rec = {r["id"]: r for r in records}["e-empty"]
     assert rec["status"] == "dropped" and rec["reason"] == "empty"
 
 
+@pytest.mark.slow
 def test_fifty_megabyte_single_line_is_cleaned_whole(bad_run) -> None:
     _, records, _ = bad_run
     rec = {r["id"]: r for r in records}["f-one-line"]
@@ -104,6 +110,7 @@ def test_fifty_megabyte_single_line_is_cleaned_whole(bad_run) -> None:
     assert len(rec["text"]) == len("word " * 10_000_000) - 1  # all of it, only the trailing space gone
 
 
+@pytest.mark.slow
 def test_deeply_nested_html_ends_with_a_record_that_says_why(bad_run) -> None:
     _, records, _ = bad_run
     rec = {r["id"]: r for r in records}["g-nested"]

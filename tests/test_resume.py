@@ -100,6 +100,7 @@ def _ids(path: Path) -> list[str]:
     return [r["id"] for r in read_records(path)]
 
 
+@pytest.mark.slow
 def test_killed_run_is_finished_by_resume_exactly_once(corpus: Path, reference: Path) -> None:
     out = corpus.parent / "killed.jsonl"
     proc = _start_and_stop(corpus, out, signal.SIGKILL)

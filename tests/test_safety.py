@@ -256,6 +256,7 @@ def test_a_read_only_output_folder_is_one_line_before_any_work(tmp_path, small):
         assert "Read-only file system" in r.stderr and str(ro) in r.stderr, r.stderr
 
 
+@pytest.mark.slow
 @needs_mounts
 @pytest.mark.parametrize("name", ["out.jsonl", "out.jsonl.gz", "out.jsonl.zst", "out.parquet", "outdir"])
 def test_a_full_disk_is_one_line_and_the_run_can_be_resumed(tmp_path, name):

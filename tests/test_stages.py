@@ -71,7 +71,7 @@ class TestDecode:
         page = "<!DOCTYPE html><html><head><title>T</title></head><body><p>Grüße aus Köln.</p></body></html>"
         doc = decoded(codecs.BOM_UTF16_LE + page.encode("utf-16-le"))
         assert doc.format == "html"
-        assert "Grüße aus Köln." in doc.metadata["_html"]
+        assert "Grüße aus Köln." in doc.handover.html
 
     def test_crlf_becomes_lf(self):
         doc = decoded(b"First line.\r\nSecond line.\r\n")
@@ -84,7 +84,7 @@ class TestDecode:
         doc = decoded(data)
         assert doc.encoding == "cp1252"
         assert doc.format == "html"
-        html = doc.metadata["_html"]
+        html = doc.handover.html
         for word in ("1 500 €", "Cœurdevey", "d’ici là…", "département", "« met en lumière"):
             assert word in html
         assert "\ufffd" not in html
@@ -103,18 +103,18 @@ class TestDecode:
             "“Café” à la crème – 5 €…".encode("cp1252") + b"</p></body></html>"
         )
         doc = decoded(data)
-        assert "“Café” à la crème – 5 €…" in doc.metadata["_html"]
+        assert "“Café” à la crème – 5 €…" in doc.handover.html
 
     def test_wrongly_declared_utf8_falls_back_to_detection(self):
         data = (FIXTURES / "html" / "fr-boulangerie.html").read_bytes()
         data = data.replace(b'charset="windows-1252"', b'charset="utf-8"')
-        html = decoded(data).metadata["_html"]
+        html = decoded(data).handover.html
         assert "Meilleure baguette du département" in html and "Cœurdevey" in html
 
     def test_undeclared_cp1252_is_detected(self):
         data = (FIXTURES / "html" / "fr-boulangerie.html").read_bytes()
         data = data.replace(b'<meta charset="windows-1252">', b"")
-        html = decoded(data).metadata["_html"]
+        html = decoded(data).handover.html
         assert "Meilleure baguette du département" in html and "1 500 €" in html
 
     def test_http_charset_wins_over_detection(self):
@@ -775,3 +775,35 @@ def test_visible_lines_leave_out_hidden_elements() -> None:
         "Odd styles stay.",
         "Residents spoke for an hour.",
     ]
+
+
+def _judgings(pipe, text: str) -> int:
+    """How many times the pipeline's boilerplate stage judged ``text``."""
+    bp = pipe.stage("boilerplate")
+    calls = []
+    real = bp.process
+    bp.process = lambda doc: (calls.append(doc.id), real(doc))[1]
+    try:
+        pipe.clean(text, format="text", id="t")
+    finally:
+        del bp.process
+    return len(calls)
+
+
+def test_a_stage_that_repairs_has_the_stages_it_names_judge_again(tmp_path: Path) -> None:
+    """The artifacts stage declares ``rejudge_after = ("boilerplate",)``: after it
+    repaired the text ("debt ." -> "debt."), an earlier boilerplate stage judges
+    the document again; without a repair, or with boilerplate after it, not."""
+    from cleaner.pipeline import Pipeline
+
+    repaired = ("The bank will stop buying sovereign debt .\n"
+                "It said so in a statement on Tuesday, and the markets rose after the news.")
+    clean = "The bank will stop buying sovereign debt.\nIt said so in a statement on Tuesday."
+    pipe = Pipeline.from_yaml(None)
+    assert STAGES["artifacts"].rejudge_after == ("boilerplate",)
+    assert pipe.clean(repaired, format="text").repairs  # (the text is repaired)
+    assert _judgings(pipe, repaired) == 2
+    assert _judgings(pipe, clean) == 1
+    cfg = tmp_path / "after.yaml"
+    cfg.write_text("stages: [decode, encoding, artifacts, boilerplate]\n", encoding="utf-8")
+    assert _judgings(Pipeline.from_yaml(cfg), repaired) == 1

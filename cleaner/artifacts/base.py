@@ -89,7 +89,8 @@ class Check(Protocol):
     anything to say in a language; ``find`` returns its hits with offsets in
     the text (one hit per event)."""
 
-    kinds: tuple[str, ...]
+    @property
+    def kinds(self) -> tuple[str, ...]: ...
 
     def needs(self, lang: str | None) -> int: ...
 

@@ -237,7 +237,8 @@ class GluedCheck:
                     s0 -= 1
                 if i - s0 < 2 or (s0 and (_is_word_char(masked[s0 - 1]) or masked[s0 - 1] in _NOT_BEFORE_WORD)):
                     continue
-                tail = self.letters_lo.match(masked, i + 2).group()
+                letters = self.letters_lo.match(masked, i + 2)
+                tail = letters.group() if letters else ""
                 e0 = i + 2 + len(tail)
                 if e0 < n and (_is_word_char(masked[e0]) or masked[e0] in _NOT_BEFORE_WORD):
                     continue

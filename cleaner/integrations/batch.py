@@ -242,7 +242,7 @@ def record_columns(records: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]
     """Records (``Document.to_record``) as the output columns, Python values."""
     cols: dict[str, list[Any]] = {name: [] for name in OUTPUT_COLUMNS}
     for rec in records:
-        art = rec.get("artifacts") if isinstance(rec.get("artifacts"), dict) else {}
+        art = given if isinstance(given := rec.get("artifacts"), dict) else {}
         status = rec.get("status")
         cols["id"].append(arrow_str(rec.get("id")))
         cols["text"].append(arrow_str(rec.get("text") or ""))
@@ -291,7 +291,7 @@ def row_to_record(row: Mapping[str, Any], passthrough: bool = True) -> dict[str,
         "text": row.get("text") or "",
         "status": row.get("status"),
         "language": None if _is_missing(row.get("language")) else row.get("language"),
-        "language_score": None if _is_missing(score) else float(score),
+        "language_score": None if score is None or _is_missing(score) else float(score),
         "removed": load("removed", []),
         "repairs": load("repairs", []),
         "artifacts": load("artifacts", {}),

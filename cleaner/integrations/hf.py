@@ -91,7 +91,8 @@ def clean_dataset(
     if html_column is None and text_column not in names:
         raise KeyError(f"text_column {text_column!r}: no such column (columns: {', '.join(names)})")
     cfg = config_path(config)
-    get_pipeline(cfg)  # fail fast here; forked workers inherit it, others build their own
+    # fail fast here (a bad config, rule pack or model); forked workers inherit it warm, others build their own
+    get_pipeline(cfg).warm(html=html_column is not None)
     removed = set(map_kwargs.get("remove_columns") or ())
     kept = {k: v for k, v in ds.features.items() if k not in removed}
     map_kwargs.setdefault("features", features(kept, text_column, html_column, id_column))

@@ -104,7 +104,7 @@ def clean_dataset(
     :class:`cleaner.ConfigError` before any task starts."""
     _require_ray()
     cfg = config_path(config)
-    get_pipeline(cfg)  # fail fast on the driver; workers build their own
+    get_pipeline(cfg).warm(html=False)  # fail fast on the driver (config, rule packs, models); workers build their own
     kwargs: dict[str, Any] = {
         "text_column": text_column, "html_column": html_column, "id_column": id_column,
         "config": cfg, "format": format,
@@ -307,7 +307,7 @@ def _read_jsonl_files(batch: Any, format: str, shown: dict[str, str], rows: int)
             if item.error is not None or item.raw is None:
                 error_row(item.id, dict(item.extra), item.error or "no content", item.size)
             else:
-                raw = item.raw if isinstance(item.raw, str) else item.raw.decode("utf-8", "surrogateescape")
+                raw: str | None = item.raw if isinstance(item.raw, str) else item.raw.decode("utf-8", "surrogateescape")
                 is_html = item.format == "html"
                 raw = arrow_str(raw)  # Arrow strings are UTF-8: lone surrogates become U+FFFD
                 cols["id"].append(arrow_str(item.id))
@@ -509,7 +509,7 @@ def clean_files(
     if format not in FORMATS:
         raise CleanerError(f"--format must be one of {', '.join(FORMATS)}")
     cfg = config_path(config)
-    get_pipeline(cfg)  # a bad config or rule pack fails here, before Ray starts
+    get_pipeline(cfg).warm(html=False)  # a bad config, rule pack or model fails here, before Ray starts
     jsonl, parquet, shown = _list_inputs(inputs)
     if parquet and not any(_is_uri(p) for p in parquet):
         _check_parquet_columns(parquet, shown, text_column, html_column)
@@ -594,7 +594,7 @@ def _run(ray: Any, jsonl: list[str], parquet: list[str], shown: dict[str, str], 
         shutil.rmtree(staging, ignore_errors=True)
     t0 = time.monotonic()
     try:
-        step = {"kind": kind, "concurrency": concurrency, "batch_size": rows, "config": cfg, "format": format}
+        step: dict[str, Any] = {"kind": kind, "concurrency": concurrency, "batch_size": rows, "config": cfg, "format": format}
         out = []
         if jsonl:
             files = ray.data.from_items([{"path": f} for f in jsonl], override_num_blocks=len(jsonl))

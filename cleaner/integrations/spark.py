@@ -128,7 +128,7 @@ def clean_dataframe(
     if html_column is None and text_column not in names:
         raise KeyError(f"text_column {text_column!r}: no such column (columns: {', '.join(names)})")
     cfg = config_path(config)
-    get_pipeline(cfg)  # fail fast on the driver
+    get_pipeline(cfg).warm(html=False)  # fail fast on the driver (config, rule packs, models)
     if id_column is not None and id_column not in names:
         id_column = None
     fn = map_in_pandas(text_column, html_column, id_column, cfg, format)

@@ -279,7 +279,8 @@ def _walk_dir(top: str, ids: set[tuple[int, int]], skipped: list[tuple[str, str]
             entries = list(it)
     except OSError:
         return  # as os.walk: a folder that cannot be listed is passed over
-    files, dirs = [], []
+    files: list[Any] = []
+    dirs: list[Any] = []
     for e in entries:
         try:
             is_dir = e.is_dir()

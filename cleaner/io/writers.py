@@ -48,7 +48,7 @@ import tempfile
 import unicodedata
 import zlib
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol, runtime_checkable
 
 import orjson
 
@@ -155,7 +155,7 @@ def create_file(path: Path, mode: str = "wb") -> Any:
     """A new file of the run folder, opened for writing: fails if anything (a
     link too) is already there, so nothing outside is ever written through it."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, FILE_MODE)
-    return os.fdopen(fd, mode, **({"encoding": "utf-8"} if "b" not in mode else {}))
+    return os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8")
 
 
 def open_existing(path: Path, mode: str = "r+b") -> Any:
@@ -427,14 +427,14 @@ _STATUS_FIELD = {"reason": "dropped", "error": "error"}
 
 
 def flatten_record(rec: dict[str, Any]) -> dict[str, Any]:
-    art = rec.get("artifacts") if isinstance(rec.get("artifacts"), dict) else {}
+    art = given if isinstance(given := rec.get("artifacts"), dict) else {}
     score = rec.get("language_score")
     status = rec.get("status")
     extra = {k: v for k, v in rec.items()
              if k not in _KNOWN or (k in _STATUS_FIELD and _STATUS_FIELD[k] != status)}
     try:
-        ascore = float(art.get("score") or 0.0)
-        ascore = ascore if math.isfinite(ascore) else None
+        value = float(art.get("score") or 0.0)
+        ascore: float | None = value if math.isfinite(value) else None
     except (TypeError, ValueError, OverflowError):
         ascore = None
     return {
@@ -593,6 +593,14 @@ class ParquetSink:
 
 
 Sink = JsonlSink | FolderSink | ParquetSink
+
+
+@runtime_checkable
+class LineSink(Protocol):
+    """A sink that also takes records already encoded as JSON lines (:class:`JsonlSink`):
+    a batch run's workers then encode and count each record, the main process writes the bytes."""
+
+    def write_line(self, line: bytes) -> None: ...
 
 
 def open_sink(output: str, work: Path, state: dict[str, Any] | None = None) -> Sink:

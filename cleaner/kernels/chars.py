@@ -3,7 +3,8 @@
 Unicode properties come from tables built from Python's own ``str`` methods, so
 ``split``, ``istitle``, ``isupper``, ``isdigit`` and ``lower`` agree with
 Python's (single-character case mappings; the rare characters that lower to
-two, such as "İ", keep their own code); :func:`fold_table` compares characters
+two, such as "İ", keep their own code; "Σ" lowers to "σ" in the table, and
+:func:`lower_at` gives the final "ς" where ``str.lower`` does); :func:`fold_table` compares characters
 as ``re.IGNORECASE`` does. The basic plane's rows are kept in the cache folder
 (:mod:`cleaner.datacache`); other planes are filled as documents bring their
 characters (:func:`code_points`).
@@ -27,6 +28,10 @@ from cleaner.kernels import njit
 
 # character flags
 SP, UP, LO, TI, DIG, DEC, AN, CS, CJK, PUNCT, PLAIN, UNDERSCORE = 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048
+# what str.lower reads around a capital sigma (Unicode's Final_Sigma context): a
+# cased character that is not case-ignorable, and a case-ignorable one
+SIGMA_CASED, CASE_IGNORABLE = 4096, 8192
+CAPITAL_SIGMA, SMALL_SIGMA, FINAL_SIGMA = 0x3A3, 0x3C3, 0x3C2
 _MAX_CP = 0x110000
 _FNV_OFFSET = np.uint64(14695981039346656037)
 _FNV_PRIME = np.uint64(1099511628211)
@@ -79,6 +84,11 @@ def _flags_of(chars: str) -> tuple[np.ndarray, np.ndarray]:
             | ((codes >= 0xAC00) & (codes <= 0xD7FF)))
     )
     flags |= plain.astype(np.uint16) * PLAIN
+    # the Final_Sigma context, as str.lower reads it: "cΣ" lowers to a final
+    # sigma when c is cased and not case-ignorable; "AcΣ" when c is either
+    cased = col(x.endswith("\u03c2") for x in map(str.lower, map("{}\u03a3".format, chars)))
+    either = col(x.endswith("\u03c2") for x in map(str.lower, map("A{}\u03a3".format, chars)))
+    flags |= cased.astype(np.uint16) * SIGMA_CASED + (either & ~cased).astype(np.uint16) * CASE_IGNORABLE
     return flags, lower
 
 
@@ -174,7 +184,7 @@ def _fold_codes(codes: np.ndarray) -> np.ndarray:
     from re import _casefix  # type: ignore[attr-defined]
 
     low = np.fromiter(map(_sre.unicode_tolower, codes.tolist()), dtype=np.uint32, count=len(codes))
-    canon = {}
+    canon: dict[int, int] = {}
     for a, others in _casefix._EXTRA_CASES.items():
         cls = (a, *others)
         for c in cls:
@@ -243,6 +253,27 @@ def hash_table(hashes: np.ndarray) -> np.ndarray:
 
 
 # ------------------------------------------------------------- hash kernels
+@njit(cache=True, nogil=True)
+def lower_at(cps, s, e, k, flags, lower):  # pragma: no cover - compiled
+    """The lower case of cps[k] in the text cps[s:e], as ``str.lower`` gives it:
+    the table's, but for a capital sigma that ends a word (a cased character
+    before it and none after it, case-ignorable ones skipped), the final "ς"."""
+    c = cps[k]
+    if c != CAPITAL_SIGMA:
+        return lower[c]
+    j = k - 1
+    while j >= s and flags[cps[j]] & CASE_IGNORABLE:
+        j -= 1
+    if j < s or not (flags[cps[j]] & SIGMA_CASED):
+        return SMALL_SIGMA
+    j = k + 1
+    while j < e and flags[cps[j]] & CASE_IGNORABLE:
+        j += 1
+    if j < e and flags[cps[j]] & SIGMA_CASED:
+        return SMALL_SIGMA
+    return FINAL_SIGMA
+
+
 @njit(cache=True, nogil=True)
 def _hash(cps, a, b, lower):  # pragma: no cover - compiled
     """64-bit FNV-1a of the lower-cased code points cps[a:b]."""

@@ -35,6 +35,7 @@ from cleaner.kernels.chars import (
     UP,
     _in_table,
     code_points,
+    lower_at,
 )
 
 # columns of the kernel's output (LINE_FEATURES order, then n and nc)
@@ -116,7 +117,7 @@ def _word_shapes(cps, s, e, flags, lower, stop_table, has_stops, nw, stop_words,
                 break
             ws = _shape_step(ws, f)
             if hashed and k < stop_limit:
-                hw = (hw ^ np.uint64(lower[c])) * _FNV_PRIME
+                hw = (hw ^ np.uint64(lower_at(cps, s, e, k, flags, lower))) * _FNV_PRIME
             k += 1
         b = k
         if w == 0:
@@ -236,7 +237,7 @@ def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, 
                         hw = _FNV_OFFSET
                 if ws >= 0:
                     ws = _shape_step(ws, f)
-                    hw = (hw ^ np.uint64(lower[c])) * _FNV_PRIME
+                    hw = (hw ^ np.uint64(lower_at(cps, s, e, k, flags, lower))) * _FNV_PRIME
             if f & PUNCT:
                 if c == 44:
                     commas += 1

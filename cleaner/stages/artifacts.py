@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import bisect
 import itertools
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cleaner.artifacts import Detector, load_data, repairs
+from cleaner.artifacts import KINDS, Detector, load_data, repairs
 from cleaner.document import Document
 from cleaner.errors import ConfigError
 from cleaner.resources import rules_dir
-from cleaner.stages.base import Setting, Stage
+from cleaner.stages.base import Setting, Stage, StageOptions, option
 
 # the setting that switches each repair, by the kind recorded in doc.repairs
 REPAIR_SWITCHES = {
@@ -34,63 +35,81 @@ REPAIR_SWITCHES = {
 }
 
 
-class ArtifactsStage(Stage):
+@dataclass(frozen=True)
+class ArtifactsOptions(StageOptions):
+    """The artifacts stage's settings (``artifacts: {...}`` in a config's ``stages``)."""
+
+    data: str = option(Setting(
+        str, "artifacts.yaml", "detector data: weights, threshold, word lists (in rules/, or a path)"
+    ))
+    threshold: float | None = option(Setting(
+        (float, type(None)), None, "score at which a document is flagged (null: the data file's, 0.5)"
+    ))
+    allow: list[Any] = option(Setting(list, [], "more names and brands never taken for glued words (SolarWinds, iPhone)"))
+    allow_file: str | None = option(Setting(
+        (str, type(None)), None, "a text file of more such names, one a line ('#' starts a comment)"
+    ))
+    french_spacing: list[Any] | None = option(Setting(
+        (list, type(None)),
+        None,
+        "languages where a space before ; : ! ? is correct (null: the data file's, [fr])",
+    ))
+    kinds: list[Any] | None = option(Setting((list, type(None)), None, "the finding kinds to detect (null: all)"))
+    repair_glued: bool = option(Setting(bool, True, "split glued words the frequency list resolves unambiguously"))
+    repair_space_before_punct: bool = option(Setting(bool, True, "remove the space before . and ,"))
+    repair_quotes: bool = option(Setting(
+        bool, True, "re-orient a quote pair whose opening and closing marks are swapped"
+    ))
+    min_language_score: float = option(Setting(
+        float, 0.9, "below this language score the detected language is not trusted; "
+        "the detector guesses from frequent words (or leaves language checks out)"
+    ))
+    repair_missing_space_after_punct: bool = option(Setting(
+        bool, False, "add the missing space after . ! ? and , between two words (interests.The)"
+    ))
+
+
+class ArtifactsStage(Stage[ArtifactsOptions]):
     name = "artifacts"
-    settings = {
-        "data": Setting(
-            str, "artifacts.yaml", "detector data: weights, threshold, word lists (in rules/, or a path)"
-        ),
-        "threshold": Setting(
-            (float, type(None)), None, "score at which a document is flagged (null: the data file's, 0.5)"
-        ),
-        "allow": Setting(list, [], "more names and brands never taken for glued words (SolarWinds, iPhone)"),
-        "allow_file": Setting(
-            (str, type(None)), None, "a text file of more such names, one a line ('#' starts a comment)"
-        ),
-        "french_spacing": Setting(
-            (list, type(None)),
-            None,
-            "languages where a space before ; : ! ? is correct (null: the data file's, [fr])",
-        ),
-        "kinds": Setting((list, type(None)), None, "the finding kinds to detect (null: all)"),
-        "repair_glued": Setting(bool, True, "split glued words the frequency list resolves unambiguously"),
-        "repair_space_before_punct": Setting(bool, True, "remove the space before . and ,"),
-        "repair_quotes": Setting(
-            bool, True, "re-orient a quote pair whose opening and closing marks are swapped"
-        ),
-        "min_language_score": Setting(
-            float, 0.9, "below this language score the detected language is not trusted; "
-            "the detector guesses from frequent words (or leaves language checks out)"
-        ),
-        "repair_missing_space_after_punct": Setting(
-            bool, False, "add the missing space after . ! ? and , between two words (interests.The)"
-        ),
-    }
+    # a repair ("debt ." -> "debt.") changes what the line model reads around that line
+    rejudge_after = ("boilerplate",)
+    Options = ArtifactsOptions
 
     def __init__(self, options: dict[str, Any], rules: Any = None) -> None:
         super().__init__(options, rules)
+        # the settings checked here; the data read and the detector built by ready()
         o = self.options
-        path = _resolve(o["data"])
+        for key, name in (("data", o.data), ("allow_file", o.allow_file)):
+            if name and not _resolve(name).is_file():
+                raise ConfigError(f"no such file: {_resolve(name)}", key=f"artifacts.{key}")
+        if not all(isinstance(a, str) for a in o.allow):
+            raise ConfigError("expected a list of names (strings)", key="artifacts.allow")
+        unknown = set(o.kinds or ()) - set(KINDS)
+        if unknown:
+            raise ConfigError(f"unknown artifact kinds: {', '.join(sorted(unknown))}", key="artifacts.kinds")
+        self.repairs = frozenset(kind for key, kind in REPAIR_SWITCHES.items() if getattr(o, key))
+        self.detector: Detector | None = None
+
+    def load(self) -> None:
+        o = self.options
+        path = _resolve(o.data)
         try:
             data = load_data(path)
         except (OSError, ValueError) as exc:
             raise ConfigError(f"cannot read artifact data {path}: {exc}", key="artifacts.data") from exc
-        allow = list(o["allow"])
-        if not all(isinstance(a, str) for a in allow):
-            raise ConfigError("expected a list of names (strings)", key="artifacts.allow")
-        if o["allow_file"]:
-            allow += _read_names(_resolve(o["allow_file"]))
+        allow = list(o.allow)
+        if o.allow_file:
+            allow += _read_names(_resolve(o.allow_file))
         try:
             self.detector = Detector(
                 data,
                 allow=allow,
-                threshold=o["threshold"],
-                french_spacing=o["french_spacing"],
-                kinds=o["kinds"],
+                threshold=o.threshold,
+                french_spacing=o.french_spacing,
+                kinds=o.kinds,
             )
         except ValueError as exc:
             raise ConfigError(str(exc), key="artifacts.kinds") from exc
-        self.repairs = frozenset(kind for key, kind in REPAIR_SWITCHES.items() if o[key])
 
     def kernel_groups(self) -> list[Any]:
         from cleaner import artifacts
@@ -104,8 +123,9 @@ class ArtifactsStage(Stage):
             doc.artifacts = {"score": 0.0, "flagged": False, "findings": []}
             return
         det = self.detector
+        assert det is not None  # (ready() built it)
         text, starts = _join(lines)
-        trusted = (doc.language_score or 0.0) >= self.options["min_language_score"]
+        trusted = (doc.language_score or 0.0) >= self.options.min_language_score
         result = det.detect(text, doc.language if trusted else None)
         for f in result.findings:
             for ex in f["excerpts"]:

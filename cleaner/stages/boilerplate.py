@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -31,66 +32,75 @@ from cleaner.rules import (
     norm_phrase,
     required_strings,
 )
-from cleaner.stages.base import Setting, Stage
+from cleaner.stages.base import Setting, Stage, StageOptions, option
 from cleaner.textmodel.model import TextModel
 
 PARAGRAPH_WORDS = 12  # a line of this many words ending a sentence is an article paragraph (sections stop there)
 
 
-class BoilerplateStage(Stage):
+@dataclass(frozen=True)
+class BoilerplateOptions(StageOptions):
+    """The boilerplate stage's settings (``boilerplate: {...}`` in a config's ``stages``)."""
+
+    rules: bool = option(Setting(bool, True, "apply the rule packs"))
+    classifier: bool = option(Setting(bool, True, "apply the text model (article region, then its lines)"))
+    model: str = option(Setting(str, "textmodel.yaml", "the text model's settings (in rules/; its arrays beside them)"))
+    threshold: float | None = option(Setting(
+        (float, type(None)), None,
+        "a line inside the article region stays at this line-model probability (default: the model's)",
+    ))
+    html_threshold: float | None = option(Setting(
+        (float, type(None)), None,
+        "the same for text extracted from HTML, which trafilatura already "
+        "cleaned (null: no text model on HTML)",
+    ))
+    evidence_kinds: list[Any] = option(Setting(
+        list, ["embed", "section", "common.bare-url"],
+        "HTML mode (extract.method blocks): the rule kinds (or rule ids) that a line of a block the block "
+        "model is sure of (extract.rules_sure) overrules: an embed, a section or a bare link line inside "
+        "the article stays, other rules (a byline, \"Read more: ...\") still remove their line; on val, "
+        "[embed, section] 0.9031 mean F1, all four kinds 0.9030, [embed, section, pattern] 0.9030",
+    ))
+    section_guard: float = option(Setting(
+        float, 1.0,
+        "without the text model: an until-end section runs to the end only if the article text after "
+        "its header is at most this many times the article text before it",
+    ))
+    max_pattern_chars: int = option(Setting(int, 1000, "lines longer than this skip pattern rules"))
+    trust_language_chars: int = option(Setting(
+        int, 200, "below this many characters of text, or a language score under 0.8, the detected "
+        "language is not trusted and the pattern rules of every language apply"
+    ))
+    max_rounds: int = option(Setting(
+        int, 3, "the text model judges the lines it kept again, as a second run would read them, until "
+        "nothing more goes or this many rounds (a fixed point: cleaning the output again changes nothing)",
+    ))
+    timeout_seconds: float = option(Setting(
+        (int, float), 10, "time limit per document (stops a runaway user pattern; 0: none)"
+    ))
+
+
+class BoilerplateStage(Stage[BoilerplateOptions]):
     name = "boilerplate"
-    settings = {
-        "rules": Setting(bool, True, "apply the rule packs"),
-        "classifier": Setting(bool, True, "apply the text model (article region, then its lines)"),
-        "model": Setting(str, "textmodel.yaml", "the text model's settings (in rules/; its arrays beside them)"),
-        "threshold": Setting(
-            (float, type(None)), None,
-            "a line inside the article region stays at this line-model probability (default: the model's)",
-        ),
-        "html_threshold": Setting(
-            (float, type(None)), None,
-            "the same for text extracted from HTML, which trafilatura already "
-            "cleaned (null: no text model on HTML)",
-        ),
-        "evidence_kinds": Setting(
-            list, ["embed", "section", "common.bare-url"],
-            "HTML mode (extract.method blocks): the rule kinds (or rule ids) that a line of a block the block "
-            "model is sure of (extract.rules_sure) overrules: an embed, a section or a bare link line inside "
-            "the article stays, other rules (a byline, \"Read more: ...\") still remove their line; on val, "
-            "[embed, section] 0.9031 mean F1, all four kinds 0.9030, [embed, section, pattern] 0.9030",
-        ),
-        "section_guard": Setting(
-            float, 1.0,
-            "without the text model: an until-end section runs to the end only if the article text after "
-            "its header is at most this many times the article text before it",
-        ),
-        "max_pattern_chars": Setting(int, 1000, "lines longer than this skip pattern rules"),
-        "trust_language_chars": Setting(
-            int, 200, "below this many characters of text, or a language score under 0.8, the detected "
-            "language is not trusted and the pattern rules of every language apply"
-        ),
-        "max_rounds": Setting(
-            int, 3, "the text model judges the lines it kept again, as a second run would read them, until "
-            "nothing more goes or this many rounds (a fixed point: cleaning the output again changes nothing)",
-        ),
-        "timeout_seconds": Setting(
-            (int, float), 10, "time limit per document (stops a runaway user pattern; 0: none)"
-        ),
-    }
+    Options = BoilerplateOptions
 
     def __init__(self, options: dict[str, Any], rules: RuleSet | None = None) -> None:
         super().__init__(options, rules)
         self.ruleset = rules or RuleSet([])
         self._by_lang: dict[str | None, _Compiled] = {}
-        self.classifier = TextModel.load(self.options["model"]) if self.options["classifier"] else None
+        self.classifier: TextModel | None = None  # the text model, loaded by ready()
         # lines a rule removed although the model was sure they were article text, by rule
         self.overruled: Counter[str] = Counter()
 
     def kernel_groups(self) -> list[Group]:
         from cleaner.textmodel import model
 
-        groups = [RULES_GROUP] if self.options["rules"] else []
-        return groups + (model.GROUPS if self.classifier is not None else [])
+        groups = [RULES_GROUP] if self.options.rules else []
+        return groups + (model.GROUPS if self.options.classifier else [])
+
+    def load(self) -> None:
+        if self.options.classifier:
+            self.classifier = TextModel.load(self.options.model)
 
     def compiled(self, lang: str | None) -> _Compiled:
         c = self._by_lang.get(lang)
@@ -99,18 +109,18 @@ class BoilerplateStage(Stage):
         return c
 
     def process(self, doc: Document) -> None:
-        self.ready()  # the kernels: compiled (or loaded) before the time limit starts
-        limit = self.options["timeout_seconds"]
+        self.ready()  # the model and the kernels: loaded (or compiled) before the time limit starts
+        limit = self.options.timeout_seconds
         with time_limit(limit, f"boilerplate.timeout_seconds={limit}"):
             self._process(doc)
 
     def _process(self, doc: Document) -> None:
-        visible = doc.metadata.pop("_visible", None)  # both set by the extract stage
-        ratio = doc.metadata.pop("_rescue_ratio", None)
+        handover = doc.handover  # (from the extract stage; taken once: not on a second judging)
+        visible, ratio, block_sure = handover.visible, handover.rescue_ratio, handover.block_sure
+        handover.visible = handover.rescue_ratio = handover.block_sure = None
         if visible is not None and ratio is not None and self.classifier is not None:
             self._rescue(doc, visible, ratio)
-        # HTML mode, method blocks: the lines of blocks the block model is sure of (by line number)
-        block_sure = doc.metadata.pop("_block_sure", None)
+        # block_sure: HTML mode, method blocks: the lines of blocks the block model is sure of (by number)
         lines = doc.kept_lines()
         if not lines:
             return
@@ -125,7 +135,7 @@ class BoilerplateStage(Stage):
         named = None
         compiled = None
         evidence = None
-        if self.options["rules"]:
+        if self.options.rules:
             compiled = self.compiled(self._rules_language(doc, lines))
             named = compiled.named(view)
             if block_sure is not None:
@@ -133,14 +143,14 @@ class BoilerplateStage(Stage):
                 # surely (an embed, a link line inside the article) stays, and a section stops there
                 at = set(block_sure)
                 evidence = np.array([ln.number in at for ln in lines], dtype=bool)
-                kinds = self.options["evidence_kinds"]
+                kinds = self.options.evidence_kinds
                 spared = [i for i, r in named.items() if evidence[i] and (r.kind in kinds or r.id in kinds)]
                 for i in spared:
                     self.counts["html.rule-overruled"] += 1
                     del named[i]
         judged = None
         model = self.classifier
-        if model is not None and (doc.format != "html" or self.options["html_threshold"] is not None):
+        if model is not None and (doc.format != "html" or self.options.html_threshold is not None):
             judged = model.judge(texts, doc.language, view=raw, inside=self._inside(doc), shape=shape,
                                  gate=getattr(view, "gate", None))
         live = view.lens > 0
@@ -169,7 +179,7 @@ class BoilerplateStage(Stage):
         collapsed, as the normalize stage leaves them), until nothing more goes
         (``max_rounds``): cleaning the output again changes nothing."""
         assert self.classifier is not None
-        for _ in range(self.options["max_rounds"] - 1):
+        for _ in range(self.options.max_rounds - 1):
             idx = np.flatnonzero(keep)
             norm = [" ".join(lines[i].text.split()) for i in idx.tolist()]
             empty = np.fromiter((not t for t in norm), dtype=bool, count=len(norm))
@@ -188,7 +198,7 @@ class BoilerplateStage(Stage):
             keep[at[~judged.keep]] = False
 
     def _inside(self, doc: Document) -> float | None:
-        return self.options["html_threshold"] if doc.format == "html" else self.options["threshold"]
+        return self.options.html_threshold if doc.format == "html" else self.options.threshold
 
     def _rules_language(self, doc: Document, lines: list[Line]) -> str | None:
         """The language whose rules apply, or None for all: on short texts
@@ -196,7 +206,7 @@ class BoilerplateStage(Stage):
         would make the output depend on it."""
         if doc.language is None or (doc.language_score or 0.0) < 0.8:
             return None
-        need = self.options["trust_language_chars"]
+        need = self.options.trust_language_chars
         total = 0
         for ln in lines:
             total += len(ln.text)
@@ -213,7 +223,7 @@ class BoilerplateStage(Stage):
         probe.set_text("\n".join(visible))
         probe.language = doc.language
         judged = self.classifier.judge(visible, doc.language)
-        if self.options["rules"]:
+        if self.options.rules:
             from cleaner.kernels.lines import TextView
 
             kept = probe.kept_lines()
@@ -293,7 +303,7 @@ class _Compiled:
                     self.prefix.append((p, r))
         self.prefix_tuple = tuple(p for p, _ in self.prefix)
         self.prefix_chars = max(map(len, self.prefix_tuple), default=0)
-        self.max_pattern_chars = stage.options["max_pattern_chars"]
+        self.max_pattern_chars = stage.options.max_pattern_chars
         # the hashes of the phrases and of the first 1..4 characters of the
         # prefixes (for cleaner.kernels.prefilter.phrase_keys)
         self.phrase_table = hash_table(np.array([hash_text(p) for p in self.phrase], dtype=np.uint64))
@@ -421,9 +431,9 @@ class _Compiled:
         ``sure``: per line, whether the text model is sure it is article text,
         which stops a section; ``named``: :meth:`named` of ``view``, when the
         caller has it); return which lines are still kept."""
-        named = sorted((self.named(view) if named is None else named).items())
+        hits = sorted((self.named(view) if named is None else named).items())
         live = np.ones(len(lines), dtype=bool)  # the lines not removed yet
-        if not named:
+        if not hits:
             return live
 
         def drop(js: list[int], rule: str) -> None:
@@ -435,7 +445,7 @@ class _Compiled:
             counts[rule] += len(js)
 
         # embeds: an anchor line and the embed lines just above it
-        for i, r in named:
+        for i, r in hits:
             if r.kind != "embed" or not live[i]:
                 continue
             js = [i]
@@ -451,7 +461,7 @@ class _Compiled:
         # the others in order; a section's body is not looked at again
         para = view.keys[:, 3] == 1  # article paragraphs: where a section stops
         after = 0
-        for i, r in named:
+        for i, r in hits:
             if i < after or not live[i] or r.kind == "embed":
                 continue
             if r.kind != "section":
@@ -493,7 +503,7 @@ class _Compiled:
             kept = live & para
             before = int(size[:start][kept[:start]].sum())
             after = int(size[start + 1 :][kept[start + 1 :]].sum())
-            if after > self.stage.options["section_guard"] * before:
+            if after > self.stage.options.section_guard * before:
                 until = "next-content"
         # the non-blank lines after the header that are still there, in order
         cand = np.flatnonzero(live[start + 1 :] & (size[start + 1 :] > 0)) + (start + 1)

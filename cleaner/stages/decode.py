@@ -12,7 +12,7 @@ from typing import Any
 
 from cleaner.charsets import codec_name
 from cleaner.document import Document
-from cleaner.stages.base import Setting, Stage
+from cleaner.stages.base import Setting, Stage, StageOptions, option
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -84,9 +84,9 @@ def decode(data: bytes, declared: str | None = None, charset: str | None = None,
     Never raises: undecodable bytes become U+FFFD."""
     if charset:
         return Decoded(data.decode(charset, errors="replace"), charset, "given", 1.0)
-    for bom, enc in _BOMS:
+    for bom, bom_enc in _BOMS:
         if data.startswith(bom):
-            return Decoded(data[len(bom) :].decode(enc, errors="replace"), enc, "bom", 1.0)
+            return Decoded(data[len(bom) :].decode(bom_enc, errors="replace"), bom_enc, "bom", 1.0)
     enc = _utf16_unmarked(data)  # (before UTF-8: ASCII in UTF-16 is valid UTF-8 too, with NULs)
     if enc:
         return Decoded(data.decode(enc, errors="replace"), enc, "detected", 1.0)
@@ -186,30 +186,35 @@ def binary_share(text: str) -> float:
 CHARSET_ENV = "CLEANER_CHARSET"  # what ``cleaner clean --charset`` sets for its worker processes
 
 
-class DecodeStage(Stage):
+@dataclass(frozen=True)
+class DecodeOptions(StageOptions):
+    """The decode stage's settings (``decode: {...}`` in a config's ``stages``)."""
+
+    charset: str | None = option(Setting(
+        (str, type(None)), None, "decode all bytes input in this charset, whatever they declare "
+        "(for inputs known to be in one charset; cleaner clean --charset)"
+    ))
+    charsets: str = option(Setting(
+        str, "charsets.yaml", "the legacy charsets of each language, for bytes that declare none and are "
+        "not UTF-8 (in rules/, or a path)"
+    ))
+    fallback_encoding: str = option(Setting(str, "utf-8", "charset used when no charset decodes the bytes"))
+    max_binary_share: float = option(Setting(
+        float, 0.1, "an error record when more of the first 8,192 characters than this share are "
+        "control characters or undecodable bytes (an image, a PDF, a zip: not text or HTML)"
+    ))
+
+
+class DecodeStage(Stage[DecodeOptions]):
     name = "decode"
-    settings = {
-        "charset": Setting(
-            (str, type(None)), None, "decode all bytes input in this charset, whatever they declare "
-            "(for inputs known to be in one charset; cleaner clean --charset)"
-        ),
-        "charsets": Setting(
-            str, "charsets.yaml", "the legacy charsets of each language, for bytes that declare none and are "
-            "not UTF-8 (in rules/, or a path)"
-        ),
-        "fallback_encoding": Setting(str, "utf-8", "charset used when no charset decodes the bytes"),
-        "max_binary_share": Setting(
-            float, 0.1, "an error record when more of the first 8,192 characters than this share are "
-            "control characters or undecodable bytes (an image, a PDF, a zip: not text or HTML)"
-        ),
-    }
+    Options = DecodeOptions
 
     def __init__(self, options: dict[str, Any], rules: Any = None) -> None:
         super().__init__(options, rules)
         from cleaner.errors import ConfigError
 
         for key in ("charset", "fallback_encoding"):
-            name = self.options[key]
+            name = getattr(self.options, key)
             if name is not None and codec_name(name) is None:
                 raise ConfigError(f"unknown charset {name!r} (a name such as utf-8, cp1252, shift_jis)",
                                   key=f"decode.{key}")
@@ -222,7 +227,7 @@ class DecodeStage(Stage):
 
             from cleaner.resources import rules_dir
 
-            name = self.options["charsets"]
+            name = self.options.charsets
             path = Path(name) if Path(name).is_absolute() or Path(name).exists() else rules_dir() / name
             self._guesser = _default_guesser(str(path))
         return self._guesser
@@ -232,10 +237,11 @@ class DecodeStage(Stage):
 
     def process(self, doc: Document) -> None:
         raw = doc.raw
-        given = doc.metadata.pop("_charset", None) or self.options["charset"] or os.environ.get(CHARSET_ENV) or None
+        given, doc.handover.charset = doc.handover.charset, None
+        given = given or self.options.charset or os.environ.get(CHARSET_ENV) or None
         http = doc.metadata.pop("http_charset", None)  # (a WARC response's header: the record says it below)
         if isinstance(raw, (bytes, bytearray)):
-            d = decode(bytes(raw), http, codec_name(given), self._guess, self.options["fallback_encoding"])
+            d = decode(bytes(raw), http, codec_name(given), self._guess, self.options.fallback_encoding)
             doc.encoding = d.encoding
             doc.charset = {"name": d.encoding, "from": d.source, "confidence": d.confidence,
                            "flagged": d.confidence < self.guesser().low_confidence}
@@ -248,12 +254,12 @@ class DecodeStage(Stage):
         else:
             raise TypeError(f"raw input must be str or bytes, not {type(raw).__name__}")
         share = binary_share(text)
-        if share > self.options["max_binary_share"]:
+        if share > self.options.max_binary_share:
             where = f"{doc.source}: " if doc.source else ""
             doc.fail(
                 f"{where}binary content, not text or HTML: {share:.0%} of the first "
                 f"{min(len(text), _SAMPLE):,} characters are control characters or undecodable bytes "
-                f"(decode.max_binary_share={self.options['max_binary_share']})"
+                f"(decode.max_binary_share={self.options.max_binary_share})"
             )
             self.counts["binary"] += 1
             return
@@ -261,7 +267,7 @@ class DecodeStage(Stage):
             doc.format = "html" if sniff_html(text) else "text"
         self.counts[f"format:{doc.format}"] += 1
         if doc.format == "html":
-            doc.metadata["_html"] = text  # consumed by the extract stage
+            doc.handover.html = text  # for the extract stage
             doc.lines = []
         else:
             doc.set_text(text.replace("\r\n", "\n"))

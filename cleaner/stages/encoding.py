@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -17,7 +18,7 @@ from ftfy import chardata
 from ftfy.badness import BADNESS_RE
 
 from cleaner.document import Document, Line
-from cleaner.stages.base import Setting, Stage
+from cleaner.stages.base import Setting, Stage, StageOptions, option
 
 # Quotes stay curled (evidence for the artifacts stage); full-width characters
 # stay full-width: "，" and "（" are the right punctuation in Chinese and
@@ -194,16 +195,23 @@ def _fix_segments(text: str) -> str:
     return "".join(out)
 
 
-class EncodingStage(Stage):
+@dataclass(frozen=True)
+class EncodingOptions(StageOptions):
+    """The encoding stage's settings (``encoding: {...}`` in a config's ``stages``)."""
+
+    record_repairs: bool = option(Setting(bool, True, "list each changed line in the record's repairs"))
+    max_repairs_listed: int = option(Setting(int, 20, "at most this many repaired lines per document"))
+
+
+class EncodingStage(Stage[EncodingOptions]):
     name = "encoding"
-    settings = {
-        "record_repairs": Setting(bool, True, "list each changed line in the record's repairs"),
-        "max_repairs_listed": Setting(int, 20, "at most this many repaired lines per document"),
-    }
+    Options = EncodingOptions
 
     def __init__(self, options: dict[str, Any], rules: Any = None) -> None:
         super().__init__(options, rules)
-        _lone_bad()  # once, when the pipeline is built (before workers fork)
+
+    def load(self) -> None:
+        _lone_bad()  # once, when the pipeline is warmed (before workers fork)
 
     def process(self, doc: Document) -> None:
         kept = doc.kept_lines()
@@ -221,7 +229,7 @@ class EncodingStage(Stage):
         listed = 0
         for ln, fixed in zip(kept, fixed_lines, strict=False):
             if fixed != ln.text:
-                if self.options["record_repairs"] and listed < self.options["max_repairs_listed"]:
+                if self.options.record_repairs and listed < self.options.max_repairs_listed:
                     doc.repairs.append(
                         {"kind": "encoding", "line": ln.number, "before": ln.text, "after": fixed}
                     )

@@ -92,7 +92,8 @@ class Forest:
 
     @classmethod
     def from_arrays(cls, data: Any, prefix: str) -> Forest:
-        f = cls(*(np.asarray(data[f"{prefix}.{k}"]) for k in FIELDS), n_features=int(data[f"{prefix}.n_features"]))
+        arrays = {k: np.asarray(data[f"{prefix}.{k}"]) for k in FIELDS}
+        f = cls(**arrays, n_features=int(data[f"{prefix}.n_features"]))
         f.check()
         return f
 
