@@ -42,6 +42,7 @@ Measured (test part, pooled over the full-page shapes; settings of rules/default
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import logging
 import sys
@@ -286,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     pipe.clean("Warm up line for the pipeline, long enough to detect a language.\nShare\n" * 5, format="text")
     bp = pipe.stage("boilerplate")
     assert bp is not None
-    share, min_pages = bp.options["template_share"], bp.options["template_min_pages"]
+    share, min_pages = bp.options.template_share, bp.options.template_min_pages
     everything = list(range(len(dumps)))
 
     tables = count_tables(dumps)
@@ -307,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     }
 
     def with_tables(options: dict[str, Any]) -> tuple[list[str | None], float]:
-        bp.options.update(options)
+        bp.options = dataclasses.replace(bp.options, **options)
         preds = list(base[i] for i in everything)
         t = time.perf_counter()
         by_table: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -334,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append({**opts, "f1_multi_full": round(f1, 4)})
             print(f"  {opts}: multi-page full-page F1 {f1:.4f}", file=sys.stderr)
         result["sweep"] = rows
-    defaults = {k: Pipeline.from_yaml(args.config).stage("boilerplate").options[k] for k in SWEEP}
+    defaults = {k: getattr(Pipeline.from_yaml(args.config).stage("boilerplate").options, k) for k in SWEEP}
     preds_t, _ = with_tables(defaults)  # (a dump of a site under min_pages is cleaned as without a table)
     # the time, on the multi-page sites' dumps: one pass (today) against counting + cleaning with the tables,
     # in turns, the best of two rounds each (the machine is shared)

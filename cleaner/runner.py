@@ -305,7 +305,8 @@ def use_templates(opts: JobOptions, pipeline: Pipeline, saved: Path | None) -> A
 
     assert opts.templates is not None
     bp = pipeline.stage("boilerplate")
-    if bp is None or "template_min_pages" not in bp.options:
+    min_pages = getattr(bp.options, "template_min_pages", None) if bp is not None else None
+    if min_pages is None:
         return None
     quiet = opts.progress is None
 
@@ -313,7 +314,7 @@ def use_templates(opts: JobOptions, pipeline: Pipeline, saved: Path | None) -> A
         if not quiet:
             print(msg, file=sys.stderr)
 
-    return prepare(opts.templates, opts.inputs, opts.read, bp.options["template_min_pages"], saved, note)
+    return prepare(opts.templates, opts.inputs, opts.read, min_pages, saved, note)
 
 
 def _fs_error(exc: OSError, opts: JobOptions, work: Path) -> CleanerError:
