@@ -28,14 +28,14 @@ the table against cleaning alone (both in this process, one core).
     python benchmarks/bench_templates.py --split val --sweep    # choose the settings
     python benchmarks/bench_templates.py                        # test part -> benchmarks/results/templates.json
 
-Measured (test part, pooled over the full-page shapes; settings of rules/default.yaml and the stage):
+Measured (test part, pooled over the full-page shapes; the stage's default settings):
 
-    sites with >= 5 pages (676 dumps)   cleaner 0.830 [0.814-0.846]  templates 0.832 [0.815-0.847]
-                                        ccnet 0.831 [0.815-0.847]    ccnet-raw 0.783 [0.765-0.799]
-      gain over cleaner +0.0015 [-0.004 .. +0.008], over ccnet +0.001 [-0.002 .. +0.004] (target +0.05: not met)
+    sites with >= 5 pages (676 dumps)   cleaner 0.830 [0.813-0.846]  templates 0.833 [0.816-0.848]
+                                        ccnet 0.831 [0.813-0.846]    ccnet-raw 0.783 [0.764-0.800]
+      gain over cleaner +0.003 [-0.003 .. +0.008], over ccnet +0.002 [-0.001 .. +0.005] (target +0.05: not met)
     one-page sites (1,307 dumps)        0.841 for cleaner, templates and ccnet (the same text)
     container dumps, >= 5 pages (22)    cleaner 0.779, templates 0.747 (6 ebay.com product pages lose)
-    time: count + clean with tables 1.09x cleaning alone; first pass peak 16.3 MB (4,000 pages) vs 16.5 MB
+    time: count + clean with tables 1.07x cleaning alone; first pass peak 16.3 MB (4,000 pages) vs 16.5 MB
     (40,000 pages), 1.01x
 """
 
