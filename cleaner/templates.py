@@ -413,7 +413,7 @@ class SiteTemplates:
             "bucket": self.bucket,
             "site_field": self.site_field,
         }
-        arrays = {
+        arrays: dict[str, Any] = {
             "meta": np.array(json.dumps(meta)),
             "sites": np.array(sites, dtype=str) if sites else np.zeros(0, dtype="<U1"),
             "pages": np.array([self.sites[x].pages for x in sites], dtype=np.int64),
