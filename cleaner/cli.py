@@ -9,6 +9,7 @@ import re
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +109,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="finish an interrupted run of the same command (documents already written are skipped)")
     c.add_argument("--report", metavar="FILE.json", help="also write the run's summary as JSON")
     c.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary")
+    c.add_argument("--site-templates", choices=("auto", "on", "off"), default="auto",
+                   help="two passes: the first counts, per site, on how many pages each line occurs; the second "
+                   "cleans, removing a line that its site repeats on at least boilerplate.template_share of its "
+                   "pages (0.4, of sites with >= template_min_pages: 5) as template.site. auto (default): on "
+                   "when a site of the input has that many pages. Text documents with a site (a record's url, "
+                   "a WARC target URI, or --site-field); not with standard input")
+    c.add_argument("--templates", metavar="FILE",
+                   help="clean with a site-templates table saved by --templates-out (no first pass); with "
+                   "--templates-out too, the table updated by counting this input")
+    c.add_argument("--templates-out", metavar="FILE",
+                   help="write the first pass's site-templates table here (.npz), for later runs, single "
+                   "pages of known sites, or Pipeline(templates=SiteTemplates.load(FILE))")
+    c.add_argument("--site-field", metavar="NAME",
+                   help="the record field (JSONL, Parquet) that names a document's site, a URL or a host "
+                   "(default: url)")
     c.add_argument("--engine", choices=("local", "ray"), default="local",
                    help="local worker processes (default), or Ray Data: reads and writes JSONL/Parquet "
                         "through Ray (pip install 'cleaner[ray]')")
@@ -159,6 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "on long texts, nothing to compile. auto (default): Python for a small input (under "
                         f"{jit.PYTHON_BELOW_COLD // 1024} KB of text before the kernels are first compiled, under "
                         f"{jit.PYTHON_BELOW_WARM // 1024} KB after), else compiled (also $CLEANER_KERNELS)")
+    e.add_argument("--templates", metavar="FILE",
+                   help="with a site-templates table (cleaner clean --templates-out): the lines the "
+                   "document's site repeats go as template.site")
     e.set_defaults(func=cmd_explain)
 
     r = sub.add_parser("rules", help="list or test rule packs")
@@ -243,6 +262,8 @@ def cmd_clean(args: argparse.Namespace) -> int:
                                "instead (settings: {extract: {output_format: markdown}})")
         if args.output == "-":
             raise CleanerError("-o -: --engine ray writes part files to a folder, not to standard output")
+        if args.templates or args.templates_out or args.site_templates == "on":
+            raise CleanerError("site templates are not available with --engine ray yet; run with --engine local")
         from cleaner.integrations.ray import cli_clean
 
         return cli_clean(args)
@@ -271,8 +292,15 @@ def cmd_clean(args: argparse.Namespace) -> int:
         checkpoint_seconds=_env_float("CLEANER_CHECKPOINT_SECONDS"),
         pipeline=pipe, started=args.started, charset=args.charset,
     )
+    opts.templates = _template_options(args, read)
     if out == "-":
         from cleaner.streaming import run_to_stream
+
+        if opts.templates is not None:
+            from cleaner.runner import use_templates
+
+            opts.read = replace(read, max_bytes=pipe.limits.max_document_bytes)
+            pipe.set_templates(use_templates(opts, pipe, None))
 
         summary = run_to_stream(opts, sys.stdout.buffer)
         if not args.quiet:
@@ -334,6 +362,34 @@ def _input_bytes(inputs: list[str], enough: int = 1 << 30) -> int | None:
             if total >= enough:
                 return total
     return total
+
+
+def _template_options(args: argparse.Namespace, read: Any) -> Any:
+    """--site-templates, --templates, --templates-out, --site-field: checked, or None (no site templates)."""
+    from cleaner.templates import TemplateOptions, TemplatesError
+
+    mode, table, out = args.site_templates, args.templates, args.templates_out
+    if mode == "off" and (table or out):
+        raise CleanerError("--site-templates off: --templates and --templates-out need site templates")
+    if table and args.site_field:
+        raise CleanerError("--site-field: a --templates table cleans by the field it was counted with")
+    if table:
+        from cleaner.templates import SiteTemplates
+
+        try:
+            SiteTemplates.load(table)  # a bad file: one line, before any work
+        except TemplatesError as exc:
+            raise CleanerError(f"--templates {exc}") from None
+    counting = (mode != "off" and not table) or out
+    streams = [x for x in args.inputs if x == "-" or not (Path(x).is_file() or Path(x).is_dir())]
+    if counting and streams:  # standard input, a FIFO or a device: read once only
+        if mode == "on" or out:
+            raise CleanerError(f"site templates read the input twice: {streams[0]} cannot be (standard input, "
+                               "a FIFO or a device); give files, or a table with --templates")
+        return None if not table else TemplateOptions(mode, table, None, None)
+    if mode == "off":
+        return None
+    return TemplateOptions(mode, table, out, args.site_field)
 
 
 def _compile_note() -> str:
@@ -431,6 +487,13 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from cleaner.pipeline import Pipeline
 
     pipe = Pipeline.from_yaml(_config_arg(args))
+    if getattr(args, "templates", None):
+        from cleaner.templates import SiteTemplates, TemplatesError
+
+        try:
+            pipe.set_templates(SiteTemplates.load(args.templates))
+        except TemplatesError as exc:
+            raise CleanerError(f"--templates {exc}") from None
     item = _explain_item(args, pipe.limits.max_document_bytes)
     size = len(item.raw or b"") // (4 if item.format == "html" or (item.source or "").endswith((".html", ".htm")) else 1)
     _use_kernels(args, pipe.kernel_groups(), size)

@@ -29,6 +29,7 @@ class Line:
     number: int
     text: str
     rule: str | None = None
+    detail: dict[str, Any] | None = None  # more about the removal, for its record (template.site: site, share)
 
     @property
     def kept(self) -> bool:
@@ -106,6 +107,7 @@ class Document:
         """Removed non-blank lines with the rule that removed them."""
         return [
             {"line": ln.number, "text": ln.text, "rule": ln.rule}
+            | (ln.detail or {})
             for ln in self.lines
             if ln.rule is not None and ln.text.strip()
         ]

@@ -14,14 +14,17 @@ from cleaner.errors import CleanerError
 from cleaner.limits import StageClock, TimeLimitExceeded
 from cleaner.rules import RuleSet
 from cleaner.stages import STAGES, Stage
+from cleaner.templates import SiteTemplates
 
 FORMATS = ("auto", "text", "html")
 
 
 class Pipeline:
-    """Stages built once from a config; ``clean`` runs them on one document."""
+    """Stages built once from a config; ``clean`` runs them on one document.
+    ``templates``: a site-templates table (:class:`cleaner.templates.SiteTemplates`)
+    whose repeated lines the boilerplate stage removes as ``template.site``."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, templates: SiteTemplates | None = None) -> None:
         self.config = config
         self.rules = RuleSet.load(config.rule_packs)
         self.stages: list[Stage] = []
@@ -58,16 +61,30 @@ class Pipeline:
             [earlier for earlier in self.stages[:i] if earlier.name in st.rejudge_after]
             for i, st in enumerate(self.stages)
         ]
+        self.templates: SiteTemplates | None = None
+        self.set_templates(templates)
+
+    def set_templates(self, templates: SiteTemplates | None) -> None:
+        """Clean with this site-templates table from now on (None: without)."""
+        self.templates = templates
+        for st in self.stages:
+            if hasattr(st, "templates"):
+                st.templates = templates
+        if templates is not None and self._kernels_ready:  # (else warm() compiles it with the others)
+            from cleaner import jit
+            from cleaner.kernels.templates import GROUP
+
+            jit.warm([GROUP])
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as its config: built again where it is unpickled (its compiled
         tables and loaded libraries do not travel)."""
-        return (type(self), (self.config,))
+        return (type(self), (self.config, self.templates))
 
     @classmethod
-    def from_yaml(cls, path: str | Path | None = None) -> Pipeline:
+    def from_yaml(cls, path: str | Path | None = None, templates: SiteTemplates | None = None) -> Pipeline:
         """Build a pipeline from a YAML config (the shipped default when None)."""
-        return cls(load_config(path))
+        return cls(load_config(path), templates)
 
     def kernel_groups(self) -> list[Any]:
         """The compiled kernels this pipeline's stages run (:class:`cleaner.jit.Group`)."""

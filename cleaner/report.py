@@ -28,8 +28,10 @@ __all__ = ["Summary", "read_records", "Sampler", "RuleSamples", "render_html", "
 
 
 # what Summary counts of one record: (status, drop reason, the rule of each
-# removed line, language, flagged, finding kinds, repair kinds, UTF-8 bytes of a kept text)
-Facts = tuple[str, str, list[str], str, bool, list[str], list[str], int]
+# removed line, language, flagged, finding kinds, repair kinds, UTF-8 bytes of a kept text,
+# the site of each line removed as template.site)
+TOP_SITES = 1000  # sites whose template lines a summary counts, at most (twice this before it prunes)
+Facts = tuple[str, str, list[str], str, bool, list[str], list[str], int, list[str]]
 
 
 def record_facts(record: dict[str, Any]) -> Facts:
@@ -45,9 +47,10 @@ def record_facts(record: dict[str, Any]) -> Facts:
         kinds = [k or "?" for k in {f.get("kind") for f in art.get("findings") or () if isinstance(f, dict)}]
     repairs = [rep.get("kind") or "?" for rep in record.get("repairs") or () if isinstance(rep, dict)]
     text = (record.get("text") or "") if status == "ok" else ""
+    sites = [str(r.get("site")) for r in removed if r.get("rule") == "template.site"] if removed else []
     return (
         status, record.get("reason") or "?", rules, record.get("language") or "unknown", flagged, kinds,
-        repairs, len(text.encode("utf-8", "surrogatepass")) if text else 0,
+        repairs, len(text.encode("utf-8", "surrogatepass")) if text else 0, sites,
     )
 
 
@@ -71,6 +74,7 @@ class Summary:
     # inputs passed over because they are not regular files: (path, what it is)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     skipped_files: Counter[str] = field(default_factory=Counter)  # files in input folders not read, by kind
+    template_sites: Counter[str] = field(default_factory=Counter)  # lines removed as template.site, by site
 
     def add(self, record: dict[str, Any], size: int | None = None) -> None:
         self.add_facts(record_facts(record), size)
@@ -78,7 +82,7 @@ class Summary:
     def add_facts(self, facts: Facts, size: int | None = None) -> None:
         """Count a record from its :func:`record_facts` (what a worker process
         sends along with the record's encoded line, instead of the record)."""
-        status, reason, rules, language, flagged, kinds, repairs, bytes_out = facts
+        status, reason, rules, language, flagged, kinds, repairs, bytes_out, sites = facts
         self.documents += 1
         if size is not None and self.bytes_in is not None:
             self.bytes_in += size
@@ -95,6 +99,10 @@ class Summary:
         if repairs:
             self.repairs.update(repairs)
         self.bytes_out += bytes_out
+        if sites:
+            self.template_sites.update(sites)
+            if len(self.template_sites) > 2 * TOP_SITES:  # bounded: the sites with the most lines (approximately)
+                self.template_sites = Counter(dict(self.template_sites.most_common(TOP_SITES)))
 
     # ------------------------------------------------------------ output
     def as_dict(self) -> dict[str, Any]:
@@ -122,6 +130,7 @@ class Summary:
             "workers": self.workers,
             "skipped_inputs": [{"path": p, "type": t} for p, t in self.skipped],
             "skipped_files": dict(_by_count(self.skipped_files)),
+            "template_lines_by_site": dict(_by_count(self.template_sites)[:20]),
         }
 
     def render(self) -> str:
@@ -139,6 +148,10 @@ class Summary:
             top = self.removed_by_rule.most_common(8)
             lines.append("lines removed: " + ", ".join(f"{k} {v}" for k, v in top)
                          + (" ..." if len(self.removed_by_rule) > 8 else ""))
+        if self.template_sites:
+            n = sum(self.template_sites.values())
+            lines.append(f"site templates: {n:,} lines removed on {len(self.template_sites):,} sites, most on "
+                         + ", ".join(f"{k} {v:,}" for k, v in _by_count(self.template_sites)[:5]))
         if self.languages:
             lines.append("languages: " + ", ".join(f"{k} {v}" for k, v in self.languages.most_common(8)))
         if self.flagged:
@@ -163,13 +176,14 @@ class Summary:
             "bytes_in": self.bytes_in, "bytes_out": self.bytes_out, "seconds": self.seconds,
             "skipped": [list(x) for x in self.skipped],
             "skipped_files": dict(self.skipped_files),
+            "template_sites": dict(self.template_sites),
         }
 
     @classmethod
     def from_state(cls, d: dict[str, Any]) -> Summary:
         s = cls()
         s.documents = int(d.get("documents", 0))
-        for name in ("status", "dropped", "removed_by_rule", "languages", "findings", "repairs"):
+        for name in ("status", "dropped", "removed_by_rule", "languages", "findings", "repairs", "template_sites"):
             setattr(s, name, Counter(d.get(name) or {}))
         s.flagged = int(d.get("flagged", 0))
         s.bytes_in = d.get("bytes_in", 0)

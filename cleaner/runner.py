@@ -49,6 +49,7 @@ from cleaner.pipeline import Pipeline
 from cleaner.pool import Encoded, default_workers, run
 from cleaner.progress import Progress
 from cleaner.report import Summary
+from cleaner.templates import TemplateOptions
 
 __all__ = ["run", "run_job", "JobOptions", "Progress", "Summary", "RunInterrupted", "default_workers", "Encoded"]
 
@@ -70,6 +71,7 @@ class JobOptions:
     pipeline: Pipeline | None = None  # an already built pipeline (used in process, or inherited by forked workers)
     started: float | None = None  # time.monotonic() when the command started: the summary's time is its wall time
     charset: str | None = None  # --charset (the decode stage reads it from $CLEANER_CHARSET; part of --resume's check)
+    templates: TemplateOptions | None = None  # site templates: a first pass, or a saved table (cleaner.templates)
 
 
 class RunInterrupted(CleanerError):
@@ -99,13 +101,22 @@ def _fingerprint(opts: JobOptions, pipeline: Pipeline) -> tuple[dict[str, Any], 
         "input_files": runstate.digest(inputs),
         "config_files": runstate.digest(config),
         **({"charset": opts.charset} if opts.charset else {}),
+        **_templates_fingerprint(opts.templates),
     }
     return fp, {"input_files": inputs, "config_files": config}
 
 
 _WHAT = {"inputs": "inputs", "output": "output", "config": "--config", "format": "--format",
          "text_column": "--text-column", "html_column": "--html-column", "id_column": "--id-column",
-         "charset": "--charset"}
+         "charset": "--charset", "site_templates": "--site-templates", "templates": "--templates",
+         "site_field": "--site-field"}
+
+
+def _templates_fingerprint(t: TemplateOptions | None) -> dict[str, Any]:
+    if t is None or (t.mode == "off" and not t.table):
+        return {}
+    return {"site_templates": t.mode, "templates": str(Path(t.table).resolve()) if t.table else None,
+            "site_field": t.site_field}
 
 
 def _resume_refusal(work: Path, old: dict[str, Any], fp: dict[str, Any], lists: dict[str, Any]) -> str:
@@ -281,9 +292,29 @@ def run_job(opts: JobOptions) -> Summary:
                     fh.write(json.dumps(lists).encode("utf-8"))
             elif existing.get("finished"):
                 return _finish(opts, work, existing, Summary.from_state(existing["summary"]))
+            if opts.templates is not None:  # the first pass (a resumed run reuses its table)
+                pipeline.set_templates(use_templates(opts, pipeline, work / "templates.npz"))
             return _run_locked(opts, work, fp, existing)
     except OSError as exc:
         raise _fs_error(exc, opts, work) from None
+
+
+def use_templates(opts: JobOptions, pipeline: Pipeline, saved: Path | None) -> Any:
+    """The site-templates table of this run (:func:`cleaner.templates.prepare`), or None."""
+    from cleaner.templates import prepare
+
+    assert opts.templates is not None
+    bp = pipeline.stage("boilerplate")
+    min_pages = getattr(bp.options, "template_min_pages", None) if bp is not None else None
+    if min_pages is None:
+        return None
+    quiet = opts.progress is None
+
+    def note(msg: str) -> None:
+        if not quiet:
+            print(msg, file=sys.stderr)
+
+    return prepare(opts.templates, opts.inputs, opts.read, min_pages, saved, note)
 
 
 def _fs_error(exc: OSError, opts: JobOptions, work: Path) -> CleanerError:

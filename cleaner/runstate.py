@@ -43,7 +43,7 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 # the names cleaner writes in a run folder
 _OURS = re.compile(
-    r"(lock|state\.json|inputs\.json|data\.jsonl(\.gz|\.zst)?|records\.jsonl|pending-files|tmp|"
+    r"(lock|state\.json|inputs\.json|templates\.npz|data\.jsonl(\.gz|\.zst)?|records\.jsonl|pending-files|tmp|"
     r"part-\d+\.parquet(\.tmp)?|merged\.parquet(\.tmp)?|\..+\.tmp)$"
 )
 

@@ -193,13 +193,14 @@ class TextModel:
 
     def judge(
         self, texts: Sequence[str], lang: str | None, view: Any = None, inside: float | None = None,
-        shape: np.ndarray | None = None, gate: np.ndarray | None = None,
+        shape: np.ndarray | None = None, gate: np.ndarray | None = None, veto: np.ndarray | None = None,
     ) -> Judgement:
         """Judge the lines of one document (``texts``: every line, blank ones
         included; ``view``, ``shape``, ``gate``: a TextView of them (not
         stripped), their shape rows and marker scan, when the caller has them
         (:func:`cleaner.textmodel.units.read_units`); ``inside``: the threshold
-        inside the region, when not the model's)."""
+        inside the region, when not the model's; ``veto``: per line, known junk
+        (a site's template line), read as probability 0 when the region is chosen)."""
         n = len(texts)
         keep = np.ones(n, dtype=bool)
         code = np.full(n, -1, dtype=np.int64)
@@ -209,6 +210,8 @@ class TextModel:
         if not len(units):
             return Judgement(keep, code, self.names, sure, inside_l)
         X, p1, p = self.probabilities(units)
+        if veto is not None:
+            p = np.where(veto[units.idx], 0.0, p)
         t_in = self.settings.inside if inside is None else inside
         ukeep, uinside = self.decide(p, units.words[:, -1], inside)
         ucode = np.full(len(units), -1, dtype=np.int64)
