@@ -122,13 +122,15 @@ def from_pair_counts(
     counts: Any, cap: int | None = None, site_field: str | None = None
 ) -> SiteTemplates:
     """A table from an engine's group-by of :func:`pair_columns`: an iterable of
-    ``(site, hash, pages)``; the :data:`PAGE` rows give the pages per site."""
+    ``(site, hash, pages)``; the :data:`PAGE` rows give the pages per site. Lines
+    on one page are left out (as :meth:`SiteTemplates.save` leaves them out: one
+    page is never a site's template); engines drop them before collecting."""
     pages: dict[str, int] = {}
     rows: list[tuple[str, int, int]] = []
     for site, h, n in counts:
         if int(h) == PAGE:
             pages[site] = int(n)
-        else:
+        elif int(n) >= 2:
             rows.append((site, int(h), int(n)))
     kw = {} if cap is None else {"cap": cap}
     return SiteTemplates.from_counts(rows, pages, site_field=site_field, **kw)
