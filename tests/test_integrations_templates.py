@@ -156,6 +156,35 @@ def test_counted_rows_follow_the_local_first_pass(tmp_path: Path) -> None:
     assert {s: v.pages for s, v in want.sites.items()} == {s: v.pages for s, v in got.sites.items()}
 
 
+def test_group_by_counts_keep_a_sites_most_repeated_lines_in_bounded_memory() -> None:
+    """Streamed (site, hash, pages) rows in any order: the cap lines on most pages, the exact page counts."""
+    import random
+
+    import numpy as np
+
+    rng = random.Random(1)
+    rows = [("a.com", np.array(sorted({rng.randrange(1, 3000) for _ in range(400)}), dtype=np.uint64))
+            for _ in range(40)]
+    rows += [("b.com", np.array([7, 8], dtype=np.uint64))] * 3
+    sites, hashes = pair_columns(rows)
+    truth = Counter(zip(sites, hashes.tolist(), strict=True))
+    items = [(s, h, n) for (s, h), n in truth.items()]
+    rng.shuffle(items)
+    seen = []
+
+    def stream() -> Any:
+        for x in items:
+            seen.append(x)
+            yield x
+
+    t = from_pair_counts(stream(), cap=50)
+    assert len(seen) == len(items) and t.pages("a.com") == 40 and t.pages("b.com") == 3
+    kept = t.sites["a.com"].count
+    assert len(kept) == 50 and all(truth["a.com", h] == n for h, n in kept.items())
+    assert min(kept.values()) >= max(n for (s, h), n in truth.items() if s == "a.com" and h and h not in kept)
+    assert t.sites["b.com"].count == {7: 3, 8: 3}
+
+
 def test_resolve_decides_as_the_local_run(tmp_path: Path) -> None:
     cols = _columns(_records(), ("text", "url"))
     full = _group_by(site_hash_rows(cols["text"], None, cols["url"]))

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from cleaner.templates import SiteTemplates, TemplatesError, page_hashes, site_of
+from cleaner.templates import DEFAULT_CAP, SiteTemplates, TemplatesError, page_hashes, site_of
 
 __all__ = [
     "MODES",
@@ -119,21 +119,32 @@ def pair_columns(rows: list[tuple[str, np.ndarray]]) -> tuple[list[str], np.ndar
 
 
 def from_pair_counts(
-    counts: Any, cap: int | None = None, site_field: str | None = None
+    counts: Any, cap: int = DEFAULT_CAP, site_field: str | None = None
 ) -> SiteTemplates:
     """A table from an engine's group-by of :func:`pair_columns`: an iterable of
-    ``(site, hash, pages)``; the :data:`PAGE` rows give the pages per site. Lines
-    on one page are left out (as :meth:`SiteTemplates.save` leaves them out: one
-    page is never a site's template); engines drop them before collecting."""
+    ``(site, hash, pages)``, each pair once; the :data:`PAGE` rows give the pages
+    per site. Lines on one page are left out (as :meth:`SiteTemplates.save` leaves
+    them out: one page is never a site's template; engines drop them before
+    collecting). Memory stays bounded while the rows stream in: a site holding
+    more than ``2 * cap`` lines keeps its ``cap`` on most pages (exact: each
+    pair comes once, with its final count)."""
     pages: dict[str, int] = {}
-    rows: list[tuple[str, int, int]] = []
+    lines: dict[str, dict[int, int]] = {}
     for site, h, n in counts:
-        if int(h) == PAGE:
-            pages[site] = int(n)
-        elif int(n) >= 2:
-            rows.append((site, int(h), int(n)))
-    kw = {} if cap is None else {"cap": cap}
-    return SiteTemplates.from_counts(rows, pages, site_field=site_field, **kw)
+        h, n = int(h), int(n)
+        if h == PAGE:
+            pages[site] = n
+            continue
+        if n < 2:
+            continue
+        got = lines.get(site)
+        if got is None:
+            got = lines[site] = {}
+        got[h] = n
+        if len(got) > 2 * cap:
+            lines[site] = dict(sorted(got.items(), key=lambda kv: -kv[1])[:cap])
+    rows = ((site, h, n) for site, got in lines.items() for h, n in got.items())
+    return SiteTemplates.from_counts(rows, pages, cap=cap, site_field=site_field)
 
 
 # ------------------------------------------------------------------ which table
