@@ -328,6 +328,21 @@ def test_ray_cli_site_templates_write_what_the_local_cli_writes(ray_session, loc
     assert cli_clean(argparse.Namespace(**{**base, "inputs": [str(local["domain"])], "output": str(out3),
                                            "site_field": "domain"})) == 0
     assert [json.loads(x) for x in _parts(out3).splitlines()] == local["domain_on"]
+    # JSONL and Parquet in one run (counted as one input): what the local run writes for both
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.Table.from_pylist([{**r, "id": f"pq-{r['id']}"} for r in _records()]),
+                   tmp_path / "more.parquet", row_group_size=4)
+    both = [str(local["src"]), str(tmp_path / "more.parquet")]
+    r = cli("clean", *both, "-o", "local-both.jsonl", "--site-templates", "on", "--workers", "2", "-q", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out4 = tmp_path / "ray4.jsonl"
+    assert cli_clean(argparse.Namespace(**{**base, "inputs": both, "output": str(out4),
+                                           "templates_out": str(tmp_path / "both.npz")})) == 0
+    assert _parts(out4) == (tmp_path / "local-both.jsonl").read_bytes()
+    both_table = SiteTemplates.load(tmp_path / "both.npz")
+    assert both_table.pages("hikingnotes.blog") == 10 and both_table.pages("riverdale-gazette.co.uk") == 12
 
 
 def test_ray_cli_site_template_usage_errors(tmp_path: Path) -> None:
