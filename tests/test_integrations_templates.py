@@ -67,6 +67,8 @@ def _input_records() -> list[dict[str, Any]]:
     recs.insert(3, {"id": "gazette-html", "url": "https://www.riverdale-gazette.co.uk/news/0099-market",
                     "text": None, "html": HTML_PAGE})
     recs.append({"id": "no-url", "url": None, "text": gazette["text"], "html": None})
+    # a copy of a page (the same URL crawled twice): counted once, or its article would look like a template
+    recs.append({"id": "gazette-2-again", "url": gazette["url"], "text": gazette["text"], "html": None})
     return recs
 
 
@@ -123,9 +125,9 @@ def _columns(records: list[dict[str, Any]], names: tuple[str, ...]) -> dict[str,
 
 
 def _group_by(rows: list[tuple[str, Any]], site_field: str | None = None) -> SiteTemplates:
-    """What an engine's group-by does with :func:`pair_columns`, in plain Python."""
-    sites, hashes = pair_columns(rows)
-    counts = Counter(zip(sites, hashes.tolist(), strict=True))
+    """What an engine's group-by does with :func:`pair_columns`, in plain Python: distinct pages per (site, hash)."""
+    sites, pages, hashes = pair_columns(rows)
+    counts = Counter((s, h) for s, h, _ in set(zip(sites, hashes.tolist(), pages.tolist(), strict=True)))
     return from_pair_counts([(s, h, n) for (s, h), n in counts.items()], site_field=site_field)
 
 
@@ -140,7 +142,9 @@ def test_counted_rows_follow_the_local_first_pass(tmp_path: Path) -> None:
     want = count_inputs([str(src)], ReadOptions())
     cols = _columns(recs, ("text", "html", "url"))
     rows = site_hash_rows(cols["text"], cols["html"], cols["url"])
-    assert len(rows) == 12  # the HTML pages, the page without a URL and the one without a host are not counted
+    # the HTML pages, the page without a URL and the one without a host are not counted; the copy is (and then
+    # counts once)
+    assert len(rows) == 13
     got = _group_by(rows)
     assert {s: v.pages for s, v in got.sites.items()} == {s: v.pages for s, v in want.sites.items()}
     for site, s in want.sites.items():
@@ -166,7 +170,7 @@ def test_group_by_counts_keep_a_sites_most_repeated_lines_in_bounded_memory() ->
     rows = [("a.com", np.array(sorted({rng.randrange(1, 3000) for _ in range(400)}), dtype=np.uint64))
             for _ in range(40)]
     rows += [("b.com", np.array([7, 8], dtype=np.uint64))] * 3
-    sites, hashes = pair_columns(rows)
+    sites, _, hashes = pair_columns(rows)
     truth = Counter(zip(sites, hashes.tolist(), strict=True))
     items = [(s, h, n) for (s, h), n in truth.items()]
     rng.shuffle(items)

@@ -173,8 +173,15 @@ def _site_pairs(batch: Any, text_column: str | None, html_column: str | None, si
     def col(name: str | None) -> list[Any] | None:
         return batch.column(name).to_pylist() if name is not None and name in names else None
 
-    sites, hashes = pair_columns(site_hash_rows(col(text_column), col(html_column), col(site_column), format))
-    return pa.table({"site": pa.array(sites, type=pa.string()), "hash": pa.array(hashes, type=pa.int64())})
+    sites, pages, hashes = pair_columns(
+        site_hash_rows(col(text_column), col(html_column), col(site_column), format))
+    return pa.table({"site": pa.array(sites, type=pa.string()), "page": pa.array(pages, type=pa.int64()),
+                     "hash": pa.array(hashes, type=pa.int64())})
+
+
+def _pairs_of(batch: Any) -> Any:
+    """(site, hash, page, n) groups -> (site, hash) rows: one per distinct page."""
+    return batch.select(["site", "hash"])
 
 
 def _kept_counts(batch: Any) -> Any:
@@ -199,8 +206,10 @@ def count_templates(
     num_partitions: int | None = None,
 ) -> SiteTemplates:
     """The first pass of site templates on Ray Data: each text document's
-    ``(site, line hash)`` rows (:func:`cleaner.integrations.sites.site_hash_rows`,
-    the local first pass's rules), ``groupby(["site", "hash"]).count()``, and the
+    ``(site, page, line hash)`` rows (:func:`cleaner.integrations.sites.site_hash_rows`,
+    the local first pass's rules; ``page``: the page's fingerprint, so that a
+    copy of a page counts once), the distinct pages per ``(site, hash)``
+    (``groupby(["site", "hash", "page"])`` then ``groupby(["site", "hash"]).count()``), and the
     table built from the counts (:meth:`SiteTemplates.from_counts`: exact counts,
     the ``cap`` lines on most pages kept per site). Sites come from the ``url``
     column, or from ``site_field`` (``site_column``: a column holding that field's
@@ -226,7 +235,10 @@ def count_templates(
         import ray
 
         num_partitions = max(1, int(ray.cluster_resources().get("CPU", 1)))
-    grouped = every.groupby(["site", "hash"], num_partitions=num_partitions)
+    # a page's copies count once: distinct (site, hash, page) first, then pages per (site, hash)
+    distinct = every.groupby(["site", "hash", "page"], num_partitions=num_partitions).count()
+    distinct = distinct.map_batches(_pairs_of, batch_format="pyarrow")
+    grouped = distinct.groupby(["site", "hash"], num_partitions=num_partitions)
     counts = grouped.count().map_batches(_kept_counts, batch_format="pyarrow")
 
     def rows() -> Iterator[tuple[str, int, int]]:

@@ -11,9 +11,11 @@ The engines do the same with their own machinery (see
   ``(site, distinct line hashes)``, by the local first pass's rules (text
   documents with a site: the ``url`` column, or ``site_field``; HTML documents,
   rows without content or site and ``format="html"`` are not counted);
-* :func:`pair_columns`: the same exploded to ``(site, hash)`` rows for a
-  group-by, with one ``hash = 0`` row per page (0 is never a line's hash: the
-  group of ``(site, 0)`` counts the site's pages);
+* :func:`pair_columns`: the same exploded to ``(site, page, hash)`` rows for
+  a group-by, with one ``hash = 0`` row per page (0 is never a line's hash: the
+  group of ``(site, 0)`` counts the site's pages); ``page`` is the page's
+  fingerprint (its set of lines), so that counting distinct ``page`` values per
+  ``(site, hash)`` counts a copy of a page once, as the local count does;
 * :func:`resolve`: the table a run cleans with, from ``site_templates``
   (``"auto"``/``"on"``/``"off"`` or a bool), ``templates`` (a table or a file
   saved by ``--templates-out``) and a counting function, as
@@ -28,6 +30,7 @@ The engines do the same with their own machinery (see
 from __future__ import annotations
 
 import hashlib
+import secrets
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
@@ -105,24 +108,40 @@ def site_hash_rows(
     return out
 
 
-def pair_columns(rows: list[tuple[str, np.ndarray]]) -> tuple[list[str], np.ndarray]:
-    """``(site, hash)`` rows for a group-by: each page's distinct line hashes and one
-    :data:`PAGE` row per page; hashes as int64 (the same 64 bits: engines have no uint64)."""
+def page_fingerprint(hashes: np.ndarray) -> int:
+    """A page's fingerprint for an engine's count: the same for two pages with the
+    same (sorted, distinct) lines, in every process; a page of at most two lines is
+    never a copy (:meth:`SiteTemplates.add_page`): a fingerprint of its own."""
+    if len(hashes) <= 2:
+        return secrets.randbits(63)
+    digest = hashlib.blake2b(np.ascontiguousarray(hashes, dtype=np.uint64).tobytes(), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+def pair_columns(rows: list[tuple[str, np.ndarray]]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """``(site, page, hash)`` rows for a group-by: each page's distinct line hashes
+    and one :data:`PAGE` row per page, with the page's :func:`page_fingerprint`
+    (count distinct ``page`` per ``(site, hash)``: a copy of a page counts once);
+    hashes as int64 (the same 64 bits: engines have no uint64)."""
     sites: list[str] = []
+    pages: list[np.ndarray] = []
     parts: list[np.ndarray] = []
     for site, hs in rows:
-        sites.extend([site] * (len(hs) + 1))
+        n = len(hs) + 1
+        sites.extend([site] * n)
+        pages.append(np.full(n, page_fingerprint(hs), dtype=np.int64))
         parts.append(np.zeros(1, dtype=np.uint64))
         parts.append(hs)
-    hashes = np.concatenate(parts).view(np.int64) if parts else np.zeros(0, dtype=np.int64)
-    return sites, hashes
+    if not parts:
+        return sites, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return sites, np.concatenate(pages), np.concatenate(parts).view(np.int64)
 
 
 def from_pair_counts(
     counts: Any, cap: int = DEFAULT_CAP, site_field: str | None = None
 ) -> SiteTemplates:
     """A table from an engine's group-by of :func:`pair_columns`: an iterable of
-    ``(site, hash, pages)``, each pair once; the :data:`PAGE` rows give the pages
+    ``(site, hash, distinct pages)``, each pair once; the :data:`PAGE` rows give the pages
     per site. Lines on one page are left out (as :meth:`SiteTemplates.save` leaves
     them out: one page is never a site's template; engines drop them before
     collecting). Memory stays bounded while the rows stream in: a site holding

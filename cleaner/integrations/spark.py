@@ -179,8 +179,10 @@ def _pair_frames(frames: Iterator[Any], text_column: str | None, html_column: st
         def col(name: str | None, frame: Any = frame) -> list[Any] | None:
             return frame[name].tolist() if name is not None and name in frame.columns else None
 
-        sites, hashes = pair_columns(site_hash_rows(col(text_column), col(html_column), col(site_column), format))
-        yield pd.DataFrame({"site": pd.Series(sites, dtype=object), "hash": pd.Series(hashes, dtype="int64")})
+        sites, pages, hashes = pair_columns(
+            site_hash_rows(col(text_column), col(html_column), col(site_column), format))
+        yield pd.DataFrame({"site": pd.Series(sites, dtype=object), "page": pd.Series(pages, dtype="int64"),
+                            "hash": pd.Series(hashes, dtype="int64")})
 
 
 def count_templates(
@@ -192,9 +194,10 @@ def count_templates(
     cap: int = DEFAULT_CAP,
 ) -> SiteTemplates:
     """The first pass of site templates in Spark: each text document's distinct
-    ``(site, line hash)`` rows (``mapInPandas``; the local first pass's rules:
-    :func:`cleaner.integrations.sites.site_hash_rows`) plus one row per page,
-    ``groupBy("site", "hash").count()``, the lines on two pages or more and the
+    ``(site, page, line hash)`` rows (``mapInPandas``; the local first pass's rules:
+    :func:`cleaner.integrations.sites.site_hash_rows`; ``page``: the page's
+    fingerprint) plus one row per page, ``groupBy("site", "hash")`` counting
+    distinct pages (a copy of a page counts once), the lines on two pages or more and the
     ``cap`` on most pages per site kept (a window), collected to the driver into
     :meth:`SiteTemplates.from_counts`. Sites come from the ``url`` column, or the
     ``site_field`` column; a DataFrame without it counts nothing."""
@@ -207,7 +210,9 @@ def count_templates(
     keep = [c for c in dict.fromkeys((text_column, html_column, column)) if c is not None and c in df.columns]
     fn = functools.partial(_pair_frames, text_column=text_column, html_column=html_column, site_column=column,
                            format=format)
-    counts = df.select(*keep).mapInPandas(fn, "site string, hash long").groupBy("site", "hash").count()
+    pairs = df.select(*keep).mapInPandas(fn, "site string, page long, hash long")
+    # distinct pages per (site, hash): a copy of a page (the same lines) counts once
+    counts = pairs.groupBy("site", "hash").agg(F.countDistinct("page").alias("count"))
     pages = counts.where(F.col("hash") == PAGE)
     rank = F.row_number().over(Window.partitionBy("site").orderBy(F.desc("count"), F.asc("hash")))
     lines = (counts.where((F.col("hash") != PAGE) & (F.col("count") >= 2))
