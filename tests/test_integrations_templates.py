@@ -448,7 +448,7 @@ def test_hf_two_step_map_gives_the_local_records(local: dict[str, Any], tmp_path
     assert_same(records(out), local["on"])
     # the two steps by hand, as the README shows them
     step1 = ds.map(site_function(html_column="html"), batched=True, remove_columns=ds.column_names)
-    assert len(step1) == 12 and set(step1["site"]) == {"riverdale-gazette.co.uk", "hikingnotes.blog",
+    assert len(step1) == 13 and set(step1["site"]) == {"riverdale-gazette.co.uk", "hikingnotes.blog",
                                                         "stmarys-parish.org.uk"}
     table = count_templates(ds, html_column="html")
     out = ds.map(map_function(html_column="html", templates=table), batched=True, with_indices=True)
