@@ -22,6 +22,12 @@ columns stay. With ``with_indices=True``, rows without an id get their row
 number as id. Each ``num_proc`` process builds the pipeline once.
 Pass :func:`features` to ``map`` so that every batch has the same column types
 (a batch where no document has a language would otherwise infer a null type).
+
+Site templates (README "Site templates on an engine") are a two-step map:
+:func:`site_function` gives each counted record's site and line hashes,
+:func:`count_templates` builds the table from them, and
+``map_function(templates=table)`` cleans with it; :func:`clean_dataset` does the
+three (``site_templates="auto"`` by default, as ``cleaner clean``).
 """
 
 from __future__ import annotations

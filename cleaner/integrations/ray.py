@@ -24,7 +24,9 @@ folder of part files, ``part-000000.jsonl`` ... or ``part-000000.parquet`` ...
 input order, holding the same records (JSONL) or rows (Parquet) as the local
 engine writes. JSONL inputs are parsed by the local engine's own line reader,
 so ids, input fields, ``url`` metadata and the error records for bad lines are
-the same.
+the same. Site templates as the local run's (``--site-templates``,
+``--templates``, ``--templates-out``, ``--site-field``; :func:`count_templates`
+counts with Ray Data's group-by, the table goes to the workers with ``ray.put``).
 """
 
 from __future__ import annotations

@@ -8,6 +8,11 @@
     out = clean_dataframe(df, text_column="text")                 # = df.mapInPandas(fn, schema)
     out.where("status = 'ok'").write.parquet("s3a://bucket/clean/")
 
+Site templates (README "Site templates on an engine"): :func:`clean_dataframe`
+counts per site first (:func:`count_templates`, a Spark job) unless
+``site_templates=False`` or a saved ``templates`` table is given, and broadcasts
+the table to the executors.
+
 The pieces, for use on their own:
 
 * :func:`map_in_pandas` returns the function to give ``DataFrame.mapInPandas``:
