@@ -240,7 +240,11 @@ def test_shipped_table_is_small_and_cleans_like_the_local_run(local: dict[str, A
     assert len(pickle.dumps(shipped)) < 4096
     back = pickle.loads(pickle.dumps(shipped)).table()
     assert {s: v.count for s, v in back.sites.items()} == {s: v.count for s, v in table.sites.items()}
+    from cleaner.integrations.sites import templates_pipeline_builds
+
     out = clean_batch(cols, html_column="html", templates=shipped)
+    clean_batch(cols, html_column="html", templates=pickle.loads(pickle.dumps(shipped)))  # the same table again
+    assert [n for (cfg, digest), n in templates_pipeline_builds().items() if digest == shipped.digest] == [1]
     got = [row_to_record({k: out[k][i] for k in out}, passthrough=False) for i in range(len(recs))]
     for g, r in zip(got, recs, strict=True):
         if r["url"] is not None:

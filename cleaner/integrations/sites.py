@@ -51,6 +51,7 @@ __all__ = [
     "site_hash_rows",
     "template_mode",
     "templates_pipeline",
+    "templates_pipeline_builds",
 ]
 
 MODES = ("auto", "on", "off")
@@ -284,6 +285,7 @@ def ship(table: SiteTemplates, wrap: Callable[[bytes], Any] | None = None) -> Sh
 
 
 _PIPES: dict[tuple[str, str], Any] = {}
+_BUILDS: dict[tuple[str, str], int] = {}
 _KEEP = 2  # pipelines with a table kept per process (a new table replaces the oldest)
 _LOCK = threading.Lock()
 
@@ -291,7 +293,7 @@ _LOCK = threading.Lock()
 def templates_pipeline(config: Any, templates: Shipped | SiteTemplates) -> Any:
     """This process's pipeline for ``config`` cleaning with ``templates``: built
     once per (config, table) from the config's own pipeline's settings."""
-    from cleaner.integrations.batch import _BUILDS, _config_key
+    from cleaner.integrations.batch import _config_key
     from cleaner.pipeline import Pipeline
 
     digest = templates.digest if isinstance(templates, Shipped) else f"id:{id(templates)}"
@@ -306,5 +308,10 @@ def templates_pipeline(config: Any, templates: Shipped | SiteTemplates) -> Any:
                 while len(_PIPES) >= _KEEP:
                     _PIPES.pop(next(iter(_PIPES)))
                 _PIPES[key] = pipe
-                _BUILDS[f"{key[0]}+templates"] = _BUILDS.get(f"{key[0]}+templates", 0) + 1
+                _BUILDS[key] = _BUILDS.get(key, 0) + 1
     return pipe
+
+
+def templates_pipeline_builds() -> dict[tuple[str, str], int]:
+    """How many pipelines with a table this process has built, per (config, table digest)."""
+    return dict(_BUILDS)
