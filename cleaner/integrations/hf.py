@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from cleaner.integrations.batch import OUTPUT_COLUMNS, OUTPUT_FIELDS, clean_batch, config_path, get_pipeline
-from cleaner.integrations.sites import Shipped, resolve, ship, site_hash_rows
+from cleaner.integrations.sites import Shipped, resolve, ship, site_hash_rows, templates_pipeline
 from cleaner.templates import SiteTemplates
 
 __all__ = ["clean_dataset", "count_templates", "features", "map_function", "site_function"]
@@ -177,11 +177,15 @@ def clean_dataset(
             ds, text_column=text_column, html_column=html_column, site_field=field, format=format,
             num_proc=num_proc), cfg, site_field,
     )
+    shipped = None
+    if table is not None:  # built and warmed here too: forked workers inherit it
+        shipped = ship(table)
+        templates_pipeline(cfg, shipped).warm(html=html_column is not None)
     removed = set(map_kwargs.get("remove_columns") or ())
     kept = {k: v for k, v in ds.features.items() if k not in removed}
     map_kwargs.setdefault("features", features(kept, text_column, html_column, id_column))
     map_kwargs.setdefault("desc", "cleaner")
     return ds.map(
-        map_function(text_column, html_column, id_column, cfg, format, table),
+        map_function(text_column, html_column, id_column, cfg, format, shipped),
         batched=True, batch_size=batch_size, num_proc=num_proc, with_indices=True, **map_kwargs,
     )

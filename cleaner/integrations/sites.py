@@ -181,9 +181,8 @@ def min_pages(config: Any) -> int | None:
     from cleaner.integrations.batch import get_pipeline
 
     bp = get_pipeline(config).stage("boilerplate")
-    if bp is None or "template_min_pages" not in bp.options:
-        return None
-    return int(bp.options["template_min_pages"])
+    need = getattr(bp.options, "template_min_pages", None) if bp is not None else None
+    return None if need is None else int(need)
 
 
 def resolve(
