@@ -61,7 +61,7 @@ def map_function(
     """The function for ``Dataset.map(fn, batched=True[, with_indices=True])`` (picklable for ``num_proc``).
     ``templates``: a site-templates table to clean with (it travels in the
     function as its compressed bytes; each process loads it once)."""
-    more = {}
+    more: dict[str, Any] = {}
     if templates is not None:
         more["templates"] = ship(templates) if isinstance(templates, SiteTemplates) else templates
     return functools.partial(

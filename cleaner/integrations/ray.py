@@ -226,7 +226,8 @@ def count_templates(
         if column not in part.schema().names:
             continue
         pairs.append(part.map_batches(
-            _site_pairs, batch_format="pyarrow", batch_size=batch_size,
+            _site_pairs,  # type: ignore[arg-type]  # (its options come as fn_kwargs)
+            batch_format="pyarrow", batch_size=batch_size,
             fn_kwargs={"text_column": text_column, "html_column": html_column, "site_column": column,
                        "format": format},
         ))
@@ -245,6 +246,7 @@ def count_templates(
 
     def rows() -> Iterator[tuple[str, int, int]]:
         for batch in counts.iter_batches(batch_format="pyarrow", batch_size=65536):
+            assert not isinstance(batch, dict)  # (pyarrow)
             yield from zip(batch.column("site").to_pylist(), batch.column("hash").to_pylist(),
                            batch.column("pages").to_pylist(), strict=True)
 
@@ -784,7 +786,7 @@ def _run(ray: Any, jsonl: list[str], parquet: list[str], shown: dict[str, str], 
         shipped = _cli_templates(parts, sites, cfg, format, rows)
         out = []
         for ds, columns, site_column in parts:
-            more = {"templates": shipped, "site_column": site_column} if shipped is not None else {}
+            more: dict[str, Any] = {"templates": shipped, "site_column": site_column} if shipped else {}
             out.append(_clean_step(ds, **columns, **more, **step))
         ds = out[0] if len(out) == 1 else out[0].union(*out[1:])
         sink = _make_sink(str(staging.resolve()) if staging is not None else output, kind, compression)

@@ -104,7 +104,7 @@ def map_in_pandas(
     """The function for ``DataFrame.mapInPandas(fn, schema)`` (schema: :func:`output_schema`).
     ``templates``: a site-templates table to clean with (a :class:`SiteTemplates`
     travels in the function; :func:`clean_dataframe` broadcasts it)."""
-    more = {}
+    more: dict[str, Any] = {}
     if templates is not None:
         more["templates"] = ship(templates) if isinstance(templates, SiteTemplates) else templates
     return functools.partial(
