@@ -262,8 +262,6 @@ def cmd_clean(args: argparse.Namespace) -> int:
                                "instead (settings: {extract: {output_format: markdown}})")
         if args.output == "-":
             raise CleanerError("-o -: --engine ray writes part files to a folder, not to standard output")
-        if args.templates or args.templates_out or args.site_templates == "on":
-            raise CleanerError("site templates are not available with --engine ray yet; run with --engine local")
         from cleaner.integrations.ray import cli_clean
 
         return cli_clean(args)

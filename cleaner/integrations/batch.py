@@ -183,12 +183,16 @@ def clean_rows(
     format: str = "auto",
     text_column: str = "text",
     html_column: str | None = None,
+    sites: Sequence[Any] | None = None,
+    site_field: str | None = None,
 ) -> list[dict[str, Any]]:
     """Clean parallel lists of values; one record (``Document.to_record``) per row.
 
     Per row, like ``Pipeline.clean_record``: the HTML value when it is a string
     (or bytes), else the text value; ``format="auto"`` reads the first as HTML and
-    the second as text. A row with neither becomes an ``error`` record."""
+    the second as text. A row with neither becomes an ``error`` record.
+    ``sites``: each row's value of ``site_field`` (site templates read a
+    document's site from it), given to the pipeline as an input field."""
     n = len(ids)
     out: list[dict[str, Any]] = []
     for i in range(n):
@@ -207,9 +211,12 @@ def clean_rows(
             continue
         url = urls[i] if urls is not None else None
         meta = {"url": url} if isinstance(url, str) else None
+        # (the url column is carried into the output as the record's top-level url: the record says it once)
+        extra = {"url": url} if meta else None
+        if sites is not None and site_field and sites[i] is not None:
+            extra = {**(extra or {}), site_field: sites[i]}
         try:
-            # (the url column is carried into the output as the record's top-level url: the record says it once)
-            doc = pipe.clean(raw, format=fmt, id=rid or "", metadata=meta, extra={"url": url} if meta else None)
+            doc = pipe.clean(raw, format=fmt, id=rid or "", metadata=meta, extra=extra)
         except Exception as exc:  # clean() catches stage failures; this is a last guard
             doc = Document(id=rid or "")
             doc.fail(f"{type(exc).__name__}: {exc}")
@@ -350,6 +357,8 @@ def clean_batch(
     config: str | Path | Pipeline | None = None,
     format: str = "auto",
     indices: Sequence[int] | None = None,
+    templates: Any = None,
+    site_column: str | None = None,
 ) -> Any:
     """Clean a batch; return the same type with the output columns (see the module doc).
 
@@ -360,6 +369,12 @@ def clean_batch(
     or ``str(index)`` when ``indices`` are given, as ``datasets`` passes with
     ``with_indices=True``). ``config`` is a config path or shipped name; the
     pipeline is built once per process. ``format`` forces ``text`` or ``html``.
+    ``templates``: a site-templates table to clean with
+    (:class:`cleaner.integrations.sites.Shipped`, or a
+    :class:`~cleaner.templates.SiteTemplates` in this process; the pipeline is
+    built once per process and table); its sites come from the ``url`` column,
+    or from the column of its ``site_field`` (``site_column`` names another
+    column that holds that field's values).
 
     Raises ``KeyError`` when neither content column is in the batch (one of
     them may be missing: batches from files with different schemas) and
@@ -378,9 +393,16 @@ def clean_batch(
     ids: list[Any] = values(id_column) or [None] * n
     if indices is not None:
         ids = [i if _id_value(i) is not None else str(idx) for i, idx in zip(ids, indices, strict=True)]
+    if templates is None:
+        pipe, field, sites = get_pipeline(config), None, None
+    else:
+        from cleaner.integrations.sites import templates_pipeline
+
+        pipe, field = templates_pipeline(config, templates), templates.site_field
+        sites = values(site_column or field) if field else None
     records = clean_rows(
-        get_pipeline(config), ids, values(text_column), values(html_column), values("url"),
-        format=format, text_column=text_column or "text", html_column=html_column,
+        pipe, ids, values(text_column), values(html_column), values("url"),
+        format=format, text_column=text_column or "text", html_column=html_column, sites=sites, site_field=field,
     )
     out = record_columns(records)
     keep = _passthrough_names(columns, text_column, html_column, id_column)

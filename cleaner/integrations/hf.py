@@ -22,6 +22,12 @@ columns stay. With ``with_indices=True``, rows without an id get their row
 number as id. Each ``num_proc`` process builds the pipeline once.
 Pass :func:`features` to ``map`` so that every batch has the same column types
 (a batch where no document has a language would otherwise infer a null type).
+
+Site templates (README "Site templates on an engine") are a two-step map:
+:func:`site_function` gives each counted record's site and line hashes,
+:func:`count_templates` builds the table from them, and
+``map_function(templates=table)`` cleans with it; :func:`clean_dataset` does the
+three (``site_templates="auto"`` by default, as ``cleaner clean``).
 """
 
 from __future__ import annotations
@@ -32,8 +38,10 @@ from pathlib import Path
 from typing import Any
 
 from cleaner.integrations.batch import OUTPUT_COLUMNS, OUTPUT_FIELDS, clean_batch, config_path, get_pipeline
+from cleaner.integrations.sites import Shipped, resolve, ship, site_hash_rows, templates_pipeline
+from cleaner.templates import SiteTemplates
 
-__all__ = ["clean_dataset", "features", "map_function"]
+__all__ = ["clean_dataset", "count_templates", "features", "map_function", "site_function"]
 
 DEFAULT_BATCH_SIZE = 64
 
@@ -48,12 +56,71 @@ def map_function(
     id_column: str | None = "id",
     config: str | Path | None = None,
     format: str = "auto",
+    templates: SiteTemplates | Shipped | None = None,
 ) -> Callable[..., dict[str, list[Any]]]:
-    """The function for ``Dataset.map(fn, batched=True[, with_indices=True])`` (picklable for ``num_proc``)."""
+    """The function for ``Dataset.map(fn, batched=True[, with_indices=True])`` (picklable for ``num_proc``).
+    ``templates``: a site-templates table to clean with (it travels in the
+    function as its compressed bytes; each process loads it once)."""
+    more: dict[str, Any] = {}
+    if templates is not None:
+        more["templates"] = ship(templates) if isinstance(templates, SiteTemplates) else templates
     return functools.partial(
         _map_batch, text_column=text_column, html_column=html_column, id_column=id_column,
-        config=config_path(config), format=format,
+        config=config_path(config), format=format, **more,
     )
+
+
+def _site_batch(batch: Any, text_column: str | None, html_column: str | None, site_column: str,
+                format: str) -> dict[str, list[Any]]:
+    def col(name: str | None) -> list[Any] | None:
+        return list(batch[name]) if name is not None and name in batch.keys() else None
+
+    rows = site_hash_rows(col(text_column), col(html_column), col(site_column), format)
+    return {"site": [s for s, _ in rows], "hashes": [h for _, h in rows]}  # (uint64 arrays: Arrow takes them as they are)
+
+
+def site_function(
+    text_column: str | None = "text",
+    html_column: str | None = None,
+    site_field: str | None = None,
+    format: str = "auto",
+) -> Callable[..., dict[str, list[Any]]]:
+    """The first step of site templates, for ``Dataset.map(fn, batched=True,
+    remove_columns=ds.column_names)``: one row ``{"site", "hashes"}`` (its
+    distinct line hashes) per counted document (text documents with a site, the
+    local first pass's rules: :func:`cleaner.integrations.sites.site_hash_rows`).
+    Sites come from the ``url`` column, or the ``site_field`` column."""
+    return functools.partial(_site_batch, text_column=text_column, html_column=html_column,
+                             site_column=site_field or "url", format=format)
+
+
+def count_templates(
+    ds: Any,
+    text_column: str | None = "text",
+    html_column: str | None = None,
+    site_field: str | None = None,
+    format: str = "auto",
+    num_proc: int | None = None,
+    batch_size: int = 256,
+) -> SiteTemplates:
+    """The first pass of site templates: ``ds.map(site_function(...))`` (in
+    ``num_proc`` processes), then the table built from its rows in the
+    dataset's order (:meth:`SiteTemplates.add_page`: the same bounded count as
+    the local run's). A dataset without the site column counts nothing."""
+    from datasets import Features, Sequence, Value
+
+    table = SiteTemplates(site_field=site_field)
+    if (site_field or "url") not in ds.column_names:
+        return table
+    rows = ds.map(
+        site_function(text_column, html_column, site_field, format), batched=True, batch_size=batch_size,
+        num_proc=num_proc, remove_columns=list(ds.column_names), desc="cleaner: site templates",
+        features=Features({"site": Value("string"), "hashes": Sequence(Value("uint64"))}),
+    )
+    for batch in rows.iter(batch_size=1024):
+        for site, hashes in zip(batch["site"], batch["hashes"], strict=True):
+            table.add_page(site, hashes)
+    return table
 
 
 def features(input_features: Any = None, text_column: str | None = "text", html_column: str | None = None,
@@ -79,12 +146,24 @@ def clean_dataset(
     format: str = "auto",
     num_proc: int | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    site_templates: bool | str = "auto",
+    templates: SiteTemplates | str | Path | None = None,
+    site_field: str | None = None,
     **map_kwargs: Any,
 ) -> Any:
     """Clean a ``datasets.Dataset``: ``ds.map`` with the batch function, ``num_proc`` processes.
 
     Rows without an id (no ``id_column``, or a null) get their row number. Other
-    keyword arguments go to ``Dataset.map`` (``remove_columns``, ``desc``, ...)."""
+    keyword arguments go to ``Dataset.map`` (``remove_columns``, ``desc``, ...).
+
+    Site templates (as ``cleaner clean --site-templates``; README "Site
+    templates"), a two-step map: ``site_templates="auto"`` (default) first
+    counts the text documents per site (:func:`count_templates`) and cleans with
+    the table when a site has ``template_min_pages`` pages; ``True``: always;
+    ``False``: no counting. ``templates``: a
+    :class:`~cleaner.templates.SiteTemplates` or a file saved by
+    ``--templates-out`` to clean with instead of counting. Sites come from the
+    ``url`` column, or the ``site_field`` column (a URL or a host)."""
     names = list(ds.column_names)
     if html_column is not None and html_column not in names:
         raise KeyError(f"html_column {html_column!r}: no such column (columns: {', '.join(names)})")
@@ -93,11 +172,20 @@ def clean_dataset(
     cfg = config_path(config)
     # fail fast here (a bad config, rule pack or model); forked workers inherit it warm, others build their own
     get_pipeline(cfg).warm(html=html_column is not None)
+    table = resolve(
+        site_templates, templates, lambda field: count_templates(
+            ds, text_column=text_column, html_column=html_column, site_field=field, format=format,
+            num_proc=num_proc), cfg, site_field,
+    )
+    shipped = None
+    if table is not None:  # built and warmed here too: forked workers inherit it
+        shipped = ship(table)
+        templates_pipeline(cfg, shipped).warm(html=html_column is not None)
     removed = set(map_kwargs.get("remove_columns") or ())
     kept = {k: v for k, v in ds.features.items() if k not in removed}
     map_kwargs.setdefault("features", features(kept, text_column, html_column, id_column))
     map_kwargs.setdefault("desc", "cleaner")
     return ds.map(
-        map_function(text_column, html_column, id_column, cfg, format),
+        map_function(text_column, html_column, id_column, cfg, format, shipped),
         batched=True, batch_size=batch_size, num_proc=num_proc, with_indices=True, **map_kwargs,
     )

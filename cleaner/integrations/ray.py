@@ -24,7 +24,9 @@ folder of part files, ``part-000000.jsonl`` ... or ``part-000000.parquet`` ...
 input order, holding the same records (JSONL) or rows (Parquet) as the local
 engine writes. JSONL inputs are parsed by the local engine's own line reader,
 so ids, input fields, ``url`` metadata and the error records for bad lines are
-the same.
+the same. Site templates as the local run's (``--site-templates``,
+``--templates``, ``--templates-out``, ``--site-field``; :func:`count_templates`
+counts with Ray Data's group-by, the table goes to the workers with ``ray.put``).
 """
 
 from __future__ import annotations
@@ -52,19 +54,31 @@ from cleaner.integrations.batch import (
     get_pipeline,
     row_to_record,
 )
+from cleaner.integrations.sites import (
+    PAGE,
+    Shipped,
+    from_pair_counts,
+    pair_columns,
+    resolve,
+    ship,
+    site_hash_rows,
+    template_mode,
+)
 from cleaner.io.writers import arrow_str
 from cleaner.report import Summary
+from cleaner.templates import DEFAULT_CAP, SiteTemplates
 
 if TYPE_CHECKING:  # pragma: no cover
     import ray.data
 
-__all__ = ["clean_dataset", "clean_files", "cli_clean", "DEFAULT_BATCH_SIZE"]
+__all__ = ["clean_dataset", "clean_files", "cli_clean", "count_templates", "DEFAULT_BATCH_SIZE"]
 
 DEFAULT_BATCH_SIZE = 64
 _EXTRA = "__cleaner_extra"  # input fields of a JSONL record, as JSON
 _RECORD = "__cleaner_record"  # a finished record (a line that could not be read), as JSON
 _NBYTES = "__cleaner_nbytes"  # input size of the document, for the summary
-_INTERNAL = (_EXTRA, _RECORD, _NBYTES)
+_SITE = "__cleaner_site"  # the --site-field value of a JSONL record (site templates)
+_INTERNAL = (_EXTRA, _RECORD, _NBYTES, _SITE)
 
 
 def _require_ray() -> Any:
@@ -88,6 +102,9 @@ def clean_dataset(
     concurrency: int | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     num_cpus: float | None = None,
+    site_templates: bool | str = "auto",
+    templates: SiteTemplates | str | Path | None = None,
+    site_field: str | None = None,
     **map_batches_kwargs: Any,
 ) -> ray.data.Dataset:
     """Clean a Ray Dataset: one output row per input row (lazy, like every Ray Data transform).
@@ -100,6 +117,18 @@ def clean_dataset(
     ``batch_size`` is the number of documents per call, ``num_cpus`` the CPUs
     reserved per task; other keyword arguments go to ``Dataset.map_batches``.
 
+    Site templates (as ``cleaner clean --site-templates``; README "Site
+    templates"): ``site_templates="auto"`` (default) counts the dataset's text
+    documents per site first (:func:`count_templates`: Ray Data's group-by; this
+    reads the dataset once more, here, before the lazy cleaning) and cleans with
+    the table when a site has ``template_min_pages`` pages; ``True``: always;
+    ``False``: one pass, no counting. ``templates``: a table
+    (:class:`cleaner.templates.SiteTemplates`) or a file saved by
+    ``--templates-out`` to clean with instead of counting. Sites come from the
+    ``url`` column, or the ``site_field`` column (a URL or a host). The table
+    goes to the workers once (``ray.put``), and each worker process builds its
+    pipeline with it once.
+
     The config is loaded here first, so a bad config raises
     :class:`cleaner.ConfigError` before any task starts."""
     _require_ray()
@@ -109,6 +138,13 @@ def clean_dataset(
         "text_column": text_column, "html_column": html_column, "id_column": id_column,
         "config": cfg, "format": format,
     }
+    table = resolve(
+        site_templates, templates, lambda field: count_templates(
+            ds, text_column=text_column, html_column=html_column, site_field=field, format=format,
+            batch_size=batch_size), cfg, site_field,
+    )
+    if table is not None:
+        kwargs["templates"] = _ship(table)
     if num_cpus is not None:
         map_batches_kwargs["num_cpus"] = num_cpus
     if concurrency is not None and "compute" not in map_batches_kwargs:
@@ -126,6 +162,102 @@ def clean_dataset(
         batch_size=batch_size,
         **map_batches_kwargs,
     )
+
+
+# ------------------------------------------------------------ site templates
+def _site_pairs(batch: Any, text_column: str | None, html_column: str | None, site_column: str,
+                format: str) -> Any:
+    """A batch of documents -> ``(site, hash)`` rows (one ``hash = 0`` row per page)."""
+    import pyarrow as pa
+
+    names = batch.schema.names
+
+    def col(name: str | None) -> list[Any] | None:
+        return batch.column(name).to_pylist() if name is not None and name in names else None
+
+    sites, pages, hashes = pair_columns(
+        site_hash_rows(col(text_column), col(html_column), col(site_column), format))
+    return pa.table({"site": pa.array(sites, type=pa.string()), "page": pa.array(pages, type=pa.int64()),
+                     "hash": pa.array(hashes, type=pa.int64())})
+
+
+def _pairs_of(batch: Any) -> Any:
+    """(site, hash, page, n) groups -> (site, hash) rows: one per distinct page."""
+    return batch.select(["site", "hash"])
+
+
+def _kept_counts(batch: Any) -> Any:
+    """Group-by counts -> those a table keeps: lines on two pages or more, and the page rows."""
+    import pyarrow.compute as pc
+
+    n = batch.column(batch.schema.names[-1])
+    keep = pc.or_(pc.greater_equal(n, 2), pc.equal(batch.column("hash"), PAGE))
+    return batch.filter(keep).rename_columns(["site", "hash", "pages"])
+
+
+def count_templates(
+    ds: ray.data.Dataset | list[ray.data.Dataset],
+    *,
+    text_column: str | None = "text",
+    html_column: str | None = None,
+    site_field: str | None = None,
+    format: str = "auto",
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    site_column: str | None = None,
+    cap: int = DEFAULT_CAP,
+    num_partitions: int | None = None,
+) -> SiteTemplates:
+    """The first pass of site templates on Ray Data: each text document's
+    ``(site, page, line hash)`` rows (:func:`cleaner.integrations.sites.site_hash_rows`,
+    the local first pass's rules; ``page``: the page's fingerprint, so that a
+    copy of a page counts once), the distinct pages per ``(site, hash)``
+    (``groupby(["site", "hash", "page"])`` then ``groupby(["site", "hash"]).count()``), and the
+    table built from the counts (:meth:`SiteTemplates.from_counts`: exact counts,
+    the ``cap`` lines on most pages kept per site). Sites come from the ``url``
+    column, or from ``site_field`` (``site_column``: a column holding that field's
+    values under another name). A dataset without that column counts nothing.
+    Several datasets are counted as one. ``num_partitions``: of the group-by's
+    shuffle (default: the cluster's CPUs)."""
+    _require_ray()
+    parts = ds if isinstance(ds, list) else [ds]
+    column = site_column or site_field or "url"
+    pairs = []
+    for part in parts:
+        if column not in part.schema().names:
+            continue
+        pairs.append(part.map_batches(
+            _site_pairs,  # type: ignore[arg-type]  # (its options come as fn_kwargs)
+            batch_format="pyarrow", batch_size=batch_size,
+            fn_kwargs={"text_column": text_column, "html_column": html_column, "site_column": column,
+                       "format": format},
+        ))
+    if not pairs:
+        return SiteTemplates(cap=cap, site_field=site_field)
+    every = pairs[0] if len(pairs) == 1 else pairs[0].union(*pairs[1:])
+    if num_partitions is None:  # (Ray's default, 200, is slow on a small input: a partition per CPU)
+        import ray
+
+        num_partitions = max(1, int(ray.cluster_resources().get("CPU", 1)))
+    # a page's copies count once: distinct (site, hash, page) first, then pages per (site, hash)
+    distinct = every.groupby(["site", "hash", "page"], num_partitions=num_partitions).count()
+    distinct = distinct.map_batches(_pairs_of, batch_format="pyarrow")
+    grouped = distinct.groupby(["site", "hash"], num_partitions=num_partitions)
+    counts = grouped.count().map_batches(_kept_counts, batch_format="pyarrow")
+
+    def rows() -> Iterator[tuple[str, int, int]]:
+        for batch in counts.iter_batches(batch_format="pyarrow", batch_size=65536):
+            assert not isinstance(batch, dict)  # (pyarrow)
+            yield from zip(batch.column("site").to_pylist(), batch.column("hash").to_pylist(),
+                           batch.column("pages").to_pylist(), strict=True)
+
+    return from_pair_counts(rows(), cap=cap, site_field=site_field)
+
+
+def _ship(table: SiteTemplates) -> Shipped:
+    """The table for the workers: one copy in Ray's object store."""
+    import ray
+
+    return ship(table, ray.put)
 
 
 # -------------------------------------------------------------- CLI: inputs
@@ -255,7 +387,8 @@ def _json_ascii(v: Any) -> str:
     return json.dumps(v, ensure_ascii=True, default=str)
 
 
-def _read_jsonl_files(batch: Any, format: str, shown: dict[str, str], rows: int) -> Iterator[Any]:
+def _read_jsonl_files(batch: Any, format: str, shown: dict[str, str], rows: int,
+                      site_field: str | None = None) -> Iterator[Any]:
     """File paths -> one row per JSONL line, parsed by the local engine's line reader
     (same ids, input fields and error records as ``cleaner clean``)."""
     import pyarrow as pa
@@ -265,6 +398,7 @@ def _read_jsonl_files(batch: Any, format: str, shown: dict[str, str], rows: int)
     schema = pa.schema([
         ("id", pa.string()), ("text", pa.string()), ("html", pa.string()), ("url", pa.string()),
         (_EXTRA, pa.string()), (_RECORD, pa.string()), (_NBYTES, pa.int64()),
+        *([(_SITE, pa.string())] if site_field else []),
     ])
     cols: dict[str, list[Any]] = {name: [] for name in schema.names}
 
@@ -282,6 +416,8 @@ def _read_jsonl_files(batch: Any, format: str, shown: dict[str, str], rows: int)
             cols[c].append(None)
         cols[_RECORD].append(_json_ascii(doc.to_record()))
         cols[_NBYTES].append(size)
+        if site_field:
+            cols[_SITE].append(None)
 
     for file in batch.column("path").to_pylist():
         display = shown.get(file, file)
@@ -317,6 +453,9 @@ def _read_jsonl_files(batch: Any, format: str, shown: dict[str, str], rows: int)
                 cols[_EXTRA].append(_json_ascii(item.extra) if item.extra else None)
                 cols[_RECORD].append(None)
                 cols[_NBYTES].append(item.size)
+                if site_field:  # (a string, or none: record_site reads only strings)
+                    v = item.extra.get(site_field)
+                    cols[_SITE].append(arrow_str(v) if isinstance(v, str) else None)
             if len(cols["id"]) >= rows:
                 yield flush()
         if damage is not None:
@@ -438,7 +577,7 @@ def _make_sink(path: str, kind: str, compression: str | None) -> Any:
 
 def _merge(total: Summary, part: Summary) -> None:
     total.documents += part.documents
-    for name in ("status", "dropped", "removed_by_rule", "languages", "findings", "repairs"):
+    for name in ("status", "dropped", "removed_by_rule", "languages", "findings", "repairs", "template_sites"):
         getattr(total, name).update(getattr(part, name))
     total.flagged += part.flagged
     if total.bytes_in is not None and part.bytes_in is not None:
@@ -493,6 +632,10 @@ def clean_files(
     address: str | None = None,
     quiet: bool = True,
     verbose: bool = False,
+    site_templates: bool | str = "auto",
+    templates: str | Path | SiteTemplates | None = None,
+    templates_out: str | Path | None = None,
+    site_field: str | None = None,
 ) -> Summary:
     """``cleaner clean --engine ray``: read JSONL/Parquet inputs through Ray Data,
     clean them with :func:`clean_batch`, write a folder of part files (see the
@@ -502,14 +645,27 @@ def clean_files(
     a local Ray with ``workers`` CPUs; when Ray is already initialised in this
     process it is used as is. ``workers`` also bounds the concurrent cleaning
     tasks. Ray's own logging stays at warnings (``quiet``: errors; ``verbose``:
-    its INFO lines too). Raises
+    its INFO lines too). Site templates as the local run's (``--site-templates``,
+    ``--templates``, ``--templates-out``, ``--site-field``): a first pass counts
+    with Ray Data's group-by (:func:`count_templates`), then the cleaning pass
+    runs with the table. Raises
     :class:`CleanerError` for usage errors (before Ray starts)."""
     from cleaner.pipeline import FORMATS
+    from cleaner.templates import TemplatesError
 
     if format not in FORMATS:
         raise CleanerError(f"--format must be one of {', '.join(FORMATS)}")
     cfg = config_path(config)
     get_pipeline(cfg).warm(html=False)  # a bad config, rule pack or model fails here, before Ray starts
+    if templates is not None and not isinstance(templates, SiteTemplates):
+        try:
+            templates = SiteTemplates.load(templates)  # a bad file: one line, before Ray starts
+        except TemplatesError as exc:
+            raise CleanerError(f"--templates {exc}") from None
+    try:
+        template_mode(site_templates)
+    except ValueError as exc:
+        raise CleanerError(str(exc)) from None
     jsonl, parquet, shown = _list_inputs(inputs)
     if parquet and not any(_is_uri(p) for p in parquet):
         _check_parquet_columns(parquet, shown, text_column, html_column)
@@ -547,10 +703,16 @@ def clean_files(
         ctx.enable_progress_bars = not quiet
         # a Ray started here has `workers` CPUs, which bounds the tasks; on a cluster, --workers caps them
         concurrency = None if started and not (address or os.environ.get("RAY_ADDRESS")) else workers
+        sites = {"site_templates": site_templates, "templates": templates, "templates_out": templates_out,
+                 "site_field": site_field, "note": None if quiet else _note}
         summary = _run(ray, jsonl, parquet, shown, output, kind, compression, rows, cfg, format, concurrency,
-                       text_column, html_column, id_column)
+                       text_column, html_column, id_column, sites)
         summary.workers = workers
         return summary
+
+
+def _note(msg: str) -> None:
+    print(msg, file=sys.stderr)
 
 
 def _restore_context(ctx: Any, saved: tuple[bool, bool]) -> None:
@@ -586,7 +748,8 @@ def _clean_step(ds: Any, kind: str, concurrency: int | None, batch_size: int, **
 
 def _run(ray: Any, jsonl: list[str], parquet: list[str], shown: dict[str, str], output: str, kind: str,
          compression: str | None, rows: int, cfg: str | None, format: str, concurrency: int | None,
-         text_column: str | None, html_column: str | None, id_column: str) -> Summary:
+         text_column: str | None, html_column: str | None, id_column: str,
+         sites: dict[str, Any] | None = None) -> Summary:
     local_out = not _is_uri(output)
     target = Path(output)
     staging = target.parent / f".{target.name}.cleaner-ray" if local_out else None
@@ -594,16 +757,23 @@ def _run(ray: Any, jsonl: list[str], parquet: list[str], shown: dict[str, str], 
         shutil.rmtree(staging, ignore_errors=True)
     t0 = time.monotonic()
     try:
-        step: dict[str, Any] = {"kind": kind, "concurrency": concurrency, "batch_size": rows, "config": cfg, "format": format}
-        out = []
+        step: dict[str, Any] = {"kind": kind, "concurrency": concurrency, "batch_size": rows, "config": cfg,
+                                "format": format}
+        sites = sites or {}
+        field = sites.get("site_field")
+        if isinstance(sites.get("templates"), SiteTemplates) and field is None:
+            field = sites["templates"].site_field  # a table cleans by the field it was counted with
+        # (dataset, its clean_batch columns, the column of its sites)
+        parts: list[tuple[Any, dict[str, Any], str]] = []
         if jsonl:
             files = ray.data.from_items([{"path": f} for f in jsonl], override_num_blocks=len(jsonl))
             lines = files.map_batches(
                 _read_jsonl_files, batch_size=1, batch_format="pyarrow",
-                fn_kwargs={"format": format, "shown": shown, "rows": rows},
+                fn_kwargs={"format": format, "shown": shown, "rows": rows, "site_field": field},
             )
             lines = lines.repartition(target_num_rows_per_block=rows)  # one big file: still many tasks
-            out.append(_clean_step(lines, text_column="text", html_column="html", id_column="id", **step))
+            parts.append((lines, {"text_column": "text", "html_column": "html", "id_column": "id"},
+                          _SITE if field else "url"))
         if parquet:
             table = ray.data.read_parquet(parquet)
             names = table.schema().names
@@ -611,7 +781,13 @@ def _run(ray: Any, jsonl: list[str], parquet: list[str], shown: dict[str, str], 
             content = [c for c in (html_c, text_c) if c]
             table = table.map_batches(_add_nbytes, batch_format="pyarrow", fn_kwargs={"columns": content})
             table = table.repartition(target_num_rows_per_block=rows)
-            out.append(_clean_step(table, text_column=text_c, html_column=html_c, id_column=id_column, **step))
+            parts.append((table, {"text_column": text_c, "html_column": html_c, "id_column": id_column},
+                          field or "url"))
+        shipped = _cli_templates(parts, sites, cfg, format, rows)
+        out = []
+        for ds, columns, site_column in parts:
+            more: dict[str, Any] = {"templates": shipped, "site_column": site_column} if shipped else {}
+            out.append(_clean_step(ds, **columns, **more, **step))
         ds = out[0] if len(out) == 1 else out[0].union(*out[1:])
         sink = _make_sink(str(staging.resolve()) if staging is not None else output, kind, compression)
         ds.write_datasink(sink)
@@ -627,6 +803,31 @@ def _run(ray: Any, jsonl: list[str], parquet: list[str], shown: dict[str, str], 
         raise
     summary.seconds = time.monotonic() - t0
     return summary
+
+
+def _cli_templates(parts: list[tuple[Any, dict[str, Any], str]], sites: dict[str, Any], cfg: str | None,
+                   format: str, rows: int) -> Shipped | None:
+    """The first pass of a ``--engine ray`` run: the table to clean with (shipped), or None."""
+    if not sites:
+        return None
+
+    def count(field: str | None) -> SiteTemplates:
+        tables = [
+            count_templates(ds, text_column=columns["text_column"], html_column=columns["html_column"],
+                            site_field=field, site_column=column, format=format, batch_size=rows)
+            for ds, columns, column in parts
+        ]
+        table = tables[0]
+        for other in tables[1:]:
+            table.merge(other)
+        return table
+
+    try:
+        table = resolve(sites.get("site_templates", "auto"), sites.get("templates"), count, cfg,
+                        sites.get("site_field"), sites.get("templates_out"), sites.get("note"))
+    except ValueError as exc:
+        raise CleanerError(str(exc)) from None
+    return _ship(table) if table is not None else None
 
 
 def _parquet_content(names: list[str], text_column: str | None, html_column: str | None
@@ -665,10 +866,17 @@ def cli_clean(args: argparse.Namespace) -> int:
 
     Uses ``args.inputs``, ``output``, ``config``, ``workers``, ``format``,
     ``text_column``, ``html_column``, ``id_column``, ``report``, ``quiet`` and,
-    when the parser has them, ``ray_address`` and ``batch_size``; refuses
+    when the parser has them, ``ray_address``, ``batch_size``, ``site_templates``,
+    ``templates``, ``templates_out`` and ``site_field``; refuses
     ``--resume`` (Ray retries failed tasks itself; a failed run leaves no output)."""
     if getattr(args, "resume", False):
         raise CleanerError("--resume is not supported with --engine ray (a failed run leaves no output; run again)")
+    mode = getattr(args, "site_templates", "auto") or "auto"
+    table, out = getattr(args, "templates", None), getattr(args, "templates_out", None)
+    if mode == "off" and (table or out):
+        raise CleanerError("--site-templates off: --templates and --templates-out need site templates")
+    if table and getattr(args, "site_field", None):
+        raise CleanerError("--site-field: a --templates table cleans by the field it was counted with")
     config = None
     if getattr(args, "config", None):
         from cleaner.config import resolve_config_path
@@ -684,6 +892,9 @@ def cli_clean(args: argparse.Namespace) -> int:
         html_column=getattr(args, "html_column", None), id_column=getattr(args, "id_column", None) or "id",
         batch_size=getattr(args, "batch_size", None), address=getattr(args, "ray_address", None), quiet=quiet,
         verbose=bool(getattr(args, "verbose", False)),
+        site_templates=getattr(args, "site_templates", "auto") or "auto",
+        templates=getattr(args, "templates", None), templates_out=getattr(args, "templates_out", None),
+        site_field=getattr(args, "site_field", None),
     )
     if getattr(args, "report", None):
         from cleaner.runner import write_report

@@ -8,6 +8,11 @@
     out = clean_dataframe(df, text_column="text")                 # = df.mapInPandas(fn, schema)
     out.where("status = 'ok'").write.parquet("s3a://bucket/clean/")
 
+Site templates (README "Site templates on an engine"): :func:`clean_dataframe`
+counts per site first (:func:`count_templates`, a Spark job) unless
+``site_templates=False`` or a saved ``templates`` table is given, and broadcasts
+the table to the executors.
+
 The pieces, for use on their own:
 
 * :func:`map_in_pandas` returns the function to give ``DataFrame.mapInPandas``:
@@ -51,6 +56,16 @@ from cleaner.integrations.batch import (
     config_path,
     get_pipeline,
 )
+from cleaner.integrations.sites import (
+    PAGE,
+    Shipped,
+    from_pair_counts,
+    pair_columns,
+    resolve,
+    ship,
+    site_hash_rows,
+)
+from cleaner.templates import DEFAULT_CAP, SiteTemplates
 
 __all__ = [
     "SPARK_SCHEMA",
@@ -59,6 +74,7 @@ __all__ = [
     "ARTIFACTS_DDL",
     "clean_dataframe",
     "cleaner_udf",
+    "count_templates",
     "map_in_pandas",
     "output_schema",
 ]
@@ -83,11 +99,17 @@ def map_in_pandas(
     id_column: str | None = "id",
     config: str | Path | None = None,
     format: str = "auto",
+    templates: SiteTemplates | Shipped | None = None,
 ) -> Callable[[Iterator[Any]], Iterator[Any]]:
-    """The function for ``DataFrame.mapInPandas(fn, schema)`` (schema: :func:`output_schema`)."""
+    """The function for ``DataFrame.mapInPandas(fn, schema)`` (schema: :func:`output_schema`).
+    ``templates``: a site-templates table to clean with (a :class:`SiteTemplates`
+    travels in the function; :func:`clean_dataframe` broadcasts it)."""
+    more: dict[str, Any] = {}
+    if templates is not None:
+        more["templates"] = ship(templates) if isinstance(templates, SiteTemplates) else templates
     return functools.partial(
         _clean_frames, text_column=text_column, html_column=html_column, id_column=id_column,
-        config=config_path(config), format=format,
+        config=config_path(config), format=format, **more,
     )
 
 
@@ -117,8 +139,21 @@ def clean_dataframe(
     id_column: str | None = "id",
     config: str | Path | None = None,
     format: str = "auto",
+    site_templates: bool | str = "auto",
+    templates: SiteTemplates | str | Path | None = None,
+    site_field: str | None = None,
 ) -> Any:
     """Clean a Spark DataFrame (lazy): ``df.mapInPandas(map_in_pandas(...), output_schema(df.schema, ...))``.
+
+    Site templates (as ``cleaner clean --site-templates``; README "Site
+    templates"): ``site_templates="auto"`` (default) first counts the text
+    documents per site (:func:`count_templates`, a Spark job run here: the
+    DataFrame is read once more) and cleans with the table when a site has
+    ``template_min_pages`` pages; ``True``: always; ``False``: one lazy pass, no
+    counting. ``templates``: a :class:`~cleaner.templates.SiteTemplates` or a
+    file saved by ``--templates-out`` to clean with instead of counting. Sites
+    come from the ``url`` column, or the ``site_field`` column (a URL or a
+    host). The table is broadcast to the executors once.
 
     Column names are checked here, and the config is loaded on the driver, so
     a mistake raises before any task runs."""
@@ -131,8 +166,73 @@ def clean_dataframe(
     get_pipeline(cfg).warm(html=False)  # fail fast on the driver (config, rule packs, models)
     if id_column is not None and id_column not in names:
         id_column = None
-    fn = map_in_pandas(text_column, html_column, id_column, cfg, format)
+    table = resolve(
+        site_templates, templates, lambda field: count_templates(
+            df, text_column=text_column, html_column=html_column, site_field=field, format=format), cfg, site_field,
+    )
+    fn = map_in_pandas(text_column, html_column, id_column, cfg, format,
+                       _broadcast(df, table) if table is not None else None)
     return df.mapInPandas(fn, output_schema(df.schema, text_column, html_column, id_column))
+
+
+# ------------------------------------------------------------ site templates
+def _pair_frames(frames: Iterator[Any], text_column: str | None, html_column: str | None, site_column: str,
+                 format: str) -> Iterator[Any]:
+    import pandas as pd
+
+    for frame in frames:
+        def col(name: str | None, frame: Any = frame) -> list[Any] | None:
+            return frame[name].tolist() if name is not None and name in frame.columns else None
+
+        sites, pages, hashes = pair_columns(
+            site_hash_rows(col(text_column), col(html_column), col(site_column), format))
+        yield pd.DataFrame({"site": pd.Series(sites, dtype=object), "page": pd.Series(pages, dtype="int64"),
+                            "hash": pd.Series(hashes, dtype="int64")})
+
+
+def count_templates(
+    df: Any,
+    text_column: str | None = "text",
+    html_column: str | None = None,
+    site_field: str | None = None,
+    format: str = "auto",
+    cap: int = DEFAULT_CAP,
+) -> SiteTemplates:
+    """The first pass of site templates in Spark: each text document's distinct
+    ``(site, page, line hash)`` rows (``mapInPandas``; the local first pass's rules:
+    :func:`cleaner.integrations.sites.site_hash_rows`; ``page``: the page's
+    fingerprint) plus one row per page, ``groupBy("site", "hash")`` counting
+    distinct pages (a copy of a page counts once), the lines on two pages or more and the
+    ``cap`` on most pages per site kept (a window), collected to the driver into
+    :meth:`SiteTemplates.from_counts`. Sites come from the ``url`` column, or the
+    ``site_field`` column; a DataFrame without it counts nothing."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    column = site_field or "url"
+    if column not in df.columns:
+        return SiteTemplates(cap=cap, site_field=site_field)
+    keep = [c for c in dict.fromkeys((text_column, html_column, column)) if c is not None and c in df.columns]
+    fn = functools.partial(_pair_frames, text_column=text_column, html_column=html_column, site_column=column,
+                           format=format)
+    pairs = df.select(*keep).mapInPandas(fn, "site string, page long, hash long")
+    # distinct pages per (site, hash): a copy of a page (the same lines) counts once
+    counts = pairs.groupBy("site", "hash").agg(F.countDistinct("page").alias("count"))
+    pages = counts.where(F.col("hash") == PAGE)
+    rank = F.row_number().over(Window.partitionBy("site").orderBy(F.desc("count"), F.asc("hash")))
+    lines = (counts.where((F.col("hash") != PAGE) & (F.col("count") >= 2))
+             .withColumn("rank", rank).where(F.col("rank") <= cap).drop("rank"))
+    rows = ((r["site"], r["hash"], r["count"]) for r in pages.unionByName(lines).toLocalIterator())
+    return from_pair_counts(rows, cap=cap, site_field=site_field)
+
+
+def _broadcast(df: Any, table: SiteTemplates) -> Shipped:
+    """The table for the executors: a broadcast variable (its bytes in the closure on Spark Connect)."""
+    try:
+        context = df.sparkSession.sparkContext
+    except Exception:  # Spark Connect: no SparkContext
+        return ship(table)
+    return ship(table, context.broadcast)
 
 
 def cleaner_udf(config: str | Path | None = None, html: bool = False) -> Any:
