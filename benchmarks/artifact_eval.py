@@ -82,7 +82,11 @@ def bodies(splits: Iterable[str] = corpus.SPLITS, sets: Sequence[str] = corpus.S
         texts[key], meta[key] = text, g
     langs = _detect_langs(texts)
     want = set(splits)
-    return [Body(meta[k].set, meta[k].id, meta[k].split, langs[k], texts[k]) for k in texts if meta[k].split in want]
+    return [
+        Body(meta[k].set, meta[k].id, meta[k].split, langs[k], texts[k])
+        for k in texts
+        if meta[k].split in want
+    ]
 
 
 def damage(clean: list[Body], pool: list[Body] | None = None) -> list[Body]:
@@ -101,7 +105,9 @@ def damage(clean: list[Body], pool: list[Body] | None = None) -> list[Body]:
         seed = int.from_bytes(hashlib.blake2b(b.key.encode(), digest_size=8).digest(), "big")
         rng = random.Random(seed)
         other = "de" if b.lang == "en" else "en"
-        text, marks = artifact_inject.inject(b.text, b.lang, rng, RATE, MIN_MARKS, lines_by_lang.get(other, [])[:500])
+        text, marks = artifact_inject.inject(
+            b.text, b.lang, rng, RATE, MIN_MARKS, lines_by_lang.get(other, [])[:500]
+        )
         out.append(Body(b.set, b.id, b.split, b.lang, text, marks))
     return out
 
@@ -113,7 +119,10 @@ def found(mark: artifact_inject.Mark, hits: Iterable[Any]) -> bool:
 
 
 def split_back(mark: artifact_inject.Mark, repairs: Iterable[dict[str, Any]]) -> bool:
-    return any(r["kind"] == "glued-word" and r["before"] == mark.glued and r["after"] == mark.original for r in repairs)
+    return any(
+        r["kind"] == "glued-word" and r["before"] == mark.glued and r["after"] == mark.original
+        for r in repairs
+    )
 
 
 def evaluate(det: Any, clean: list[Body], damaged: list[Body], repair: bool = True) -> dict[str, Any]:
@@ -168,8 +177,12 @@ def previous_module() -> Any:
     if not (src.is_file() and data.is_file()):
         dest.mkdir(parents=True, exist_ok=True)
         for rev_path, out in (("cleaner/artifacts.py", src), ("rules/artifacts.yaml", data)):
-            text = subprocess.run(["git", "-C", str(REPO), "show", f"{PREVIOUS}:{rev_path}"], check=True,
-                                  capture_output=True, text=True).stdout
+            text = subprocess.run(
+                ["git", "-C", str(REPO), "show", f"{PREVIOUS}:{rev_path}"],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
             out.write_text(text, encoding="utf-8")
     spec = importlib.util.spec_from_file_location("previous_artifacts", src)
     mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]

@@ -31,7 +31,9 @@ from dataclasses import dataclass
 # languages that write words apart (a glue of two lowercase words is damage there, not a compound)
 SPACED = frozenset({"en", "fr", "es", "it", "pt", "ro", "ca"})
 # languages whose texts are damaged for the benchmark: wordfreq has their words, Latin script
-DAMAGED_LANGS = frozenset({"en", "fr", "es", "it", "pt", "ro", "ca", "de", "nl", "pl", "sv", "da", "nb", "cs"})
+DAMAGED_LANGS = frozenset(
+    {"en", "fr", "es", "it", "pt", "ro", "ca", "de", "nl", "pl", "sv", "da", "nb", "cs"}
+)
 TITLES = ("Mr", "Mrs", "Ms", "Dr", "Prof", "Sen", "Gov", "Gen", "Rep", "St")
 
 # kind -> share of the marks (the glue, the commonest mark of machine translation, most)
@@ -87,7 +89,7 @@ def _sites(text: str, kind: str, variant: str, lang: str) -> list[tuple[int, int
                 a, b = m.group(1), m.group(2)
                 if not (a.islower() and b.islower()) or lang not in SPACED:
                     continue
-                joined = (a in top or b in top)
+                joined = a in top or b in top
                 if (variant == "function") != joined or (variant == "content" and min(len(a), len(b)) < 4):
                     continue
                 if _zipf(lang, a + b) >= 4.0:
@@ -104,8 +106,11 @@ def _sites(text: str, kind: str, variant: str, lang: str) -> list[tuple[int, int
                 if a.islower() and b.islower() and lang in SPACED and _zipf(lang, a + b) < 4.0:
                     out.append((m.start(), m.end(), a + b, a + b, f"{a} {b}"))
         elif variant in ("camel", "name"):
-            pat = (r"(?<=[a-z,;] )([a-z]+) ([A-Z][a-z]+)(?![\w'’\-])" if variant == "camel"
-                   else r"(?<![\w'’\-])([A-Z][a-z]+) ([A-Z][a-z]+)(?![\w'’\-])")
+            pat = (
+                r"(?<=[a-z,;] )([a-z]+) ([A-Z][a-z]+)(?![\w'’\-])"
+                if variant == "camel"
+                else r"(?<![\w'’\-])([A-Z][a-z]+) ([A-Z][a-z]+)(?![\w'’\-])"
+            )
             for m in re.finditer(pat, text):
                 a, b = m.group(1), m.group(2)
                 if variant == "camel" and not (a.islower() and a in top):
@@ -115,8 +120,15 @@ def _sites(text: str, kind: str, variant: str, lang: str) -> list[tuple[int, int
                 out.append((m.start(), m.end(), a + b, a + b, f"{a} {b}"))
         elif variant == "possessive":
             for m in re.finditer(rf"(?<![\w'’\-])({_W}+['’]s) ([a-z]{{3,}})(?![\w'’\-])", text):
-                out.append((m.start(), m.end(), m.group(1) + m.group(2), m.group(1) + m.group(2),
-                            f"{m.group(1)} {m.group(2)}"))
+                out.append(
+                    (
+                        m.start(),
+                        m.end(),
+                        m.group(1) + m.group(2),
+                        m.group(1) + m.group(2),
+                        f"{m.group(1)} {m.group(2)}",
+                    )
+                )
     elif kind == "space-before-punct":
         for m in re.finditer(r"(?<=\w)([.,])(?=\s|$)", text):
             out.append((m.start(), m.end(), " " + m.group(1), "", ""))
@@ -145,8 +157,14 @@ def _sites(text: str, kind: str, variant: str, lang: str) -> list[tuple[int, int
     return out
 
 
-def inject(text: str, lang: str, rng: random.Random, rate: float = 10.0, min_marks: int = 3,
-           foreign_lines: list[str] | None = None) -> tuple[str, list[Mark]]:
+def inject(
+    text: str,
+    lang: str,
+    rng: random.Random,
+    rate: float = 10.0,
+    min_marks: int = 3,
+    foreign_lines: list[str] | None = None,
+) -> tuple[str, list[Mark]]:
     """``text`` with marks injected, and the marks (offsets in the damaged text)."""
     words = len(text.split())
     want = max(min_marks, round(words * rate / 1000.0))
@@ -172,8 +190,11 @@ def inject(text: str, lang: str, rng: random.Random, rate: float = 10.0, min_mar
             edits.append((at, at, line + "\n", Mark(kind, "untranslated", 0, 0)))
             taken.append((at, at))
             continue
-        sites = [x for x in _sites(text, kind, variant, lang)
-                 if not any(x[0] - 12 < e and s < x[1] + 12 for s, e in taken)]
+        sites = [
+            x
+            for x in _sites(text, kind, variant, lang)
+            if not any(x[0] - 12 < e and s < x[1] + 12 for s, e in taken)
+        ]
         if not sites:
             continue
         s, e, rep, glued, orig = rng.choice(sites)

@@ -90,14 +90,19 @@ def seeds(det: Detector) -> dict[str, Any]:
     for p in sorted(d.glob("*.txt")) if d.is_dir() else []:
         key = p.name[:3]
         res = det.detect(p.read_text(encoding="utf-8"), "en")
-        out[key] = {"score": res.score, "flagged": res.flagged, "expected": SEED_VERDICTS.get(key),
-                    "ok": SEED_VERDICTS.get(key) in (None, res.flagged)}
+        out[key] = {
+            "score": res.score,
+            "flagged": res.flagged,
+            "expected": SEED_VERDICTS.get(key),
+            "ok": SEED_VERDICTS.get(key) in (None, res.flagged),
+        }
     return out
 
 
 def speed(dets: dict[str, Any], texts: list[tuple[str, str | None]], rounds: int) -> dict[str, Any]:
     """Documents per second of detection and repair, best of ``rounds`` interleaved rounds."""
     times: dict[str, list[float]] = {k: [] for k in dets}
+
     def run(name: str, det: Any, docs: list[tuple[str, str | None]]) -> None:
         if name == "cleaner":  # detection, then the repairs decided from its hits (as the stage)
             for t, lang in docs:
@@ -114,9 +119,15 @@ def speed(dets: dict[str, Any], texts: list[tuple[str, str | None]], rounds: int
             t0 = time.perf_counter()
             run(name, det, texts)
             times[name].append(time.perf_counter() - t0)
-    out: dict[str, Any] = {"documents": len(texts), "mean_chars": round(sum(len(t) for t, _ in texts) / len(texts))}
+    out: dict[str, Any] = {
+        "documents": len(texts),
+        "mean_chars": round(sum(len(t) for t, _ in texts) / len(texts)),
+    }
     for name, ts in times.items():
-        out[name] = {"docs_per_second": round(len(texts) / min(ts)), "median": round(len(texts) / float(np.median(ts)))}
+        out[name] = {
+            "docs_per_second": round(len(texts) / min(ts)),
+            "median": round(len(texts) / float(np.median(ts))),
+        }
     return out
 
 
@@ -153,18 +164,25 @@ def main(argv: list[str] | None = None) -> int:
     print(head)
     for name, r in report["sets"].items():
         c, p = r["cleaner"], r["previous"]
-        print(f"{name:12} {c['clean_bodies']:6} {c['false_flags']:7.2%} {str(c['false_flags_ci']):>14} | {p['false_flags']:6.2%}"
-              f" {c['damaged_bodies']:8} {c['damaged_flagged']:7.2%} {str(c['damaged_flagged_ci']):>14} | {p['damaged_flagged']:6.2%}"
-              f" {c['glued_split_back']:6.1%} | {p['glued_split_back']:5.1%} {c['clean_word_repairs']:6.2%} | {p['clean_word_repairs']:5.2%}")
+        print(
+            f"{name:12} {c['clean_bodies']:6} {c['false_flags']:7.2%} {str(c['false_flags_ci']):>14} | {p['false_flags']:6.2%}"
+            f" {c['damaged_bodies']:8} {c['damaged_flagged']:7.2%} {str(c['damaged_flagged_ci']):>14} | {p['damaged_flagged']:6.2%}"
+            f" {c['glued_split_back']:6.1%} | {p['glued_split_back']:5.1%} {c['clean_word_repairs']:6.2%} | {p['clean_word_repairs']:5.2%}"
+        )
     print("recall per kind (all sets):")
     a = report["sets"]["all"]
     for k, v in a["cleaner"]["recall"].items():
         n = a["cleaner"]["recall_counts"][k][1]
         print(f"  {k:28} {v:7.1%} | {a['previous']['recall'].get(k, 0.0):6.1%}   ({n} marks)")
-    print("glued words by place:", {k.split('/')[1]: v for k, v in a["cleaner"]["recall_by_variant"].items() if k.startswith("glued")})
+    print(
+        "glued words by place:",
+        {k.split("/")[1]: v for k, v in a["cleaner"]["recall_by_variant"].items() if k.startswith("glued")},
+    )
     print("seeds:", {k: (v["flagged"], v["ok"]) for k, v in report["seeds"].items()})
-    print(f"speed: {sp['cleaner']['docs_per_second']} docs/s of {sp['mean_chars']} chars (median {sp['cleaner']['median']}), "
-          f"previous {sp['previous']['docs_per_second']} (median {sp['previous']['median']}): ratio {sp['ratio']}")
+    print(
+        f"speed: {sp['cleaner']['docs_per_second']} docs/s of {sp['mean_chars']} chars (median {sp['cleaner']['median']}), "
+        f"previous {sp['previous']['docs_per_second']} (median {sp['previous']['median']}): ratio {sp['ratio']}"
+    )
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {args.json}")

@@ -115,11 +115,20 @@ def compare_in_process(corpus: Path, block: int = 50) -> dict[str, Any]:
     n = len(items)
 
     def rate(seconds: float) -> dict[str, Any]:
-        return {"seconds": round(seconds, 2), "docs_per_s": round(n / seconds, 1),
-                "mb_per_s": round(nbytes / 1e6 / seconds, 3)}
+        return {
+            "seconds": round(seconds, 2),
+            "docs_per_s": round(n / seconds, 1),
+            "mb_per_s": round(nbytes / 1e6 / seconds, 3),
+        }
 
-    return {"documents": n, "mb": round(nbytes / 1e6, 2), "naive": rate(t_naive), "cleaner_1": rate(t_clean),
-            "ratio": round(t_naive / t_clean, 2), "stage_seconds": {k: round(v, 2) for k, v in pipe.timings.items()}}
+    return {
+        "documents": n,
+        "mb": round(nbytes / 1e6, 2),
+        "naive": rate(t_naive),
+        "cleaner_1": rate(t_clean),
+        "ratio": round(t_naive / t_clean, 2),
+        "stage_seconds": {k: round(v, 2) for k, v in pipe.timings.items()},
+    }
 
 
 def prepare_install(tmpd: Path) -> None:
@@ -134,7 +143,9 @@ def prepare_install(tmpd: Path) -> None:
 
     compileall.compile_dir(str(Path(cleaner.__file__).parent), quiet=1)
     warm = tmpd / "warm.jsonl"
-    warm.write_text(json.dumps({"id": "w", "text": "Warm up.\nShare this article\n" * 3}) + "\n", encoding="utf-8")
+    warm.write_text(
+        json.dumps({"id": "w", "text": "Warm up.\nShare this article\n" * 3}) + "\n", encoding="utf-8"
+    )
     cli_run(warm, tmpd / "warm-out.jsonl", 1)
 
 
@@ -142,8 +153,23 @@ def cli_run(corpus: Path, out: Path, workers: int, extra: tuple[str, ...] = ()) 
     """One ``cleaner clean`` in a fresh process: wall seconds, its summary, and the
     peak RSS of its largest process (measured from a wrapper process)."""
     report = out.with_suffix(".report.json")
-    cmd = [sys.executable, "-m", "cleaner", "clean", str(corpus), "-o", str(out), "--format", "text",
-           "--workers", str(workers), "-q", "--report", str(report), *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "cleaner",
+        "clean",
+        str(corpus),
+        "-o",
+        str(out),
+        "--format",
+        "text",
+        "--workers",
+        str(workers),
+        "-q",
+        "--report",
+        str(report),
+        *extra,
+    ]
     wrapper = (
         "import resource, subprocess, sys, time, json\n"
         "t = time.perf_counter()\n"
@@ -159,13 +185,25 @@ def cli_run(corpus: Path, out: Path, workers: int, extra: tuple[str, ...] = ()) 
     summary = json.loads(report.read_text())
     out.unlink(missing_ok=True)
     report.unlink(missing_ok=True)
-    return {"wall": info["wall"], "cpu": info["cpu"], "maxrss_mb": info["maxrss_kb"] / 1024, "summary": summary}
+    return {
+        "wall": info["wall"],
+        "cpu": info["cpu"],
+        "maxrss_mb": info["maxrss_kb"] / 1024,
+        "summary": summary,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--copies", type=int, default=4, help="replicas of the text dumps in the speed corpus (default 4)")
-    ap.add_argument("--rounds", type=int, default=5, help="CLI runs per worker count, interleaved; the best counts (default 5: the machine is shared and noisy)")
+    ap.add_argument(
+        "--copies", type=int, default=4, help="replicas of the text dumps in the speed corpus (default 4)"
+    )
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="CLI runs per worker count, interleaved; the best counts (default 5: the machine is shared and noisy)",
+    )
     ap.add_argument("--no-memory", action="store_true", help="skip the N vs 10 N peak-memory runs")
     ap.add_argument("--no-cli", action="store_true", help="skip the 1 vs 2 worker CLI runs")
     ap.add_argument("--no-naive", action="store_true", help="skip the naive vs cleaner comparison")
@@ -178,21 +216,41 @@ def main(argv: list[str] | None = None) -> int:
         results["load_before"] = os.getloadavg()
     except OSError:
         pass
-    with tempfile.TemporaryDirectory(prefix="bench-batch-", dir=HERE / ".cache" if (HERE / ".cache").is_dir() else None) as tmp:
+    with tempfile.TemporaryDirectory(
+        prefix="bench-batch-", dir=HERE / ".cache" if (HERE / ".cache").is_dir() else None
+    ) as tmp:
         tmpd = Path(tmp)
         corpus = tmpd / "corpus.jsonl"
         n, nbytes = build_corpus(corpus, args.copies)
-        print(f"corpus: {n} documents, {nbytes / 1e6:.1f} MB of text ({args.copies} copies of the text dumps)")
+        print(
+            f"corpus: {n} documents, {nbytes / 1e6:.1f} MB of text ({args.copies} copies of the text dumps)"
+        )
         rows = []
 
         # 1. naive composition vs cleaner, one worker, same process, interleaved
         if not args.no_naive:
             cmp = compare_in_process(corpus)
             results["text_mode_1_worker"] = cmp
-            rows.append(["naive (ftfy + langdetect + regex)", cmp["documents"], cmp["naive"]["seconds"],
-                         cmp["naive"]["docs_per_s"], cmp["naive"]["mb_per_s"], "1.00"])
-            rows.append(["cleaner, 1 worker (in process)", cmp["documents"], cmp["cleaner_1"]["seconds"],
-                         cmp["cleaner_1"]["docs_per_s"], cmp["cleaner_1"]["mb_per_s"], f"{cmp['ratio']:.2f}"])
+            rows.append(
+                [
+                    "naive (ftfy + langdetect + regex)",
+                    cmp["documents"],
+                    cmp["naive"]["seconds"],
+                    cmp["naive"]["docs_per_s"],
+                    cmp["naive"]["mb_per_s"],
+                    "1.00",
+                ]
+            )
+            rows.append(
+                [
+                    "cleaner, 1 worker (in process)",
+                    cmp["documents"],
+                    cmp["cleaner_1"]["seconds"],
+                    cmp["cleaner_1"]["docs_per_s"],
+                    cmp["cleaner_1"]["mb_per_s"],
+                    f"{cmp['ratio']:.2f}",
+                ]
+            )
 
         # 2. 1 vs 2 workers through the CLI, interleaved, best of rounds
         if not args.no_cli:
@@ -201,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
             cores: dict[int, list[float]] = {1: [], 2: []}
             runs: dict[int, list[float]] = {1: [], 2: []}  # the run's own seconds, start-up excluded
             for r in range(args.rounds):
-                for w in ((1, 2) if r % 2 == 0 else (2, 1)):
+                for w in (1, 2) if r % 2 == 0 else (2, 1):
                     res = cli_run(corpus, tmpd / f"out-{w}.jsonl", w)
                     walls[w].append(res["wall"])
                     cores[w].append(res["cpu"] / res["wall"])
@@ -209,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
             best = {w: min(v) for w, v in walls.items()}
             best_run = {w: min(v) for w, v in runs.items()}
             results["cli_workers"] = {
-                "documents": n, "walls": {str(w): [round(x, 2) for x in v] for w, v in walls.items()},
+                "documents": n,
+                "walls": {str(w): [round(x, 2) for x in v] for w, v in walls.items()},
                 # CPU seconds of the run's processes per wall second: near 2 with 2 workers on a quiet
                 # machine; near 1 means the cores were busy with other work
                 "cores_used": {str(w): [round(x, 2) for x in v] for w, v in cores.items()},
@@ -222,11 +281,26 @@ def main(argv: list[str] | None = None) -> int:
                 "ratio_2_over_1_without_startup": round(best_run[1] / best_run[2], 2),
             }
             for w in (1, 2):
-                rows.append([f"cleaner clean --workers {w} (CLI, best of {args.rounds})", n, round(best[w], 2),
-                             round(n / best[w], 1), round(nbytes / 1e6 / best[w], 3),
-                             f"{results['cli_workers']['ratio_2_over_1']:.2f} (2 vs 1)" if w == 2 else ""])
-            rows.append(["  the same without start-up (summary clock)", n, "", "", "",
-                         f"{results['cli_workers']['ratio_2_over_1_without_startup']:.2f} (2 vs 1)"])
+                rows.append(
+                    [
+                        f"cleaner clean --workers {w} (CLI, best of {args.rounds})",
+                        n,
+                        round(best[w], 2),
+                        round(n / best[w], 1),
+                        round(nbytes / 1e6 / best[w], 3),
+                        f"{results['cli_workers']['ratio_2_over_1']:.2f} (2 vs 1)" if w == 2 else "",
+                    ]
+                )
+            rows.append(
+                [
+                    "  the same without start-up (summary clock)",
+                    n,
+                    "",
+                    "",
+                    "",
+                    f"{results['cli_workers']['ratio_2_over_1_without_startup']:.2f} (2 vs 1)",
+                ]
+            )
 
         # 3. peak memory: N vs 10 N documents
         if not args.no_memory:
@@ -236,9 +310,21 @@ def main(argv: list[str] | None = None) -> int:
             mem = {}
             for label, path, docs in (("N", small, n1), ("10N", big, n10)):
                 r = cli_run(path, tmpd / f"mem-{label}.jsonl", 2)
-                mem[label] = {"documents": docs, "maxrss_mb": round(r["maxrss_mb"], 1), "wall": round(r["wall"], 1)}
-                rows.append([f"peak RSS, {label} documents, 2 workers", docs, round(r["wall"], 1), "", "",
-                             f"{r['maxrss_mb']:.0f} MB"])
+                mem[label] = {
+                    "documents": docs,
+                    "maxrss_mb": round(r["maxrss_mb"], 1),
+                    "wall": round(r["wall"], 1),
+                }
+                rows.append(
+                    [
+                        f"peak RSS, {label} documents, 2 workers",
+                        docs,
+                        round(r["wall"], 1),
+                        "",
+                        "",
+                        f"{r['maxrss_mb']:.0f} MB",
+                    ]
+                )
             mem["ratio_10N_over_N"] = round(mem["10N"]["maxrss_mb"] / mem["N"]["maxrss_mb"], 3)
             results["memory"] = mem
     try:

@@ -58,13 +58,49 @@ TARGET = 0.98
 _WESTERN = ("cp1252",)
 _CENTRAL = ("cp1250", "iso8859_2")
 LEGACY: dict[str, tuple[str, ...]] = {
-    **{lang: _WESTERN for lang in ("en", "de", "fr", "es", "it", "pt", "nl", "da", "sv", "no", "fi", "ca", "af",
-                                    "id", "tl", "sw", "so", "sq", "cy")},
+    **{
+        lang: _WESTERN
+        for lang in (
+            "en",
+            "de",
+            "fr",
+            "es",
+            "it",
+            "pt",
+            "nl",
+            "da",
+            "sv",
+            "no",
+            "fi",
+            "ca",
+            "af",
+            "id",
+            "tl",
+            "sw",
+            "so",
+            "sq",
+            "cy",
+        )
+    },
     **{lang: _CENTRAL for lang in ("pl", "cs", "sk", "hu", "sl", "hr", "ro")},
-    "ru": ("cp1251", "koi8_r"), "uk": ("cp1251", "koi8_u"), "bg": ("cp1251",), "mk": ("cp1251",),
-    "el": ("cp1253", "iso8859_7"), "tr": ("cp1254",), "he": ("cp1255",), "ar": ("cp1256",), "fa": ("cp1256",),
-    "lt": ("cp1257",), "lv": ("cp1257",), "et": ("cp1257",), "vi": ("cp1258",), "th": ("cp874",),
-    "ja": ("shift_jis", "euc_jp"), "ko": ("euc_kr",), "zh-cn": ("gb18030",), "zh-tw": ("big5",),
+    "ru": ("cp1251", "koi8_r"),
+    "uk": ("cp1251", "koi8_u"),
+    "bg": ("cp1251",),
+    "mk": ("cp1251",),
+    "el": ("cp1253", "iso8859_7"),
+    "tr": ("cp1254",),
+    "he": ("cp1255",),
+    "ar": ("cp1256",),
+    "fa": ("cp1256",),
+    "lt": ("cp1257",),
+    "lv": ("cp1257",),
+    "et": ("cp1257",),
+    "vi": ("cp1258",),
+    "th": ("cp874",),
+    "ja": ("shift_jis", "euc_jp"),
+    "ko": ("euc_kr",),
+    "zh-cn": ("gb18030",),
+    "zh-tw": ("big5",),
 }
 
 
@@ -127,13 +163,39 @@ def _gold_file(data: bytes) -> str:
 
 def gold_dragnet() -> list[tuple[str, str]]:
     root = _unpack(evalsets.shared_eval_dir() / "dragnet.tar.xz", evalsets.CACHE / "dragnet")
-    return [(f.stem, _gold_file(f.read_bytes())) for f in sorted((root / "dragnet_data" / "GoldStandard").glob("*.txt"))]
+    return [
+        (f.stem, _gold_file(f.read_bytes()))
+        for f in sorted((root / "dragnet_data" / "GoldStandard").glob("*.txt"))
+    ]
 
 
 # wordfreq's language -> langdetect's, for the pseudo-text
-PSEUDO = {"ru": "ru", "uk": "uk", "bg": "bg", "mk": "mk", "el": "el", "tr": "tr", "he": "he", "ar": "ar",
-          "fa": "fa", "pl": "pl", "cs": "cs", "sk": "sk", "hu": "hu", "sl": "sl", "ro": "ro", "lt": "lt",
-          "lv": "lv", "vi": "vi", "ja": "ja", "ko": "ko", "zh": "zh-cn", "fr": "fr", "de": "de", "es": "es"}
+PSEUDO = {
+    "ru": "ru",
+    "uk": "uk",
+    "bg": "bg",
+    "mk": "mk",
+    "el": "el",
+    "tr": "tr",
+    "he": "he",
+    "ar": "ar",
+    "fa": "fa",
+    "pl": "pl",
+    "cs": "cs",
+    "sk": "sk",
+    "hu": "hu",
+    "sl": "sl",
+    "ro": "ro",
+    "lt": "lt",
+    "lv": "lv",
+    "vi": "vi",
+    "ja": "ja",
+    "ko": "ko",
+    "zh": "zh-cn",
+    "fr": "fr",
+    "de": "de",
+    "es": "es",
+}
 _NO_SPACES = ("ja", "zh")
 
 
@@ -160,8 +222,12 @@ def pseudo_texts(per_language: int = 12, seed: int = 7) -> list[tuple[str, str, 
     return out
 
 
-LOADERS = {"readability": gold_readability, "trafilatura": gold_trafilatura, "wcxb": gold_wcxb,
-           "dragnet": gold_dragnet}
+LOADERS = {
+    "readability": gold_readability,
+    "trafilatura": gold_trafilatura,
+    "wcxb": gold_wcxb,
+    "dragnet": gold_dragnet,
+}
 
 
 # ---------------------------------------------------------------- samples
@@ -174,7 +240,7 @@ def cuts(text: str) -> list[str]:
     """Up to CUTS_PER_TEXT pieces of CUT characters that hold a non-ASCII character."""
     out = []
     for i in range(0, len(text), CUT):
-        piece = text[i:i + CUT]
+        piece = text[i : i + CUT]
         if len(piece) >= CUT // 2 and not piece.isascii():
             out.append(piece)
             if len(out) == CUTS_PER_TEXT:
@@ -235,8 +301,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=None, help="texts per set (default: all)")
     ap.add_argument("--json", type=Path, default=DEFAULT_JSON)
     ap.add_argument("--show", type=int, default=0, help="print this many wrongly decoded samples")
-    ap.add_argument("--no-pseudo", dest="pseudo", action="store_false",
-                    help="leave out the pseudo-text check of the languages the sets hardly hold")
+    ap.add_argument(
+        "--no-pseudo",
+        dest="pseudo",
+        action="store_false",
+        help="leave out the pseudo-text check of the languages the sets hardly hold",
+    )
     args = ap.parse_args(argv)
     if not evalsets.require_eval():
         return 2
@@ -279,8 +349,11 @@ def main(argv: list[str] | None = None) -> int:
                     seconds += time.perf_counter() - s0
                     ok = got == expected
                     base_ok = baseline(data) == expected
-                    keys = (("all", f"set:{set_name}", f"charset:{cs}", f"kind:{kind}", f"lang:{lang}")
-                            if set_name != "pseudo" else ("pseudo", f"pseudo-charset:{cs}", f"pseudo-lang:{lang}"))
+                    keys = (
+                        ("all", f"set:{set_name}", f"charset:{cs}", f"kind:{kind}", f"lang:{lang}")
+                        if set_name != "pseudo"
+                        else ("pseudo", f"pseudo-charset:{cs}", f"pseudo-lang:{lang}")
+                    )
                     for key in keys:
                         by[key]["n"] += 1
                         by[key]["exact"] += ok
@@ -288,43 +361,74 @@ def main(argv: list[str] | None = None) -> int:
                         by[key]["flagged"] += low
                         by[key]["flagged_wrong"] += low and not ok
                     if not ok and len(wrong_examples) < 400:
-                        wrong_examples.append({"set": set_name, "name": name, "lang": lang, "charset": cs,
-                                               "kind": kind, "got": enc, "confidence": conf,
-                                               "text": piece[:80]})
+                        wrong_examples.append(
+                            {
+                                "set": set_name,
+                                "name": name,
+                                "lang": lang,
+                                "charset": cs,
+                                "kind": kind,
+                                "got": enc,
+                                "confidence": conf,
+                                "text": piece[:80],
+                            }
+                        )
 
     def share(c: Counter[str]) -> float:
         return round(c["exact"] / c["n"], 4) if c["n"] else 0.0
 
-    rows = {k: {"samples": c["n"], "exact": c["exact"], "share": share(c), "flagged_low": c["flagged"],
-                "flagged_among_wrong": c["flagged_wrong"],
-                "baseline_share": round(c["baseline"] / c["n"], 4) if c["n"] else 0.0} for k, c in sorted(by.items())}
+    rows = {
+        k: {
+            "samples": c["n"],
+            "exact": c["exact"],
+            "share": share(c),
+            "flagged_low": c["flagged"],
+            "flagged_among_wrong": c["flagged_wrong"],
+            "baseline_share": round(c["baseline"] / c["n"], 4) if c["n"] else 0.0,
+        }
+        for k, c in sorted(by.items())
+    }
     total = by["all"]
-    print(f"\nundeclared legacy-charset text decoded exactly (target {TARGET:.0%}); left out: {ascii_only} "
-          f"all-ASCII samples, {utf8_like} whose bytes are valid UTF-8 (mojibake in the gold)")
+    print(
+        f"\nundeclared legacy-charset text decoded exactly (target {TARGET:.0%}); left out: {ascii_only} "
+        f"all-ASCII samples, {utf8_like} whose bytes are valid UTF-8 (mojibake in the gold)"
+    )
     print(f"{'':24}{'samples':>9}{'exact':>9}{'share':>9}{'flagged':>9}{'(wrong)':>9}{'baseline':>10}")
     for k, r in rows.items():
         if k == "all" or k.startswith(("set:", "charset:", "kind:")):
-            print(f"{k:24}{r['samples']:9}{r['exact']:9}{r['share']:9.2%}{r['flagged_low']:9}"
-                  f"{r['flagged_among_wrong']:9}{r['baseline_share']:10.2%}")
+            print(
+                f"{k:24}{r['samples']:9}{r['exact']:9}{r['share']:9.2%}{r['flagged_low']:9}"
+                f"{r['flagged_among_wrong']:9}{r['baseline_share']:10.2%}"
+            )
     if args.pseudo:
         print("\npseudo-text (wordfreq words, not real text) in the languages the sets hardly hold:")
         for k, r in rows.items():
             if k == "pseudo" or k.startswith("pseudo-charset:"):
-                print(f"{k:24}{r['samples']:9}{r['exact']:9}{r['share']:9.2%}{r['flagged_low']:9}"
-                      f"{r['flagged_among_wrong']:9}{r['baseline_share']:10.2%}")
+                print(
+                    f"{k:24}{r['samples']:9}{r['exact']:9}{r['share']:9.2%}{r['flagged_low']:9}"
+                    f"{r['flagged_among_wrong']:9}{r['baseline_share']:10.2%}"
+                )
     print(f"languages: {', '.join(f'{k} {v}' for k, v in langs.most_common())}")
-    print(f"decode time: {seconds:.1f} s for {total['n']} samples ({1000 * seconds / max(total['n'], 1):.1f} ms each); "
-          f"whole run {time.perf_counter() - t0:.0f} s")
+    print(
+        f"decode time: {seconds:.1f} s for {total['n']} samples ({1000 * seconds / max(total['n'], 1):.1f} ms each); "
+        f"whole run {time.perf_counter() - t0:.0f} s"
+    )
     for ex in wrong_examples[: args.show]:
         print("WRONG", json.dumps(ex, ensure_ascii=False))
     result = {
-        "target_share": TARGET, "share_exact": share(total),
+        "target_share": TARGET,
+        "share_exact": share(total),
         "baseline_share_exact": round(total["baseline"] / total["n"], 4) if total["n"] else 0.0,
-        "pseudo_share_exact": share(by["pseudo"]) if args.pseudo else None, "samples": total["n"], "ascii_only_left_out": ascii_only,
+        "pseudo_share_exact": share(by["pseudo"]) if args.pseudo else None,
+        "samples": total["n"],
+        "ascii_only_left_out": ascii_only,
         "valid_utf8_left_out": utf8_like,
-        "rows": rows, "languages": dict(langs.most_common()), "decode_ms_per_sample":
-        round(1000 * seconds / max(total["n"], 1), 2), "wrong_examples": wrong_examples[:50],
-        "sets": args.sets, "limit": args.limit,
+        "rows": rows,
+        "languages": dict(langs.most_common()),
+        "decode_ms_per_sample": round(1000 * seconds / max(total["n"], 1), 2),
+        "wrong_examples": wrong_examples[:50],
+        "sets": args.sets,
+        "limit": args.limit,
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

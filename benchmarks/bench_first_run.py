@@ -74,13 +74,23 @@ def fresh_env(root: Path, jobs: int | None) -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--rounds", type=int, default=2, help="cold runs, each in a fresh cache folder (default 2)")
+    ap.add_argument(
+        "--rounds", type=int, default=2, help="cold runs, each in a fresh cache folder (default 2)"
+    )
     ap.add_argument("--warm", type=int, default=5, help="warm runs after each cold one (default 5)")
-    ap.add_argument("--jobs", type=int, default=None,
-                    help="CLEANER_COMPILE_JOBS for the cold runs (default: the package's, up to 4 CPUs)")
-    ap.add_argument("--kernels", choices=("auto", "compiled", "both"), default="both",
-                    help="the runs' --kernels: auto (the default a user gets: Python for a small input), compiled "
-                         "(what a first run of a large input pays), or both (default), whose records must match")
+    ap.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="CLEANER_COMPILE_JOBS for the cold runs (default: the package's, up to 4 CPUs)",
+    )
+    ap.add_argument(
+        "--kernels",
+        choices=("auto", "compiled", "both"),
+        default="both",
+        help="the runs' --kernels: auto (the default a user gets: Python for a small input), compiled "
+        "(what a first run of a large input pays), or both (default), whose records must match",
+    )
     ap.add_argument("--json", type=Path, default=DEFAULT_JSON)
     args = ap.parse_args(argv)
 
@@ -97,8 +107,12 @@ def main(argv: list[str] | None = None) -> int:
     modes = ["auto", "compiled"] if args.kernels == "both" else [args.kernels]
     result: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "load_average_at_start": [round(x, 2) for x in load]},
-        "jobs": args.jobs, "baselines_seconds": baselines, "small_file": str(SMALL.relative_to(REPO)),
-        "target_cold_seconds": TARGET_COLD, "target_warm_seconds": TARGET_WARM, "modes": {},
+        "jobs": args.jobs,
+        "baselines_seconds": baselines,
+        "small_file": str(SMALL.relative_to(REPO)),
+        "target_cold_seconds": TARGET_COLD,
+        "target_warm_seconds": TARGET_WARM,
+        "modes": {},
     }
     outputs: dict[str, bytes] = {}
     for mode in modes:
@@ -110,32 +124,42 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             outputs[mode] = one.pop("output")
             rounds.append(one)
-            print(f"{mode} round {r + 1}: cold {one['cold_seconds']:.2f} s wall ({one['cold_cpu_seconds']:.1f} s CPU, "
-                  f"{one['compiled_files']} compiled kernel files), warm best {min(one['warm_seconds']):.3f} s",
-                  file=sys.stderr)
+            print(
+                f"{mode} round {r + 1}: cold {one['cold_seconds']:.2f} s wall ({one['cold_cpu_seconds']:.1f} s CPU, "
+                f"{one['compiled_files']} compiled kernel files), warm best {min(one['warm_seconds']):.3f} s",
+                file=sys.stderr,
+            )
         cold = [x["cold_seconds"] for x in rounds]
         warm_all = [w for x in rounds for w in x["warm_seconds"]]
         result["modes"][mode] = {
-            "cold_best_seconds": min(cold), "cold_median_seconds": round(statistics.median(cold), 2),
+            "cold_best_seconds": min(cold),
+            "cold_median_seconds": round(statistics.median(cold), 2),
             "cold_cpu_seconds": [x["cold_cpu_seconds"] for x in rounds],
-            "warm_best_seconds": min(warm_all), "warm_median_seconds": round(statistics.median(warm_all), 3),
+            "warm_best_seconds": min(warm_all),
+            "warm_median_seconds": round(statistics.median(warm_all), 3),
             "cold_vs_target": round(min(cold) / TARGET_COLD, 3),
             "warm_vs_target": round(min(warm_all) / TARGET_WARM, 3),
             "rounds": rounds,
         }
     if len(outputs) > 1:
         result["same_records"] = len(set(outputs.values())) == 1
-    print(f"\nfirst cleaner clean of one small file ({SMALL.name}; cpus {os.cpu_count()}, load {load[0]:.2f})")
+    print(
+        f"\nfirst cleaner clean of one small file ({SMALL.name}; cpus {os.cpu_count()}, load {load[0]:.2f})"
+    )
     print(f"{'':26}{'best':>9}{'median':>9}{'target':>9}")
     for mode, m in result["modes"].items():
         label = "--kernels " + mode + (" (default)" if mode == "auto" else "")
         print(f"{label:26}")
-        print(f"{'  cold (first run)':26}{m['cold_best_seconds']:9.2f}{m['cold_median_seconds']:9.2f}"
-              f"{TARGET_COLD:9.1f}   CPU {', '.join(str(x) for x in m['cold_cpu_seconds'])} s")
+        print(
+            f"{'  cold (first run)':26}{m['cold_best_seconds']:9.2f}{m['cold_median_seconds']:9.2f}"
+            f"{TARGET_COLD:9.1f}   CPU {', '.join(str(x) for x in m['cold_cpu_seconds'])} s"
+        )
         print(f"{'  warm':26}{m['warm_best_seconds']:9.3f}{m['warm_median_seconds']:9.3f}{TARGET_WARM:9.1f}")
     if "same_records" in result:
         print(f"records of the two modes byte-identical: {result['same_records']}")
-    print(f"baselines: python -c pass {baselines['python']:.3f} s, import numba {baselines['import numba']:.3f} s")
+    print(
+        f"baselines: python -c pass {baselines['python']:.3f} s, import numba {baselines['import numba']:.3f} s"
+    )
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.json}")
@@ -148,8 +172,17 @@ def measure(mode: str, jobs: int | None, n_warm: int) -> dict[str, Any] | str:
     with tempfile.TemporaryDirectory(prefix="cleaner-first-run-") as tmp:
         root = Path(tmp)
         env = fresh_env(root, jobs)
-        cmd = [sys.executable, "-m", "cleaner", "clean", str(SMALL), "-o", str(root / "out.jsonl"),
-               "--kernels", mode]
+        cmd = [
+            sys.executable,
+            "-m",
+            "cleaner",
+            "clean",
+            str(SMALL),
+            "-o",
+            str(root / "out.jsonl"),
+            "--kernels",
+            mode,
+        ]
         wall, cpu, proc = timed(cmd, env)
         if proc.returncode != 0:
             return proc.stderr
@@ -166,9 +199,12 @@ def measure(mode: str, jobs: int | None, n_warm: int) -> dict[str, Any] | str:
                 return p.stderr
             warm.append((w, c))
         return {
-            "cold_seconds": round(wall, 2), "cold_cpu_seconds": round(cpu, 2), "notice": notice,
+            "cold_seconds": round(wall, 2),
+            "cold_cpu_seconds": round(cpu, 2),
+            "notice": notice,
             "compiled_files": compiled,
-            "warm_seconds": [round(w, 3) for w, _ in warm], "warm_cpu_seconds": [round(c, 3) for _, c in warm],
+            "warm_seconds": [round(w, 3) for w, _ in warm],
+            "warm_cpu_seconds": [round(c, 3) for _, c in warm],
             "output": output,
         }
 

@@ -88,8 +88,9 @@ def run_timed(pipe: Any, htmls: list[str]) -> tuple[list, list, float, float, Co
     return pt, pc, tt, tc, status
 
 
-def pooled(scores: dict[str, textscore.PageScores], boot: int = textscore.BOOT,
-           seed: int = textscore.BOOT_SEED) -> tuple[float, list[float], np.ndarray]:
+def pooled(
+    scores: dict[str, textscore.PageScores], boot: int = textscore.BOOT, seed: int = textscore.BOOT_SEED
+) -> tuple[float, list[float], np.ndarray]:
     """The mean F1 over sets, its bootstrap interval (pages resampled within each set) and the draws."""
     point = float(np.mean([s.summary()["f1"] for s in scores.values()]))
     rng = np.random.default_rng(seed)
@@ -98,7 +99,11 @@ def pooled(scores: dict[str, textscore.PageScores], boot: int = textscore.BOOT,
     idx = {k: [rng.integers(0, n, n) for _ in range(boot)] for k, n in sizes.items()}
     for b in range(boot):
         draws[b] = np.mean([s.summary(idx[k][b])["f1"] for k, s in scores.items()])
-    return point, [round(float(np.percentile(draws, 2.5)), 4), round(float(np.percentile(draws, 97.5)), 4)], draws
+    return (
+        point,
+        [round(float(np.percentile(draws, 2.5)), 4), round(float(np.percentile(draws, 97.5)), 4)],
+        draws,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,12 +121,23 @@ def main(argv: list[str] | None = None) -> int:
     pipe = load_pipeline(args.config)
     import trafilatura
 
-    warm = "<html><body><article><p>" + "Warm up sentence for the extractor. " * 20 + "</p></article></body></html>"
+    warm = (
+        "<html><body><article><p>"
+        + "Warm up sentence for the extractor. " * 20
+        + "</p></article></body></html>"
+    )
     trafilatura.extract(warm)
     pipe.clean(warm, format="html")
     golds = corpus.golds(args.sets)
-    result: dict[str, Any] = {"benchmark": "html", "split": args.split, "limit": args.limit, "config": args.config,
-                              "run": evalsets.run_info(), "sets": {}, "page_types": {}}
+    result: dict[str, Any] = {
+        "benchmark": "html",
+        "split": args.split,
+        "limit": args.limit,
+        "config": args.config,
+        "run": evalsets.run_info(),
+        "sets": {},
+        "page_types": {},
+    }
     all_scores: dict[str, dict[str, textscore.PageScores]] = defaultdict(dict)
     totals = {"trafilatura default": 0.0, "cleaner": 0.0}
     nbytes = 0
@@ -147,16 +163,26 @@ def main(argv: list[str] | None = None) -> int:
             sc = textscore.score_pages(refs, preds[m], golds)
             all_scores[m][name] = sc
             rows[m] = sc.with_interval()
-        result["sets"][name] = {"pages": len(pages), "metric": all_scores["cleaner"][name].metric, "scores": rows,
-                                "seconds": {"trafilatura default": round(tt, 2), "cleaner": round(tc, 2)},
-                                "cleaner_status": dict(status)}
-        report(f"{name} ({args.split}: {len(pages)} pages, {all_scores['cleaner'][name].metric} metric)", rows)
+        result["sets"][name] = {
+            "pages": len(pages),
+            "metric": all_scores["cleaner"][name].metric,
+            "scores": rows,
+            "seconds": {"trafilatura default": round(tt, 2), "cleaner": round(tc, 2)},
+            "cleaner_status": dict(status),
+        }
+        report(
+            f"{name} ({args.split}: {len(pages)} pages, {all_scores['cleaner'][name].metric} metric)", rows
+        )
         types = sorted({r.page_type for r in refs})
         if len(types) > 1:
             for t in types:
                 idx = [i for i, r in enumerate(refs) if r.page_type == t]
-                trows = {m: textscore.score_pages([refs[i] for i in idx], [preds[m][i] for i in idx],
-                                                  golds).with_interval() for m in METHODS}
+                trows = {
+                    m: textscore.score_pages(
+                        [refs[i] for i in idx], [preds[m][i] for i in idx], golds
+                    ).with_interval()
+                    for m in METHODS
+                }
                 result["page_types"][f"{name}/{t}"] = trows
                 report(f"  {name} / {t}: {len(idx)} pages", trows)
     # pooled over the sets, and cleaner's gain over the best trafilatura setting
@@ -165,19 +191,25 @@ def main(argv: list[str] | None = None) -> int:
     gain = pool["cleaner"][2] - pool[best][2]  # the same resampled pages for both (same seed)
     result["pooled"] = {m: {"f1": round(v[0], 4), "f1_ci": v[1]} for m, v in pool.items()}
     result["gain_over_best_trafilatura"] = {
-        "best": best, "gain": round(pool["cleaner"][0] - pool[best][0], 4),
-        "ci": [round(float(np.percentile(gain, 2.5)), 4), round(float(np.percentile(gain, 97.5)), 4)]}
+        "best": best,
+        "gain": round(pool["cleaner"][0] - pool[best][0], 4),
+        "ci": [round(float(np.percentile(gain, 2.5)), 4), round(float(np.percentile(gain, 97.5)), 4)],
+    }
     ratio = totals["cleaner"] / totals["trafilatura default"] if totals["trafilatura default"] else None
     result["seconds"] = {k: round(v, 2) for k, v in totals.items()}
     result["time_ratio_cleaner_over_trafilatura_default"] = round(ratio, 3) if ratio else None
     result["html_mb"] = round(nbytes / 1e6, 2)
     print()
-    print(f"pooled ({len(args.sets)} sets, mean F1): "
-          + ", ".join(f"{m} {v[0]:.4f} [{v[1][0]:.4f}, {v[1][1]:.4f}]" for m, v in pool.items()))
+    print(
+        f"pooled ({len(args.sets)} sets, mean F1): "
+        + ", ".join(f"{m} {v[0]:.4f} [{v[1][0]:.4f}, {v[1][1]:.4f}]" for m, v in pool.items())
+    )
     g = result["gain_over_best_trafilatura"]
     print(f"cleaner - {best}: {g['gain']:+.4f} (95% CI {g['ci'][0]:+.4f} .. {g['ci'][1]:+.4f})")
-    print(f"time: trafilatura default {totals['trafilatura default']:.1f} s, cleaner {totals['cleaner']:.1f} s "
-          f"for {nbytes / 1e6:.1f} MB; ratio cleaner/trafilatura default {ratio:.2f}")
+    print(
+        f"time: trafilatura default {totals['trafilatura default']:.1f} s, cleaner {totals['cleaner']:.1f} s "
+        f"for {nbytes / 1e6:.1f} MB; ratio cleaner/trafilatura default {ratio:.2f}"
+    )
     result["total_seconds"] = round(time.perf_counter() - t_start, 2)
     out = evalsets.write_json(args.json, result)
     print(f"total {result['total_seconds']:.1f}s; wrote {out}")
@@ -187,8 +219,10 @@ def main(argv: list[str] | None = None) -> int:
 def report(title: str, rows: dict[str, dict[str, Any]]) -> None:
     print()
     print(title)
-    table = [[m, r["precision"], r["recall"], r["f1"], f"[{r['f1_ci'][0]:.4f}, {r['f1_ci'][1]:.4f}]"]
-             for m, r in rows.items()]
+    table = [
+        [m, r["precision"], r["recall"], r["f1"], f"[{r['f1_ci'][0]:.4f}, {r['f1_ci'][1]:.4f}]"]
+        for m, r in rows.items()
+    ]
     print(evalsets.format_table(["method", "P", "R", "F1", "F1 95% CI"], table))
 
 

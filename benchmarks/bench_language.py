@@ -69,7 +69,9 @@ def collect(html: bool) -> tuple[Any, list[Any], list[str]]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--html", action="store_true", help="also the pages' HTML through the extraction")
-    ap.add_argument("--rounds", type=int, default=3, help="timed passes over all samples; the best counts (default 3)")
+    ap.add_argument(
+        "--rounds", type=int, default=3, help="timed passes over all samples; the best counts (default 3)"
+    )
     ap.add_argument("--block", type=int, default=50, help="samples per interleaved block (default 50)")
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args(argv)
@@ -83,9 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     warm = time.perf_counter() - t0
     stage, docs, samples = collect(args.html)
     n = len(samples)
-    print(f"{n} samples ({'text dumps and HTML' if args.html else 'text dumps'} of the evaluation pages), "
-          f"sample_chars={stage.options['sample_chars']}, trials={stage.options['trials']}, "
-          f"seed={stage.options['seed']}; kernel tables and compile/load: {warm:.2f} s")
+    print(
+        f"{n} samples ({'text dumps and HTML' if args.html else 'text dumps'} of the evaluation pages), "
+        f"sample_chars={stage.options['sample_chars']}, trials={stage.options['trials']}, "
+        f"seed={stage.options['seed']}; kernel tables and compile/load: {warm:.2f} s"
+    )
 
     old_res = [stage.detect_reference(s) for s in samples]  # also warms langdetect's own caches
     new_res = [stage.detect(s) for s in samples]
@@ -120,11 +124,21 @@ def main(argv: list[str] | None = None) -> int:
     print(evalsets.format_table(["path", "documents", "seconds", "ms/doc", "speed-up"], rows))
     print(f"identical results: {same} of {n}")
     results = {
-        "run": evalsets.run_info(), "cpus": os.cpu_count(), "samples": n, "html": args.html,
-        "options": dict(stage.options), "warm_seconds": round(warm, 3), "identical": same,
+        "run": evalsets.run_info(),
+        "cpus": os.cpu_count(),
+        "samples": n,
+        "html": args.html,
+        "options": dict(stage.options),
+        "warm_seconds": round(warm, 3),
+        "identical": same,
         "seconds": {k: round(v, 4) for k, v in best.items()},
-        "ms_per_doc": {"old": round(per["old"], 4), "new": round(per["new"], 4), "sample": round(per["sample"], 4)},
-        "ratio_detect": round(best["old"] / best["new"], 2), "ratio_stage": round(stage_old / stage_new, 2),
+        "ms_per_doc": {
+            "old": round(per["old"], 4),
+            "new": round(per["new"], 4),
+            "sample": round(per["sample"], 4),
+        },
+        "ratio_detect": round(best["old"] / best["new"], 2),
+        "ratio_stage": round(stage_old / stage_new, 2),
     }
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -63,8 +63,10 @@ def build_corpus(limit: int | None) -> tuple[Path, int, int]:
         with open(tmp, "w", encoding="utf-8") as fh:
             for p in pages:
                 base = f"{p.set}/{p.name}"
-                fh.write(json.dumps({"id": f"{base}#text", "text": evalsets.text_dump(p.html)}, ensure_ascii=False)
-                         + "\n")
+                fh.write(
+                    json.dumps({"id": f"{base}#text", "text": evalsets.text_dump(p.html)}, ensure_ascii=False)
+                    + "\n"
+                )
                 rec: dict[str, Any] = {"id": f"{base}#html", "html": p.html}
                 if p.url:
                     rec["url"] = p.url
@@ -101,7 +103,9 @@ def timed(cmd: list[str]) -> tuple[float, str]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--limit", type=int, help="first N evaluation pages (2 documents each)")
-    ap.add_argument("--repeat", type=int, default=2, help="runs per engine; the best wall time is kept (default 2)")
+    ap.add_argument(
+        "--repeat", type=int, default=2, help="runs per engine; the best wall time is kept (default 2)"
+    )
     ap.add_argument("--no-single", action="store_true", help="skip the 1-worker CLI reference run")
     ap.add_argument("--json", default=str(DEFAULT_JSON), help=f"results file (default {DEFAULT_JSON})")
     args = ap.parse_args(argv)
@@ -122,21 +126,49 @@ def main(argv: list[str] | None = None) -> int:
     inner: list[float] = []
     engines = [("cli-1", 1), ("cli-2", 2)] if not args.no_single else [("cli-2", 2)]
     identical = None
-    differing: list[int] = []  # records that differ from the CLI's, per run (edits to rules mid-run show here)
+    differing: list[
+        int
+    ] = []  # records that differ from the CLI's, per run (edits to rules mid-run show here)
     try:
         for k in range(args.repeat):
             for name, workers in engines:
                 out = work / f"{name}.jsonl"
                 out.unlink(missing_ok=True)
-                wall, _ = timed([py, "-m", "cleaner", "clean", str(corpus), "-o", str(out), "-q",
-                                 "--workers", str(workers)])
+                wall, _ = timed(
+                    [
+                        py,
+                        "-m",
+                        "cleaner",
+                        "clean",
+                        str(corpus),
+                        "-o",
+                        str(out),
+                        "-q",
+                        "--workers",
+                        str(workers),
+                    ]
+                )
                 runs.setdefault(name, []).append(wall)
                 print(f"  {name} run {k + 1}: {wall:.1f}s", file=sys.stderr)
             out = work / "ray-2.jsonl"
             shutil.rmtree(out, ignore_errors=True)
             if via_cli:
-                cmd = [py, "-m", "cleaner", "clean", str(corpus), "-o", str(out), "-q", "--engine", "ray",
-                       "--workers", "2", "--report", str(work / "ray-report.json")]
+                cmd = [
+                    py,
+                    "-m",
+                    "cleaner",
+                    "clean",
+                    str(corpus),
+                    "-o",
+                    str(out),
+                    "-q",
+                    "--engine",
+                    "ray",
+                    "--workers",
+                    "2",
+                    "--report",
+                    str(work / "ray-report.json"),
+                ]
             else:
                 cmd = [py, "-c", RAY_SNIPPET, str(corpus), str(out)]
             wall, stdout = timed(cmd)
@@ -156,8 +188,12 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(work, ignore_errors=True)
 
     def row(name: str, seconds: float) -> dict[str, Any]:
-        return {"engine": name, "seconds": round(seconds, 2), "docs_per_s": round(docs / seconds, 1),
-                "mb_per_s": round(nbytes / 1e6 / seconds, 2)}
+        return {
+            "engine": name,
+            "seconds": round(seconds, 2),
+            "docs_per_s": round(docs / seconds, 1),
+            "mb_per_s": round(nbytes / 1e6 / seconds, 2),
+        }
 
     rows = [row(name, min(times)) for name, times in runs.items()]
     rows.append(row("ray-2 (in Ray)", min(inner)))
@@ -166,22 +202,37 @@ def main(argv: list[str] | None = None) -> int:
         r["vs_cli_2"] = round(base / r["seconds"], 2)
     result = {
         "benchmark": "ray",
-        "corpus": {"documents": docs, "bytes": nbytes, "pages": docs // 2,
-                   "source": "evalsets: text dump + HTML of each readability and trafilatura page"},
+        "corpus": {
+            "documents": docs,
+            "bytes": nbytes,
+            "pages": docs // 2,
+            "source": "evalsets: text dump + HTML of each readability and trafilatura page",
+        },
         "repeat": args.repeat,
         "ray_via": "cleaner clean --engine ray" if via_cli else "cleaner.integrations.ray.clean_files",
         "output_identical_to_cli": identical,
         "records_differing_from_cli": differing,
         "results": rows,
-        "all_runs": {k: [round(t, 2) for t in v] for k, v in runs.items()} | {"ray-2 (in Ray)": [round(t, 2) for t in inner]},
-        "run": {**evalsets.run_info(), "ray": _version("ray"), "cpus_usable": len(os.sched_getaffinity(0)),
-                "load_average_before": load_before, "load_average_after": [round(x, 2) for x in os.getloadavg()]},
+        "all_runs": {k: [round(t, 2) for t in v] for k, v in runs.items()}
+        | {"ray-2 (in Ray)": [round(t, 2) for t in inner]},
+        "run": {
+            **evalsets.run_info(),
+            "ray": _version("ray"),
+            "cpus_usable": len(os.sched_getaffinity(0)),
+            "load_average_before": load_before,
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        },
     }
     path = evalsets.write_json(args.json, result)
-    print(evalsets.format_table(["engine", "seconds", "docs/s", "MB/s", "vs cli-2"],
-                                [[r["engine"], r["seconds"], r["docs_per_s"], r["mb_per_s"], r["vs_cli_2"]]
-                                 for r in rows]))
-    print(f"\n{docs} documents, {nbytes / 1e6:.1f} MB; Ray output identical to the CLI's: {identical}; wrote {path}")
+    print(
+        evalsets.format_table(
+            ["engine", "seconds", "docs/s", "MB/s", "vs cli-2"],
+            [[r["engine"], r["seconds"], r["docs_per_s"], r["mb_per_s"], r["vs_cli_2"]] for r in rows],
+        )
+    )
+    print(
+        f"\n{docs} documents, {nbytes / 1e6:.1f} MB; Ray output identical to the CLI's: {identical}; wrote {path}"
+    )
     return 0
 
 

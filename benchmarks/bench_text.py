@@ -46,8 +46,13 @@ import textscore  # noqa: E402
 
 DEFAULT_JSON = HERE / "results" / "text.json"
 METHODS = ("raw", "c4", "justext", "previous", "cleaner")
-LABELS = {"raw": "raw dump", "c4": "C4 line filter", "justext": "jusText (lines)",
-          "previous": previous.PREVIOUS_NAME, "cleaner": "cleaner"}
+LABELS = {
+    "raw": "raw dump",
+    "c4": "C4 line filter",
+    "justext": "jusText (lines)",
+    "previous": previous.PREVIOUS_NAME,
+    "cleaner": "cleaner",
+}
 # the targets (on the test part)
 NEWS_TARGET = 0.92  # F1 averaged over shapes, news sets
 C4_MARGIN = 0.08  # above the C4 filter on every set and shape
@@ -97,8 +102,12 @@ def stage_alone(pipe: Any, texts: list[str], name: str = "boilerplate", rounds: 
         docs.append(doc)
     seconds = []
     for _ in range(rounds):
-        fresh = [dataclasses.replace(d, lines=[Line(ln.number, ln.text, ln.rule) for ln in d.lines],
-                                     metadata=dict(d.metadata)) for d in docs]
+        fresh = [
+            dataclasses.replace(
+                d, lines=[Line(ln.number, ln.text, ln.rule) for ln in d.lines], metadata=dict(d.metadata)
+            )
+            for d in docs
+        ]
         t0 = time.perf_counter()
         for doc in fresh:
             if doc.active:
@@ -123,21 +132,33 @@ def rule_costs(dumps: list[corpus.Dump], docs: list[Any]) -> list[dict[str, Any]
                 lost[ln.rule][d.set] += 1
     rows = []
     for rule, n in removed.most_common():
-        rows.append({"rule": rule, "removed": n, "article_lines": sum(lost[rule].values()),
-                     "by_set": dict(lost[rule])})
+        rows.append(
+            {
+                "rule": rule,
+                "removed": n,
+                "article_lines": sum(lost[rule].values()),
+                "by_set": dict(lost[rule]),
+            }
+        )
     return rows
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--split", choices=corpus.SPLITS, default="test", help="part of the site split (default: test)")
+    ap.add_argument(
+        "--split", choices=corpus.SPLITS, default="test", help="part of the site split (default: test)"
+    )
     ap.add_argument("--sets", nargs="+", choices=corpus.SETS, default=list(corpus.SETS))
     ap.add_argument("--shapes", nargs="+", choices=corpus.SHAPES, default=list(corpus.SHAPES))
     ap.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS))
     ap.add_argument("--limit", type=int, help="first N dumps of each set and shape (a quick look; no claim)")
     ap.add_argument("--config", help="pipeline config (default: the shipped default)")
-    ap.add_argument("--rounds", type=int, default=5,
-                    help="rounds of the boilerplate stage alone; the best counts (default 5; 0: skip)")
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="rounds of the boilerplate stage alone; the best counts (default 5; 0: skip)",
+    )
     ap.add_argument("--boot", type=int, default=textscore.BOOT, help="bootstrap resamples (default 1000)")
     ap.add_argument("--json", default=str(DEFAULT_JSON), help=f"results file (default {DEFAULT_JSON})")
     args = ap.parse_args(argv)
@@ -157,8 +178,10 @@ def main(argv: list[str] | None = None) -> int:
     golds = corpus.golds(args.sets)
     texts = [d.text for d in dumps]
     nbytes = sum(len(t.encode("utf-8")) for t in texts)
-    print(f"{len(dumps)} dumps ({nbytes / 1e6:.1f} MB) of the {args.split} part: "
-          f"{len({d.key for d in dumps})} pages, {len({d.site for d in dumps})} sites")
+    print(
+        f"{len(dumps)} dumps ({nbytes / 1e6:.1f} MB) of the {args.split} part: "
+        f"{len({d.key for d in dumps})} pages, {len({d.site for d in dumps})} sites"
+    )
 
     preds: dict[str, list[str | None]] = {}
     timing: dict[str, Any] = {}
@@ -179,8 +202,9 @@ def main(argv: list[str] | None = None) -> int:
                 continue
         else:
             pipe = load_pipeline(args.config)
-            pipe.clean("Warm up line for the pipeline, long enough to detect a language.\nShare\n" * 5,
-                       format="text")
+            pipe.clean(
+                "Warm up line for the pipeline, long enough to detect a language.\nShare\n" * 5, format="text"
+            )
             preds[m], info, docs = run_cleaner(pipe, dumps)
             timing["cleaner_run"] = info
         timing[m] = round(time.perf_counter() - t0, 2)
@@ -191,9 +215,18 @@ def main(argv: list[str] | None = None) -> int:
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, d in enumerate(dumps):
         groups[d.set, d.shape].append(i)
-    result: dict[str, Any] = {"benchmark": "text", "split": args.split, "limit": args.limit, "config": args.config,
-                              "run": evalsets.run_info(), "notes": notes, "timing": timing, "scores": {},
-                              "page_types": {}, "averages": {}}
+    result: dict[str, Any] = {
+        "benchmark": "text",
+        "split": args.split,
+        "limit": args.limit,
+        "config": args.config,
+        "run": evalsets.run_info(),
+        "notes": notes,
+        "timing": timing,
+        "scores": {},
+        "page_types": {},
+        "averages": {},
+    }
     for name in args.sets:
         metric = "snippet F1" if name == "trafilatura" else "shingle F1"
         print(f"\n{name} ({metric}), {args.split} part")
@@ -208,13 +241,30 @@ def main(argv: list[str] | None = None) -> int:
                 s = textscore.score_pages(sub, [preds[m][i] for i in idx], golds).with_interval(args.boot)
                 cell[m] = s
             result["scores"].setdefault(name, {})[shape] = cell
-            rows.append([shape, len(idx), *(f"{cell[m]['f1']:.3f} [{cell[m]['f1_ci'][0]:.3f}-{cell[m]['f1_ci'][1]:.3f}]"
-                                            for m in methods)])
+            rows.append(
+                [
+                    shape,
+                    len(idx),
+                    *(
+                        f"{cell[m]['f1']:.3f} [{cell[m]['f1_ci'][0]:.3f}-{cell[m]['f1_ci'][1]:.3f}]"
+                        for m in methods
+                    ),
+                ]
+            )
             if "cleaner" in cell:
                 c = cell["cleaner"]
                 rows[-1].append(f"P {c['precision']:.3f} R {c['recall']:.3f}")
-        print(evalsets.format_table(["shape", "pages", *(LABELS[m] for m in methods),
-                                     *(["cleaner P/R"] if "cleaner" in methods else [])], rows))
+        print(
+            evalsets.format_table(
+                [
+                    "shape",
+                    "pages",
+                    *(LABELS[m] for m in methods),
+                    *(["cleaner P/R"] if "cleaner" in methods else []),
+                ],
+                rows,
+            )
+        )
 
     # wcxb per page type, over all shapes
     if "wcxb" in args.sets:
@@ -224,11 +274,21 @@ def main(argv: list[str] | None = None) -> int:
         for pt in types:
             idx = [i for i, d in enumerate(dumps) if d.set == "wcxb" and d.page_type == pt]
             sub = [dumps[i] for i in idx]
-            cell = {m: textscore.score_pages(sub, [preds[m][i] for i in idx], golds).with_interval(args.boot)
-                    for m in methods}
+            cell = {
+                m: textscore.score_pages(sub, [preds[m][i] for i in idx], golds).with_interval(args.boot)
+                for m in methods
+            }
             result["page_types"][pt] = cell
-            rows.append([pt, len(idx), *(f"{cell[m]['f1']:.3f} [{cell[m]['f1_ci'][0]:.3f}-{cell[m]['f1_ci'][1]:.3f}]"
-                                         for m in methods)])
+            rows.append(
+                [
+                    pt,
+                    len(idx),
+                    *(
+                        f"{cell[m]['f1']:.3f} [{cell[m]['f1_ci'][0]:.3f}-{cell[m]['f1_ci'][1]:.3f}]"
+                        for m in methods
+                    ),
+                ]
+            )
         print(evalsets.format_table(["page type", "dumps", *(LABELS[m] for m in methods)], rows))
 
     # averages over shapes, and the targets
@@ -255,17 +315,31 @@ def main(argv: list[str] | None = None) -> int:
     # which rules removed article lines
     if docs:
         costs = rule_costs(dumps, docs)
-        overruled = dict(getattr(pipe.stage("boilerplate"), "overruled", {}) or {}) if pipe is not None else {}
+        overruled = (
+            dict(getattr(pipe.stage("boilerplate"), "overruled", {}) or {}) if pipe is not None else {}
+        )
         for c in costs:
             c["model_sure"] = overruled.get(c["rule"], 0)
         result["rule_costs"] = costs
-        print("\nremoved lines by rule or reason: how many the gold calls article, and how many of a rule's the "
-              "model was sure were article text (all shapes)")
-        print(evalsets.format_table(["rule", "removed", "article", "model sure", "article by set"],
-                                    [[c["rule"], c["removed"], c["article_lines"],
-                                      c["model_sure"] if not c["rule"].startswith("classifier.") else "",
-                                      ", ".join(f"{k} {v}" for k, v in sorted(c["by_set"].items()))]
-                                     for c in costs[:40]]))
+        print(
+            "\nremoved lines by rule or reason: how many the gold calls article, and how many of a rule's the "
+            "model was sure were article text (all shapes)"
+        )
+        print(
+            evalsets.format_table(
+                ["rule", "removed", "article", "model sure", "article by set"],
+                [
+                    [
+                        c["rule"],
+                        c["removed"],
+                        c["article_lines"],
+                        c["model_sure"] if not c["rule"].startswith("classifier.") else "",
+                        ", ".join(f"{k} {v}" for k, v in sorted(c["by_set"].items())),
+                    ]
+                    for c in costs[:40]
+                ],
+            )
+        )
 
     # throughput of the stage alone, on every dump of the part (all shapes), and per shape
     if pipe is not None and args.rounds > 0:
@@ -274,13 +348,21 @@ def main(argv: list[str] | None = None) -> int:
         for label, shapes in [("all shapes", args.shapes)] + [(s, [s]) for s in args.shapes]:
             sample = [d.text for d in dumps if d.shape in shapes]
             sb = sum(len(t.encode("utf-8")) for t in sample)
-            secs = stage_alone(pipe, sample, rounds=args.rounds if label == "all shapes" else max(1, args.rounds // 2))
+            secs = stage_alone(
+                pipe, sample, rounds=args.rounds if label == "all shapes" else max(1, args.rounds // 2)
+            )
             best, med = min(secs), statistics.median(secs)
             result["stage_alone"][label] = {
-                "docs": len(sample), "mb": round(sb / 1e6, 3), "best_mb_per_s": round(sb / 1e6 / best, 2),
-                "median_mb_per_s": round(sb / 1e6 / med, 2), "rounds_seconds": [round(s, 3) for s in secs]}
-            print(f"  {label:11s} {sb / 1e6 / best:6.1f} MB/s (median {sb / 1e6 / med:.1f}) on {len(sample)} dumps, "
-                  f"{sb / 1e6:.1f} MB")
+                "docs": len(sample),
+                "mb": round(sb / 1e6, 3),
+                "best_mb_per_s": round(sb / 1e6 / best, 2),
+                "median_mb_per_s": round(sb / 1e6 / med, 2),
+                "rounds_seconds": [round(s, 3) for s in secs],
+            }
+            print(
+                f"  {label:11s} {sb / 1e6 / best:6.1f} MB/s (median {sb / 1e6 / med:.1f}) on {len(sample)} dumps, "
+                f"{sb / 1e6:.1f} MB"
+            )
     result["total_seconds"] = round(time.perf_counter() - t_start, 1)
     out = evalsets.write_json(args.json, result)
     print(f"\ntotal {result['total_seconds']} s; wrote {out}")
@@ -295,22 +377,41 @@ def targets(result: dict[str, Any], sets: list[str], methods: list[str]) -> dict
     if news is not None:
         good = news >= NEWS_TARGET
         ok &= good
-        lines.append(f"  news sets, F1 averaged over shapes >= {NEWS_TARGET}: {news:.3f} {'ok' if good else 'MISSED'}")
+        lines.append(
+            f"  news sets, F1 averaged over shapes >= {NEWS_TARGET}: {news:.3f} {'ok' if good else 'MISSED'}"
+        )
     if "c4" in methods:
-        worst = min(((cells[s]["cleaner"]["f1"] - cells[s]["c4"]["f1"], n, s)
-                     for n, cells in result["scores"].items() for s in cells), default=None)
+        worst = min(
+            (
+                (cells[s]["cleaner"]["f1"] - cells[s]["c4"]["f1"], n, s)
+                for n, cells in result["scores"].items()
+                for s in cells
+            ),
+            default=None,
+        )
         if worst is not None:
             good = worst[0] >= C4_MARGIN
             ok &= good
-            lines.append(f"  >= C4 + {C4_MARGIN} on every set and shape: smallest margin {worst[0]:+.3f} "
-                         f"({worst[1]}/{worst[2]}) {'ok' if good else 'MISSED'}")
-    floor = min(((cells[s]["cleaner"]["f1"], n, s) for n, cells in result["scores"].items()
-                 if n in corpus.NEWS_SETS for s in cells), default=None)
+            lines.append(
+                f"  >= C4 + {C4_MARGIN} on every set and shape: smallest margin {worst[0]:+.3f} "
+                f"({worst[1]}/{worst[2]}) {'ok' if good else 'MISSED'}"
+            )
+    floor = min(
+        (
+            (cells[s]["cleaner"]["f1"], n, s)
+            for n, cells in result["scores"].items()
+            if n in corpus.NEWS_SETS
+            for s in cells
+        ),
+        default=None,
+    )
     if floor is not None:
         good = floor[0] >= FLOOR
         ok &= good
-        lines.append(f"  no news shape below {FLOOR}: lowest {floor[0]:.3f} ({floor[1]}/{floor[2]}) "
-                     f"{'ok' if good else 'MISSED'}")
+        lines.append(
+            f"  no news shape below {FLOOR}: lowest {floor[0]:.3f} ({floor[1]}/{floor[2]}) "
+            f"{'ok' if good else 'MISSED'}"
+        )
     return {"met": bool(ok), "lines": lines}
 
 

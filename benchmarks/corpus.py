@@ -322,7 +322,10 @@ def _build_one(i: int) -> list[dict[str, Any]]:
         try:
             text = dump(page.html, shape)
         except Exception as exc:  # a dumper crashing on a page is the page's shape missing
-            print(f"warning: {page.set}/{page.name}: {shape} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+            print(
+                f"warning: {page.set}/{page.name}: {shape} failed: {type(exc).__name__}: {exc}",
+                file=sys.stderr,
+            )
             text = None
         if text is None or not text.strip():
             continue
@@ -362,8 +365,18 @@ def build(name: str, workers: int = 2) -> None:
                 print(f"  {name}: {k + 1}/{len(_PAGES)} pages, {time.time() - t0:.0f} s", file=sys.stderr)
     for p in _PAGES:
         site = page_site(p)
-        gold.append({"set": p.set, "id": p.name, "site": site, "split": split_of(site), "page_type": p.page_type,
-                     "text": p.gold if p.set != "trafilatura" else None, "with": p.with_, "without": p.without})
+        gold.append(
+            {
+                "set": p.set,
+                "id": p.name,
+                "site": site,
+                "split": split_of(site),
+                "page_type": p.page_type,
+                "text": p.gold if p.set != "trafilatura" else None,
+                "with": p.with_,
+                "without": p.without,
+            }
+        )
     for shape, recs in outs.items():
         _write(_path(name, shape), recs)
     _write(_path(name, "gold"), gold)
@@ -412,8 +425,16 @@ def golds(sets: Sequence[str] = SETS) -> dict[str, Gold]:
     out = {}
     for name in sets:
         for r in _read(_path(name, "gold")):
-            g = Gold(set=r["set"], id=r["id"], site=r["site"], split=r["split"], page_type=r["page_type"],
-                     text=r["text"], with_=r["with"], without=r["without"])
+            g = Gold(
+                set=r["set"],
+                id=r["id"],
+                site=r["site"],
+                split=r["split"],
+                page_type=r["page_type"],
+                text=r["text"],
+                with_=r["with"],
+                without=r["without"],
+            )
             out[f"{g.set}/{g.id}"] = g
     return out
 
@@ -436,7 +457,9 @@ def stats() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--stats", action="store_true", help="print pages and labelled lines per set, shape and split")
+    ap.add_argument(
+        "--stats", action="store_true", help="print pages and labelled lines per set, shape and split"
+    )
     ap.add_argument("--rebuild", action="store_true", help="build the cache again")
     ap.add_argument("--sets", nargs="*", default=list(SETS), choices=SETS)
     ap.add_argument("--workers", type=int, default=2)

@@ -188,7 +188,7 @@ def decode_html(data: bytes | str) -> str:
         return data
     for bom, enc in _BOMS:
         if data.startswith(bom):
-            return data[len(bom):].decode(enc, errors="replace")
+            return data[len(bom) :].decode(enc, errors="replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -472,7 +472,9 @@ def _wcxb_pages() -> tuple[Page, ...]:
             data = gzip.decompress(data)
         gt = json.loads(gt_path.read_text(encoding="utf-8"))
         truth = gt.get("ground_truth") or {}
-        page_type = ((gt.get("_internal") or {}).get("page_type") or {}).get("primary") or info.get("page_type")
+        page_type = ((gt.get("_internal") or {}).get("page_type") or {}).get("primary") or info.get(
+            "page_type"
+        )
         pages.append(
             Page(
                 set="wcxb",
@@ -543,12 +545,21 @@ def _dragnet_pages() -> tuple[Page, ...]:
         raw = gold_path.read_bytes()
         try:
             text = raw.decode("utf-8")
-        except UnicodeDecodeError:  # 31 gold files are Windows-1252 (English text, "—" and "’" as single bytes)
+        except (
+            UnicodeDecodeError
+        ):  # 31 gold files are Windows-1252 (English text, "—" and "’" as single bytes)
             text = raw.decode("cp1252", errors="replace")
         gold = DRAGNET_COMMENTS.split(text, maxsplit=1)[0]
         gold = "\n".join(ln.strip() for ln in gold.splitlines() if ln.strip())
         pages.append(
-            Page(set="dragnet", name=path.stem, file=f"input/{path.name}", html=html, gold=gold, url=page_url(html))
+            Page(
+                set="dragnet",
+                name=path.stem,
+                file=f"input/{path.name}",
+                html=html,
+                gold=gold,
+                url=page_url(html),
+            )
         )
     return tuple(pages)
 
@@ -577,7 +588,7 @@ def shingles(text: str | None, n: int = 4) -> Counter[tuple[str, ...]]:
         return Counter()
     if len(toks) < n:
         return Counter([tuple(toks)])
-    return Counter(tuple(toks[i:i + n]) for i in range(len(toks) - n + 1))
+    return Counter(tuple(toks[i : i + n]) for i in range(len(toks) - n + 1))
 
 
 def shingle_counts(pred: str | None, gold: str | None, n: int = 4) -> tuple[float, float, float]:
@@ -619,15 +630,23 @@ def shingle_prf(pairs: Iterable[tuple[str | None, str | None]], n: int = 4) -> d
             recs.append(tp / (tp + fn) if tp + fn > 0 else 0.0)
     p = sum(precs) / len(precs) if precs else 0.0
     r = sum(recs) / len(recs) if recs else 0.0
-    return {"precision": p, "recall": r, "f1": _f1(p, r), "pages": pages,
-            "pages_with_output": len(precs), "pages_with_gold": len(recs)}
+    return {
+        "precision": p,
+        "recall": r,
+        "f1": _f1(p, r),
+        "pages": pages,
+        "pages_with_output": len(precs),
+        "pages_with_gold": len(recs),
+    }
 
 
 def norm_ws(s: str | None) -> str:
     return " ".join((s or "").split())
 
 
-def snippet_counts(pred: str | None, with_: Sequence[str], without: Sequence[str]) -> tuple[int, int, int, int]:
+def snippet_counts(
+    pred: str | None, with_: Sequence[str], without: Sequence[str]
+) -> tuple[int, int, int, int]:
     """(TP, FP, FN, TN) of one page; ``pred=None`` (a crash) finds nothing."""
     if pred is None:
         return 0, 0, len(with_), len(without)
@@ -653,8 +672,17 @@ def snippet_prf(results: Iterable[tuple[str | None, Sequence[str], Sequence[str]
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
     total = tp + fp + fn + tn
-    return {"precision": p, "recall": r, "f1": _f1(p, r), "accuracy": (tp + tn) / total if total else 0.0,
-            "tp": tp, "fp": fp, "fn": fn, "tn": tn, "pages": pages}
+    return {
+        "precision": p,
+        "recall": r,
+        "f1": _f1(p, r),
+        "accuracy": (tp + tn) / total if total else 0.0,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+        "pages": pages,
+    }
 
 
 # -------------------------------------------------------------------- line labels
@@ -710,20 +738,20 @@ def line_labels(dump_text: str, gold: str | None) -> list[tuple[str, int]]:
     for blk in sm.get_matching_blocks():
         for k in range(blk.size):
             matched[idx[blk.a + k]] = True
-    remaining = Counter(tuple(gold_toks[i:i + 4]) for i in range(len(gold_toks) - 3))
+    remaining = Counter(tuple(gold_toks[i : i + 4]) for i in range(len(gold_toks) - 3))
     for i in idx:
         if matched[i]:
             labels[i] = 1
             t = toks[i]
             if len(t) >= 4:
-                remaining.subtract(tuple(t[j:j + 4]) for j in range(len(t) - 3))
+                remaining.subtract(tuple(t[j : j + 4]) for j in range(len(t) - 3))
 
     # pass 2: long unmatched lines by shingles
     for i in idx:
         t = toks[i]
         if matched[i] or len(t) < 4:
             continue
-        sh = Counter(tuple(t[j:j + 4]) for j in range(len(t) - 3))
+        sh = Counter(tuple(t[j : j + 4]) for j in range(len(t) - 3))
         hit = sum(min(c, max(remaining[s], 0)) for s, c in sh.items())
         if hit >= SHINGLE_SHARE * sum(sh.values()):
             labels[i] = 1
@@ -788,10 +816,14 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
         return str(v)
 
     body = [[cell(v) for v in r] for r in rows]
-    widths = [max(len(str(h)), *(len(r[i]) for r in body)) if body else len(str(h)) for i, h in enumerate(headers)]
+    widths = [
+        max(len(str(h)), *(len(r[i]) for r in body)) if body else len(str(h)) for i, h in enumerate(headers)
+    ]
 
     def line(vals: Sequence[str]) -> str:
-        return "  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(vals, widths, strict=True)))
+        return "  ".join(
+            v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(vals, widths, strict=True))
+        )
 
     out = [line([str(h) for h in headers]), "  ".join("-" * w for w in widths)]
     out.extend(line(r) for r in body)
@@ -804,12 +836,22 @@ def run_info() -> dict[str, Any]:
     import subprocess
     import sys
 
-    info: dict[str, Any] = {"python": platform.python_version(), "machine": platform.machine(),
-                            "cpus": os.cpu_count(), "argv": sys.argv[1:]}
+    info: dict[str, Any] = {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "argv": sys.argv[1:],
+    }
     try:
-        info["commit"] = subprocess.run(
-            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10
-        ).stdout.strip() or None
+        info["commit"] = (
+            subprocess.run(
+                ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+            ).stdout.strip()
+            or None
+        )
     except Exception:
         info["commit"] = None
     for mod in ("trafilatura", "lxml"):

@@ -38,7 +38,9 @@ END = "# --- end evidence ---"
 CLASSES = ("glued-word.function", "glued-word.content", "glued-word.camel", "glued-word.possessive")
 
 
-def class_events(det: Detector, bodies: list[E.Body]) -> tuple[Counter[str], int, list[tuple[dict[str, int], int]]]:
+def class_events(
+    det: Detector, bodies: list[E.Body]
+) -> tuple[Counter[str], int, list[tuple[dict[str, int], int]]]:
     total: Counter[str] = Counter()
     words = 0
     per_doc = []
@@ -55,7 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--dry-run", action="store_true")
     ap.add_argument("--max-fp", type=float, default=0.01, help="share of clean val bodies flagged at most")
-    ap.add_argument("--damage-rate", type=float, default=8.0, help="marks per 1,000 words assumed in damaged text")
+    ap.add_argument(
+        "--damage-rate", type=float, default=8.0, help="marks per 1,000 words assumed in damaged text"
+    )
     ap.add_argument("--cap", type=int, default=2)
     ap.add_argument("--cap-per-1000", type=float, default=1.0)
     args = ap.parse_args(argv)
@@ -65,8 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     from cleaner.artifacts.base import KINDS
 
     names = [k for k in KINDS if k != "glued-word"] + list(CLASSES)
-    data["evidence"] = {"bias": 0.0, "merge_gap": 30, "cap": args.cap, "cap_per_1000": args.cap_per_1000,
-                        "classes": {k: {"clean_rate": 1.0, "damaged_rate": 2.0} for k in names}}
+    data["evidence"] = {
+        "bias": 0.0,
+        "merge_gap": 30,
+        "cap": args.cap,
+        "cap_per_1000": args.cap_per_1000,
+        "classes": {k: {"clean_rate": 1.0, "damaged_rate": 2.0} for k in names},
+    }
     det = Detector(data)
     everything = E.bodies()
     fit = [b for b in everything if b.split == "fit"]
@@ -94,11 +103,19 @@ def main(argv: list[str] | None = None) -> int:
     bias = round(-cut, 3)
     fp = sum(z >= cut for z in clean_z) / len(clean_z)
     tp = sum(z >= cut for z in dam_z) / len(dam_z)
-    print(f"val: bias {bias}: clean flagged {fp:.4f} of {len(clean_z)}, damaged flagged {tp:.4f} of {len(dam_z)}")
-    block = [BEGIN, "evidence:", f"  bias: {bias}  # chosen on val: clean flagged {fp:.4f}, damaged {tp:.4f}",
-             "  merge_gap: 30", f"  cap: {args.cap}", f"  cap_per_1000: {args.cap_per_1000}",
-             f"  # damaged_rate: clean_rate + this class's share of {args.damage_rate} marks per 1,000 words",
-             "  classes:"]
+    print(
+        f"val: bias {bias}: clean flagged {fp:.4f} of {len(clean_z)}, damaged flagged {tp:.4f} of {len(dam_z)}"
+    )
+    block = [
+        BEGIN,
+        "evidence:",
+        f"  bias: {bias}  # chosen on val: clean flagged {fp:.4f}, damaged {tp:.4f}",
+        "  merge_gap: 30",
+        f"  cap: {args.cap}",
+        f"  cap_per_1000: {args.cap_per_1000}",
+        f"  # damaged_rate: clean_rate + this class's share of {args.damage_rate} marks per 1,000 words",
+        "  classes:",
+    ]
     for k, v in classes.items():
         block.append(f"    {k}: {{clean_rate: {v['clean_rate']}, damaged_rate: {v['damaged_rate']}}}")
     block.append(END)

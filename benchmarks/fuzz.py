@@ -33,9 +33,19 @@ from cleaner.stages.decode import binary_share  # noqa: E402
 
 WORD = re.compile(r"\w+")
 ALPHABETS = [
-    (0x20, 0x7E), (0xA0, 0x17F), (0x370, 0x3FF), (0x400, 0x4FF), (0x590, 0x6FF),
-    (0x900, 0x97F), (0x3040, 0x30FF), (0x4E00, 0x4FFF), (0x1F300, 0x1F5FF), (0x0, 0x1F),
-    (0x80, 0x9F), (0x2000, 0x206F), (0xFE00, 0xFEFF),
+    (0x20, 0x7E),
+    (0xA0, 0x17F),
+    (0x370, 0x3FF),
+    (0x400, 0x4FF),
+    (0x590, 0x6FF),
+    (0x900, 0x97F),
+    (0x3040, 0x30FF),
+    (0x4E00, 0x4FFF),
+    (0x1F300, 0x1F5FF),
+    (0x0, 0x1F),
+    (0x80, 0x9F),
+    (0x2000, 0x206F),
+    (0xFE00, 0xFEFF),
 ]
 TAGS = ["p", "div", "span", "b", "a", "li", "ul", "script", "style", "table", "td", "h1", "br"]
 
@@ -52,11 +62,17 @@ def gen(rng: random.Random) -> tuple[str | bytes, str, bool]:
         lines = [rng.choice(ARTICLE_EN + JUNK + DAMAGED + [""]) for _ in range(rng.randint(0, 40))]
         return "\n".join(lines), "text", True
     if kind < 0.5:
-        lines = [rand_text(rng, rng.randint(0, 80)) if rng.random() < 0.5 else rng.choice(ARTICLE + JUNK)
-                 for _ in range(rng.randint(0, 20))]
+        lines = [
+            rand_text(rng, rng.randint(0, 80)) if rng.random() < 0.5 else rng.choice(ARTICLE + JUNK)
+            for _ in range(rng.randint(0, 20))
+        ]
         return "\n".join(lines), rng.choice(["text", "auto"]), False
     if kind < 0.65:
-        return bytes(rng.getrandbits(8) for _ in range(rng.randint(0, 3000))), rng.choice(["auto", "text", "html"]), False
+        return (
+            bytes(rng.getrandbits(8) for _ in range(rng.randint(0, 3000))),
+            rng.choice(["auto", "text", "html"]),
+            False,
+        )
     if kind < 0.85:
         parts = []
         for _ in range(rng.randint(1, 60)):
@@ -81,7 +97,9 @@ def check(pipe: cleaner.Pipeline, raw: str | bytes, fmt: str, idem: bool) -> str
         return f"error: {doc.error}"
     src = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     if doc.format == "text":
-        allowed = set(WORD.findall(src)) | {w for r in doc.repairs for w in WORD.findall(str(r.get("after", "")))}
+        allowed = set(WORD.findall(src)) | {
+            w for r in doc.repairs for w in WORD.findall(str(r.get("after", "")))
+        }
         # ftfy may turn undecodable or mojibake text into other letters: that is a recorded repair
         extra = set(WORD.findall(doc.text)) - allowed
         if extra and not isinstance(raw, bytes):
@@ -102,7 +120,9 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=10000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", default=str(HERE / "results" / "fuzz.json"))
-    ap.add_argument("--failures", metavar="FILE.jsonl", help="write every failing input here, whole, to replay")
+    ap.add_argument(
+        "--failures", metavar="FILE.jsonl", help="write every failing input here, whole, to replay"
+    )
     args = ap.parse_args()
     rng = random.Random(args.seed)
     pipe = cleaner.Pipeline.from_yaml(None)
@@ -122,12 +142,27 @@ def main() -> None:
             if args.failures:
                 with open(args.failures, "a", encoding="utf-8") as fh:
                     shown = raw if isinstance(raw, str) else raw.decode("latin-1")
-                    fh.write(json.dumps({"index": i, "problem": problem, "format": fmt,
-                                         "bytes": not isinstance(raw, str), "input": shown}) + "\n")
+                    fh.write(
+                        json.dumps(
+                            {
+                                "index": i,
+                                "problem": problem,
+                                "format": fmt,
+                                "bytes": not isinstance(raw, str),
+                                "input": shown,
+                            }
+                        )
+                        + "\n"
+                    )
         if (i + 1) % 5000 == 0:
             print(f"{i + 1} inputs, {sum(failures.values())} failures, {time.time() - t0:.0f}s", flush=True)
-    result = {"inputs": args.n, "seed": args.seed, "seconds": round(time.time() - t0, 1),
-              "failures": dict(failures), "examples": examples}
+    result = {
+        "inputs": args.n,
+        "seed": args.seed,
+        "seconds": round(time.time() - t0, 1),
+        "failures": dict(failures),
+        "examples": examples,
+    }
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(json.dumps(result, indent=2, ensure_ascii=False))

@@ -69,18 +69,31 @@ class Table:
     def subset(self, keep: list[int]) -> Table:
         parts = [self.rows(i) for i in keep]
         offs = np.concatenate([[0], np.cumsum([s.stop - s.start for s in parts])]).astype(np.int64)
-        idx = np.concatenate([np.arange(s.start, s.stop) for s in parts]) if parts else np.zeros(0, dtype=np.int64)
-        return Table([self.pages[i] for i in keep], offs, self.X[idx], self.y[idx], self.w[idx],
-                     [self.texts[j] for j in idx.tolist()], [self.fallback[i] for i in keep],
-                     [self.ctx[i] for i in keep])
+        idx = (
+            np.concatenate([np.arange(s.start, s.stop) for s in parts])
+            if parts
+            else np.zeros(0, dtype=np.int64)
+        )
+        return Table(
+            [self.pages[i] for i in keep],
+            offs,
+            self.X[idx],
+            self.y[idx],
+            self.w[idx],
+            [self.texts[j] for j in idx.tolist()],
+            [self.fallback[i] for i in keep],
+            [self.ctx[i] for i in keep],
+        )
 
 
 def _labels(page: Any, texts: list[str]) -> np.ndarray:
     from cleaner.htmlmodel import Overlap, tokens
 
     if page.set == "trafilatura":
-        return np.array(corpus.snippet_labels([t.replace("\n", " ") for t in texts], page.with_, page.without),
-                        dtype=np.int8)
+        return np.array(
+            corpus.snippet_labels([t.replace("\n", " ") for t in texts], page.with_, page.without),
+            dtype=np.int8,
+        )
     gold = Overlap(page.gold)
     return np.array([1 if gold.share(tokens(t)) >= 0.5 else 0 for t in texts], dtype=np.int8)
 
@@ -101,8 +114,15 @@ def _one(i: int) -> dict[str, Any]:
     texts = [b.text for b in pg.blocks]
     y = _labels(p, texts)
     w = np.array([max(len(htmlmodel.tokens(t)), 1) for t in texts], dtype=np.float32)
-    return {"ref": PageRef(p.set, p.name, site, corpus.split_of(site), p.page_type), "X": X, "y": y, "w": w,
-            "texts": texts, "fallback": tr.get("fast_recall"), "ctx": [b.path for b in pg.blocks]}
+    return {
+        "ref": PageRef(p.set, p.name, site, corpus.split_of(site), p.page_type),
+        "X": X,
+        "y": y,
+        "w": w,
+        "texts": texts,
+        "fallback": tr.get("fast_recall"),
+        "ctx": [b.path for b in pg.blocks],
+    }
 
 
 def path(name: str) -> Path:
@@ -132,7 +152,9 @@ def build(name: str, workers: int = 2) -> None:
     _PAGES, _TRAF = [], {}
 
 
-def load(sets: tuple[str, ...] = corpus.SETS, splits: tuple[str, ...] = corpus.SPLITS, workers: int = 2) -> Table:
+def load(
+    sets: tuple[str, ...] = corpus.SETS, splits: tuple[str, ...] = corpus.SPLITS, workers: int = 2
+) -> Table:
     recs: list[dict[str, Any]] = []
     for name in sets:
         if not path(name).is_file():
@@ -144,6 +166,13 @@ def load(sets: tuple[str, ...] = corpus.SETS, splits: tuple[str, ...] = corpus.S
     from cleaner.htmlmodel import FEATURES
 
     X = np.concatenate([r["X"] for r in recs]) if recs else np.zeros((0, len(FEATURES)), np.float32)
-    return Table([r["ref"] for r in recs], offs, X, np.concatenate([r["y"] for r in recs]),
-                 np.concatenate([r["w"] for r in recs]), [t for r in recs for t in r["texts"]],
-                 [r["fallback"] for r in recs], [r["ctx"] for r in recs])
+    return Table(
+        [r["ref"] for r in recs],
+        offs,
+        X,
+        np.concatenate([r["y"] for r in recs]),
+        np.concatenate([r["w"] for r in recs]),
+        [t for r in recs for t in r["texts"]],
+        [r["fallback"] for r in recs],
+        [r["ctx"] for r in recs],
+    )

@@ -48,11 +48,15 @@ def documents(mode: str, limit: int) -> list[dict[str, Any]]:
     groups: list[list[dict[str, Any]]] = []
     for name in corpus.SETS:
         if mode == "text":
-            recs = [{"key": f"text:{d.key}", "raw": d.text, "url": None}
-                    for d in corpus.dumps([name], ["inscriptis"])]
+            recs = [
+                {"key": f"text:{d.key}", "raw": d.text, "url": None}
+                for d in corpus.dumps([name], ["inscriptis"])
+            ]
         else:
-            recs = [{"key": f"html:{p.set}/{p.name}", "raw": p.html, "url": p.url}
-                    for p in corpus.load_pages(name)]
+            recs = [
+                {"key": f"html:{p.set}/{p.name}", "raw": p.html, "url": p.url}
+                for p in corpus.load_pages(name)
+            ]
         groups.append(sorted(recs, key=lambda r: r["key"]))
     docs = list(_interleave(groups))
     return docs[:limit] if limit else docs
@@ -101,8 +105,13 @@ def run(limit: int, workers: int, modes: tuple[str, ...] = MODES) -> dict[str, A
         statuses[status] = statuses.get(status, 0) + 1
     digest = hashlib.blake2b("".join(f"{k}\t{h}\n" for k, h in hashes.items()).encode(), digest_size=16)
     return {
-        "limit": limit, "modes": list(modes), "documents": len(hashes), "statuses": statuses,
-        "seconds": round(time.time() - t0, 1), "digest": digest.hexdigest(), "hashes": hashes,
+        "limit": limit,
+        "modes": list(modes),
+        "documents": len(hashes),
+        "statuses": statuses,
+        "seconds": round(time.time() - t0, 1),
+        "digest": digest.hexdigest(),
+        "hashes": hashes,
     }
 
 
@@ -110,12 +119,20 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     what = ap.add_mutually_exclusive_group(required=True)
     what.add_argument("--save", metavar="FILE", help="write the hashes to FILE")
-    what.add_argument("--check", metavar="FILE", help="compare with the hashes in FILE (exit 1 on a difference)")
-    ap.add_argument("--limit", type=int, default=None,
-                    help=f"documents per mode, the sets interleaved (default {DEFAULT_LIMIT}; 0: every page; "
-                    "--check: the saved file's)")
+    what.add_argument(
+        "--check", metavar="FILE", help="compare with the hashes in FILE (exit 1 on a difference)"
+    )
+    ap.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        help=f"documents per mode, the sets interleaved (default {DEFAULT_LIMIT}; 0: every page; "
+        "--check: the saved file's)",
+    )
     ap.add_argument("--workers", type=int, default=1, help="processes cleaning (default 1)")
-    ap.add_argument("--mode", choices=MODES, action="append", help="only this mode (repeatable; default both)")
+    ap.add_argument(
+        "--mode", choices=MODES, action="append", help="only this mode (repeatable; default both)"
+    )
     args = ap.parse_args(argv)
     if not corpus.evalsets.require_eval():
         return 2
@@ -133,8 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     if limit < 0 or args.workers < 1:
         ap.error("--limit must be 0 or more and --workers 1 or more")
     out = run(limit, args.workers, modes)
-    print(f"{out['documents']} documents ({', '.join(modes)}), statuses {out['statuses']}, "
-          f"{out['seconds']} s, digest {out['digest']}")
+    print(
+        f"{out['documents']} documents ({', '.join(modes)}), statuses {out['statuses']}, "
+        f"{out['seconds']} s, digest {out['digest']}"
+    )
     if args.save:
         Path(args.save).write_text(json.dumps(out, indent=0, sort_keys=True) + "\n", encoding="utf-8")
         print(f"saved to {args.save}")
@@ -151,8 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     for k in added:
         print(f"new: {k}")
     same = len(new) - len(differ) - len(added)
-    print(f"{same} of {len(new)} documents identical, {len(differ)} differ, {len(missing)} missing, "
-          f"{len(added)} new")
+    print(
+        f"{same} of {len(new)} documents identical, {len(differ)} differ, {len(missing)} missing, "
+        f"{len(added)} new"
+    )
     return 1 if differ or missing or added else 0
 
 

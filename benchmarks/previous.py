@@ -37,7 +37,10 @@ def checkout(commit: str = PREVIOUS) -> Path:
         subprocess.run(["git", "-C", str(REPO), "worktree", "prune"], capture_output=True, timeout=60)
         subprocess.run(
             ["git", "-C", str(REPO), "worktree", "add", "--detach", "--force", str(dest), commit],
-            check=True, capture_output=True, text=True, timeout=300,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
     except (OSError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
         detail = getattr(exc, "stderr", "") or str(exc)
@@ -58,12 +61,29 @@ def clean_texts(texts: Sequence[str], workers: int = 2, commit: str = PREVIOUS) 
             for i, t in enumerate(texts):
                 f.write(json.dumps({"id": str(i), "text": t}, ensure_ascii=False) + "\n")
         proc = subprocess.run(
-            [sys.executable, "-m", "cleaner", "clean", str(src), "-o", str(out), "--format", "text",
-             "--workers", str(workers), "-q"],
-            env=env, cwd=tmp, capture_output=True, text=True,
+            [
+                sys.executable,
+                "-m",
+                "cleaner",
+                "clean",
+                str(src),
+                "-o",
+                str(out),
+                "--format",
+                "text",
+                "--workers",
+                str(workers),
+                "-q",
+            ],
+            env=env,
+            cwd=tmp,
+            capture_output=True,
+            text=True,
         )
         if proc.returncode != 0:
-            raise PreviousUnavailable(f"previous release failed (exit {proc.returncode}): {proc.stderr[-2000:]}")
+            raise PreviousUnavailable(
+                f"previous release failed (exit {proc.returncode}): {proc.stderr[-2000:]}"
+            )
         preds: list[str | None] = []
         with out.open(encoding="utf-8") as f:
             for line in f:

@@ -112,7 +112,9 @@ def stages_before_boilerplate() -> list[Any]:
 
     config = load_config(None)
     names = [spec.name for spec in config.stages]
-    return [STAGES[spec.name](spec.options, RuleSet([])) for spec in config.stages[: names.index("boilerplate")]]
+    return [
+        STAGES[spec.name](spec.options, RuleSet([])) for spec in config.stages[: names.index("boilerplate")]
+    ]
 
 
 def _prepare(stages: list[Any], text: str) -> tuple[list[str], str | None] | None:
@@ -148,7 +150,11 @@ def scrapes(dumps: list[corpus.Dump], golds: dict[str, corpus.Gold]) -> list[cor
             continue
         rng = random.Random(hashlib.sha1(d.key.encode()).hexdigest())
         paras = [ln.strip() for ln in g.text.split("\n") if ln.strip()]
-        junk = [ln.strip() for ln, lab in zip(d.text.split("\n"), d.labels, strict=True) if lab == 0 and ln.strip()]
+        junk = [
+            ln.strip()
+            for ln, lab in zip(d.text.split("\n"), d.labels, strict=True)
+            if lab == 0 and ln.strip()
+        ]
         if not paras:
             continue
         blank = rng.random() < 0.6  # paragraphs separated by blank lines, or not
@@ -167,15 +173,37 @@ def scrapes(dumps: list[corpus.Dump], golds: dict[str, corpus.Gold]) -> list[cor
         if junk and rng.random() < 0.6:
             k = rng.randint(2, 15)
             lines += [(t, 0) for t in junk[-k:]]
-        out.append(corpus.Dump(set=d.set, id=d.id, shape="scrape", site=d.site, split=d.split,
-                               page_type=d.page_type, title=d.title, page_title=d.page_title,
-                               text="\n".join(t for t, _ in lines), labels=[lab for _, lab in lines]))
+        out.append(
+            corpus.Dump(
+                set=d.set,
+                id=d.id,
+                shape="scrape",
+                site=d.site,
+                split=d.split,
+                page_type=d.page_type,
+                title=d.title,
+                page_title=d.page_title,
+                text="\n".join(t for t, _ in lines),
+                labels=[lab for _, lab in lines],
+            )
+        )
         # and the article alone, as a cleaned text is (what a second run reads: it must keep it all)
         sep = "\n\n" if rng.random() < 0.5 else "\n"
         text = sep.join(paras)
-        out.append(corpus.Dump(set=d.set, id=d.id, shape="article", site=d.site, split=d.split,
-                               page_type=d.page_type, title=d.title, page_title=d.page_title, text=text,
-                               labels=[1 if ln.strip() else -1 for ln in text.split("\n")]))
+        out.append(
+            corpus.Dump(
+                set=d.set,
+                id=d.id,
+                shape="article",
+                site=d.site,
+                split=d.split,
+                page_type=d.page_type,
+                title=d.title,
+                page_title=d.page_title,
+                text=text,
+                labels=[1 if ln.strip() else -1 for ln in text.split("\n")],
+            )
+        )
     return out
 
 
@@ -192,8 +220,17 @@ def build(splits: tuple[str, ...], sets=corpus.SETS, shapes=corpus.SHAPES, augme
     if path.is_file():
         z = np.load(path, allow_pickle=False)
         keep = z["keep"]
-        return Table(z["X"], z["y"], z["yr"], z["w"], z["nc"], z["line"], z["last"], z["offsets"],
-                     [d for d, k in zip(dumps, keep, strict=True) if k])
+        return Table(
+            z["X"],
+            z["y"],
+            z["yr"],
+            z["w"],
+            z["nc"],
+            z["line"],
+            z["last"],
+            z["offsets"],
+            [d for d, k in zip(dumps, keep, strict=True) if k],
+        )
     stages = stages_before_boilerplate()
     Xs, ys, yrs, ws, ncs, lines, lasts, offsets, keep = [], [], [], [], [], [], [], [0], []
     t0 = time.time()
@@ -222,10 +259,30 @@ def build(splits: tuple[str, ...], sets=corpus.SETS, shapes=corpus.SHAPES, augme
         keep.append(True)
         if (k + 1) % 2000 == 0:
             print(f"  {k + 1}/{len(dumps)} dumps, {time.time() - t0:.0f} s", file=sys.stderr)
-    t = Table(np.concatenate(Xs), np.concatenate(ys), np.concatenate(yrs), np.concatenate(ws), np.concatenate(ncs),
-              np.concatenate(lines), np.concatenate(lasts), np.array(offsets, dtype=np.int64), [d for d, k in zip(dumps, keep, strict=True) if k])
+    t = Table(
+        np.concatenate(Xs),
+        np.concatenate(ys),
+        np.concatenate(yrs),
+        np.concatenate(ws),
+        np.concatenate(ncs),
+        np.concatenate(lines),
+        np.concatenate(lasts),
+        np.array(offsets, dtype=np.int64),
+        [d for d, k in zip(dumps, keep, strict=True) if k],
+    )
     CACHE.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez(tmp, X=t.X, y=t.y, yr=t.yr, w=t.w, nc=t.nc, line=t.line, last=t.last, offsets=t.offsets, keep=np.array(keep))
+    np.savez(
+        tmp,
+        X=t.X,
+        y=t.y,
+        yr=t.yr,
+        w=t.w,
+        nc=t.nc,
+        line=t.line,
+        last=t.last,
+        offsets=t.offsets,
+        keep=np.array(keep),
+    )
     tmp.replace(path)
     return t

@@ -49,7 +49,12 @@ class PageScores:
         pm = tp / (tp + fp) if tp + fp else 0.0
         rm = tp / (tp + fn) if tp + fn else 0.0
         total = tp + fp + fn + tn
-        return {"precision": pm, "recall": rm, "f1": _f1(pm, rm), "accuracy": (tp + tn) / total if total else 0.0}
+        return {
+            "precision": pm,
+            "recall": rm,
+            "f1": _f1(pm, rm),
+            "accuracy": (tp + tn) / total if total else 0.0,
+        }
 
     def with_interval(self, boot: int = BOOT, seed: int = BOOT_SEED) -> dict[str, Any]:
         """The summary and a bootstrap 95% interval of F1 over pages."""
@@ -69,7 +74,9 @@ def _f1(p: float, r: float) -> float:
     return 2 * p * r / (p + r) if p + r > 0 else 0.0
 
 
-def score_pages(dumps: Sequence[corpus.Dump], preds: Sequence[str | None], golds: dict[str, corpus.Gold]) -> PageScores:
+def score_pages(
+    dumps: Sequence[corpus.Dump], preds: Sequence[str | None], golds: dict[str, corpus.Gold]
+) -> PageScores:
     """Per-page counts of ``preds`` (None: no output) against each dump's page gold.
     All dumps must come from one set."""
     sets = {d.set for d in dumps}
@@ -80,7 +87,9 @@ def score_pages(dumps: Sequence[corpus.Dump], preds: Sequence[str | None], golds
         counts = np.zeros((n, 4), dtype=np.int64)
         for i, (d, pred) in enumerate(zip(dumps, preds, strict=True)):
             g = golds[d.key]
-            counts[i] = evalsets.snippet_counts(corpus.plain(pred) if pred is not None else None, g.with_, g.without)
+            counts[i] = evalsets.snippet_counts(
+                corpus.plain(pred) if pred is not None else None, g.with_, g.without
+            )
         return PageScores("snippet", np.zeros(0), np.zeros(0), counts)
     p = np.full(n, np.nan)
     r = np.full(n, np.nan)
@@ -113,7 +122,9 @@ def _justext_stoplist(lang: str | None) -> frozenset[str]:
     import justext
     import yaml
 
-    names = yaml.safe_load((HERE.parent / "rules" / "languages.yaml").read_text(encoding="utf-8"))["justext_stoplists"]
+    names = yaml.safe_load((HERE.parent / "rules" / "languages.yaml").read_text(encoding="utf-8"))[
+        "justext_stoplists"
+    ]
     name = names.get(lang or "", "English")
     try:
         return frozenset(justext.get_stoplist(name))

@@ -65,7 +65,9 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 def folds_of(t: htmldata.Table, k: int) -> np.ndarray:
-    per_page = np.array([int(hashlib.sha1(corpus.site_key(p.site).encode()).hexdigest(), 16) % k for p in t.pages])
+    per_page = np.array(
+        [int(hashlib.sha1(corpus.site_key(p.site).encode()).hexdigest(), 16) % k for p in t.pages]
+    )
     return np.repeat(per_page, np.diff(t.offsets))
 
 
@@ -103,8 +105,10 @@ def scores(t: htmldata.Table, preds: list[str | None], golds: dict) -> dict[str,
     groups = defaultdict(list)
     for i, pg in enumerate(t.pages):
         groups[pg.set].append(i)
-    return {k: textscore.score_pages([t.pages[i] for i in idx], [preds[i] for i in idx], golds).summary()["f1"]
-            for k, idx in sorted(groups.items())}
+    return {
+        k: textscore.score_pages([t.pages[i] for i in idx], [preds[i] for i in idx], golds).summary()["f1"]
+        for k, idx in sorted(groups.items())
+    }
 
 
 def baselines(t: htmldata.Table, golds: dict) -> None:
@@ -112,8 +116,11 @@ def baselines(t: htmldata.Table, golds: dict) -> None:
     for setting in htmlcache.SETTINGS:
         preds = [traf[p.set].get(p.id, {}).get(setting) for p in t.pages]
         sc = scores(t, preds, golds)
-        print(f"  trafilatura {setting:15s} " + " ".join(f"{k} {v:.4f}" for k, v in sc.items())
-              + f"  mean {np.mean(list(sc.values())):.4f}")
+        print(
+            f"  trafilatura {setting:15s} "
+            + " ".join(f"{k} {v:.4f}" for k, v in sc.items())
+            + f"  mean {np.mean(list(sc.values())):.4f}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,11 +130,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--folds", type=int, default=3)
     ap.add_argument("--no-context", action="store_true", help="the block model alone")
     ap.add_argument("--sets", nargs="+", choices=corpus.SETS, default=list(corpus.SETS))
-    ap.add_argument("--weights", choices=("words", "page", "sqrt"), default="words",
-                    help="a block's weight: its words; its share of its page's words (each page weighs the "
-                    "same, as the metric averages pages); or its words over the root of its page's")
-    ap.add_argument("--no-precision-vote", action="store_true",
-                    help="fit without trafilatura's precision-mode text (one trafilatura run per page at run time)")
+    ap.add_argument(
+        "--weights",
+        choices=("words", "page", "sqrt"),
+        default="words",
+        help="a block's weight: its words; its share of its page's words (each page weighs the "
+        "same, as the metric averages pages); or its words over the root of its page's",
+    )
+    ap.add_argument(
+        "--no-precision-vote",
+        action="store_true",
+        help="fit without trafilatura's precision-mode text (one trafilatura run per page at run time)",
+    )
     args = ap.parse_args(argv)
     t0 = time.time()
     sets = tuple(args.sets)
@@ -135,8 +149,11 @@ def main(argv: list[str] | None = None) -> int:
     val = htmldata.load(sets, splits=("val",))
     golds = corpus.golds(sets)
     val.titles = page_titles(val)
-    print(f"fit {fit.X.shape} ({len(fit.pages)} pages), val {val.X.shape} ({len(val.pages)} pages), "
-          f"{time.time() - t0:.0f} s", flush=True)
+    print(
+        f"fit {fit.X.shape} ({len(fit.pages)} pages), val {val.X.shape} ({len(val.pages)} pages), "
+        f"{time.time() - t0:.0f} s",
+        flush=True,
+    )
     if args.no_precision_vote:  # what the features read when that text is not there (None)
         for t in (fit, val):
             t.X[:, [FEATURES.index(c) for c in NO_PRECISION]] = 0.0
@@ -196,8 +213,9 @@ def choose(val: htmldata.Table, p: np.ndarray, golds: dict) -> tuple[float, dict
     return results[0]
 
 
-def write_model(models: list, best: tuple, fit: htmldata.Table, val: htmldata.Table, precision_vote: bool,
-                weights: str) -> None:
+def write_model(
+    models: list, best: tuple, fit: htmldata.Table, val: htmldata.Table, precision_vote: bool, weights: str
+) -> None:
     import yaml
 
     from cleaner.textmodel.forest import Forest
@@ -228,17 +246,21 @@ def write_model(models: list, best: tuple, fit: htmldata.Table, val: htmldata.Ta
             "val_f1": {k: round(v, 4) for k, v in best[2].items()},
         },
     }
-    head = ("# The block model of HTML mode (cleaner/htmlmodel.py): written by benchmarks/train_htmlmodel.py, which\n"
-            "# fits its forests (arrays in htmlmodel.npz: the block model, then a context round over the first\n"
-            "# round's probabilities around each block) on the `fit` part of the site split and chooses the\n"
-            "# decision on `val`: a block stays at probability >= threshold; with drop_title, a first kept block\n"
-            "# whose words overlap the page title by title_sim or more goes; a page whose kept text is shorter\n"
-            "# than fallback_chars takes trafilatura's text instead; precision_vote: whether trafilatura also\n"
-            "# runs in precision mode (else its precision-text columns read 0, as they were fitted). Figures on\n"
-            "# the test part:\n"
-            "# python benchmarks/bench_html.py\n")
+    head = (
+        "# The block model of HTML mode (cleaner/htmlmodel.py): written by benchmarks/train_htmlmodel.py, which\n"
+        "# fits its forests (arrays in htmlmodel.npz: the block model, then a context round over the first\n"
+        "# round's probabilities around each block) on the `fit` part of the site split and chooses the\n"
+        "# decision on `val`: a block stays at probability >= threshold; with drop_title, a first kept block\n"
+        "# whose words overlap the page title by title_sim or more goes; a page whose kept text is shorter\n"
+        "# than fallback_chars takes trafilatura's text instead; precision_vote: whether trafilatura also\n"
+        "# runs in precision mode (else its precision-text columns read 0, as they were fitted). Figures on\n"
+        "# the test part:\n"
+        "# python benchmarks/bench_html.py\n"
+    )
     out = rules / "htmlmodel.yaml"
-    out.write_text(head + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
+    out.write_text(
+        head + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8"
+    )
     print(f"wrote {out} and {arrays}")
 
 

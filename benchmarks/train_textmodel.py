@@ -61,8 +61,14 @@ PARAMS = {
 }
 
 
-def fit_trees(X: np.ndarray, y: np.ndarray, w: np.ndarray, rounds: int, valid: tuple | None = None,
-              params: dict | None = None) -> Any:
+def fit_trees(
+    X: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    rounds: int,
+    valid: tuple | None = None,
+    params: dict | None = None,
+) -> Any:
     import lightgbm as lgb
 
     keep = y >= 0
@@ -83,7 +89,9 @@ def site_folds(t: textdata.Table, k: int) -> np.ndarray:
     """Each unit's fold: a site's dumps share one (by the corpus' site key)."""
     import hashlib
 
-    fold_of_dump = np.array([int(hashlib.sha1(corpus.site_key(d.site).encode()).hexdigest(), 16) % k for d in t.dumps])
+    fold_of_dump = np.array(
+        [int(hashlib.sha1(corpus.site_key(d.site).encode()).hexdigest(), 16) % k for d in t.dumps]
+    )
     return np.repeat(fold_of_dump, np.diff(t.offsets))
 
 
@@ -102,8 +110,17 @@ def context_table(t: textdata.Table, p: np.ndarray) -> np.ndarray:
     return np.concatenate(out)
 
 
-def fit_round(name: str, Xf: np.ndarray, Xv: np.ndarray, fit: textdata.Table, val: textdata.Table, folds: np.ndarray,
-              args: Any, t0: float, oof: bool = True) -> tuple[Any, int, np.ndarray, np.ndarray | None]:
+def fit_round(
+    name: str,
+    Xf: np.ndarray,
+    Xv: np.ndarray,
+    fit: textdata.Table,
+    val: textdata.Table,
+    folds: np.ndarray,
+    args: Any,
+    t0: float,
+    oof: bool = True,
+) -> tuple[Any, int, np.ndarray, np.ndarray | None]:
     """A model on ``Xf`` with the line labels, its number of trees chosen on val;
     (model, trees, val probabilities, out-of-fold fit probabilities or None)."""
     m = fit_trees(Xf, fit.y, fit.w, args.rounds, (Xv, val.y, val.w))
@@ -138,8 +155,13 @@ def texts_of(t: textdata.Table, keep: np.ndarray, lines_of: list[list[str]]) -> 
     for d in range(len(t.dumps)):
         r = t.rows(d)
         lines = lines_of[d]
-        out.append("\n".join(lines[i] for a, b in zip(t.line[r][keep[r]].tolist(), t.last[r][keep[r]].tolist(),
-                                                        strict=True) for i in range(a, b + 1)))
+        out.append(
+            "\n".join(
+                lines[i]
+                for a, b in zip(t.line[r][keep[r]].tolist(), t.last[r][keep[r]].tolist(), strict=True)
+                for i in range(a, b + 1)
+            )
+        )
     return out
 
 
@@ -185,9 +207,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--folds", type=int, default=4)
     ap.add_argument("--rounds", type=int, default=200, help="most trees per model (early stopping on val)")
     ap.add_argument("--context", type=int, default=2, help="context rounds after the line model")
-    ap.add_argument("--keep-trees", metavar="N,N,...",
-                    help="fit nothing: keep the first N trees of each forest of the written model (0 drops a "
-                         "round), a cheaper model; measure it with bench_text.py --split val before shipping")
+    ap.add_argument(
+        "--keep-trees",
+        metavar="N,N,...",
+        help="fit nothing: keep the first N trees of each forest of the written model (0 drops a "
+        "round), a cheaper model; measure it with bench_text.py --split val before shipping",
+    )
     args = ap.parse_args(argv)
     if args.keep_trees:
         keep_trees([int(n) for n in args.keep_trees.split(",")])
@@ -229,25 +254,74 @@ def reason_of(name: str) -> str:
     tags = tuple(f"_{tag}" for _, tag in NEIGHBOURS) + tuple(f"_w{k}" for k in WINDOWS)
     if name.endswith(tags):
         return "among-junk"
-    vocab = {"comment": "comment", "promo": "promo", "legal": "legal", "share": "share", "nav": "menu",
-             "byline": "byline", "time": "date"}
+    vocab = {
+        "comment": "comment",
+        "promo": "promo",
+        "legal": "legal",
+        "share": "share",
+        "nav": "menu",
+        "byline": "byline",
+        "time": "date",
+    }
     if name.endswith("_words") and name[: -len("_words")] in vocab:  # comment_words -> comment, ...
         return vocab[name[: -len("_words")]]
     return {
-        "log_words": "short", "log_chars": "short", "short": "short", "rel_len": "short", "sentence_len": "short",
-        "strong_para": "short", "stop_ratio": "few-stop-words", "no_stop": "few-stop-words",
-        "stop_len": "few-stop-words", "commas": "not-prose", "sentences": "not-prose", "terminal": "no-sentence-end",
-        "colon_end": "label", "question": "question", "title_ratio": "title-case", "upper": "upper-case",
-        "uncased": "no-letters", "no_words": "no-letters", "digits": "numbers", "url": "url", "handle": "handle",
-        "date": "date", "ago": "timestamp", "counter": "counter", "separators": "menu", "short_run": "menu",
-        "pipes": "table", "gaps": "table", "bullet": "list-item", "list_item": "list-item", "marker": "list-item",
-        "list_run": "list-item", "ellipsis": "teaser", "lower_start": "fragment", "quote_start": "quote",
-        "copyright": "copyright", "duplicate": "repeated", "link_share": "link", "links": "link",
-        "heading": "heading", "emphasis": "heading", "image": "image", "indent": "layout",
-        "blank_before": "layout", "blank_after": "layout", "indent_run": "layout", "first_line": "page-top",
-        "pos": "position", "last_line": "page-end", "markers_near": "story-list", "repeat_shape": "story-list",
-        "doc_lines": "document", "doc_blank_share": "document", "doc_list_share": "document",
-        "doc_link_share": "document", "doc_words": "document",
+        "log_words": "short",
+        "log_chars": "short",
+        "short": "short",
+        "rel_len": "short",
+        "sentence_len": "short",
+        "strong_para": "short",
+        "stop_ratio": "few-stop-words",
+        "no_stop": "few-stop-words",
+        "stop_len": "few-stop-words",
+        "commas": "not-prose",
+        "sentences": "not-prose",
+        "terminal": "no-sentence-end",
+        "colon_end": "label",
+        "question": "question",
+        "title_ratio": "title-case",
+        "upper": "upper-case",
+        "uncased": "no-letters",
+        "no_words": "no-letters",
+        "digits": "numbers",
+        "url": "url",
+        "handle": "handle",
+        "date": "date",
+        "ago": "timestamp",
+        "counter": "counter",
+        "separators": "menu",
+        "short_run": "menu",
+        "pipes": "table",
+        "gaps": "table",
+        "bullet": "list-item",
+        "list_item": "list-item",
+        "marker": "list-item",
+        "list_run": "list-item",
+        "ellipsis": "teaser",
+        "lower_start": "fragment",
+        "quote_start": "quote",
+        "copyright": "copyright",
+        "duplicate": "repeated",
+        "link_share": "link",
+        "links": "link",
+        "heading": "heading",
+        "emphasis": "heading",
+        "image": "image",
+        "indent": "layout",
+        "blank_before": "layout",
+        "blank_after": "layout",
+        "indent_run": "layout",
+        "first_line": "page-top",
+        "pos": "position",
+        "last_line": "page-end",
+        "markers_near": "story-list",
+        "repeat_shape": "story-list",
+        "doc_lines": "document",
+        "doc_blank_share": "document",
+        "doc_list_share": "document",
+        "doc_link_share": "document",
+        "doc_words": "document",
     }[name]
 
 
@@ -266,29 +340,39 @@ def write_model(models: list, decision: dict, scores: dict, fit: Any, val: Any) 
     doc = {
         "arrays": arrays.name,
         "rounds": [name for name, _, _ in models],
-        "decision": {"inside": decision["inside"], "outside": decision["outside"],
-                     "extra_span": decision["extra_span"], "max_spans": 3, "sure": max(decision["inside"], 0.8),
-                     "lead_lines": 3},
+        "decision": {
+            "inside": decision["inside"],
+            "outside": decision["outside"],
+            "extra_span": decision["extra_span"],
+            "max_spans": 3,
+            "sure": max(decision["inside"], 0.8),
+            "lead_lines": 3,
+        },
         "reasons": {name: reason_of(name) for name in LINE_FEATURES},
         "features": {"line": list(LINE_FEATURES), "context": list(REGION_FEATURES)},
         "fitted": {
             "by": "benchmarks/train_textmodel.py",
             "trees": {name: n for name, _, n in models},
             "depth": {name: f.depth for name, f in forests.items()},
-            "params": PARAMS, "units": {"fit": int((fit.y >= 0).sum()), "val": int((val.y >= 0).sum())},
+            "params": PARAMS,
+            "units": {"fit": int((fit.y >= 0).sum()), "val": int((val.y >= 0).sum())},
             "val_f1": {f"{k[0]}/{k[1]}": round(v, 4) for k, v in scores.items()},
         },
     }
-    head = ("# The text model (cleaner/textmodel): written by benchmarks/train_textmodel.py, which fits its forests\n"
-            "# (arrays in textmodel.npz: the line model, then context rounds that each read the previous round's\n"
-            "# probabilities around every line) on the `fit` part of the site split and chooses the decision on\n"
-            "# `val`. `decision`: the article region is the best span of lines by the last round's probability\n"
-            "# (and up to two more spans that gain `extra_span` of the best's); a line inside it stays at\n"
-            "# probability >= inside, outside at >= outside; `sure` lines stop a section rule. `reasons`: what a\n"
-            "# removed line records, by the line feature group that pulled its score down the most. The figures\n"
-            "# on the test part: python benchmarks/bench_text.py.\n")
+    head = (
+        "# The text model (cleaner/textmodel): written by benchmarks/train_textmodel.py, which fits its forests\n"
+        "# (arrays in textmodel.npz: the line model, then context rounds that each read the previous round's\n"
+        "# probabilities around every line) on the `fit` part of the site split and chooses the decision on\n"
+        "# `val`. `decision`: the article region is the best span of lines by the last round's probability\n"
+        "# (and up to two more spans that gain `extra_span` of the best's); a line inside it stays at\n"
+        "# probability >= inside, outside at >= outside; `sure` lines stop a section rule. `reasons`: what a\n"
+        "# removed line records, by the line feature group that pulled its score down the most. The figures\n"
+        "# on the test part: python benchmarks/bench_text.py.\n"
+    )
     out = rules / "textmodel.yaml"
-    out.write_text(head + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
+    out.write_text(
+        head + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8"
+    )
     print(f"wrote {out} and {arrays}")
 
 
@@ -319,12 +403,16 @@ def keep_trees(trees: list[int]) -> None:
     tmp = arrays.with_name("textmodel.tmp.npz")
     np.savez_compressed(tmp, **kept)
     tmp.replace(arrays)
-    for name in doc["rounds"][len(rounds):]:
+    for name in doc["rounds"][len(rounds) :]:
         doc["fitted"]["trees"].pop(name, None)
         doc["fitted"]["depth"].pop(name, None)
     doc["rounds"] = rounds
-    doc["fitted"]["kept_trees"] = "python benchmarks/train_textmodel.py --keep-trees " + ",".join(map(str, trees))
-    out.write_text(head + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
+    doc["fitted"]["kept_trees"] = "python benchmarks/train_textmodel.py --keep-trees " + ",".join(
+        map(str, trees)
+    )
+    out.write_text(
+        head + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8"
+    )
     print(f"kept {dict(zip(rounds, trees, strict=False))} trees; wrote {out} and {arrays}")
 
 

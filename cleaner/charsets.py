@@ -59,9 +59,34 @@ _NON_ASCII_WORD = re.compile(rb"[^\s]*[\x80-\xff][^\s]*")
 # soft hyphens: neither letters nor mess
 _IGNORED = re.compile("\u00ad")
 # scripts whose own punctuation and signs are foreign in text of another script
-_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK", "HEBREW", "ARABIC", "THAI", "CJK", "HIRAGANA", "KATAKANA",
-                      "HANGUL", "ARMENIAN", "GEORGIAN", "DEVANAGARI", "BENGALI", "TAMIL", "ETHIOPIC", "LAO",
-                      "TIBETAN", "KHMER", "MYANMAR", "SYRIAC", "THAANA", "MONGOLIAN", "IDEOGRAPHIC"})
+_SCRIPTS = frozenset(
+    {
+        "LATIN",
+        "CYRILLIC",
+        "GREEK",
+        "HEBREW",
+        "ARABIC",
+        "THAI",
+        "CJK",
+        "HIRAGANA",
+        "KATAKANA",
+        "HANGUL",
+        "ARMENIAN",
+        "GEORGIAN",
+        "DEVANAGARI",
+        "BENGALI",
+        "TAMIL",
+        "ETHIOPIC",
+        "LAO",
+        "TIBETAN",
+        "KHMER",
+        "MYANMAR",
+        "SYRIAC",
+        "THAANA",
+        "MONGOLIAN",
+        "IDEOGRAPHIC",
+    }
+)
 
 
 # Python codecs that are no charset of the web: bytes-to-bytes or str-to-str
@@ -117,8 +142,9 @@ class CharsetGuesser:
         for n in names:
             c = codec_name(n)
             if c is None:
-                raise ConfigError(f"unknown charset {n!r} (expected a Python codec name such as cp1252)",
-                                  file=file, key=key)
+                raise ConfigError(
+                    f"unknown charset {n!r} (expected a Python codec name such as cp1252)", file=file, key=key
+                )
             out.append(c)
         return out
 
@@ -142,7 +168,9 @@ class CharsetGuesser:
         scored = self._score(readings, None, letters, done)
         fixed = self._ascii_language(sample, letters)
         if fixed:
-            scored = [max(a, b) for a, b in zip(scored, self._score(readings, fixed, letters, done), strict=True)]
+            scored = [
+                max(a, b) for a, b in zip(scored, self._score(readings, fixed, letters, done), strict=True)
+            ]
         scored.sort(key=lambda s: -s[0])
         best, enc, lang, prob, _ = scored[0]
         # how much better than the next reading (a different text), as a probability
@@ -156,9 +184,13 @@ class CharsetGuesser:
                 return Guess(e, round(min(confidence, 1.0), 3), lng)
         return Guess(enc, round(min(confidence, 1.0) * 0.5, 3), lang)
 
-    def _score(self, readings: dict[str, list[str]], fixed: tuple[str, float] | None,
-               ascii_letters: int, done: dict[tuple[str, str | None], tuple[float, int]] | None = None,
-               ) -> list[tuple[Any, ...]]:
+    def _score(
+        self,
+        readings: dict[str, list[str]],
+        fixed: tuple[str, float] | None,
+        ascii_letters: int,
+        done: dict[tuple[str, str | None], tuple[float, int]] | None = None,
+    ) -> list[tuple[Any, ...]]:
         """(log score, charset, language, its probability, mean log-likelihood of a character) of
         each reading; ``done`` keeps each (reading, language)'s log-likelihood for the next call."""
         done = {} if done is None else done
@@ -264,8 +296,13 @@ def char_loglik(text: str, lang: str | None, ascii_letters: int | None = None) -
             p = 1e-9
         elif _script(c) in _SCRIPTS and _script(c) != home:  # another script's sign (Hebrew geresh)
             p = 1e-8
-        elif (cat[0] in "SN" or cat == "Po") and c not in _IN_WORD and 0 < i < n - 1 \
-                and text[i - 1].isalpha() and text[i + 1].isalpha():
+        elif (
+            (cat[0] in "SN" or cat == "Po")
+            and c not in _IN_WORD
+            and 0 < i < n - 1
+            and text[i - 1].isalpha()
+            and text[i + 1].isalpha()
+        ):
             p = 1e-6
         else:
             p = 1e-3 if cat[0] == "P" or cat == "Sc" else 1e-4  # (format characters: 1e-4)
@@ -313,7 +350,7 @@ def _sample(data: bytes) -> bytes:
             break
         out.append(ln)
         size += len(ln) + 1
-    for ln in lines[len(out):]:  # then the lines with non-ASCII bytes
+    for ln in lines[len(out) :]:  # then the lines with non-ASCII bytes
         if not ln.isascii():
             out.append(ln)
             size += len(ln) + 1

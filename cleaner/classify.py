@@ -46,9 +46,7 @@ _AGO_FORMS = (
     r"\d+\s+(?:second|minute|min|hour|hr|day|week|month|year)s?\s+ago\b|"
     r"(?:vor|hace|il y a)\s+\d+\s+\w+"
 )
-_COUNTER_FORMS = (
-    r"\d[\d.,]*\s*[kKmM]?\s+(?:comments?|shares?|views?|likes?|replies|reads?|kommentare|commentaires|comentarios)\b"
-)
+_COUNTER_FORMS = r"\d[\d.,]*\s*[kKmM]?\s+(?:comments?|shares?|views?|likes?|replies|reads?|kommentare|commentaires|comentarios)\b"
 _AGO = re.compile(rf"\b(?=[\dvhi])(?:{_AGO_FORMS})", re.I)
 # one pass for the three: which of them a line holds (group 1, 2 or 3 non-empty)
 _MARKERS = re.compile(rf"\b(?=[\djfmasondvhi])(?:({_DATE_FORMS})|({_AGO_FORMS})|({_COUNTER_FORMS}))", re.I)
@@ -299,7 +297,9 @@ def _matches(
     return idx[np.searchsorted(offsets, pos, "right")], found
 
 
-def _having(pattern: re.Pattern[str], texts: Sequence[str], idx: np.ndarray, at: np.ndarray | None = None) -> np.ndarray:
+def _having(
+    pattern: re.Pattern[str], texts: Sequence[str], idx: np.ndarray, at: np.ndarray | None = None
+) -> np.ndarray:
     """The lines ``idx`` that ``pattern`` matches somewhere (the lines of
     :func:`_matches`, looked at one by one: cheaper for a few lines)."""
     if not len(idx):
@@ -384,11 +384,46 @@ GATE_STRINGS_BY_KIND = {
     "sep": [(c, "exact") for c in ("|", "\u2022", "\u00b7", "\u00bb", "   ", "\t")],
     "ago": [(c, "exact") for c in ("vor ", "hace ", "il y a", " ago")],
     # the words of _AGO and _COUNTER, as they compare them (ignoring case)
-    "marker_words": [(c, "fold") for c in ("ago", "vor", "hace", "il y a", "comment", "share", "view", "like",
-                                            "replies", "read", "kommentar", "commentaire", "comentario")],
+    "marker_words": [
+        (c, "fold")
+        for c in (
+            "ago",
+            "vor",
+            "hace",
+            "il y a",
+            "comment",
+            "share",
+            "view",
+            "like",
+            "replies",
+            "read",
+            "kommentar",
+            "commentaire",
+            "comentario",
+        )
+    ],
     # the month names of _DATE (as it compares them)
-    "months": [(c, "fold") for c in ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
-                                      "dec", "m\u00e4r", "mai", "okt", "dez")],
+    "months": [
+        (c, "fold")
+        for c in (
+            "jan",
+            "feb",
+            "mar",
+            "apr",
+            "may",
+            "jun",
+            "jul",
+            "aug",
+            "sep",
+            "oct",
+            "nov",
+            "dec",
+            "m\u00e4r",
+            "mai",
+            "okt",
+            "dez",
+        )
+    ],
 }
 GATE_STRINGS = [item for items in GATE_STRINGS_BY_KIND.values() for item in items]
 assert len(GATE_STRINGS) <= 64, "the gate strings are one 64-bit word of the literal scan"
@@ -429,7 +464,11 @@ def warm_lines() -> None:
     rules' scan of the marker strings, and without."""
     from cleaner.kernels.lines import TextView
 
-    lines = ["Compile the kernels: one line of article text, 3 days ago.", "Share", "\u00a9 2024 www.example.com"]
+    lines = [
+        "Compile the kernels: one line of article text, 3 days ago.",
+        "Share",
+        "\u00a9 2024 www.example.com",
+    ]
     # (one line too: a column of one row is contiguous, and numba compiles a
     # kernel that takes a column for each layout)
     for texts in (lines, lines[:1]):

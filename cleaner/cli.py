@@ -81,103 +81,197 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"cleaner {__version__}")
     sub = p.add_subparsers(metavar="COMMAND")
 
-    c = sub.add_parser("clean", help="clean files, folders, JSONL, WARC, Parquet or standard input",
-                       description="Clean raw scrapes and write clean text plus a record per document.")
-    c.add_argument("inputs", nargs="+", metavar="INPUT",
-                   help="a file (.txt, .html, .htm, .jsonl[.gz|.zst], .warc[.gz], .parquet), "
-                   "a folder (walked recursively) or - for stdin")
-    c.add_argument("-o", "--output", required=True,
-                   help="a .jsonl[.gz|.zst] or .parquet file for records, - for records as JSON lines on "
-                   "standard output, or a folder (a name without an extension, or ending in /) for <id>.txt "
-                   "files plus records.jsonl")
+    c = sub.add_parser(
+        "clean",
+        help="clean files, folders, JSONL, WARC, Parquet or standard input",
+        description="Clean raw scrapes and write clean text plus a record per document.",
+    )
+    c.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="a file (.txt, .html, .htm, .jsonl[.gz|.zst], .warc[.gz], .parquet), "
+        "a folder (walked recursively) or - for stdin",
+    )
+    c.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="a .jsonl[.gz|.zst] or .parquet file for records, - for records as JSON lines on "
+        "standard output, or a folder (a name without an extension, or ending in /) for <id>.txt "
+        "files plus records.jsonl",
+    )
     c.add_argument("--config", help="pipeline YAML (default: the shipped rules/default.yaml)")
-    c.add_argument("--workers", type=_positive_int, default=None,
-                   help="parallel worker processes (default: all cores)")
-    c.add_argument("--format", choices=("auto", "text", "html"), default="auto",
-                   help="treat inputs as text or HTML (default: by file type / content)")
-    c.add_argument("--charset", metavar="NAME", type=_charset,
-                   help="decode every input given as bytes in this charset (cp1251, shift_jis, ...), whatever "
-                   "it declares (default: BOM, HTTP header, <meta>, UTF-8, then the charset the bytes read best in)")
-    c.add_argument("--output-format", choices=("text", "markdown"), default=None,
-                   help="HTML input: the clean text as plain text (default) or as markdown (headings, lists, "
-                   "quotes, tables, code and emphasis marked), for pipelines that feed language models; "
-                   "overrides the config's extract.output_format")
+    c.add_argument(
+        "--workers", type=_positive_int, default=None, help="parallel worker processes (default: all cores)"
+    )
+    c.add_argument(
+        "--format",
+        choices=("auto", "text", "html"),
+        default="auto",
+        help="treat inputs as text or HTML (default: by file type / content)",
+    )
+    c.add_argument(
+        "--charset",
+        metavar="NAME",
+        type=_charset,
+        help="decode every input given as bytes in this charset (cp1251, shift_jis, ...), whatever "
+        "it declares (default: BOM, HTTP header, <meta>, UTF-8, then the charset the bytes read best in)",
+    )
+    c.add_argument(
+        "--output-format",
+        choices=("text", "markdown"),
+        default=None,
+        help="HTML input: the clean text as plain text (default) or as markdown (headings, lists, "
+        "quotes, tables, code and emphasis marked), for pipelines that feed language models; "
+        "overrides the config's extract.output_format",
+    )
     c.add_argument("--text-column", metavar="NAME", help="Parquet input: the column holding text")
     c.add_argument("--html-column", metavar="NAME", help="Parquet input: the column holding HTML")
-    c.add_argument("--id-column", metavar="NAME", default="id", help="Parquet input: the id column (default: id)")
-    c.add_argument("--resume", action="store_true",
-                   help="finish an interrupted run of the same command (documents already written are skipped)")
+    c.add_argument(
+        "--id-column", metavar="NAME", default="id", help="Parquet input: the id column (default: id)"
+    )
+    c.add_argument(
+        "--resume",
+        action="store_true",
+        help="finish an interrupted run of the same command (documents already written are skipped)",
+    )
     c.add_argument("--report", metavar="FILE.json", help="also write the run's summary as JSON")
     c.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary")
-    c.add_argument("--site-templates", choices=("auto", "on", "off"), default="auto",
-                   help="two passes: the first counts, per site, on how many pages each line occurs; the second "
-                   "cleans, removing a line that its site repeats on at least boilerplate.template_share of its "
-                   "pages (0.4, of sites with >= template_min_pages: 5) as template.site. auto (default): on "
-                   "when a site of the input has that many pages. Text documents with a site (a record's url, "
-                   "a WARC target URI, or --site-field); not with standard input")
-    c.add_argument("--templates", metavar="FILE",
-                   help="clean with a site-templates table saved by --templates-out (no first pass); with "
-                   "--templates-out too, the table updated by counting this input")
-    c.add_argument("--templates-out", metavar="FILE",
-                   help="write the first pass's site-templates table here (.npz), for later runs, single "
-                   "pages of known sites, or Pipeline(templates=SiteTemplates.load(FILE))")
-    c.add_argument("--site-field", metavar="NAME",
-                   help="the record field (JSONL, Parquet) that names a document's site, a URL or a host "
-                   "(default: url)")
-    c.add_argument("--engine", choices=("local", "ray"), default="local",
-                   help="local worker processes (default), or Ray Data: reads and writes JSONL/Parquet "
-                        "through Ray (pip install 'cleaner[ray]')")
-    c.add_argument("--ray-address", metavar="ADDRESS", default=None,
-                   help="with --engine ray: the cluster to join (default: $RAY_ADDRESS or a local Ray)")
-    c.add_argument("--batch-size", type=_positive_int, default=None, metavar="N",
-                   help="with --engine ray: documents per batch")
-    c.add_argument("-v", "--verbose", action="store_true",
-                   help="with --engine ray: show Ray's own INFO logging (default: its warnings only)")
-    c.add_argument("--kernels", choices=("auto", "compiled", "python"), default=None,
-                   help="run the compiled kernels (numba), or the same code in Python: the same result, slower "
-                        "on long texts, nothing to compile. auto (default): Python for a small input (under "
-                        f"{jit.PYTHON_BELOW_COLD // 1024} KB of text before the kernels are first compiled, under "
-                        f"{jit.PYTHON_BELOW_WARM // 1024} KB after), else compiled (also $CLEANER_KERNELS)")
+    c.add_argument(
+        "--site-templates",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="two passes: the first counts, per site, on how many pages each line occurs; the second "
+        "cleans, removing a line that its site repeats on at least boilerplate.template_share of its "
+        "pages (0.4, of sites with >= template_min_pages: 5) as template.site. auto (default): on "
+        "when a site of the input has that many pages. Text documents with a site (a record's url, "
+        "a WARC target URI, or --site-field); not with standard input",
+    )
+    c.add_argument(
+        "--templates",
+        metavar="FILE",
+        help="clean with a site-templates table saved by --templates-out (no first pass); with "
+        "--templates-out too, the table updated by counting this input",
+    )
+    c.add_argument(
+        "--templates-out",
+        metavar="FILE",
+        help="write the first pass's site-templates table here (.npz), for later runs, single "
+        "pages of known sites, or Pipeline(templates=SiteTemplates.load(FILE))",
+    )
+    c.add_argument(
+        "--site-field",
+        metavar="NAME",
+        help="the record field (JSONL, Parquet) that names a document's site, a URL or a host (default: url)",
+    )
+    c.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default="local",
+        help="local worker processes (default), or Ray Data: reads and writes JSONL/Parquet "
+        "through Ray (pip install 'cleaner[ray]')",
+    )
+    c.add_argument(
+        "--ray-address",
+        metavar="ADDRESS",
+        default=None,
+        help="with --engine ray: the cluster to join (default: $RAY_ADDRESS or a local Ray)",
+    )
+    c.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="with --engine ray: documents per batch",
+    )
+    c.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="with --engine ray: show Ray's own INFO logging (default: its warnings only)",
+    )
+    c.add_argument(
+        "--kernels",
+        choices=("auto", "compiled", "python"),
+        default=None,
+        help="run the compiled kernels (numba), or the same code in Python: the same result, slower "
+        "on long texts, nothing to compile. auto (default): Python for a small input (under "
+        f"{jit.PYTHON_BELOW_COLD // 1024} KB of text before the kernels are first compiled, under "
+        f"{jit.PYTHON_BELOW_WARM // 1024} KB after), else compiled (also $CLEANER_KERNELS)",
+    )
     c.set_defaults(func=cmd_clean)
 
-    rp = sub.add_parser("report", help="summarise a run's records; render an HTML report",
-                        description="Summarise the records of a run (counts, rules, languages, artifacts) "
-                        "and optionally render a self-contained HTML page with a sample of documents.")
-    rp.add_argument("records", metavar="RECORDS",
-                    help="records of a run: .jsonl[.gz|.zst], .parquet, an output folder, or - for stdin")
+    rp = sub.add_parser(
+        "report",
+        help="summarise a run's records; render an HTML report",
+        description="Summarise the records of a run (counts, rules, languages, artifacts) "
+        "and optionally render a self-contained HTML page with a sample of documents.",
+    )
+    rp.add_argument(
+        "records",
+        metavar="RECORDS",
+        help="records of a run: .jsonl[.gz|.zst], .parquet, an output folder, or - for stdin",
+    )
     rp.add_argument("--html", metavar="OUT.html", help="write the HTML report here")
     rp.add_argument("--json", metavar="OUT.json", help="write the summary as JSON here")
-    rp.add_argument("--run", metavar="RUN.json",
-                    help="the run's --report JSON, for bytes in and throughput (not in the records)")
-    rp.add_argument("--sample", type=_nonnegative_int, default=12, metavar="N",
-                    help="kept documents shown in the HTML report (default: 12; plus a few dropped and errors)")
+    rp.add_argument(
+        "--run",
+        metavar="RUN.json",
+        help="the run's --report JSON, for bytes in and throughput (not in the records)",
+    )
+    rp.add_argument(
+        "--sample",
+        type=_nonnegative_int,
+        default=12,
+        metavar="N",
+        help="kept documents shown in the HTML report (default: 12; plus a few dropped and errors)",
+    )
     rp.add_argument("--title", default=None, help="title of the HTML page")
     rp.add_argument("-q", "--quiet", action="store_true", help="do not print the summary")
     rp.set_defaults(func=cmd_report)
 
-    e = sub.add_parser("explain", help="show each line of a document as kept or removed, with the rule",
-                       description="Clean one document and show each of its lines as kept or removed, with the "
-                       "rule or classifier reason that removed it. A file of records (.jsonl[.gz|.zst], .warc[.gz], "
-                       ".parquet) shows the record --id names, or its first one.")
-    e.add_argument("file", help="a .txt or .html file, a file of records, or - for standard input (text, HTML "
-                   "or JSON lines)")
-    e.add_argument("--id", dest="record_id", metavar="ID",
-                   help="the record to show, by its id (records files; default: the first record)")
+    e = sub.add_parser(
+        "explain",
+        help="show each line of a document as kept or removed, with the rule",
+        description="Clean one document and show each of its lines as kept or removed, with the "
+        "rule or classifier reason that removed it. A file of records (.jsonl[.gz|.zst], .warc[.gz], "
+        ".parquet) shows the record --id names, or its first one.",
+    )
+    e.add_argument(
+        "file",
+        help="a .txt or .html file, a file of records, or - for standard input (text, HTML or JSON lines)",
+    )
+    e.add_argument(
+        "--id",
+        dest="record_id",
+        metavar="ID",
+        help="the record to show, by its id (records files; default: the first record)",
+    )
     e.add_argument("--text-column", metavar="NAME", help="Parquet input: the column holding text")
     e.add_argument("--html-column", metavar="NAME", help="Parquet input: the column holding HTML")
-    e.add_argument("--id-column", metavar="NAME", default="id", help="Parquet input: the id column (default: id)")
+    e.add_argument(
+        "--id-column", metavar="NAME", default="id", help="Parquet input: the id column (default: id)"
+    )
     e.add_argument("--config", help="pipeline YAML")
     e.add_argument("--format", choices=("auto", "text", "html"), default="auto")
     e.add_argument("--charset", metavar="NAME", type=_charset, help="decode the document in this charset")
     e.add_argument("--removed-only", action="store_true", help="show only the removed lines")
-    e.add_argument("--kernels", choices=("auto", "compiled", "python"), default=None,
-                   help="run the compiled kernels (numba), or the same code in Python: the same result, slower "
-                        "on long texts, nothing to compile. auto (default): Python for a small input (under "
-                        f"{jit.PYTHON_BELOW_COLD // 1024} KB of text before the kernels are first compiled, under "
-                        f"{jit.PYTHON_BELOW_WARM // 1024} KB after), else compiled (also $CLEANER_KERNELS)")
-    e.add_argument("--templates", metavar="FILE",
-                   help="with a site-templates table (cleaner clean --templates-out): the lines the "
-                   "document's site repeats go as template.site")
+    e.add_argument(
+        "--kernels",
+        choices=("auto", "compiled", "python"),
+        default=None,
+        help="run the compiled kernels (numba), or the same code in Python: the same result, slower "
+        "on long texts, nothing to compile. auto (default): Python for a small input (under "
+        f"{jit.PYTHON_BELOW_COLD // 1024} KB of text before the kernels are first compiled, under "
+        f"{jit.PYTHON_BELOW_WARM // 1024} KB after), else compiled (also $CLEANER_KERNELS)",
+    )
+    e.add_argument(
+        "--templates",
+        metavar="FILE",
+        help="with a site-templates table (cleaner clean --templates-out): the lines the "
+        "document's site repeats go as template.site",
+    )
     e.set_defaults(func=cmd_explain)
 
     r = sub.add_parser("rules", help="list or test rule packs")
@@ -185,20 +279,28 @@ def build_parser() -> argparse.ArgumentParser:
     rl = rsub.add_parser("list", help="list the rules the config loads")
     rl.add_argument("--config", help="pipeline YAML")
     rl.set_defaults(func=cmd_rules_list)
-    rt = rsub.add_parser("test", help="check rules against their own examples, and find rules another one shadows",
-                         description="Check each rule against its own examples (exit 1 when one fails). For rules "
-                         "of your own packs, also run their drop examples through all the rules a run with the "
-                         "config loads (the config's packs, then yours) and report each example another rule "
-                         "removes first: the rule never fires on such lines (exit 1 when it fires on none of "
-                         "its examples).")
-    rt.add_argument("packs", nargs="*", metavar="PACK",
-                    help="rule-pack YAML files (default: every pack the config loads)")
+    rt = rsub.add_parser(
+        "test",
+        help="check rules against their own examples, and find rules another one shadows",
+        description="Check each rule against its own examples (exit 1 when one fails). For rules "
+        "of your own packs, also run their drop examples through all the rules a run with the "
+        "config loads (the config's packs, then yours) and report each example another rule "
+        "removes first: the rule never fires on such lines (exit 1 when it fires on none of "
+        "its examples).",
+    )
+    rt.add_argument(
+        "packs", nargs="*", metavar="PACK", help="rule-pack YAML files (default: every pack the config loads)"
+    )
     rt.add_argument("--config", help="pipeline YAML")
-    rt.add_argument("--kernels", choices=("auto", "compiled", "python"), default=None,
-                   help="run the compiled kernels (numba), or the same code in Python: the same result, slower "
-                        "on long texts, nothing to compile. auto (default): Python for a small input (under "
-                        f"{jit.PYTHON_BELOW_COLD // 1024} KB of text before the kernels are first compiled, under "
-                        f"{jit.PYTHON_BELOW_WARM // 1024} KB after), else compiled (also $CLEANER_KERNELS)")
+    rt.add_argument(
+        "--kernels",
+        choices=("auto", "compiled", "python"),
+        default=None,
+        help="run the compiled kernels (numba), or the same code in Python: the same result, slower "
+        "on long texts, nothing to compile. auto (default): Python for a small input (under "
+        f"{jit.PYTHON_BELOW_COLD // 1024} KB of text before the kernels are first compiled, under "
+        f"{jit.PYTHON_BELOW_WARM // 1024} KB after), else compiled (also $CLEANER_KERNELS)",
+    )
     rt.set_defaults(func=cmd_rules_test)
     r.set_defaults(func=lambda a: (r.print_help(), 2)[1])  # type: ignore[func-returns-value]
     return p
@@ -229,7 +331,9 @@ def _charset(value: str) -> str:
 
     name = codec_name(value)
     if name is None:
-        raise argparse.ArgumentTypeError(f"unknown charset {value!r} (a name such as utf-8, cp1252, shift_jis)")
+        raise argparse.ArgumentTypeError(
+            f"unknown charset {value!r} (a name such as utf-8, cp1252, shift_jis)"
+        )
     return name
 
 
@@ -255,11 +359,15 @@ def cmd_clean(args: argparse.Namespace) -> int:
     pipe = Pipeline(load_config(config))  # validate config and rule packs before any work
     if getattr(args, "engine", "local") == "ray":
         if args.charset:
-            raise CleanerError("--charset is not available with --engine ray; set it in the config instead "
-                               "(settings: {decode: {charset: NAME}})")
+            raise CleanerError(
+                "--charset is not available with --engine ray; set it in the config instead "
+                "(settings: {decode: {charset: NAME}})"
+            )
         if args.output_format:
-            raise CleanerError("--output-format is not available with --engine ray; set it in the config "
-                               "instead (settings: {extract: {output_format: markdown}})")
+            raise CleanerError(
+                "--output-format is not available with --engine ray; set it in the config "
+                "instead (settings: {extract: {output_format: markdown}})"
+            )
         if args.output == "-":
             raise CleanerError("-o -: --engine ray writes part files to a folder, not to standard output")
         from cleaner.integrations.ray import cli_clean
@@ -273,8 +381,12 @@ def cmd_clean(args: argparse.Namespace) -> int:
         from cleaner.stages.extract import OUTPUT_FORMAT_ENV
 
         os.environ[OUTPUT_FORMAT_ENV] = args.output_format
-    read = ReadOptions(format=args.format, text_column=args.text_column, html_column=args.html_column,
-                       id_column=args.id_column)
+    read = ReadOptions(
+        format=args.format,
+        text_column=args.text_column,
+        html_column=args.html_column,
+        id_column=args.id_column,
+    )
     check_inputs(args.inputs, read)
     _check_output(args.output, args)
     check_job(JobOptions(inputs=args.inputs, output=args.output, report=args.report))
@@ -285,10 +397,18 @@ def cmd_clean(args: argparse.Namespace) -> int:
     out = args.output
     workers = args.workers or default_workers()
     opts = JobOptions(
-        inputs=args.inputs, output=out, config=config, workers=workers, read=read, resume=args.resume,
-        report=args.report, progress=None if args.quiet else sys.stderr,
+        inputs=args.inputs,
+        output=out,
+        config=config,
+        workers=workers,
+        read=read,
+        resume=args.resume,
+        report=args.report,
+        progress=None if args.quiet else sys.stderr,
         checkpoint_seconds=_env_float("CLEANER_CHECKPOINT_SECONDS"),
-        pipeline=pipe, started=args.started, charset=args.charset,
+        pipeline=pipe,
+        started=args.started,
+        charset=args.charset,
     )
     opts.templates = _template_options(args, read)
     if out == "-":
@@ -326,7 +446,9 @@ def _use_kernels(args: argparse.Namespace, groups: list[Any], input_bytes: int |
         chosen = jit.choose(groups, input_bytes)
     elif chosen not in kernels.MODES:
         raise CleanerError(f"${kernels.MODE_ENV}={chosen!r}: expected auto, {' or '.join(kernels.MODES)}")
-    os.environ[kernels.MODE_ENV] = chosen  # (workers that start afresh read it; forked ones inherit the choice)
+    os.environ[kernels.MODE_ENV] = (
+        chosen  # (workers that start afresh read it; forked ones inherit the choice)
+    )
     return kernels.use(chosen)
 
 
@@ -382,8 +504,10 @@ def _template_options(args: argparse.Namespace, read: Any) -> Any:
     streams = [x for x in args.inputs if x == "-" or not (Path(x).is_file() or Path(x).is_dir())]
     if counting and streams:  # standard input, a FIFO or a device: read once only
         if mode == "on" or out:
-            raise CleanerError(f"site templates read the input twice: {streams[0]} cannot be (standard input, "
-                               "a FIFO or a device); give files, or a table with --templates")
+            raise CleanerError(
+                f"site templates read the input twice: {streams[0]} cannot be (standard input, "
+                "a FIFO or a device); give files, or a table with --templates"
+            )
         return None if not table else TemplateOptions(mode, table, None, None)
     if mode == "off":
         return None
@@ -415,7 +539,9 @@ def _check_output(out: str, args: argparse.Namespace) -> None:
         return
     p = Path(out)
     if p.exists() and not p.is_dir():
-        raise CleanerError(f"-o {out}: exists and is not a folder (name a .jsonl or .parquet file, or a folder)")
+        raise CleanerError(
+            f"-o {out}: exists and is not a folder (name a .jsonl or .parquet file, or a folder)"
+        )
     if not p.is_dir() and not out.endswith(("/", os.sep)) and _FILE_NAME.search(p.name):
         raise CleanerError(
             f"-o {out}: cleaner does not write {p.suffix} files; name a .jsonl, .jsonl.gz, .jsonl.zst or "
@@ -467,8 +593,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.html:
         from cleaner.runstate import replace_atomically
 
-        page = render_html(summary, sample, title=args.title or f"cleaner report: {Path(args.records).name}",
-                           source=args.records, rules=rules)
+        page = render_html(
+            summary,
+            sample,
+            title=args.title or f"cleaner report: {Path(args.records).name}",
+            source=args.records,
+            rules=rules,
+        )
         try:  # a unique temporary name, renamed: a link at OUT.html is replaced, never written through
             replace_atomically(Path(args.html), page.encode("utf-8"))
         except OSError as exc:
@@ -493,10 +624,19 @@ def cmd_explain(args: argparse.Namespace) -> int:
         except TemplatesError as exc:
             raise CleanerError(f"--templates {exc}") from None
     item = _explain_item(args, pipe.limits.max_document_bytes)
-    size = len(item.raw or b"") // (4 if item.format == "html" or (item.source or "").endswith((".html", ".htm")) else 1)
+    size = len(item.raw or b"") // (
+        4 if item.format == "html" or (item.source or "").endswith((".html", ".htm")) else 1
+    )
     _use_kernels(args, pipe.kernel_groups(), size)
-    doc = pipe.clean(item.raw, format=item.format, id=item.id, source=item.source, metadata=item.metadata,
-                     extra=item.extra, charset=args.charset)
+    doc = pipe.clean(
+        item.raw,
+        format=item.format,
+        id=item.id,
+        source=item.source,
+        metadata=item.metadata,
+        extra=item.extra,
+        charset=args.charset,
+    )
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     red, dim, off = ("\033[31m", "\033[2m", "\033[0m") if color else ("", "", "")
     width = max((len(ln.rule or "") for ln in doc.lines), default=0)
@@ -512,9 +652,14 @@ def cmd_explain(args: argparse.Namespace) -> int:
         elif ln.text.strip():
             print(f"{red}{ln.rule:<{width}}{off}  {dim}{ln.text}{off}")
     info: dict[str, Any] = {
-        "id": doc.id, "status": doc.status, "language": doc.language, "language_score": doc.language_score,
-        "lines": sum(1 for ln in doc.lines if ln.text.strip()), "removed": len(doc.removed),
-        "repairs": len(doc.repairs), "artifacts": doc.artifacts,
+        "id": doc.id,
+        "status": doc.status,
+        "language": doc.language,
+        "language_score": doc.language_score,
+        "lines": sum(1 for ln in doc.lines if ln.text.strip()),
+        "removed": len(doc.removed),
+        "repairs": len(doc.repairs),
+        "artifacts": doc.artifacts,
     }
     if doc.charset:
         info["charset"] = doc.charset
@@ -543,8 +688,13 @@ def _explain_item(args: argparse.Namespace, cap: int) -> Any:
     read up to the size limit ``cap`` (never whole when larger)."""
     from cleaner.io.readers import InputItem, ReadOptions, iter_inputs, kind_of
 
-    read = ReadOptions(format=args.format, text_column=args.text_column, html_column=args.html_column,
-                       id_column=args.id_column, max_bytes=cap)
+    read = ReadOptions(
+        format=args.format,
+        text_column=args.text_column,
+        html_column=args.html_column,
+        id_column=args.id_column,
+        max_bytes=cap,
+    )
     name = args.file
     if name == "-":
         records = True
@@ -560,8 +710,10 @@ def _explain_item(args: argparse.Namespace, cap: int) -> Any:
         records = kind_of(path) in ("jsonl", "warc", "parquet")
         if not records:
             if args.record_id is not None:
-                raise CleanerError(f"--id {args.record_id}: {name} is one document; --id picks a record of a "
-                                   f".jsonl[.gz|.zst], .warc[.gz] or .parquet file")
+                raise CleanerError(
+                    f"--id {args.record_id}: {name} is one document; --id picks a record of a "
+                    f".jsonl[.gz|.zst], .warc[.gz] or .parquet file"
+                )
             fmt = args.format
             if fmt == "auto":
                 fmt = {"html": "html", "text": "text"}.get(kind_of(path) or "", "auto")
@@ -576,19 +728,24 @@ def _explain_item(args: argparse.Namespace, cap: int) -> Any:
         if args.record_id is None or item.id == args.record_id:
             record = name != "-" or seen > 1 or item.source != "<stdin>"  # (else: stdin is one document)
             if item.error is not None:
-                raise CleanerError(f"{item.source or name}: record {item.id}: {item.error}" if record
-                                   else item.error)
+                raise CleanerError(
+                    f"{item.source or name}: record {item.id}: {item.error}" if record else item.error
+                )
             if item.raw is None:
-                raise CleanerError(f"{item.source or name}: record {item.id} has no content"
-                                   + (f" ({item.drop})" if item.drop else ""))
+                raise CleanerError(
+                    f"{item.source or name}: record {item.id} has no content"
+                    + (f" ({item.drop})" if item.drop else "")
+                )
             if record:
                 print(f"record {item.id} ({item.source or name})", file=sys.stderr)
             return item
     where = "standard input" if name == "-" else name
     if args.record_id is None:
         raise CleanerError(f"{where}: no records")
-    raise CleanerError(f"{where}: no record with id {args.record_id!r} ({seen:,} records read; ids such as "
-                       f"{', '.join(first_ids)})")
+    raise CleanerError(
+        f"{where}: no record with id {args.record_id!r} ({seen:,} records read; ids such as "
+        f"{', '.join(first_ids)})"
+    )
 
 
 # ---------------------------------------------------------------- rules
@@ -618,7 +775,9 @@ def cmd_rules_test(args: argparse.Namespace) -> int:
     rules = RuleSet.load(packs)
     from cleaner.stages.boilerplate import RULES_GROUP
 
-    _use_kernels(args, [RULES_GROUP], sum(len(x) for r in rules.rules for x in r.examples_drop + r.examples_keep))
+    _use_kernels(
+        args, [RULES_GROUP], sum(len(x) for r in rules.rules for x in r.examples_drop + r.examples_keep)
+    )
     failures = check_rules(rules)
     n_examples = sum(len(r.examples_drop) + len(r.examples_keep) for r in rules.rules)
     for f in failures:
@@ -634,14 +793,28 @@ def cmd_rules_test(args: argparse.Namespace) -> int:
         shadows = find_shadowed(everything, [r for r in everything.rules if r.id in user])
     for sh in shadows:
         print(f"SHADOWED {sh}")
-    silenced = sorted({sh.rule.id for sh in shadows
-                       if sum(1 for x in shadows if x.rule is sh.rule) == len(sh.rule.examples_drop)})
-    line = (f"{len(rules.rules)} rules, {n_examples} examples: "
-            f"{n_examples - len(failures)} passed, {len(failures)} failed")
+    silenced = sorted(
+        {
+            sh.rule.id
+            for sh in shadows
+            if sum(1 for x in shadows if x.rule is sh.rule) == len(sh.rule.examples_drop)
+        }
+    )
+    line = (
+        f"{len(rules.rules)} rules, {n_examples} examples: "
+        f"{n_examples - len(failures)} passed, {len(failures)} failed"
+    )
     if shadows:
-        line += (f"; {len(shadows)} drop example(s) of {len({sh.rule.id for sh in shadows})} rule(s) removed first "
-                 f"by another rule" + (f" ({', '.join(silenced)}: never fire{'s' if len(silenced) == 1 else ''} on "
-                                         f"{'its' if len(silenced) == 1 else 'their'} own examples)" if silenced else ""))
+        line += (
+            f"; {len(shadows)} drop example(s) of {len({sh.rule.id for sh in shadows})} rule(s) removed first "
+            f"by another rule"
+            + (
+                f" ({', '.join(silenced)}: never fire{'s' if len(silenced) == 1 else ''} on "
+                f"{'its' if len(silenced) == 1 else 'their'} own examples)"
+                if silenced
+                else ""
+            )
+        )
     print(line)
     return 1 if failures or silenced else 0
 

@@ -93,7 +93,9 @@ def _load(path: Path, seen: tuple[Path, ...]) -> Config:
     if len(seen) >= MAX_EXTENDS:
         raise ConfigError(
             f"`extends` chain longer than {MAX_EXTENDS} configs (starting at {seen[0]})",
-            file=fname, line=line_of(data, "extends") if isinstance(data, dict) else None, key="extends",
+            file=fname,
+            line=line_of(data, "extends") if isinstance(data, dict) else None,
+            key="extends",
         )
     if data is None:
         data = {}
@@ -190,11 +192,16 @@ def _parse_limits(inherited: Limits, values: Any, fname: str, line: int | None) 
     checked = _check_settings(values, schema, "limits", fname, line, "limits accepts")
     for key, value in checked.items():
         if not 0 <= value < float("inf"):  # NaN fails both
-            raise ConfigError(f"expected a number of 0 or more (0: no limit), got {value!r}", file=fname,
-                              line=line_of(values, key) or line, key=f"limits.{key}")
+            raise ConfigError(
+                f"expected a number of 0 or more (0: no limit), got {value!r}",
+                file=fname,
+                line=line_of(values, key) or line,
+                key=f"limits.{key}",
+            )
     floats = {f.name for f in fields(Limits) if f.type in ("float", float)}
     values = {k: float(v) if k in floats else v for k, v in checked.items()}
     return replace(inherited, **values)
+
 
 def _relative(p: str, config_path: Path) -> Path:
     candidate = Path(p)
@@ -248,9 +255,7 @@ def _parse_stages(items: Any, fname: str, line: int | None) -> list[StageSpec]:
                 f"stage {name!r} is listed twice", file=fname, line=item_line, key=f"stages[{i}]"
             )
         seen.add(name)
-        specs.append(
-            StageSpec(name, validate_options(name, options, fname, item_line), fname, item_line)
-        )
+        specs.append(StageSpec(name, validate_options(name, options, fname, item_line), fname, item_line))
     return specs
 
 
@@ -301,9 +306,7 @@ def _check_settings(
                 key=f"{prefix}.{key}",
             )
         setting = schema[key]
-        ok = isinstance(value, setting.types) and not (
-            isinstance(value, bool) and bool not in setting.types
-        )
+        ok = isinstance(value, setting.types) and not (isinstance(value, bool) and bool not in setting.types)
         if not ok and float in setting.types and isinstance(value, int) and not isinstance(value, bool):
             value, ok = float(value), True
         if not ok:

@@ -29,7 +29,9 @@ class Line:
     number: int
     text: str
     rule: str | None = None
-    detail: dict[str, Any] | None = None  # more about the removal, for its record (template.site: site, share)
+    detail: dict[str, Any] | None = (
+        None  # more about the removal, for its record (template.site: site, share)
+    )
 
     @property
     def kept(self) -> bool:
@@ -106,8 +108,7 @@ class Document:
     def removed(self) -> list[dict[str, Any]]:
         """Removed non-blank lines with the rule that removed them."""
         return [
-            {"line": ln.number, "text": ln.text, "rule": ln.rule}
-            | (ln.detail or {})
+            {"line": ln.number, "text": ln.text, "rule": ln.rule} | (ln.detail or {})
             for ln in self.lines
             if ln.rule is not None and ln.text.strip()
         ]

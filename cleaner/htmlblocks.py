@@ -85,7 +85,12 @@ def _json_article_body(scripts: list[str]) -> str:
             return
         if isinstance(x, dict):
             for k, v in x.items():
-                if k in ("articleBody", "text") and isinstance(v, str) and len(v) > len(best) and len(v) > 200:
+                if (
+                    k in ("articleBody", "text")
+                    and isinstance(v, str)
+                    and len(v) > len(best)
+                    and len(v) > 200
+                ):
                     best = v
                 elif isinstance(v, (dict, list)):
                     walk(v, depth + 1)
@@ -130,8 +135,21 @@ def blocks_of(root: Any) -> Page:
 
     # state of the open block: the owner frame, text pieces, markdown pieces, link chars
     class Frame:
-        __slots__ = ("el", "tag", "depth", "path", "anc", "words", "near", "sig", "heading", "ordered",
-                     "table", "body", "cells")
+        __slots__ = (
+            "el",
+            "tag",
+            "depth",
+            "path",
+            "anc",
+            "words",
+            "near",
+            "sig",
+            "heading",
+            "ordered",
+            "table",
+            "body",
+            "cells",
+        )
         el: Any
         tag: str
         depth: int
@@ -158,8 +176,25 @@ def blocks_of(root: Any) -> Page:
         t = _clean(raw, fr.tag == "pre") if not raw.isspace() else ""
         if t:
             m = _clean("".join(md), fr.tag == "pre")
-            blocks.append(Block(t, m, fr.tag, fr.depth, fr.path, min(link[0], len(t)), link[1], fr.anc,
-                                fr.words, fr.near, fr.sig, fr.heading, fr.ordered, fr.table, fr.body))
+            blocks.append(
+                Block(
+                    t,
+                    m,
+                    fr.tag,
+                    fr.depth,
+                    fr.path,
+                    min(link[0], len(t)),
+                    link[1],
+                    fr.anc,
+                    fr.words,
+                    fr.near,
+                    fr.sig,
+                    fr.heading,
+                    fr.ordered,
+                    fr.table,
+                    fr.body,
+                )
+            )
         text.clear()
         md.clear()
         link[0] = link[1] = 0
@@ -174,7 +209,13 @@ def blocks_of(root: Any) -> Page:
     root_frame = Frame()
     root_frame.el, root_frame.tag, root_frame.depth, root_frame.path = root, "html", 0, (0,)
     root_frame.anc, root_frame.words, root_frame.near, root_frame.sig = frozenset(), "", "", ()
-    root_frame.heading, root_frame.ordered, root_frame.table, root_frame.body, root_frame.cells = 0, False, -1, False, 0
+    root_frame.heading, root_frame.ordered, root_frame.table, root_frame.body, root_frame.cells = (
+        0,
+        False,
+        -1,
+        False,
+        0,
+    )
     stack: list[tuple[Any, Any, int]] = [(root, root_frame, 0)]
     # per element (while open): its frame, for children
     while stack:

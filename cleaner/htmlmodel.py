@@ -40,21 +40,81 @@ _TERMINAL = frozenset(".!?…。！？:;\"'”»)")
 # class/id word groups: a block whose owner or ancestors carry one of these words
 WORD_GROUPS: dict[str, tuple[str, ...]] = {
     "comment": ("comment", "comments", "reply", "replies", "respond", "disqus", "discussion", "kommentar"),
-    "related": ("related", "recommend", "recommended", "more", "popular", "trending", "teaser", "also", "next",
-                "prev", "previous", "outbrain", "taboola", "recirc", "read"),
+    "related": (
+        "related",
+        "recommend",
+        "recommended",
+        "more",
+        "popular",
+        "trending",
+        "teaser",
+        "also",
+        "next",
+        "prev",
+        "previous",
+        "outbrain",
+        "taboola",
+        "recirc",
+        "read",
+    ),
     "share": ("share", "sharing", "social", "facebook", "twitter", "whatsapp", "print", "email", "follow"),
-    "newsletter": ("newsletter", "subscribe", "subscription", "signup", "sign", "optin", "paywall", "register"),
-    "promo": ("promo", "ad", "ads", "advert", "advertisement", "sponsor", "sponsored", "banner", "dfp", "partner",
-              "commercial", "anzeige"),
+    "newsletter": (
+        "newsletter",
+        "subscribe",
+        "subscription",
+        "signup",
+        "sign",
+        "optin",
+        "paywall",
+        "register",
+    ),
+    "promo": (
+        "promo",
+        "ad",
+        "ads",
+        "advert",
+        "advertisement",
+        "sponsor",
+        "sponsored",
+        "banner",
+        "dfp",
+        "partner",
+        "commercial",
+        "anzeige",
+    ),
     "caption": ("caption", "credit", "credits", "figcaption", "photo", "image", "img", "media", "gallery"),
     "byline": ("byline", "author", "meta", "date", "time", "published", "timestamp", "dateline", "posted"),
-    "nav": ("nav", "navbar", "navigation", "menu", "breadcrumb", "breadcrumbs", "pagination", "pager", "skip"),
+    "nav": (
+        "nav",
+        "navbar",
+        "navigation",
+        "menu",
+        "breadcrumb",
+        "breadcrumbs",
+        "pagination",
+        "pager",
+        "skip",
+    ),
     "footer": ("footer", "copyright", "legal", "bottom", "foot"),
     "sidebar": ("sidebar", "side", "widget", "aside", "rail", "column", "col", "secondary"),
     "tags": ("tag", "tags", "category", "categories", "topics", "keywords", "label", "labels"),
     "header": ("header", "masthead", "top", "logo", "brand", "title", "headline", "hero"),
-    "body": ("content", "article", "post", "entry", "story", "body", "text", "main", "articlebody", "blog",
-             "prose", "rich", "copy", "detail"),
+    "body": (
+        "content",
+        "article",
+        "post",
+        "entry",
+        "story",
+        "body",
+        "text",
+        "main",
+        "articlebody",
+        "blog",
+        "prose",
+        "rich",
+        "copy",
+        "detail",
+    ),
     "hidden": ("hidden", "hide", "modal", "popup", "overlay", "cookie", "consent", "gdpr"),
 }
 _GROUP_OF = {w: g for g, ws in WORD_GROUPS.items() for w in ws}
@@ -62,18 +122,112 @@ _GROUP_WORDS = frozenset(_GROUP_OF)
 # words of a short block's own text that mark page furniture, in the languages of the corpus
 TEXT_CUES: dict[str, tuple[str, ...]] = {
     "ad": ("advertisement", "anzeige", "werbung", "publicité", "publicidad", "pubblicità", "sponsored", "ad"),
-    "share": ("share", "teilen", "partager", "compartir", "condividi", "tweet", "pin", "email", "print", "drucken",
-              "facebook", "twitter", "whatsapp", "linkedin"),
-    "comment": ("comments", "comment", "kommentare", "kommentar", "commentaires", "comentarios", "reply", "antworten"),
-    "more": ("read", "more", "weiterlesen", "mehr", "lire", "suite", "leer", "related", "also", "ähnliche",
-             "artikel", "popular", "trending", "next", "previous", "zurück", "weiter"),
-    "account": ("login", "log", "sign", "anmelden", "subscribe", "abonnieren", "newsletter", "register",
-                "registrieren", "cookies", "cookie", "datenschutz", "privacy", "terms", "impressum"),
-    "credit": ("photo", "foto", "bild", "image", "getty", "reuters", "afp", "ap", "dpa", "imago", "credit",
-               "copyright", "©"),
-    "date": ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-             "november", "december", "januar", "februar", "märz", "mai", "juni", "juli", "oktober", "dezember",
-             "updated", "published", "aktualisiert", "uhr", "am", "pm", "ago"),
+    "share": (
+        "share",
+        "teilen",
+        "partager",
+        "compartir",
+        "condividi",
+        "tweet",
+        "pin",
+        "email",
+        "print",
+        "drucken",
+        "facebook",
+        "twitter",
+        "whatsapp",
+        "linkedin",
+    ),
+    "comment": (
+        "comments",
+        "comment",
+        "kommentare",
+        "kommentar",
+        "commentaires",
+        "comentarios",
+        "reply",
+        "antworten",
+    ),
+    "more": (
+        "read",
+        "more",
+        "weiterlesen",
+        "mehr",
+        "lire",
+        "suite",
+        "leer",
+        "related",
+        "also",
+        "ähnliche",
+        "artikel",
+        "popular",
+        "trending",
+        "next",
+        "previous",
+        "zurück",
+        "weiter",
+    ),
+    "account": (
+        "login",
+        "log",
+        "sign",
+        "anmelden",
+        "subscribe",
+        "abonnieren",
+        "newsletter",
+        "register",
+        "registrieren",
+        "cookies",
+        "cookie",
+        "datenschutz",
+        "privacy",
+        "terms",
+        "impressum",
+    ),
+    "credit": (
+        "photo",
+        "foto",
+        "bild",
+        "image",
+        "getty",
+        "reuters",
+        "afp",
+        "ap",
+        "dpa",
+        "imago",
+        "credit",
+        "copyright",
+        "©",
+    ),
+    "date": (
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "januar",
+        "februar",
+        "märz",
+        "mai",
+        "juni",
+        "juli",
+        "oktober",
+        "dezember",
+        "updated",
+        "published",
+        "aktualisiert",
+        "uhr",
+        "am",
+        "pm",
+        "ago",
+    ),
 }
 _CUE_OF: dict[str, list[str]] = {}
 for _g, _ws in TEXT_CUES.items():
@@ -82,23 +236,87 @@ for _g, _ws in TEXT_CUES.items():
 _TAGS = ("p", "h", "li", "tr", "blockquote", "pre", "caption", "dd", "div", "section", "td")
 
 FEATURES: tuple[str, ...] = (
-    "log_chars", "log_words", "link_density", "links", "all_link", "terminal", "commas", "word_len", "digits",
-    "stop_share", "upper_share", "lines",
-    *(f"tag_{t}" for t in _TAGS), "heading",
-    "depth", "rel_depth", "pos", "char_pos",
-    *(f"in_{t}" for t in ("article", "main", "nav", "header", "footer", "aside", "form", "li", "table", "figure")),
-    *(f"near_{g}" for g in WORD_GROUPS), *(f"any_{g}" for g in WORD_GROUPS),
-    "vote_p", "vote_r", "vote_jsonld", "has_jsonld", "itemprop_body",
-    "has_container", "in_container", "up", "down", "twin", "container_share", "container_depth",
-    "title_sim", "first_text", "dup_before", "dup_count", *(f"cue_{g}" for g in TEXT_CUES), "copyright_sign",
-    "page_p_share", "page_r_share", "log_blocks", "page_link_density",
-    "prev_vote_r", "next_vote_r", "win_vote_r", "win_vote_p", "prev_link", "next_link", "prev_words", "next_words",
-    "parent_vote_r", "parent_blocks", "parent_words_share",
+    "log_chars",
+    "log_words",
+    "link_density",
+    "links",
+    "all_link",
+    "terminal",
+    "commas",
+    "word_len",
+    "digits",
+    "stop_share",
+    "upper_share",
+    "lines",
+    *(f"tag_{t}" for t in _TAGS),
+    "heading",
+    "depth",
+    "rel_depth",
+    "pos",
+    "char_pos",
+    *(
+        f"in_{t}"
+        for t in ("article", "main", "nav", "header", "footer", "aside", "form", "li", "table", "figure")
+    ),
+    *(f"near_{g}" for g in WORD_GROUPS),
+    *(f"any_{g}" for g in WORD_GROUPS),
+    "vote_p",
+    "vote_r",
+    "vote_jsonld",
+    "has_jsonld",
+    "itemprop_body",
+    "has_container",
+    "in_container",
+    "up",
+    "down",
+    "twin",
+    "container_share",
+    "container_depth",
+    "title_sim",
+    "first_text",
+    "dup_before",
+    "dup_count",
+    *(f"cue_{g}" for g in TEXT_CUES),
+    "copyright_sign",
+    "page_p_share",
+    "page_r_share",
+    "log_blocks",
+    "page_link_density",
+    "prev_vote_r",
+    "next_vote_r",
+    "win_vote_r",
+    "win_vote_p",
+    "prev_link",
+    "next_link",
+    "prev_words",
+    "next_words",
+    "parent_vote_r",
+    "parent_blocks",
+    "parent_words_share",
 )
 CONTEXT_FEATURES: tuple[str, ...] = (
-    "p", "p_prev", "p_next", "p_prev2", "p_next2", "p_win5", "p_win10", "p_parent", "p_grand", "p_before",
-    "p_after", "rank", "vote_r", "vote_p", "in_container", "log_words", "link_density", "title_sim", "pos",
-    "heading", "twin", "up",
+    "p",
+    "p_prev",
+    "p_next",
+    "p_prev2",
+    "p_next2",
+    "p_win5",
+    "p_win10",
+    "p_parent",
+    "p_grand",
+    "p_before",
+    "p_after",
+    "rank",
+    "vote_r",
+    "vote_p",
+    "in_container",
+    "log_words",
+    "link_density",
+    "title_sim",
+    "pos",
+    "heading",
+    "twin",
+    "up",
 )
 _F = {n: i for i, n in enumerate(FEATURES)}
 
@@ -229,8 +447,11 @@ def features(page: Page, precision_text: str | None, recall_text: str | None) ->
     parent_stats = {}
     for key, sib in parents.items():
         sw = float(words[sib].sum())
-        parent_stats[key] = (float((vr[sib] * words[sib]).sum() / sw) if sw else 0.0, math.log1p(len(sib)),
-                             sw / all_words)
+        parent_stats[key] = (
+            float((vr[sib] * words[sib]).sum() / sw) if sw else 0.0,
+            math.log1p(len(sib)),
+            sw / all_words,
+        )
     log_blocks = math.log1p(n)
     cont_share = cont_words / max(float(words.sum()), 1.0)
     marks: dict[tuple[Any, ...], dict[int, float]] = {}
@@ -267,8 +488,12 @@ def features(page: Page, precision_text: str | None, recall_text: str | None) ->
             x[F["in_container"]] = float(c == len(cont))
             x[F["up"]] = len(cont) - c
             x[F["down"]] = len(b.path) - c
-            x[F["twin"]] = float(c == len(cont) - 1 and cont_sig is not None
-                                 and b.signature[: len(cont) - 1] == cont_sig and len(b.path) > c)
+            x[F["twin"]] = float(
+                c == len(cont) - 1
+                and cont_sig is not None
+                and b.signature[: len(cont) - 1] == cont_sig
+                and len(b.path) > c
+            )
         if title_toks:
             x[c_title] = _title_sim(title_toks, t)
         if first_text < 0 and nw >= 8 and b.link_chars < 0.5 * nc:
@@ -327,10 +552,15 @@ def features(page: Page, precision_text: str | None, recall_text: str | None) ->
     return X
 
 
-def _marks(tag: str, heading: int, ancestor_tags: frozenset[str], near_words: str, words: str) -> dict[int, float]:
+def _marks(
+    tag: str, heading: int, ancestor_tags: frozenset[str], near_words: str, words: str
+) -> dict[int, float]:
     """The columns a block's tag, ancestor tags and class/id words set (to 1, or the heading level)."""
-    on = {_F[f"in_{a}"] for a in ("article", "main", "nav", "header", "footer", "aside", "form", "li", "table",
-                                  "figure") if a in ancestor_tags}
+    on = {
+        _F[f"in_{a}"]
+        for a in ("article", "main", "nav", "header", "footer", "aside", "form", "li", "table", "figure")
+        if a in ancestor_tags
+    }
     kind = "h" if heading and tag[0] == "h" else "caption" if tag in ("figcaption", "caption") else tag
     if kind == "th":
         kind = "td"
@@ -384,8 +614,18 @@ def context(paths: list[tuple[int, ...]], X: np.ndarray, p: np.ndarray) -> np.nd
     Z[:, C["p_before"]] = (cw - w * p) / np.maximum(cwt - w, 1)
     Z[:, C["p_after"]] = (cw[-1] - cw) / np.maximum(cwt[-1] - cwt, 1)
     Z[:, C["rank"]] = np.argsort(np.argsort(-p)) / n
-    for k in ("vote_r", "vote_p", "in_container", "log_words", "link_density", "title_sim", "pos", "heading",
-              "twin", "up"):
+    for k in (
+        "vote_r",
+        "vote_p",
+        "in_container",
+        "log_words",
+        "link_density",
+        "title_sim",
+        "pos",
+        "heading",
+        "twin",
+        "up",
+    ):
         Z[:, C[k]] = X[:, _F[k]]
     return Z
 
@@ -438,8 +678,12 @@ def _load(name: str) -> HtmlModel:
         raise ConfigError(f"cannot read the block model's arrays {arrays}: {exc}", file=str(path)) from exc
     names = list((data.get("features") or {}).get("block", []))
     if names != list(FEATURES) or block.n_features != len(FEATURES):
-        raise ConfigError("the block model was fitted on other features than this version computes: refit it "
-                          "(benchmarks/train_htmlmodel.py)", file=str(path), key="features")
+        raise ConfigError(
+            "the block model was fitted on other features than this version computes: refit it "
+            "(benchmarks/train_htmlmodel.py)",
+            file=str(path),
+            key="features",
+        )
     if ctx is not None and ctx.n_features != len(CONTEXT_FEATURES):
         raise ConfigError("the block model's context round reads other features: refit it", file=str(path))
     thr = data.get("threshold", 0.5)
@@ -448,16 +692,24 @@ def _load(name: str) -> HtmlModel:
     fb = data.get("fallback_chars", 0)
     if not isinstance(fb, int) or fb < 0:
         raise ConfigError("expected a whole number >= 0", file=str(path), key="fallback_chars")
-    return HtmlModel(block, ctx, float(thr), bool(data.get("drop_title", True)),
-                     float(data.get("title_sim", 0.6)), fb, bool(data.get("precision_vote", True)))
+    return HtmlModel(
+        block,
+        ctx,
+        float(thr),
+        bool(data.get("drop_title", True)),
+        float(data.get("title_sim", 0.6)),
+        fb,
+        bool(data.get("precision_vote", True)),
+    )
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def select(model: HtmlModel, page: Page, X: np.ndarray, p: np.ndarray, fallback: str | None,
-           markdown: bool = False) -> tuple[list[str], list[float], str]:
+def select(
+    model: HtmlModel, page: Page, X: np.ndarray, p: np.ndarray, fallback: str | None, markdown: bool = False
+) -> tuple[list[str], list[float], str]:
     """The kept text as lines, each line's block probability, and how it was made:
     ``blocks``, or ``trafilatura-fallback`` when the kept blocks hold fewer than
     ``fallback_chars`` characters and trafilatura's recall text more."""

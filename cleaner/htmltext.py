@@ -16,7 +16,9 @@ _BLOCK = frozenset(
 _SKIP = frozenset("script style noscript template svg iframe head object embed canvas select".split())
 _WS = re.compile(r"\s+")
 # an inline style that hides the element: display:none or visibility:hidden
-_HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*(?:!important\s*)?(?:;|$)", re.I)
+_HIDDEN_STYLE = re.compile(
+    r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*(?:!important\s*)?(?:;|$)", re.I
+)
 
 
 def _hidden(el: object) -> bool:
@@ -103,7 +105,9 @@ def head_metadata(html: str) -> dict[str, str]:
         head = head[:end]
     found: dict[str, str] = {}
     for tag in _META_TAG.findall(head):
-        attrs = {m.group(1).lower(): m.group(2) or m.group(3) or m.group(4) or "" for m in _ATTR.finditer(tag)}
+        attrs = {
+            m.group(1).lower(): m.group(2) or m.group(3) or m.group(4) or "" for m in _ATTR.finditer(tag)
+        }
         key = (attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or "").lower()
         field = _META_KEYS.get(key)
         value = attrs.get("content", "").strip()

@@ -49,8 +49,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-__all__ = ["Group", "cache_folder", "warm", "show_notices", "compile_seconds", "choose", "ready",
-           "PYTHON_BELOW_COLD", "PYTHON_BELOW_WARM"]
+__all__ = [
+    "Group",
+    "cache_folder",
+    "warm",
+    "show_notices",
+    "compile_seconds",
+    "choose",
+    "ready",
+    "PYTHON_BELOW_COLD",
+    "PYTHON_BELOW_WARM",
+]
 
 log = logging.getLogger("cleaner")
 
@@ -163,8 +172,12 @@ def ready(groups: Iterable[Group]) -> bool:
         return False
 
 
-def choose(groups: Iterable[Group], text_bytes: int | None, cold_below: int = PYTHON_BELOW_COLD,
-           warm_below: int = PYTHON_BELOW_WARM) -> str:
+def choose(
+    groups: Iterable[Group],
+    text_bytes: int | None,
+    cold_below: int = PYTHON_BELOW_COLD,
+    warm_below: int = PYTHON_BELOW_WARM,
+) -> str:
     """How a run should run its kernels (the CLI's ``--kernels auto``), given
     about how many bytes of text it cleans (None: unknown, as from standard
     input): ``python`` for a small input (below ``cold_below`` bytes while the
@@ -350,8 +363,12 @@ class _Session:
         args = [sys.executable, "-c", _HELPER, *(f"{g.name}={g.target}" for g in share)]
         try:
             proc = subprocess.Popen(
-                args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                text=True, env={**os.environ, "NUMBA_CACHE_DIR": str(cache_folder())},
+                args,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+                env={**os.environ, "NUMBA_CACHE_DIR": str(cache_folder())},
             )
         except OSError as exc:  # no interpreter to start: compile here
             log.debug("cannot start a compile helper (%s); compiling in this process", exc)
@@ -360,8 +377,9 @@ class _Session:
         events = {g.name: threading.Event() for g in share}
         self.helped.update(events)
         self.helpers.append(proc)
-        reader = threading.Thread(target=self._read, args=(proc, events), name="cleaner-compile-helper",
-                                  daemon=True)
+        reader = threading.Thread(
+            target=self._read, args=(proc, events), name="cleaner-compile-helper", daemon=True
+        )
         reader.start()
         self.readers.append(reader)
 
@@ -419,7 +437,11 @@ class _Session:
         for t in self.readers:
             t.join(1)
         if self.notice:
-            log.debug("%d kernels compiled in this process (%.2f s of CPU so far)", self.kernels, time.process_time())
+            log.debug(
+                "%d kernels compiled in this process (%.2f s of CPU so far)",
+                self.kernels,
+                time.process_time(),
+            )
             self.notice.close(self.compile_time(), self.ended is not None)
 
 
@@ -440,8 +462,14 @@ class _Notice:
             from tqdm import tqdm
 
             self.bar = tqdm(
-                total=left + done, initial=done, desc=f"cleaner: compiling kernels once (kept in {where})",
-                unit="group", file=self.stream, dynamic_ncols=True, leave=True, mininterval=0.2,
+                total=left + done,
+                initial=done,
+                desc=f"cleaner: compiling kernels once (kept in {where})",
+                unit="group",
+                file=self.stream,
+                dynamic_ncols=True,
+                leave=True,
+                mininterval=0.2,
                 bar_format="{desc}: {n}/{total} groups {bar} {elapsed}{postfix}",
             )
             self.ticker = threading.Thread(target=self._tick, name="cleaner-compile-notice", daemon=True)

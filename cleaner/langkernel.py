@@ -135,7 +135,11 @@ def _cache_file(kind: str) -> Path | None:
     except Exception:  # pragma: no cover - not installed as a distribution
         ld = "?"
     return datacache.cache_file(
-        f"langkernel-{kind}", Path(__file__).read_text(encoding="utf-8"), ld, sys.version, unicodedata.unidata_version
+        f"langkernel-{kind}",
+        Path(__file__).read_text(encoding="utf-8"),
+        ld,
+        sys.version,
+        unicodedata.unidata_version,
     )
 
 
@@ -488,8 +492,22 @@ def _ngram_rows(cps, limit, chars, table, bits):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _trials(rows, indptr, cols, vals, nlang, mt, n_trial, alpha0, alpha_width, base_freq,
-            iteration_limit, conv_threshold, neumaier, langprob):  # pragma: no cover - compiled
+def _trials(
+    rows,
+    indptr,
+    cols,
+    vals,
+    nlang,
+    mt,
+    n_trial,
+    alpha0,
+    alpha_width,
+    base_freq,
+    iteration_limit,
+    conv_threshold,
+    neumaier,
+    langprob,
+):  # pragma: no cover - compiled
     """Detector._detect_block after the n-grams (mt is modified). 0: done;
     2: a sum of probabilities was zero (langdetect divides by it)."""
     nr = len(rows)
@@ -545,8 +563,26 @@ def _trials(rows, indptr, cols, vals, nlang, mt, n_trial, alpha0, alpha_width, b
 
 
 @njit(cache=True, nogil=True)
-def _detect(cps, limit, chars, table, bits, indptr, cols, vals, nlang, mt0, n_trial, alpha0, alpha_width,
-            base_freq, iteration_limit, conv_threshold, neumaier, langprob):  # pragma: no cover - compiled
+def _detect(
+    cps,
+    limit,
+    chars,
+    table,
+    bits,
+    indptr,
+    cols,
+    vals,
+    nlang,
+    mt0,
+    n_trial,
+    alpha0,
+    alpha_width,
+    base_freq,
+    iteration_limit,
+    conv_threshold,
+    neumaier,
+    langprob,
+):  # pragma: no cover - compiled
     """Detector._detect_block from the text's code points (after append's
     substitutions). 0: langprob holds the result; 1: no features in the text;
     2: a sum of probabilities was zero (langdetect divides by it)."""
@@ -555,8 +591,22 @@ def _detect(cps, limit, chars, table, bits, indptr, cols, vals, nlang, mt0, n_tr
         return 1
     if n_trial <= 0:
         return 0
-    return _trials(rows, indptr, cols, vals, nlang, mt0.copy(), n_trial, alpha0, alpha_width, base_freq,
-                   iteration_limit, conv_threshold, neumaier, langprob)
+    return _trials(
+        rows,
+        indptr,
+        cols,
+        vals,
+        nlang,
+        mt0.copy(),
+        n_trial,
+        alpha0,
+        alpha_width,
+        base_freq,
+        iteration_limit,
+        conv_threshold,
+        neumaier,
+        langprob,
+    )
 
 
 @njit(cache=True, nogil=True)
@@ -597,7 +647,11 @@ def ngram_rows(text: str, max_text_length: int = 10000, factory: Any = None) -> 
 
 
 def probabilities_array(
-    text: str, seed: Any = 0, n_trial: int = 7, max_text_length: int = 10000, factory: Any = None,
+    text: str,
+    seed: Any = 0,
+    n_trial: int = 7,
+    max_text_length: int = 10000,
+    factory: Any = None,
     neumaier: bool | None = None,
 ) -> np.ndarray | None:
     """Detector.langprob (in ``factory.langlist`` order) for ``text``, or None
@@ -607,9 +661,24 @@ def probabilities_array(
     text = _prepare(text, max_text_length)
     langprob = np.zeros(m.nlang, dtype=np.float64)
     status = _detect(
-        code_points(text), len(text), tables()[0], m.table, m.bits, m.indptr, m.cols, m.vals, m.nlang,
-        _mt_state(seed), int(n_trial), _ALPHA, _ALPHA_WIDTH, _BASE_FREQ, _ITERATION_LIMIT, _CONV_THRESHOLD,
-        NEUMAIER_SUM if neumaier is None else bool(neumaier), langprob,
+        code_points(text),
+        len(text),
+        tables()[0],
+        m.table,
+        m.bits,
+        m.indptr,
+        m.cols,
+        m.vals,
+        m.nlang,
+        _mt_state(seed),
+        int(n_trial),
+        _ALPHA,
+        _ALPHA_WIDTH,
+        _BASE_FREQ,
+        _ITERATION_LIMIT,
+        _CONV_THRESHOLD,
+        NEUMAIER_SUM if neumaier is None else bool(neumaier),
+        langprob,
     )
     if status == 1:
         return None
@@ -620,7 +689,11 @@ def probabilities_array(
 
 
 def probabilities(
-    text: str, seed: Any = 0, n_trial: int = 7, max_text_length: int = 10000, factory: Any = None,
+    text: str,
+    seed: Any = 0,
+    n_trial: int = 7,
+    max_text_length: int = 10000,
+    factory: Any = None,
 ) -> list[Language]:
     """langdetect's ``Detector.get_probabilities()`` for ``text`` (see the
     module docstring): a list of ``Language(lang, prob)``, most probable first.
@@ -629,7 +702,11 @@ def probabilities(
     if langprob is None:
         raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
     threshold = Detector.PROB_THRESHOLD
-    result = [Language(lang, p) for lang, p in zip(model(factory).langlist, langprob.tolist(), strict=True) if p > threshold]
+    result = [
+        Language(lang, p)
+        for lang, p in zip(model(factory).langlist, langprob.tolist(), strict=True)
+        if p > threshold
+    ]
     result.sort(reverse=True)  # Detector._sort_probability
     return result
 
@@ -669,10 +746,16 @@ def _reference_detector(text: str, seed: Any, n_trial: int, max_text_length: int
 
 
 def reference_probabilities(
-    text: str, seed: Any = 0, n_trial: int = 7, max_text_length: int = 10000, factory: Any = None,
+    text: str,
+    seed: Any = 0,
+    n_trial: int = 7,
+    max_text_length: int = 10000,
+    factory: Any = None,
 ) -> list[Language]:
     """The same as :func:`probabilities`, computed by langdetect itself (the reference; slow)."""
-    return _reference_detector(text, seed, n_trial, max_text_length, model(factory).factory).get_probabilities()
+    return _reference_detector(
+        text, seed, n_trial, max_text_length, model(factory).factory
+    ).get_probabilities()
 
 
 def warm() -> None:

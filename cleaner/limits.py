@@ -121,7 +121,9 @@ class time_limit:
 
     def __enter__(self) -> None:
         seconds = self.seconds
-        if not (seconds and seconds > 0 and _ITIMER and threading.current_thread() is threading.main_thread()):
+        if not (
+            seconds and seconds > 0 and _ITIMER and threading.current_thread() is threading.main_thread()
+        ):
             return
         seconds *= time_scale()
         self.previous = _signal.signal(signal.SIGALRM, self._raise)
@@ -129,7 +131,9 @@ class time_limit:
         self.remaining = _signal.setitimer(signal.ITIMER_REAL, seconds)[0]
         self.armed = True
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if not self.armed:
             return
         self.armed = False
@@ -159,7 +163,9 @@ class StageClock:
             left = seconds - (time.monotonic() - self.start)
             if left <= 0:
                 self.ticking = False
-                raise TimeLimitExceeded(f"time limit of {seconds / time_scale():g}s exceeded ({scaled(self.what)})")
+                raise TimeLimitExceeded(
+                    f"time limit of {seconds / time_scale():g}s exceeded ({scaled(self.what)})"
+                )
             _signal.setitimer(signal.ITIMER_REAL, left)
         else:
             self.ticking = False  # the next stage with a limit sets it again
@@ -180,7 +186,9 @@ class StageClock:
             self.ticking = True
             _signal.setitimer(signal.ITIMER_REAL, seconds)
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if not self.armed:
             return
         self.armed = self.ticking = False

@@ -37,7 +37,9 @@ class Pipeline:
                 from cleaner.errors import ConfigError
 
                 raise ConfigError(
-                    f"cannot build stage: {exc}", file=spec.file, line=spec.line,
+                    f"cannot build stage: {exc}",
+                    file=spec.file,
+                    line=spec.line,
                     key=f"stages.{spec.name}",
                 ) from exc
         self.timings: dict[str, float] = defaultdict(float)  # seconds per stage
@@ -49,7 +51,8 @@ class Pipeline:
             for st, mine in zip(self.stages, own, strict=True)
         ]
         self._stage_what = [
-            f"{st.name}.timeout_seconds={st.options.timeout_seconds:g}" if mine
+            f"{st.name}.timeout_seconds={st.options.timeout_seconds:g}"
+            if mine
             else f"{self.limits.describe('stage_timeout_seconds')}, stage {st.name}"
             for st, mine in zip(self.stages, own, strict=True)
         ]
@@ -148,7 +151,9 @@ class Pipeline:
     def run(self, doc: Document) -> Document:
         if not self._kernels_ready:  # (compiling on a first run: before the document's clock starts)
             self.warm(html=False)
-        given_url = doc.metadata.pop("url", None)  # the input's URL: a hand-over (extraction), said once below
+        given_url = doc.metadata.pop(
+            "url", None
+        )  # the input's URL: a hand-over (extraction), said once below
         if given_url is not None:
             doc.handover.url = given_url
         try:
@@ -236,8 +241,9 @@ class Pipeline:
 _DEFAULT: dict[str | None, Pipeline] = {}
 
 
-def clean(raw: str | bytes, format: str = "auto", config: str | Path | None = None,
-          charset: str | None = None) -> Document:
+def clean(
+    raw: str | bytes, format: str = "auto", config: str | Path | None = None, charset: str | None = None
+) -> Document:
     """Clean one raw scrape with the default (or a given) config; ``charset``
     for bytes known to be in one (see :meth:`Pipeline.clean`)."""
     key = str(config) if config is not None else None

@@ -79,8 +79,12 @@ def _clean_item(pipe: Pipeline, item: InputItem) -> dict[str, Any]:
     else:
         try:
             doc = pipe.clean(
-                item.raw, format=item.format, id=item.id, source=item.source,
-                metadata=item.metadata, extra=item.extra,
+                item.raw,
+                format=item.format,
+                id=item.id,
+                source=item.source,
+                metadata=item.metadata,
+                extra=item.extra,
             )
         except Exception as exc:  # never let one document end the run
             doc = Document(id=item.id, extra=dict(item.extra))
@@ -109,7 +113,9 @@ def _failed_record(item: InputItem, message: str) -> dict[str, Any]:
 
 
 def _death_message(exitcode: int | None) -> str:
-    how = f"killed by signal {-exitcode}" if exitcode is not None and exitcode < 0 else f"exit code {exitcode}"
+    how = (
+        f"killed by signal {-exitcode}" if exitcode is not None and exitcode < 0 else f"exit code {exitcode}"
+    )
     return f"worker process died while cleaning this document ({how})"
 
 
@@ -181,8 +187,16 @@ def _die_with_parent() -> None:
         pass
 
 
-def _worker_main(wid: int, config: str | None, tasks: Any, conn: Any, parent: int, slot: _Slot,
-                 inherited: Pipeline | None = None, encode: bool = False) -> None:
+def _worker_main(
+    wid: int,
+    config: str | None,
+    tasks: Any,
+    conn: Any,
+    parent: int,
+    slot: _Slot,
+    inherited: Pipeline | None = None,
+    encode: bool = False,
+) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent()
@@ -210,7 +224,9 @@ def _worker_main(wid: int, config: str | None, tasks: Any, conn: Any, parent: in
         except Exception as exc:  # a value from the input that cannot cross processes
             fails = []
             for it in items:
-                rec = _failed_record(it, f"cannot send the record to the main process: {type(exc).__name__}: {exc}")
+                rec = _failed_record(
+                    it, f"cannot send the record to the main process: {type(exc).__name__}: {exc}"
+                )
                 fails.append(_encode(rec) if encode else rec)
             payload = pickle.dumps((tid, fails), pickle.HIGHEST_PROTOCOL)
         del records
@@ -219,14 +235,17 @@ def _worker_main(wid: int, config: str | None, tasks: Any, conn: Any, parent: in
 
 
 class _Worker:
-    def __init__(self, ctx: Any, wid: int, config: str | None, pipeline: Pipeline | None = None,
-                 encode: bool = False) -> None:
+    def __init__(
+        self, ctx: Any, wid: int, config: str | None, pipeline: Pipeline | None = None, encode: bool = False
+    ) -> None:
         self.tasks = ctx.Queue()  # its own queue: a worker that dies takes no lock others need
         self.conn, send = ctx.Pipe(duplex=False)
         self.slot = _Slot(ctx)
         self.proc = ctx.Process(
-            target=_worker_main, name=f"cleaner-worker-{wid}",
-            args=(wid, config, self.tasks, send, os.getpid(), self.slot, pipeline, encode), daemon=True,
+            target=_worker_main,
+            name=f"cleaner-worker-{wid}",
+            args=(wid, config, self.tasks, send, os.getpid(), self.slot, pipeline, encode),
+            daemon=True,
         )
         self.proc.start()
         send.close()
@@ -293,7 +312,9 @@ class _Watchdog(threading.Thread):
         state = w.slot.read_all()
         if state is not None and state[1] < 0:  # idle
             idle = time.monotonic() - state[4]
-            if w.outstanding and idle > self.stall_seconds * time_scale():  # work waits for it: stopped, or stuck
+            if (
+                w.outstanding and idle > self.stall_seconds * time_scale()
+            ):  # work waits for it: stopped, or stuck
                 return -1, -1, f"worker process took no work for {idle:.0f}s"
             state = None
         lim = self.limits
@@ -301,9 +322,13 @@ class _Watchdog(threading.Thread):
             rss = _rss(w.proc.pid)
             if rss > lim.worker_memory_bytes:
                 task, index = (state[0], state[1]) if state else (-1, -1)
-                return task, index, (
-                    f"the worker cleaning this document grew to {rss / 1e6:,.0f} MB of memory, over "
-                    f"{lim.describe('worker_memory_bytes')}; it was stopped and replaced"
+                return (
+                    task,
+                    index,
+                    (
+                        f"the worker cleaning this document grew to {rss / 1e6:,.0f} MB of memory, over "
+                        f"{lim.describe('worker_memory_bytes')}; it was stopped and replaced"
+                    ),
                 )
         if state is None:
             return None
@@ -314,15 +339,23 @@ class _Watchdog(threading.Thread):
             limit = self.stage_seconds[stage]
             # the stage's own timer gets the first chance: it leaves the worker running
             if limit > 0 and now - stage_t > limit * scale * 1.1 + 1.0:
-                return task, index, (
-                    f"{self.stage_names[stage]}: time limit of {limit:g}s exceeded "
-                    f"({scaled(self.stage_what[stage])}); "
-                    f"the worker was stuck for {now - stage_t:.1f}s, and was stopped and replaced"
+                return (
+                    task,
+                    index,
+                    (
+                        f"{self.stage_names[stage]}: time limit of {limit:g}s exceeded "
+                        f"({scaled(self.stage_what[stage])}); "
+                        f"the worker was stuck for {now - stage_t:.1f}s, and was stopped and replaced"
+                    ),
                 )
         if lim.document_timeout_seconds and now - doc_t > lim.document_timeout_seconds * scale:
-            return task, index, (
-                f"time limit of {lim.document_timeout_seconds:g}s for the document exceeded "
-                f"({scaled(lim.describe('document_timeout_seconds'))}); the worker was stopped and replaced"
+            return (
+                task,
+                index,
+                (
+                    f"time limit of {lim.document_timeout_seconds:g}s for the document exceeded "
+                    f"({scaled(lim.describe('document_timeout_seconds'))}); the worker was stopped and replaced"
+                ),
             )
         return None
 
@@ -441,12 +474,20 @@ def run(
     # the kernels compiled (a first run) or loaded here, before the workers fork:
     # they inherit them, and no worker compiles under the watchdog's time limits
     pipe.warm(html=False)
-    yield from _run_pool(iter(items), config, max(1, workers), chunk, chunk_bytes, window_chunks, pipe, encode)
+    yield from _run_pool(
+        iter(items), config, max(1, workers), chunk, chunk_bytes, window_chunks, pipe, encode
+    )
 
 
 def _run_pool(
-    it: Iterator[InputItem], config: str | None, workers: int, chunk: int, chunk_bytes: int, window_chunks: int,
-    pipeline: Pipeline, encode: bool = False,
+    it: Iterator[InputItem],
+    config: str | None,
+    workers: int,
+    chunk: int,
+    chunk_bytes: int,
+    window_chunks: int,
+    pipeline: Pipeline,
+    encode: bool = False,
 ) -> Iterator[tuple[InputItem, Any]]:
     pool = _Pool(workers, config, pipeline, encode)
     max_items = max(workers * window_chunks * chunk, 2 * chunk)
@@ -477,8 +518,12 @@ def _run_pool(
     try:
         while True:
             # keep the window full
-            while (not exhausted and len(tasks) < max_tasks and next_index - head < max_items
-                   and (held < max_bytes or not tasks)):
+            while (
+                not exhausted
+                and len(tasks) < max_tasks
+                and next_index - head < max_items
+                and (held < max_bytes or not tasks)
+            ):
                 batch: list[int] = []
                 nbytes = 0
                 while len(batch) < chunk and nbytes < chunk_bytes:
@@ -503,8 +548,12 @@ def _run_pool(
             if exhausted and head == next_index:
                 graceful = True
                 return
-            if (not exhausted and len(tasks) < max_tasks and next_index - head < max_items
-                    and (held < max_bytes or not tasks)):
+            if (
+                not exhausted
+                and len(tasks) < max_tasks
+                and next_index - head < max_items
+                and (held < max_bytes or not tasks)
+            ):
                 continue
             results, deaths = pool.wait(1.0)
             for tid, recs in results:
@@ -519,8 +568,9 @@ def _run_pool(
         pool.close(graceful)
 
 
-def _after_death(death: _Death, tasks: dict[int, list[int]], submit: Any, fail: Any, retried: set[int],
-                 blind: int) -> int:
+def _after_death(
+    death: _Death, tasks: dict[int, list[int]], submit: Any, fail: Any, retried: set[int], blind: int
+) -> int:
     """Give the documents of a dead worker out again; the one it died on
     becomes an error record. Returns the count of deaths in a row that no
     document could be blamed for."""

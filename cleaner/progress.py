@@ -28,7 +28,9 @@ class Progress:
     read, bytes of input files read (the bar's position; ``total_bytes``, which
     may be set later from another thread, is its end)."""
 
-    def __init__(self, stream: TextIO, enabled: bool, total_bytes: int | None = None, interval: float = 0.5) -> None:
+    def __init__(
+        self, stream: TextIO, enabled: bool, total_bytes: int | None = None, interval: float = 0.5
+    ) -> None:
         self.stream = stream
         try:
             tty = bool(stream.isatty())
@@ -44,8 +46,16 @@ class Progress:
             from tqdm import tqdm
 
             self._bar = tqdm(
-                total=total_bytes, file=stream, dynamic_ncols=True, leave=False, unit="B", unit_scale=True,
-                unit_divisor=1000, mininterval=interval, smoothing=0.1, desc="0 docs",
+                total=total_bytes,
+                file=stream,
+                dynamic_ncols=True,
+                leave=False,
+                unit="B",
+                unit_scale=True,
+                unit_divisor=1000,
+                mininterval=interval,
+                smoothing=0.1,
+                desc="0 docs",
                 bar_format=_FORMAT if total_bytes else _FORMAT_NO_TOTAL,
             )
             self._shown_total = total_bytes

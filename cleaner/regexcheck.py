@@ -99,9 +99,7 @@ def _walk(items: list, fold: bool, inside_repeat: bool, follow: frozenset[str] =
                     for b in range(a + 1, len(firsts)):
                         (fa, na), (fb, nb) = firsts[a], firsts[b]
                         if fa & fb or (na and fb & after) or (nb and fa & after):
-                            raise Ambiguous(
-                                "alternatives inside a repeated group can match the same text"
-                            )
+                            raise Ambiguous("alternatives inside a repeated group can match the same text")
             for alt in alts:
                 _walk(alt, fold, inside_repeat, after)
         elif op in (_c.ASSERT, _c.ASSERT_NOT):

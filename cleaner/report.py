@@ -49,8 +49,15 @@ def record_facts(record: dict[str, Any]) -> Facts:
     text = (record.get("text") or "") if status == "ok" else ""
     sites = [str(r.get("site")) for r in removed if r.get("rule") == "template.site"] if removed else []
     return (
-        status, record.get("reason") or "?", rules, record.get("language") or "unknown", flagged, kinds,
-        repairs, len(text.encode("utf-8", "surrogatepass")) if text else 0, sites,
+        status,
+        record.get("reason") or "?",
+        rules,
+        record.get("language") or "unknown",
+        flagged,
+        kinds,
+        repairs,
+        len(text.encode("utf-8", "surrogatepass")) if text else 0,
+        sites,
     )
 
 
@@ -101,7 +108,9 @@ class Summary:
         self.bytes_out += bytes_out
         if sites:
             self.template_sites.update(sites)
-            if len(self.template_sites) > 2 * TOP_SITES:  # bounded: the sites with the most lines (approximately)
+            if (
+                len(self.template_sites) > 2 * TOP_SITES
+            ):  # bounded: the sites with the most lines (approximately)
                 self.template_sites = Counter(dict(self.template_sites.most_common(TOP_SITES)))
 
     # ------------------------------------------------------------ output
@@ -146,12 +155,17 @@ class Summary:
             lines.append("dropped: " + ", ".join(f"{k} {v}" for k, v in self.dropped.most_common()))
         if self.removed_by_rule:
             top = self.removed_by_rule.most_common(8)
-            lines.append("lines removed: " + ", ".join(f"{k} {v}" for k, v in top)
-                         + (" ..." if len(self.removed_by_rule) > 8 else ""))
+            lines.append(
+                "lines removed: "
+                + ", ".join(f"{k} {v}" for k, v in top)
+                + (" ..." if len(self.removed_by_rule) > 8 else "")
+            )
         if self.template_sites:
             n = sum(self.template_sites.values())
-            lines.append(f"site templates: {n:,} lines removed on {len(self.template_sites):,} sites, most on "
-                         + ", ".join(f"{k} {v:,}" for k, v in _by_count(self.template_sites)[:5]))
+            lines.append(
+                f"site templates: {n:,} lines removed on {len(self.template_sites):,} sites, most on "
+                + ", ".join(f"{k} {v:,}" for k, v in _by_count(self.template_sites)[:5])
+            )
         if self.languages:
             lines.append("languages: " + ", ".join(f"{k} {v}" for k, v in self.languages.most_common(8)))
         if self.flagged:
@@ -162,18 +176,28 @@ class Summary:
             lines.append(f"skipped {len(self.skipped)} input(s) that are not regular files: {shown}{more}")
         if self.skipped_files:
             n = sum(self.skipped_files.values())
-            lines.append(f"skipped: {n:,} file{'s' if n != 1 else ''} of kinds not read ("
-                         + ", ".join(f"{k} {v:,}" for k, v in _by_count(self.skipped_files)[:8])
-                         + (" ..." if len(self.skipped_files) > 8 else "") + ")")
+            lines.append(
+                f"skipped: {n:,} file{'s' if n != 1 else ''} of kinds not read ("
+                + ", ".join(f"{k} {v:,}" for k, v in _by_count(self.skipped_files)[:8])
+                + (" ..." if len(self.skipped_files) > 8 else "")
+                + ")"
+            )
         return "\n".join(lines)
 
     # ------------------------------------------------- resume (run state)
     def to_state(self) -> dict[str, Any]:
         return {
-            "documents": self.documents, "status": dict(self.status), "dropped": dict(self.dropped),
-            "removed_by_rule": dict(self.removed_by_rule), "languages": dict(self.languages),
-            "findings": dict(self.findings), "repairs": dict(self.repairs), "flagged": self.flagged,
-            "bytes_in": self.bytes_in, "bytes_out": self.bytes_out, "seconds": self.seconds,
+            "documents": self.documents,
+            "status": dict(self.status),
+            "dropped": dict(self.dropped),
+            "removed_by_rule": dict(self.removed_by_rule),
+            "languages": dict(self.languages),
+            "findings": dict(self.findings),
+            "repairs": dict(self.repairs),
+            "flagged": self.flagged,
+            "bytes_in": self.bytes_in,
+            "bytes_out": self.bytes_out,
+            "seconds": self.seconds,
             "skipped": [list(x) for x in self.skipped],
             "skipped_files": dict(self.skipped_files),
             "template_sites": dict(self.template_sites),
@@ -183,7 +207,15 @@ class Summary:
     def from_state(cls, d: dict[str, Any]) -> Summary:
         s = cls()
         s.documents = int(d.get("documents", 0))
-        for name in ("status", "dropped", "removed_by_rule", "languages", "findings", "repairs", "template_sites"):
+        for name in (
+            "status",
+            "dropped",
+            "removed_by_rule",
+            "languages",
+            "findings",
+            "repairs",
+            "template_sites",
+        ):
             setattr(s, name, Counter(d.get(name) or {}))
         s.flagged = int(d.get("flagged", 0))
         s.bytes_in = d.get("bytes_in", 0)
@@ -248,7 +280,9 @@ def read_records(path: str | Path) -> Iterator[dict[str, Any]]:
             yield from _jsonl_records(fh, str(p))
 
 
-MAX_RECORD_BYTES = 256 << 20  # a record of a document at the size limit (its text and removed lines) is smaller
+MAX_RECORD_BYTES = (
+    256 << 20
+)  # a record of a document at the size limit (its text and removed lines) is smaller
 
 
 def _jsonl_records(fh: Any, where: str) -> Iterator[dict[str, Any]]:
@@ -278,7 +312,11 @@ class Sampler:
     so memory stays bounded however many records stream past)."""
 
     def __init__(self, size: int = 12, seed: int = 0) -> None:
-        self.limits = {"ok": size, "dropped": max(2, size // 4) if size else 0, "error": max(2, size // 4) if size else 0}
+        self.limits = {
+            "ok": size,
+            "dropped": max(2, size // 4) if size else 0,
+            "error": max(2, size // 4) if size else 0,
+        }
         self.seen: Counter[str] = Counter()
         self.kept: dict[str, list[tuple[int, dict[str, Any]]]] = {k: [] for k in self.limits}
         self.rng = random.Random(seed)
@@ -332,7 +370,11 @@ class RuleSamples:
             rules.add(rule)
             self._seen[rule] += 1
             bucket = self.lines.setdefault(rule, [])
-            item = (doc_id, number if isinstance(number := r.get("line"), int) else 0, str(r.get("text") or ""))
+            item = (
+                doc_id,
+                number if isinstance(number := r.get("line"), int) else 0,
+                str(r.get("text") or ""),
+            )
             if len(bucket) < self.size:
                 bucket.append(item)
             else:
@@ -350,7 +392,9 @@ class RuleSamples:
 
 
 def build_report(
-    records: Iterable[dict[str, Any]], sample_size: int = 12, run: dict[str, Any] | None = None,
+    records: Iterable[dict[str, Any]],
+    sample_size: int = 12,
+    run: dict[str, Any] | None = None,
     rules: RuleSamples | None = None,
 ) -> tuple[Summary, list[dict[str, Any]]]:
     """One pass over the records: the summary and a sample of documents (and,
@@ -374,8 +418,13 @@ def build_report(
     return summary, sampler.sample()
 
 
-def render_html(summary: Summary, sample: list[dict[str, Any]], title: str = "cleaner report",
-                source: str | None = None, rules: RuleSamples | None = None) -> str:
+def render_html(
+    summary: Summary,
+    sample: list[dict[str, Any]],
+    title: str = "cleaner report",
+    source: str | None = None,
+    rules: RuleSamples | None = None,
+) -> str:
     """The HTML report page (see :mod:`cleaner.report_html`)."""
     from cleaner.report_html import render_html as render
 

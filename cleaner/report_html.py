@@ -74,8 +74,9 @@ def anchor(rule: str) -> str:
     return "rule-" + "".join(c if c.isalnum() or c in "-_." else "_" for c in rule)
 
 
-def _bar_chart(title: str, items: list[tuple[str, int]], color: str = "#3b6fb6", limit: int = 25,
-               links: bool = False) -> str:
+def _bar_chart(
+    title: str, items: list[tuple[str, int]], color: str = "#3b6fb6", limit: int = 25, links: bool = False
+) -> str:
     """A horizontal bar chart as inline SVG (labels escaped; with ``links``, a label links to its rule)."""
     shown = items[:limit]
     rest = items[limit:]
@@ -87,8 +88,10 @@ def _bar_chart(title: str, items: list[tuple[str, int]], color: str = "#3b6fb6",
     width = label_w + bar_w + 70
     height = row_h * len(shown) + 6
     top = max(v for _, v in shown) or 1
-    parts = [f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
-             f'aria-label="{_E(title, quote=True)}">']
+    parts = [
+        f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{_E(title, quote=True)}">'
+    ]
     for i, (label, value) in enumerate(shown):
         y = i * row_h + 3
         w = max(1.0, bar_w * value / top) if value else 0
@@ -97,7 +100,8 @@ def _bar_chart(title: str, items: list[tuple[str, int]], color: str = "#3b6fb6",
         if links and not (rest and i == len(shown) - 1):
             text = f'<a href="#{_E(anchor(label), quote=True)}">{text}</a>'
         parts.append(
-            text + f'<rect x="{label_w}" y="{y + 2}" width="{w:.1f}" height="{row_h - 6}" rx="2" fill="{color}"/>'
+            text
+            + f'<rect x="{label_w}" y="{y + 2}" width="{w:.1f}" height="{row_h - 6}" rx="2" fill="{color}"/>'
             f'<text x="{label_w + w + 6:.1f}" y="{y + 13}">{value:,}</text>'
         )
     parts.append("</svg>")
@@ -148,8 +152,13 @@ def _findings_by_line(record: dict[str, Any]) -> dict[int, list[tuple[str, str]]
     return out
 
 
-def _marked(text: str, number: int | None, repairs: list[dict[str, Any]], used: set[int],
-            findings: list[tuple[str, str]]) -> tuple[str, bool]:
+def _marked(
+    text: str,
+    number: int | None,
+    repairs: list[dict[str, Any]],
+    used: set[int],
+    findings: list[tuple[str, str]],
+) -> tuple[str, bool]:
     """Escaped ``text`` with each repair's result marked and its before-text
     beside it, and the findings that are still in it (not repaired) marked;
     and whether anything was marked."""
@@ -165,23 +174,38 @@ def _marked(text: str, number: int | None, repairs: list[dict[str, Any]], used: 
         if not after:
             continue
         pos = text.find(after)
-        if pos < 0 and rep.get("line") == number and after.strip() and " ".join(after.split()) == text.strip():
+        if (
+            pos < 0
+            and rep.get("line") == number
+            and after.strip()
+            and " ".join(after.split()) == text.strip()
+        ):
             pos, after = text.find(text.strip()), text.strip()
         if pos < 0 or not free(pos, pos + len(after)):
             continue
         kind = str(rep.get("kind") or "repair")
         before = str(rep.get("before") or "")
-        spans.append((pos, pos + len(after),
-                      f'<mark class="rep" title="{_E(kind, quote=True)}">{_E(after)}</mark>'
-                      f'<span class="before" title="{_E(kind, quote=True)}">{_E(before)}</span>'))
+        spans.append(
+            (
+                pos,
+                pos + len(after),
+                f'<mark class="rep" title="{_E(kind, quote=True)}">{_E(after)}</mark>'
+                f'<span class="before" title="{_E(kind, quote=True)}">{_E(before)}</span>',
+            )
+        )
         used.add(k)
     for kind, excerpt in findings:
         pos = text.find(excerpt)
         if pos < 0 or not free(pos, pos + len(excerpt)):
             continue  # repaired since, or elsewhere
-        spans.append((pos, pos + len(excerpt),
-                      f'<span class="finding" data-kind="{_E(kind, quote=True)}" title="{_E(kind, quote=True)}">'
-                      f'{_E(excerpt)}</span><span class="finding-kind">{_E(kind)}</span>'))
+        spans.append(
+            (
+                pos,
+                pos + len(excerpt),
+                f'<span class="finding" data-kind="{_E(kind, quote=True)}" title="{_E(kind, quote=True)}">'
+                f'{_E(excerpt)}</span><span class="finding-kind">{_E(kind)}</span>',
+            )
+        )
     if not spans:
         return _E(text), False
     spans.sort()
@@ -196,26 +220,38 @@ def _marked(text: str, number: int | None, repairs: list[dict[str, Any]], used: 
 
 def _doc_html(record: dict[str, Any], k: int, max_lines: int = 5000) -> str:
     st = str(record.get("status") or "?")
-    head = [f'<code>{_E(str(record.get("id")))}</code>', f'<span class="pill {_E(st, quote=True)}">{_E(st)}</span>']
+    head = [
+        f"<code>{_E(str(record.get('id')))}</code>",
+        f'<span class="pill {_E(st, quote=True)}">{_E(st)}</span>',
+    ]
     if record.get("reason"):
-        head.append(f'<span>reason: {_E(str(record["reason"]))}</span>')
+        head.append(f"<span>reason: {_E(str(record['reason']))}</span>")
     lang = record.get("language")
     if lang:
         score = record.get("language_score")
-        head.append(f"<span>language: {_E(str(lang))}" + (f" ({score})" if score is not None else "") + "</span>")
+        head.append(
+            f"<span>language: {_E(str(lang))}" + (f" ({score})" if score is not None else "") + "</span>"
+        )
     removed = record.get("removed") or []
     repairs = [r for r in record.get("repairs") or () if isinstance(r, dict)]
     head.append(f"<span>{len(removed)} line(s) removed, {len(repairs)} repair(s)</span>")
     art = record.get("artifacts") or {}
     if isinstance(art, dict) and (art.get("flagged") or art.get("findings")):
-        kinds = ", ".join(sorted({str(f.get("kind")) for f in art.get("findings") or () if isinstance(f, dict)}))
+        kinds = ", ".join(
+            sorted({str(f.get("kind")) for f in art.get("findings") or () if isinstance(f, dict)})
+        )
         flag = "flagged" if art.get("flagged") else "not flagged"
-        head.append(f"<span>artifacts: {_E(str(art.get('score')))} {flag}" + (f" ({_E(kinds)})" if kinds else "")
-                    + "</span>")
+        head.append(
+            f"<span>artifacts: {_E(str(art.get('score')))} {flag}"
+            + (f" ({_E(kinds)})" if kinds else "")
+            + "</span>"
+        )
     cs = record.get("charset")
     if isinstance(cs, dict) and cs.get("flagged"):
-        head.append(f'<span class="mut">charset {_E(str(cs.get("name")))}: a guess '
-                    f'(confidence {_E(str(cs.get("confidence")))})</span>')
+        head.append(
+            f'<span class="mut">charset {_E(str(cs.get("name")))}: a guess '
+            f"(confidence {_E(str(cs.get('confidence')))})</span>"
+        )
     meta = given_meta if isinstance(given_meta := record.get("metadata"), dict) else {}
     url = record.get("url") or meta.get("url")
     if url:
@@ -235,8 +271,13 @@ def _doc_html(record: dict[str, Any], k: int, max_lines: int = 5000) -> str:
                 rows.append((not special, f'<span class="ln">{no}{marked or "&#8203;"}</span>'))
             else:
                 marked, _ = _marked(text, number, repairs, used, [])
-                rows.append((False, f'<span class="ln rm">{no}<del>{marked}</del>'
-                                    f'<a class="rule" href="#{_E(anchor(rule), quote=True)}">{_E(rule)}</a></span>'))
+                rows.append(
+                    (
+                        False,
+                        f'<span class="ln rm">{no}<del>{marked}</del>'
+                        f'<a class="rule" href="#{_E(anchor(rule), quote=True)}">{_E(rule)}</a></span>',
+                    )
+                )
         body.append('<div class="lines">')
         body.extend(_folded(rows, lines))
         body.append("</div>")
@@ -244,8 +285,13 @@ def _doc_html(record: dict[str, Any], k: int, max_lines: int = 5000) -> str:
             body.append(f'<p class="more">… {len(lines) - max_lines} more line(s)</p>')
         left = [r for j, r in enumerate(repairs) if j not in used]
         if left:
-            body.append('<p class="more">repairs not placed above: ' + "; ".join(
-                _E(f"{r.get('kind')}: {r.get('before')!s} → {r.get('after')!s}") for r in left[:10]) + "</p>")
+            body.append(
+                '<p class="more">repairs not placed above: '
+                + "; ".join(
+                    _E(f"{r.get('kind')}: {r.get('before')!s} → {r.get('after')!s}") for r in left[:10]
+                )
+                + "</p>"
+            )
     return f'<section class="doc" id="doc-{k}"><header>{"".join(head)}</header>{"".join(body)}</section>'
 
 
@@ -264,8 +310,11 @@ def _folded(rows: list[tuple[bool, str]], lines: list[tuple[int | None, str, str
             j += 1
         if j - i >= FOLD_AT:
             texts = sum(1 for _, t, _ in lines[i:j] if t.strip())
-            out.append(f'<details class="fold"><summary>{texts:,} kept line{"s" if texts != 1 else ""}</summary>'
-                       + "".join(h for _, h in rows[i:j]) + "</details>")
+            out.append(
+                f'<details class="fold"><summary>{texts:,} kept line{"s" if texts != 1 else ""}</summary>'
+                + "".join(h for _, h in rows[i:j])
+                + "</details>"
+            )
         else:
             out.extend(h for _, h in rows[i:j])
         i = j
@@ -277,8 +326,10 @@ def _rules_html(summary: Summary, rules: RuleSamples, sampled_ids: dict[str, int
     if not summary.removed_by_rule:
         return '<p class="mut">no line was removed</p>'
     ordered = summary.removed_by_rule.most_common()
-    groups = [("Rules", [(r, n) for r, n in ordered if not r.startswith("classifier.")]),
-              ("Classifier reasons", [(r, n) for r, n in ordered if r.startswith("classifier.")])]
+    groups = [
+        ("Rules", [(r, n) for r, n in ordered if not r.startswith("classifier.")]),
+        ("Classifier reasons", [(r, n) for r, n in ordered if r.startswith("classifier.")]),
+    ]
     parts = []
     for title, items in groups:
         if not items:
@@ -288,8 +339,10 @@ def _rules_html(summary: Summary, rules: RuleSamples, sampled_ids: dict[str, int
             f'<td class="n">{n:,}</td><td class="n">{rules.documents.get(r, 0):,}</td></tr>'
             for r, n in items
         )
-        parts.append(f"<h3>{_E(title)}</h3><table><tr><th>rule</th><th>lines removed</th><th>documents</th></tr>"
-                     f"{rows}</table>")
+        parts.append(
+            f"<h3>{_E(title)}</h3><table><tr><th>rule</th><th>lines removed</th><th>documents</th></tr>"
+            f"{rows}</table>"
+        )
     for _, items in groups:
         for r, n in items:
             sample = rules.lines.get(r, [])
@@ -304,13 +357,18 @@ def _rules_html(summary: Summary, rules: RuleSamples, sampled_ids: dict[str, int
             parts.append(
                 f'<section class="rulesec" id="{_E(anchor(r), quote=True)}"><h3><code>{_E(r)}</code></h3>'
                 f'<p class="mut">{n:,} line{"s" if n != 1 else ""} removed from {docs:,} '
-                f'document{"s" if docs != 1 else ""}{shown}</p><ul>{"".join(lis)}</ul></section>'
+                f"document{'s' if docs != 1 else ''}{shown}</p><ul>{''.join(lis)}</ul></section>"
             )
     return "".join(parts)
 
 
-def render_html(summary: Summary, sample: list[dict[str, Any]], title: str = "cleaner report",
-                source: str | None = None, rules: RuleSamples | None = None) -> str:
+def render_html(
+    summary: Summary,
+    sample: list[dict[str, Any]],
+    title: str = "cleaner report",
+    source: str | None = None,
+    rules: RuleSamples | None = None,
+) -> str:
     """The report page: summary cards, charts, the sample of documents, and
     every rule with a sample of the lines it removed (``rules``, from
     :func:`cleaner.report.build_report`)."""
@@ -332,19 +390,35 @@ def render_html(summary: Summary, sample: list[dict[str, Any]], title: str = "cl
         ("bytes out", mb(d["bytes_out"]), ""),
     ]
     if d["docs_per_second"] is not None:
-        cards.append(("throughput", f"{d['docs_per_second']:,} docs/s",
-                      f"{d['mb_per_second']} MB/s, {d['seconds']:.0f} s" if d["mb_per_second"] is not None else ""))
+        cards.append(
+            (
+                "throughput",
+                f"{d['docs_per_second']:,} docs/s",
+                f"{d['mb_per_second']} MB/s, {d['seconds']:.0f} s" if d["mb_per_second"] is not None else "",
+            )
+        )
     card_html = "".join(
-        f'<div class="card"><span>{_E(k)}</span><b>{_E(v)}</b><span>{_E(sub)}</span></div>' for k, v, sub in cards
+        f'<div class="card"><span>{_E(k)}</span><b>{_E(v)}</b><span>{_E(sub)}</span></div>'
+        for k, v, sub in cards
     )
     charts = [
-        _bar_chart("Documents by status", [("kept", d["kept"]), ("dropped", d["dropped"]), ("errors", d["errors"])],
-                   "#2e7d4f"),
+        _bar_chart(
+            "Documents by status",
+            [("kept", d["kept"]), ("dropped", d["dropped"]), ("errors", d["errors"])],
+            "#2e7d4f",
+        ),
         _bar_chart("Dropped, by reason", list(summary.dropped.most_common()), "#b8741a"),
-        _bar_chart("Lines removed, by rule", list(summary.removed_by_rule.most_common()), "#b3261e", limit=30,
-                   links=True),
+        _bar_chart(
+            "Lines removed, by rule",
+            list(summary.removed_by_rule.most_common()),
+            "#b3261e",
+            limit=30,
+            links=True,
+        ),
         _bar_chart("Languages", list(summary.languages.most_common()), "#3b6fb6", limit=20),
-        _bar_chart("Artifact findings (documents with each kind)", list(summary.findings.most_common()), "#7b4bb3"),
+        _bar_chart(
+            "Artifact findings (documents with each kind)", list(summary.findings.most_common()), "#7b4bb3"
+        ),
         _bar_chart("Repairs, by kind", list(summary.repairs.most_common()), "#d4a600"),
     ]
     sampled_ids: dict[str, int] = {}
@@ -353,8 +427,8 @@ def render_html(summary: Summary, sample: list[dict[str, Any]], title: str = "cl
     docs = "".join(_doc_html(r, k) for k, r in enumerate(sample)) or '<p class="mut">no documents</p>'
     src = f'<p class="mut">records: {_E(source)}</p>' if source else ""
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_E(title)}</title><style>{_CSS}</style></head><body>"
         f"<h1>{_E(title)}</h1>{src}"
         f'<div class="cards">{card_html}</div>'

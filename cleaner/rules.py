@@ -48,8 +48,19 @@ from cleaner.yamlio import line_of, load_yaml
 KINDS = ("line", "pattern", "section", "embed")
 UNTIL = ("end", "next-content", "lines")
 RULE_KEYS = {
-    "id", "kind", "match", "pattern", "prefix", "until", "lines", "before", "lang", "why",
-    "examples", "case_sensitive", "max_words",
+    "id",
+    "kind",
+    "match",
+    "pattern",
+    "prefix",
+    "until",
+    "lines",
+    "before",
+    "lang",
+    "why",
+    "examples",
+    "case_sensitive",
+    "max_words",
 }
 
 _EDGE = re.compile(r"^[\s\-–—•·*>»«|:#\d.)(\[\]]+|[\s:：…»«|>\-–—.,;!?]+$")
@@ -187,8 +198,13 @@ def _check_language(lang: str, file: str, line: int | None, key: str) -> None:
         return
     hint = f"; did you mean {lang.lower()!r}?" if lang.lower() in known else ""
     names = ", ".join(sorted(known))
-    raise _err(f"unknown language {lang!r}: a rule's lang is the code the language stage detects "
-               f"(one of: {names}){hint}", file, line, key)
+    raise _err(
+        f"unknown language {lang!r}: a rule's lang is the code the language stage detects "
+        f"(one of: {names}){hint}",
+        file,
+        line,
+        key,
+    )
 
 
 def _err(msg: str, file: str, line: int | None, key: str) -> ConfigError:
@@ -205,7 +221,9 @@ def compile_pattern(pattern: str, case_sensitive: bool, file: str, line: int | N
         raise _err(
             f"pattern {pattern!r} can backtrack catastrophically and hang on some lines: {exc}; "
             "make the alternatives start differently or drop the inner quantifier",
-            file, line, key,
+            file,
+            line,
+            key,
         ) from None
     flags = 0 if case_sensitive else re.IGNORECASE
     try:
@@ -221,7 +239,9 @@ def compile_pattern(pattern: str, case_sensitive: bool, file: str, line: int | N
         except TimeLimitExceeded:
             raise _err(
                 f"pattern {pattern!r} backtracks catastrophically (too slow on a short test line)",
-                file, line, key,
+                file,
+                line,
+                key,
             ) from None
     return compiled
 
@@ -426,8 +446,12 @@ def load_pack(path: str | Path) -> list[Rule]:
     else:
         items = data
     if not isinstance(items, list):
-        raise _err("expected a list of rules (or a mapping with a `rules` list)", fname,
-                   getattr(data, "line", None), "rules")
+        raise _err(
+            "expected a list of rules (or a mapping with a `rules` list)",
+            fname,
+            getattr(data, "line", None),
+            "rules",
+        )
     out = []
     for i, item in enumerate(items):
         out.append(_parse_rule(item, fname, line_of(items, i)))
@@ -445,8 +469,12 @@ def _parse_rule(item: Any, fname: str, line: int | None) -> Rule:
 
     for key in item:
         if key not in RULE_KEYS:
-            raise _err(f"unknown key; a rule accepts: {', '.join(sorted(RULE_KEYS))}",
-                       fname, kline(key), f"{where}.{key}")
+            raise _err(
+                f"unknown key; a rule accepts: {', '.join(sorted(RULE_KEYS))}",
+                fname,
+                kline(key),
+                f"{where}.{key}",
+            )
     for key in ("id", "kind", "why"):
         value = item.get(key)
         if not isinstance(value, str) or not value.strip():
@@ -482,16 +510,21 @@ def _parse_rule(item: Any, fname: str, line: int | None) -> Rule:
         if not isinstance(item["pattern"], str) or not item["pattern"]:
             raise _err("expected a regular expression string", fname, kline("pattern"), f"{where}.pattern")
         rule.pattern = item["pattern"]
-        rule.compiled = compile_pattern(rule.pattern, rule.case_sensitive, fname, kline("pattern"),
-                                        f"{where}.pattern")
+        rule.compiled = compile_pattern(
+            rule.pattern, rule.case_sensitive, fname, kline("pattern"), f"{where}.pattern"
+        )
     if kind in ("line",) and not rule.phrases:
         raise _err("a line rule needs `match` phrases", fname, line, f"{where}.match")
     if kind in ("pattern", "embed") and rule.compiled is None:
         raise _err(f"a {kind} rule needs a `pattern`", fname, line, f"{where}.pattern")
     if kind == "section":
         if not rule.phrases and rule.compiled is None:
-            raise _err("a section rule needs `match` phrases or a `pattern` for its header",
-                       fname, line, f"{where}.match")
+            raise _err(
+                "a section rule needs `match` phrases or a `pattern` for its header",
+                fname,
+                line,
+                f"{where}.match",
+            )
         until = item.get("until", "end")
         if until not in UNTIL:
             raise _err(f"expected one of: {', '.join(UNTIL)}", fname, kline("until"), f"{where}.until")
@@ -506,24 +539,37 @@ def _parse_rule(item: Any, fname: str, line: int | None) -> Rule:
     if kind == "embed" and "before" in item:
         b = item["before"]
         if not isinstance(b, dict) or not isinstance(b.get("pattern"), str):
-            raise _err("expected a mapping with `pattern` (and optional `max`)", fname,
-                       kline("before"), f"{where}.before")
+            raise _err(
+                "expected a mapping with `pattern` (and optional `max`)",
+                fname,
+                kline("before"),
+                f"{where}.before",
+            )
         rule.before_pattern = b["pattern"]
-        rule.compiled_before = compile_pattern(b["pattern"], rule.case_sensitive, fname,
-                                               kline("before"), f"{where}.before.pattern")
+        rule.compiled_before = compile_pattern(
+            b["pattern"], rule.case_sensitive, fname, kline("before"), f"{where}.before.pattern"
+        )
         mx = b.get("max", 2)
         if not isinstance(mx, int) or isinstance(mx, bool) or mx < 0:
             raise _err("expected a whole number", fname, kline("before"), f"{where}.before.max")
         rule.before_max = mx
     ex = item.get("examples")
     if not isinstance(ex, dict) or not isinstance(ex.get("drop"), list) or not ex["drop"]:
-        raise _err("every rule needs `examples` with a non-empty `drop` list (and a `keep` list)",
-                   fname, kline("examples"), f"{where}.examples")
+        raise _err(
+            "every rule needs `examples` with a non-empty `drop` list (and a `keep` list)",
+            fname,
+            kline("examples"),
+            f"{where}.examples",
+        )
     for part in ("drop", "keep"):
         values = ex.get(part, []) or []
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise _err("expected a list of strings", fname, line_of(ex, part) or kline("examples"),
-                       f"{where}.examples.{part}")
+            raise _err(
+                "expected a list of strings",
+                fname,
+                line_of(ex, part) or kline("examples"),
+                f"{where}.examples.{part}",
+            )
     rule.examples_drop = list(ex["drop"])
     rule.examples_keep = list(ex.get("keep") or [])
     return rule

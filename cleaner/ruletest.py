@@ -56,8 +56,10 @@ class Shadow:
     by: Rule
 
     def __str__(self) -> str:
-        return (f"{self.rule.id} ({self.rule.file}:{self.rule.line}): {self.example!r} is removed first by "
-                f"{self.by.id} ({self.by.file}:{self.by.line})")
+        return (
+            f"{self.rule.id} ({self.rule.file}:{self.rule.line}): {self.example!r} is removed first by "
+            f"{self.by.id} ({self.by.file}:{self.by.line})"
+        )
 
 
 def find_shadowed(rules: RuleSet, checked: list[Rule]) -> list[Shadow]:

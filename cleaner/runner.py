@@ -51,7 +51,16 @@ from cleaner.progress import Progress
 from cleaner.report import Summary
 from cleaner.templates import TemplateOptions
 
-__all__ = ["run", "run_job", "JobOptions", "Progress", "Summary", "RunInterrupted", "default_workers", "Encoded"]
+__all__ = [
+    "run",
+    "run_job",
+    "JobOptions",
+    "Progress",
+    "Summary",
+    "RunInterrupted",
+    "default_workers",
+    "Encoded",
+]
 
 STATE_VERSION = runstate.STATE_VERSION
 
@@ -68,10 +77,18 @@ class JobOptions:
     report: str | None = None
     progress: TextIO | None = None  # a stream for the progress line (shown only on a terminal)
     checkpoint_seconds: float | None = None  # default: the sink's (5 s; 30 s for Parquet)
-    pipeline: Pipeline | None = None  # an already built pipeline (used in process, or inherited by forked workers)
-    started: float | None = None  # time.monotonic() when the command started: the summary's time is its wall time
-    charset: str | None = None  # --charset (the decode stage reads it from $CLEANER_CHARSET; part of --resume's check)
-    templates: TemplateOptions | None = None  # site templates: a first pass, or a saved table (cleaner.templates)
+    pipeline: Pipeline | None = (
+        None  # an already built pipeline (used in process, or inherited by forked workers)
+    )
+    started: float | None = (
+        None  # time.monotonic() when the command started: the summary's time is its wall time
+    )
+    charset: str | None = (
+        None  # --charset (the decode stage reads it from $CLEANER_CHARSET; part of --resume's check)
+    )
+    templates: TemplateOptions | None = (
+        None  # site templates: a first pass, or a saved table (cleaner.templates)
+    )
 
 
 class RunInterrupted(CleanerError):
@@ -79,7 +96,9 @@ class RunInterrupted(CleanerError):
 
     def __init__(self, done: int, work: Path) -> None:
         self.done, self.work = done, work
-        super().__init__(f"interrupted after {done:,} documents; run the same command with --resume to finish")
+        super().__init__(
+            f"interrupted after {done:,} documents; run the same command with --resume to finish"
+        )
 
 
 def _fingerprint(opts: JobOptions, pipeline: Pipeline) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -106,25 +125,39 @@ def _fingerprint(opts: JobOptions, pipeline: Pipeline) -> tuple[dict[str, Any], 
     return fp, {"input_files": inputs, "config_files": config}
 
 
-_WHAT = {"inputs": "inputs", "output": "output", "config": "--config", "format": "--format",
-         "text_column": "--text-column", "html_column": "--html-column", "id_column": "--id-column",
-         "charset": "--charset", "site_templates": "--site-templates", "templates": "--templates",
-         "site_field": "--site-field"}
+_WHAT = {
+    "inputs": "inputs",
+    "output": "output",
+    "config": "--config",
+    "format": "--format",
+    "text_column": "--text-column",
+    "html_column": "--html-column",
+    "id_column": "--id-column",
+    "charset": "--charset",
+    "site_templates": "--site-templates",
+    "templates": "--templates",
+    "site_field": "--site-field",
+}
 
 
 def _templates_fingerprint(t: TemplateOptions | None) -> dict[str, Any]:
     if t is None or (t.mode == "off" and not t.table):
         return {}
-    return {"site_templates": t.mode, "templates": str(Path(t.table).resolve()) if t.table else None,
-            "site_field": t.site_field}
+    return {
+        "site_templates": t.mode,
+        "templates": str(Path(t.table).resolve()) if t.table else None,
+        "site_field": t.site_field,
+    }
 
 
 def _resume_refusal(work: Path, old: dict[str, Any], fp: dict[str, Any], lists: dict[str, Any]) -> str:
     """One line: why the unfinished run in ``work`` cannot be finished with this command."""
     diff = [_WHAT[k] for k in _WHAT if old.get(k) != fp.get(k)]
     if diff:
-        return (f"--resume: the unfinished run in {work} was started with different {', '.join(diff)}; "
-                f"repeat that command with --resume, or remove {work} to start over")
+        return (
+            f"--resume: the unfinished run in {work} was started with different {', '.join(diff)}; "
+            f"repeat that command with --resume, or remove {work} to start over"
+        )
     try:
         with runstate.open_existing(work / "inputs.json", "rb") as fh:
             before = json.loads(fh.read())
@@ -133,8 +166,10 @@ def _resume_refusal(work: Path, old: dict[str, Any], fp: dict[str, Any], lists: 
     for key, what in (("input_files", "input files"), ("config_files", "config files")):
         if old.get(key) != fp.get(key):
             why = runstate.first_difference(before.get(key) or [], lists.get(key) or [], what)
-            return (f"--resume: {why}; the documents already written came from what the interrupted run "
-                    f"read, so the run cannot go on: remove {work} to start over")
+            return (
+                f"--resume: {why}; the documents already written came from what the interrupted run "
+                f"read, so the run cannot go on: remove {work} to start over"
+            )
     return f"--resume: the unfinished run in {work} was started differently; remove {work} to start over"
 
 
@@ -142,17 +177,23 @@ def check_job(opts: JobOptions) -> None:
     """Usage errors of the output and report paths, found before any work."""
     out = opts.output
     if not out or not out.strip():
-        raise CleanerError("-o: an empty name; name a .jsonl or .parquet file, a folder, or - for standard output")
+        raise CleanerError(
+            "-o: an empty name; name a .jsonl or .parquet file, a folder, or - for standard output"
+        )
     if out == "-":  # standard output (cleaner.streaming): no file, no run folder, nothing made
         _check_report(opts)
         return
     kind = output_kind(out)
     target = Path(out)
     if kind == "folder" and target.exists() and not target.is_dir():
-        raise CleanerError(f"-o {out}: exists and is not a folder (name a .jsonl or .parquet file, or a folder)")
+        raise CleanerError(
+            f"-o {out}: exists and is not a folder (name a .jsonl or .parquet file, or a folder)"
+        )
     if kind != "folder" and target.is_dir():
-        raise CleanerError(f"-o {out}: is a folder; a .{kind} output is a file (to write a folder of "
-                           f"<id>.txt files, name a folder without the .{kind} ending)")
+        raise CleanerError(
+            f"-o {out}: is a folder; a .{kind} output is a file (to write a folder of "
+            f"<id>.txt files, name a folder without the .{kind} ending)"
+        )
     real_out = os.path.realpath(out)
     for spec in opts.inputs:
         if spec == "-":
@@ -162,15 +203,20 @@ def check_job(opts: JobOptions) -> None:
         with contextlib.suppress(OSError):
             same = same or os.path.samefile(spec, out)
         if same:
-            raise CleanerError(f"-o {out}: is the input {spec}; cleaner never writes over its input, "
-                               "choose another output")
+            raise CleanerError(
+                f"-o {out}: is the input {spec}; cleaner never writes over its input, choose another output"
+            )
         if kind == "folder" and os.path.isfile(spec) and os.path.dirname(real) == real_out:
-            raise CleanerError(f"-o {out}: the input {spec} is in that folder, where output files are "
-                               "written; choose another output folder")
+            raise CleanerError(
+                f"-o {out}: the input {spec} is in that folder, where output files are "
+                "written; choose another output folder"
+            )
     for name in (target.name, work_dir(out).name):
         if len(os.fsencode(name)) > _NAME_MAX:
-            raise CleanerError(f"-o {out}: file name too long for the file system ({len(os.fsencode(name))} "
-                               f"bytes in {name!r}; at most {_NAME_MAX})")
+            raise CleanerError(
+                f"-o {out}: file name too long for the file system ({len(os.fsencode(name))} "
+                f"bytes in {name!r}; at most {_NAME_MAX})"
+            )
     _check_report(opts)
     _probe_folder(work_dir(out).parent, f"-o {out}")
 
@@ -321,8 +367,11 @@ def _fs_error(exc: OSError, opts: JobOptions, work: Path) -> CleanerError:
     """An error of the file system as one line: what, where, and whether --resume can finish the run."""
     where = f"{exc.filename}: " if exc.filename and str(exc.filename) != opts.output else ""
     saved = (work / "state.json").is_file()
-    after = (f"; what was written is kept in {work}: fix this and run the same command with --resume"
-             if saved else "")
+    after = (
+        f"; what was written is kept in {work}: fix this and run the same command with --resume"
+        if saved
+        else ""
+    )
     return CleanerError(f"writing {opts.output}: {where}{_strerror(exc)}{after}")
 
 
@@ -334,8 +383,12 @@ def _run_locked(opts: JobOptions, work: Path, fp: dict[str, Any], existing: dict
     sink = open_sink(opts.output, work, existing.get("sink") if existing else None)
     interval = opts.checkpoint_seconds if opts.checkpoint_seconds is not None else sink.checkpoint_seconds
     state: dict[str, Any] = {
-        "version": STATE_VERSION, "fingerprint": fp, "done": done, "sink": existing.get("sink") if existing else None,
-        "summary": summary.to_state(), "finished": False,
+        "version": STATE_VERSION,
+        "fingerprint": fp,
+        "done": done,
+        "sink": existing.get("sink") if existing else None,
+        "summary": summary.to_state(),
+        "finished": False,
         "started": (existing or {}).get("started") or time.strftime("%Y-%m-%dT%H:%M:%S"),
         "sessions": int((existing or {}).get("sessions", 0)) + 1,
     }
@@ -367,7 +420,9 @@ def _run_locked(opts: JobOptions, work: Path, fp: dict[str, Any], existing: dict
                 line_sink = sink if isinstance(sink, LineSink) else None
                 encoded = line_sink is not None
                 with contextlib.closing(
-                    run(items, opts.config, opts.workers, pipeline=opts.pipeline, encode=encoded, isolate=True)
+                    run(
+                        items, opts.config, opts.workers, pipeline=opts.pipeline, encode=encoded, isolate=True
+                    )
                 ) as results:
                     for item, record in results:
                         with guard.section():

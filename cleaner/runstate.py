@@ -70,7 +70,9 @@ def check_run_folder(work: Path) -> None:
             "there (it could point anywhere); remove the link, or choose another output"
         )
     if not stat.S_ISDIR(st.st_mode):
-        raise CleanerError(f"{work}: exists and is not cleaner's run folder; remove it, or choose another output")
+        raise CleanerError(
+            f"{work}: exists and is not cleaner's run folder; remove it, or choose another output"
+        )
     if hasattr(os, "getuid") and st.st_uid != os.getuid():
         raise CleanerError(f"{work}: belongs to another user; remove it, or choose another output")
 
@@ -130,7 +132,9 @@ def lock(work: Path) -> Iterator[None]:
         except ImportError:
             pass
         except OSError:
-            raise CleanerError(f"another cleaner run is writing this output (lock: {work / 'lock'})") from None
+            raise CleanerError(
+                f"another cleaner run is writing this output (lock: {work / 'lock'})"
+            ) from None
         yield
     finally:
         os.close(fd)

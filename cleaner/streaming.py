@@ -45,8 +45,16 @@ def run_to_stream(opts: JobOptions, stream: BinaryIO) -> Summary:
     rs = ReadState()
     t0 = opts.started if opts.started is not None else time.monotonic()
     try:
-        with contextlib.closing(run(iter_inputs(opts.inputs, opts.read, state=rs), opts.config, opts.workers,
-                                    pipeline=pipeline, encode=True, isolate=True)) as results:
+        with contextlib.closing(
+            run(
+                iter_inputs(opts.inputs, opts.read, state=rs),
+                opts.config,
+                opts.workers,
+                pipeline=pipeline,
+                encode=True,
+                isolate=True,
+            )
+        ) as results:
             for item, record in results:
                 stream.write(record.line)
                 summary.add_facts(record.facts, item.size)

@@ -209,10 +209,14 @@ class _Site:
     floor: int = 0  # a line not stored is on at most max(floor, pages // bucket) pages
     count: dict[int, int] = field(default_factory=dict)
     delta: dict[int, int] = field(default_factory=dict)  # only entries with delta > 0
-    recent: dict[int, None] = field(default_factory=dict)  # fingerprints of the last RECENT_PAGES pages counted
+    recent: dict[int, None] = field(
+        default_factory=dict
+    )  # fingerprints of the last RECENT_PAGES pages counted
 
 
-RECENT_PAGES = 256  # a page equal to one of its site's last this many pages counted is a copy: not counted again
+RECENT_PAGES = (
+    256  # a page equal to one of its site's last this many pages counted is a copy: not counted again
+)
 
 
 class SiteTemplates:
@@ -500,7 +504,9 @@ class TemplateOptions:
 
     mode: str = "auto"  # --site-templates: auto (on when a site has min_pages pages), on, off
     table: str | None = None  # --templates FILE: a saved table to clean with (no first pass)
-    out: str | None = None  # --templates-out FILE: write the table (with --templates: it updated by this input)
+    out: str | None = (
+        None  # --templates-out FILE: write the table (with --templates: it updated by this input)
+    )
     site_field: str | None = None  # --site-field NAME: the record field that names the site (default: url)
 
 
@@ -528,7 +534,11 @@ def count_inputs(inputs: list[str], read: Any, site_field: str | None = None) ->
 
 
 def prepare(
-    opts: TemplateOptions, inputs: list[str], read: Any, min_pages: int, saved: Path | None = None,
+    opts: TemplateOptions,
+    inputs: list[str],
+    read: Any,
+    min_pages: int,
+    saved: Path | None = None,
     note: Any = None,
 ) -> SiteTemplates | None:
     """The table a batch run cleans with (None: none): ``saved`` (the run folder's

@@ -53,9 +53,7 @@ def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
                 "a mapping key must be a plain value", line=key_node.start_mark.line + 1
             ) from None
         if key in out and i >= merged and out.lines[key] >= 0:
-            raise ConfigError(
-                f"duplicate key {key!r}", line=key_node.start_mark.line + 1, key=str(key)
-            )
+            raise ConfigError(f"duplicate key {key!r}", line=key_node.start_mark.line + 1, key=str(key))
         out[key] = loader.construct_object(value_node, deep=True)
         # a merged key's line is its anchor's; marked negative until the mapping's own key comes
         out.lines[key] = key_node.start_mark.line + 1 if i >= merged else -(key_node.start_mark.line + 1)

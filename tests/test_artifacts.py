@@ -102,7 +102,9 @@ class TestGlued:
         assert "(prices start" in repair(text, "en")[0]  # three marks in 15 words: flagged
 
     def test_camel_case_is_an_unsure_repair_and_headline_names_stay(self):
-        text = "GoBank opens in Ohio\nThe bank said GoBank would open ten branches, and theWhite House agreed."
+        text = (
+            "GoBank opens in Ohio\nThe bank said GoBank would open ten branches, and theWhite House agreed."
+        )
         assert spans(text, "glued-word") == ["theWhite"]
         assert [h.sure for h in hits_of(text, "glued-word")] == [False]
         assert Detector(load_data(), threshold=1.01).repair(text, "en")[0] == text  # unflagged: left alone
@@ -530,7 +532,9 @@ class TestStage:
 
     def test_other_data_file(self, tmp_path):
         data = yaml.safe_load((REPO / "rules" / "artifacts.yaml").read_text(encoding="utf-8"))
-        data["evidence"]["classes"] = {k: {"clean_rate": 1.0, "damaged_rate": 1.0} for k in data["evidence"]["classes"]}
+        data["evidence"]["classes"] = {
+            k: {"clean_rate": 1.0, "damaged_rate": 1.0} for k in data["evidence"]["classes"]
+        }
         data["evidence"]["bias"] = -50.0
         p = tmp_path / "zero.yaml"
         p.write_text(yaml.safe_dump(data), encoding="utf-8")
@@ -709,10 +713,16 @@ def test_frequency_lists_equal_wordfreq(tmp_path: Path, monkeypatch: pytest.Monk
     artifacts._freq_dict.cache_clear()
 
 
-@pytest.mark.parametrize("words", [
-    {}, {"": 1e-3}, {"": 1e-3, "a": 2e-3}, {"the": 0.05},
-    {"a": 1e-6, "ab": 2e-6, "b": 3e-6, "é": 4e-6, "z": 5e-6, "\ud800x": 6e-6, "😀": 7e-6, "中文": 8e-6},
-])
+@pytest.mark.parametrize(
+    "words",
+    [
+        {},
+        {"": 1e-3},
+        {"": 1e-3, "a": 2e-3},
+        {"the": 0.05},
+        {"a": 1e-6, "ab": 2e-6, "b": 3e-6, "é": 4e-6, "z": 5e-6, "\ud800x": 6e-6, "😀": 7e-6, "中文": 8e-6},
+    ],
+)
 def test_frequency_list_edges(words: dict[str, float]) -> None:
     # the compiled lookup over the words' buffer: empty lists, an empty word,
     # prefixes of each other, non-ASCII and astral words, a lone surrogate; and
@@ -742,10 +752,11 @@ def test_common_word_table_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     # is the one built from the word list, and a detector using it finds the same
     import numpy as np
 
-
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
-    text = ("The committee met on Tuesday and discussed the newbudget for the coming year, "
-            "which the mayor said was communicationbetween departments.\n")
+    text = (
+        "The committee met on Tuesday and discussed the newbudget for the coming year, "
+        "which the mayor said was communicationbetween departments.\n"
+    )
     tables, results = [], []
     for _ in range(2):
         det = Detector.from_yaml()

@@ -53,8 +53,14 @@ GLUED = DET.glued
 CAPS = DET.capitals
 SPACE_BEFORE, MISSING, QUOTES, LOWER_START, REPEATS, FOREIGN = (
     next(c for c in DET.checks if isinstance(c, k))
-    for k in (SpaceBeforeCheck, MissingSpaceCheck, QuotesCheck, LowercaseStartCheck, RepeatedWordCheck,
-              ForeignFragmentCheck)
+    for k in (
+        SpaceBeforeCheck,
+        MissingSpaceCheck,
+        QuotesCheck,
+        LowercaseStartCheck,
+        RepeatedWordCheck,
+        ForeignFragmentCheck,
+    )
 )
 
 
@@ -111,33 +117,148 @@ CHARS = (
 )
 WORDS = [
     # doubled words, whole and in part, across the spaces of _SP and the case
-    "the the", "The the", "the The", "that at", "xab ab ab", "had\u00a0had", "is  is", "İs is", "ſo so",
-    "Kilo kilo", "ΣΣ σς", "𐐀𐐀 𐐨𐐨", "ab ab1", "ab ab_", "ab ab-x", "ab ab'", "(the the", "-the the", "da da",
+    "the the",
+    "The the",
+    "the The",
+    "that at",
+    "xab ab ab",
+    "had\u00a0had",
+    "is  is",
+    "İs is",
+    "ſo so",
+    "Kilo kilo",
+    "ΣΣ σς",
+    "𐐀𐐀 𐐨𐐨",
+    "ab ab1",
+    "ab ab_",
+    "ab ab-x",
+    "ab ab'",
+    "(the the",
+    "-the the",
+    "da da",
     # capitalised function words (and what makes them a title or a name)
-    "said The", "met Of", "and The New York Times", "told The Independent", "with Der", "sagte Der", "dit Le",
-    "dijo El", "disse Il", "says Between", "in To,", "of For;", "a About:", "слово The", "ağır The", "说 The",
-    "x𐐨 The", "é The", "ÿ With", "ǅ The",
+    "said The",
+    "met Of",
+    "and The New York Times",
+    "told The Independent",
+    "with Der",
+    "sagte Der",
+    "dit Le",
+    "dijo El",
+    "disse Il",
+    "says Between",
+    "in To,",
+    "of For;",
+    "a About:",
+    "слово The",
+    "ağır The",
+    "说 The",
+    "x𐐨 The",
+    "é The",
+    "ÿ With",
+    "ǅ The",
     # glued words: camel case, possessive, lowercase, and their near misses
-    "BidenFirst", "WeberFirst", "SolarWinds", "McDonald", "(ClaimTask)", "Russia'sforeign", "Germany’sforeign",
-    "communicationbetween", "ofthe", "willingto", "chiefexecutive", "ytambién", "communicationbetween.",
-    "communicationbetween.x", "communicationbetweenÖ", "AÿBc", "OßGr", "ØbÞd", "ÀöÖl",
+    "BidenFirst",
+    "WeberFirst",
+    "SolarWinds",
+    "McDonald",
+    "(ClaimTask)",
+    "Russia'sforeign",
+    "Germany’sforeign",
+    "communicationbetween",
+    "ofthe",
+    "willingto",
+    "chiefexecutive",
+    "ytambién",
+    "communicationbetween.",
+    "communicationbetween.x",
+    "communicationbetweenÖ",
+    "AÿBc",
+    "OßGr",
+    "ØbÞd",
+    "ÀöÖl",
     # spacing around punctuation
-    "debt .", "debt ,", "denoted by , then", "word ;", "word : Next", "interests.The", "said,but", "end!The",
+    "debt .",
+    "debt ,",
+    "denoted by , then",
+    "word ;",
+    "word : Next",
+    "interests.The",
+    "said,but",
+    "end!The",
     "why?Because",
     # lowercase after a full stop, derived pairs
-    "said. sheet", "e.g. this", "performed the performance", "organized an organization",
+    "said. sheet",
+    "e.g. this",
+    "performed the performance",
+    "organized an organization",
     # non-prose spans
-    "t.co", "node.js", "https://t.co/x_y", "@handle", "#tag", "snake_case", "call()", "x_ y", "e.g",
+    "t.co",
+    "node.js",
+    "https://t.co/x_y",
+    "@handle",
+    "#tag",
+    "snake_case",
+    "call()",
+    "x_ y",
+    "e.g",
     # quotes
-    "“launch” a dialogue “to", "”inner“", "word” inner “word", "„Quote“", "«guillemets»", '12" screen', '"x"',
+    "“launch” a dialogue “to",
+    "”inner“",
+    "word” inner “word",
+    "„Quote“",
+    "«guillemets»",
+    '12" screen',
+    '"x"',
     # frequent words of several languages (foreign fragments)
-    "the", "and", "of", "with", "that", "this", "from", "have", "und", "der", "die", "nicht", "mit", "für",
-    "et", "le", "les", "pour", "avec", "dans", "y", "el", "los", "para", "con", "que", "il", "di", "che",
-    "não", "com", "uma", "och", "het", "een", "nie", "się", "și", "ve", "bir", "je", "že",
+    "the",
+    "and",
+    "of",
+    "with",
+    "that",
+    "this",
+    "from",
+    "have",
+    "und",
+    "der",
+    "die",
+    "nicht",
+    "mit",
+    "für",
+    "et",
+    "le",
+    "les",
+    "pour",
+    "avec",
+    "dans",
+    "y",
+    "el",
+    "los",
+    "para",
+    "con",
+    "que",
+    "il",
+    "di",
+    "che",
+    "não",
+    "com",
+    "uma",
+    "och",
+    "het",
+    "een",
+    "nie",
+    "się",
+    "și",
+    "ve",
+    "bir",
+    "je",
+    "že",
 ]
 token = st.one_of(st.text(alphabet=CHARS, min_size=1, max_size=8), st.sampled_from(WORDS))
 sep = st.sampled_from([" ", " ", " ", "  ", "\n", "\n\n", "\t", "\u00a0", ", ", ". ", " \n "])
-text_st = st.lists(st.tuples(token, sep), min_size=0, max_size=60).map(lambda xs: "".join(a + b for a, b in xs))
+text_st = st.lists(st.tuples(token, sep), min_size=0, max_size=60).map(
+    lambda xs: "".join(a + b for a, b in xs)
+)
 # long lines of frequent words of one language, for the foreign fragments
 para_st = st.lists(
     st.lists(st.sampled_from(WORDS[-45:]), min_size=8, max_size=25).map(" ".join), min_size=1, max_size=6
@@ -181,7 +302,11 @@ class TestSameAsPlain:
 
 
 def fixture_texts() -> list[str]:
-    texts = [p.read_text(encoding="utf-8") for d in ("text", "junk", "expected") for p in sorted((FIXTURES / d).glob("*.txt"))]
+    texts = [
+        p.read_text(encoding="utf-8")
+        for d in ("text", "junk", "expected")
+        for p in sorted((FIXTURES / d).glob("*.txt"))
+    ]
     texts += [p.read_text(encoding="utf-8") for p in sorted((FIXTURES / "artifacts" / "clean").glob("*.txt"))]
     with open(FIXTURES / "artifacts" / "injected.jsonl", encoding="utf-8") as fh:
         texts += [json.loads(line)["text"] for line in list(fh)[::4]]
@@ -237,7 +362,9 @@ class TestPasses:
             (LOWER_START.lc_start, A.L_LOWER_START),
             (re.compile("[“”„]"), A.L_QUOTE),
         ]:
-            assert {line_of(masked, m.start()) for m in pat.finditer(masked)} <= lines_with(t, bit), pat.pattern
+            assert {line_of(masked, m.start()) for m in pat.finditer(masked)} <= lines_with(t, bit), (
+                pat.pattern
+            )
         # doubled words: every hit of the plain method lies in its line's stretch
         line_toks = [ln.split() for ln in masked.lower().split("\n")]
         lo, hi = t.rep
@@ -314,7 +441,9 @@ class TestPasses:
         """Each capitalised function word, after a letter and a space, at the end of
         a line or before " ,;:", lets its line through (and nothing longer does)."""
         words = sorted({_cap(w) for w in CAPS.function_words[lang]})
-        lines = [f"{a} {w}{b}" for w in words for a in ("x", "ž", "𐐨") for b in ("", " y", ",", ";", ":", " ")]
+        lines = [
+            f"{a} {w}{b}" for w in words for a in ("x", "ž", "𐐨") for b in ("", " y", ",", ";", ":", " ")
+        ]
         t = text_of("\n".join(lines), lang)
         space_pass(t, lang, False)
         matched = {line_of(t.masked, m.start()) for m in CAPS.fw_re[lang].finditer(t.masked)}
@@ -324,8 +453,24 @@ class TestPasses:
         assert lines_with(t, A.L_CAP) == {i for i, w in enumerate(words) if w + "x" in words}
 
     def test_lowercase_runs_at_their_edges(self):
-        words = ["abcdef", "abcdé", "abcdefÖ", "abcdef_", "abcdef1", "abcdef.", "abcdef-", "abcdef\ue000", "abcd",
-                 "abÿcdef", "ab÷cdef", "Abcdef", "communicationbetween", "the", "through", "between"]
+        words = [
+            "abcdef",
+            "abcdé",
+            "abcdefÖ",
+            "abcdef_",
+            "abcdef1",
+            "abcdef.",
+            "abcdef-",
+            "abcdef\ue000",
+            "abcd",
+            "abÿcdef",
+            "ab÷cdef",
+            "Abcdef",
+            "communicationbetween",
+            "the",
+            "through",
+            "between",
+        ]
         text = " ".join(words) + "\n" + "x".join(words) + "\n " + "  ".join(words) + " "
         t = text_of(text)
         space_pass(t, "en", True)
@@ -342,8 +487,15 @@ class TestPasses:
         t = text_of(text, "en", A.L_REPEAT | A.L_CAMEL)
         space_pass(t, "en", True)
         assert {b: sorted(lines_with(t, b)) for b in (1, 2, 8, 16, 32, 64, 128, 256, 512)} == {
-            A.L_REPEAT: [7], A.L_CAMEL: [5], A.L_SPACE_DOT: [1], A.L_SPACE_COLON: [2], A.L_MISSING: [3],
-            A.L_QUOTE: [6], A.L_CAP: [8], A.L_POSS: [4], A.L_LOWER_START: [9],
+            A.L_REPEAT: [7],
+            A.L_CAMEL: [5],
+            A.L_SPACE_DOT: [1],
+            A.L_SPACE_COLON: [2],
+            A.L_MISSING: [3],
+            A.L_QUOTE: [6],
+            A.L_CAP: [8],
+            A.L_POSS: [4],
+            A.L_LOWER_START: [9],
         }
 
     def test_astral_characters_fill_the_tables(self):
@@ -369,9 +521,12 @@ class TestStrFacts:
         count and the lines of ``masked.lower()`` are those of ``masked``."""
         chars = "".join(map(chr, range(sys.maxunicode + 1)))
         bad = [
-            c for c in chars
-            if (c.isspace() and not c.lower().isspace()) or (not c.isspace() and any(x.isspace() for x in c.lower()))
-            or (("\n" in c.lower()) != (c == "\n")) or not c.lower()
+            c
+            for c in chars
+            if (c.isspace() and not c.lower().isspace())
+            or (not c.isspace() and any(x.isspace() for x in c.lower()))
+            or (("\n" in c.lower()) != (c == "\n"))
+            or not c.lower()
         ]
         assert bad == []
 
@@ -404,7 +559,7 @@ class TestStrFacts:
             assert pair.fullmatch(chr(c) + chr(low[c]))
 
     @SETTINGS
-    @given(line=st.text(alphabet=' "ab1.,;()[]-/«\u00a0\t\'’', max_size=30))
+    @given(line=st.text(alphabet=" \"ab1.,;()[]-/«\u00a0\t'’", max_size=30))
     def test_straight_quotes_make_no_hit(self, line):
         """A line whose only quote marks are straight gives no hit and leaves no mark open."""
         for spacing in (True, False):
@@ -432,10 +587,19 @@ def test_other_data():
     data["foreign"] = {**data["foreign"], "min_words": 6, "min_markers": 3, "min_share": 0.1}
     det, plain = Detector(data), Detector(data, plain=True)
     assert "en" not in det.capitals.cap_tables and det.scanner.foreign_pass
-    many = dict(data, foreign={**data["foreign"], "languages": [*data["foreign"]["languages"], *(f"x{i}" for i in range(60))]})
+    many = dict(
+        data,
+        foreign={
+            **data["foreign"],
+            "languages": [*data["foreign"]["languages"], *(f"x{i}" for i in range(60))],
+        },
+    )
     det2, plain2 = Detector(many), Detector(many, plain=True)
     assert not det2.scanner.foreign_pass
-    texts = fixture_texts()[:60] + ["He said Of The things of the the And The. " * 3, "the and with that this from " * 3]
+    texts = fixture_texts()[:60] + [
+        "He said Of The things of the the And The. " * 3,
+        "the and with that this from " * 3,
+    ]
     for text in texts:
         for lang in ("en", "de", None):
             for d, p in ((det, plain), (det2, plain2)):

@@ -36,8 +36,15 @@ ARTIKEL = [
     "Ingenieure warnten, schwere Lastwagen sollten die alte Brücke bis zum Frühjahr meiden.",
 ]
 JUNK_TOP = ["Home | News | Sport | Weather", "Skip to content", "Subscribe to our newsletter"]
-JUNK_END = ["Most Read", "Storm closes the harbour", "Share", "Advertisement", "Leave a Reply",
-            "Your email address will not be published.", "12 Comments"]
+JUNK_END = [
+    "Most Read",
+    "Storm closes the harbour",
+    "Share",
+    "Advertisement",
+    "Leave a Reply",
+    "Your email address will not be published.",
+    "12 Comments",
+]
 
 
 def scrape(i: int, lang: str = "en") -> str:
@@ -49,10 +56,12 @@ def scrape(i: int, lang: str = "en") -> str:
 
 def page(i: int, title: str = "Bridge repairs") -> str:
     paras = "".join(f"<p>{p}</p>" for p in scrape(i).split("\n") if p.endswith("."))
-    return (f"<!DOCTYPE html><html><head><title>{title} {i}</title></head><body>"
-            f"<nav><a href='/'>Home</a> <a href='/news'>News</a></nav>"
-            f"<article><h1>{title} {i}</h1>{paras}</article>"
-            f"<footer>Copyright 2024 City Paper</footer></body></html>")
+    return (
+        f"<!DOCTYPE html><html><head><title>{title} {i}</title></head><body>"
+        f"<nav><a href='/'>Home</a> <a href='/news'>News</a></nav>"
+        f"<article><h1>{title} {i}</h1>{paras}</article>"
+        f"<footer>Copyright 2024 City Paper</footer></body></html>"
+    )
 
 
 def write_jsonl(path: Path, records: list[dict], opener=open) -> Path:
@@ -63,15 +72,23 @@ def write_jsonl(path: Path, records: list[dict], opener=open) -> Path:
 
 
 def key(it: InputItem) -> tuple:
-    return (it.id, it.raw, it.format, it.error, it.drop, tuple(sorted(it.extra.items())),
-            tuple(sorted(it.metadata.items())))
+    return (
+        it.id,
+        it.raw,
+        it.format,
+        it.error,
+        it.drop,
+        tuple(sorted(it.extra.items())),
+        tuple(sorted(it.metadata.items())),
+    )
 
 
 def cli(*args: str, input: bytes | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
     e = dict(os.environ)
     e.update(env or {})
-    return subprocess.run([sys.executable, "-m", "cleaner", *args], input=input, capture_output=True, env=e,
-                          timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "cleaner", *args], input=input, capture_output=True, env=e, timeout=600
+    )
 
 
 # ------------------------------------------------------------------ readers
@@ -89,12 +106,16 @@ def test_folder_is_walked_sorted_with_ids_and_formats(tmp_path: Path) -> None:
 
 def test_jsonl_plain_gz_and_zst_give_the_same_items(tmp_path: Path) -> None:
     zstandard = pytest.importorskip("zstandard")
-    recs = [{"id": f"n{i}", "text": scrape(i), "url": f"https://paper.example/{i}", "crawl": "2024-10"}
-            for i in range(30)] + [{"id": "h1", "html": page(1)}]
+    recs = [
+        {"id": f"n{i}", "text": scrape(i), "url": f"https://paper.example/{i}", "crawl": "2024-10"}
+        for i in range(30)
+    ] + [{"id": "h1", "html": page(1)}]
     plain = write_jsonl(tmp_path / "p.jsonl", recs)
     write_jsonl(tmp_path / "p2.jsonl.gz", recs, opener=gzip.open)
     (tmp_path / "p3.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress(plain.read_bytes()))
-    a, b, c = ([key(i) for i in iter_inputs([str(tmp_path / n)])] for n in ("p.jsonl", "p2.jsonl.gz", "p3.jsonl.zst"))
+    a, b, c = (
+        [key(i) for i in iter_inputs([str(tmp_path / n)])] for n in ("p.jsonl", "p2.jsonl.gz", "p3.jsonl.zst")
+    )
     assert a == b == c and len(a) == 31
     first = next(iter_inputs([str(plain)]))
     assert first.extra == {"url": "https://paper.example/0", "crawl": "2024-10"}
@@ -121,7 +142,9 @@ def test_jsonl_lines_the_fast_parser_refuses_are_read_as_json_reads_them(tmp_pat
     assert items[2].raw == "half \ud800 pair" and items[2].extra == {"n": 1.5e300}
     assert items[3].raw == "second" and items[3].extra["meta"]["ids"] == [7, -98765432109876543210]
     assert isinstance(items[3].extra["meta"]["ids"][1], int)
-    assert items[4].raw is None and "invalid JSON" in (items[4].error or "") and ":5:" in (items[4].error or "")
+    assert (
+        items[4].raw is None and "invalid JSON" in (items[4].error or "") and ":5:" in (items[4].error or "")
+    )
     assert len(items) == 5
 
 
@@ -155,24 +178,46 @@ def _warc(path: Path, gz: bool, extra_records: bool = True) -> list[str]:
         w.write_record(w.create_warcinfo_record(path.name, {"software": "test-crawler"}))
 
         def response(url: str, body: bytes, ctype: str, status: str = "200 OK", headers=()) -> None:
-            hh = StatusAndHeaders(status, [("Content-Type", ctype), ("Content-Length", str(len(body))), *headers],
-                                  protocol="HTTP/1.1")
-            rec = w.create_warc_record(url, "response", payload=io.BytesIO(body), length=len(body), http_headers=hh)
+            hh = StatusAndHeaders(
+                status,
+                [("Content-Type", ctype), ("Content-Length", str(len(body))), *headers],
+                protocol="HTTP/1.1",
+            )
+            rec = w.create_warc_record(
+                url, "response", payload=io.BytesIO(body), length=len(body), http_headers=hh
+            )
             ids.append(rec.rec_headers.get_header("WARC-Record-ID").strip("<>"))
-            req = w.create_warc_record(url, "request", payload=io.BytesIO(b""), length=0,
-                                       http_headers=StatusAndHeaders("GET / HTTP/1.1", [], is_http_request=True))
+            req = w.create_warc_record(
+                url,
+                "request",
+                payload=io.BytesIO(b""),
+                length=0,
+                http_headers=StatusAndHeaders("GET / HTTP/1.1", [], is_http_request=True),
+            )
             w.write_record(req)
             w.write_record(rec)
 
         for i in range(4):
-            response(f"https://paper.example/news/{i}", page(i, "Café prices").encode("cp1252"),
-                     "text/html; charset=windows-1252")
+            response(
+                f"https://paper.example/news/{i}",
+                page(i, "Café prices").encode("cp1252"),
+                "text/html; charset=windows-1252",
+            )
         if extra_records:
-            response("https://paper.example/gone", b"<html><body>Not found</body></html>", "text/html", "404 Not Found")
+            response(
+                "https://paper.example/gone",
+                b"<html><body>Not found</body></html>",
+                "text/html",
+                "404 Not Found",
+            )
             response("https://paper.example/logo.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 50, "image/png")
-            meta = w.create_warc_record("https://paper.example/news/0", "metadata",
-                                        payload=io.BytesIO(b"fetchTimeMs: 12\r\n"), length=17,
-                                        warc_content_type="application/warc-fields")
+            meta = w.create_warc_record(
+                "https://paper.example/news/0",
+                "metadata",
+                payload=io.BytesIO(b"fetchTimeMs: 12\r\n"),
+                length=17,
+                warc_content_type="application/warc-fields",
+            )
             w.write_record(meta)
             body = b"plain text body of a feed entry, long enough to be a document."
             response("https://paper.example/plain", body, "text/plain; charset=utf-8")
@@ -266,7 +311,9 @@ def test_skipping_n_items_gives_exactly_the_rest(tmp_path: Path) -> None:
     w = tmp_path / "5.warc"
     _warc(w, gz=False, extra_records=False)
     w.write_bytes(w.read_bytes()[:-900])
-    _parquet(tmp_path / "6.parquet", [{"id": f"q{i}", "text": scrape(i)} for i in range(23)], row_group_size=5)
+    _parquet(
+        tmp_path / "6.parquet", [{"id": f"q{i}", "text": scrape(i)} for i in range(23)], row_group_size=5
+    )
     (tmp_path / "7.txt").write_text(scrape(7), encoding="utf-8")
     full = [key(i) for i in iter_inputs([str(tmp_path)])]
     assert len(full) > 60
@@ -327,7 +374,9 @@ def test_encoded_records_are_the_records_lines_and_summary() -> None:
 
 
 @pytest.mark.parametrize("encode", [False, True])
-def test_a_document_that_kills_its_worker_becomes_an_error_record(monkeypatch: pytest.MonkeyPatch, encode: bool) -> None:
+def test_a_document_that_kills_its_worker_becomes_an_error_record(
+    monkeypatch: pytest.MonkeyPatch, encode: bool
+) -> None:
     from cleaner import pool
 
     real = pool._clean_item
@@ -358,9 +407,20 @@ def test_sink_checkpoint_then_resume_writes_each_record_once(tmp_path: Path, nam
     output = str(tmp_path / name)
     work = writers.work_dir(output)
     work.mkdir(parents=True)
-    recs = [{"id": f"r{i}", "text": f"text {i}\nline", "status": "ok", "language": "en", "language_score": 0.9,
-             "removed": [{"line": 1, "text": "Share", "rule": "en.share"}], "repairs": [],
-             "artifacts": {"score": 0.0, "flagged": False, "findings": []}, "src": "x"} for i in range(10)]
+    recs = [
+        {
+            "id": f"r{i}",
+            "text": f"text {i}\nline",
+            "status": "ok",
+            "language": "en",
+            "language_score": 0.9,
+            "removed": [{"line": 1, "text": "Share", "rule": "en.share"}],
+            "repairs": [],
+            "artifacts": {"score": 0.0, "flagged": False, "findings": []},
+            "src": "x",
+        }
+        for i in range(10)
+    ]
     sink = writers.open_sink(output, work)
     for r in recs[:4]:
         sink.write(r)
@@ -382,8 +442,12 @@ def test_sink_checkpoint_then_resume_writes_each_record_once(tmp_path: Path, nam
 
 
 def test_folder_output_names_are_safe_and_unique(tmp_path: Path) -> None:
-    recs = [{"id": "a b", "text": scrape(1)}, {"id": "a_b", "text": scrape(2)}, {"id": "../../etc/x", "text": scrape(3)},
-            {"id": "A_B", "text": scrape(4)}]
+    recs = [
+        {"id": "a b", "text": scrape(1)},
+        {"id": "a_b", "text": scrape(2)},
+        {"id": "../../etc/x", "text": scrape(3)},
+        {"id": "A_B", "text": scrape(4)},
+    ]
     src = write_jsonl(tmp_path / "in.jsonl", recs)
     out = tmp_path / "out"
     r = cli("clean", str(src), "-o", str(out), "--workers", "1", "-q")
@@ -396,17 +460,45 @@ def test_folder_output_names_are_safe_and_unique(tmp_path: Path) -> None:
 # -------------------------------------------------------------- summary, report
 def _records() -> list[dict]:
     return [
-        {"id": "<script>alert('id')</script>", "text": "First kept line.\nSecond kept line with café.", "status": "ok",
-         "language": "en", "language_score": 0.99,
-         "removed": [{"line": 2, "text": "<script>alert(1)</script>", "rule": "en.scripts"},
-                     {"line": 4, "text": "Most Read", "rule": "en.story-lists"}],
-         "repairs": [{"kind": "encoding", "line": 3, "before": "cafÃ©", "after": "café"}],
-         "artifacts": {"score": 0.7, "flagged": True, "findings": [{"kind": "space-before-punct", "count": 2}]}},
-        {"id": "d2", "text": "kurz", "status": "dropped", "reason": "too-short", "language": "de",
-         "language_score": 0.9, "removed": [{"line": 1, "text": "Share", "rule": "en.share"}], "repairs": [],
-         "artifacts": {"score": 0.0, "flagged": False, "findings": []}},
-        {"id": "d3", "text": "", "status": "error", "error": "corpus.jsonl:3: invalid JSON <b>", "language": None,
-         "language_score": None, "removed": [], "repairs": [], "artifacts": {"score": 0.0, "flagged": False, "findings": []}},
+        {
+            "id": "<script>alert('id')</script>",
+            "text": "First kept line.\nSecond kept line with café.",
+            "status": "ok",
+            "language": "en",
+            "language_score": 0.99,
+            "removed": [
+                {"line": 2, "text": "<script>alert(1)</script>", "rule": "en.scripts"},
+                {"line": 4, "text": "Most Read", "rule": "en.story-lists"},
+            ],
+            "repairs": [{"kind": "encoding", "line": 3, "before": "cafÃ©", "after": "café"}],
+            "artifacts": {
+                "score": 0.7,
+                "flagged": True,
+                "findings": [{"kind": "space-before-punct", "count": 2}],
+            },
+        },
+        {
+            "id": "d2",
+            "text": "kurz",
+            "status": "dropped",
+            "reason": "too-short",
+            "language": "de",
+            "language_score": 0.9,
+            "removed": [{"line": 1, "text": "Share", "rule": "en.share"}],
+            "repairs": [],
+            "artifacts": {"score": 0.0, "flagged": False, "findings": []},
+        },
+        {
+            "id": "d3",
+            "text": "",
+            "status": "error",
+            "error": "corpus.jsonl:3: invalid JSON <b>",
+            "language": None,
+            "language_score": None,
+            "removed": [],
+            "repairs": [],
+            "artifacts": {"score": 0.0, "flagged": False, "findings": []},
+        },
     ]
 
 
@@ -437,11 +529,16 @@ def test_html_report_shows_counts_and_escapes_document_text() -> None:
     assert "invalid JSON &lt;b&gt;" in page_html
     assert "<del>Most Read</del>" in page_html and "en.story-lists" in page_html
     # a repair's before-text is on the page, beside what it became (not only in a tooltip)
-    assert '<mark class="rep" title="encoding">café</mark><span class="before" title="encoding">cafÃ©</span>' in page_html
+    assert (
+        '<mark class="rep" title="encoding">café</mark><span class="before" title="encoding">cafÃ©</span>'
+        in page_html
+    )
     assert "<svg" in page_html and "too-short" in page_html
     for label, value in (("documents", 3), ("kept", 1), ("dropped", 1), ("errors", 1)):
         assert f"<span>{label}</span><b>{value}</b>" in page_html
-    assert "http://" not in page_html.replace("http://www.w3.org", "") and "https://" not in page_html  # no assets
+    assert (
+        "http://" not in page_html.replace("http://www.w3.org", "") and "https://" not in page_html
+    )  # no assets
     # removed lines sit where they were: line 2 between the two kept lines, line 4 after them
     order = [page_html.index(s) for s in ("First kept line.", "alert(1)", "Second kept line", "Most Read")]
     assert order == sorted(order)
@@ -454,12 +551,16 @@ def test_report_command_on_a_run(tmp_path: Path) -> None:
     r = cli("clean", str(src), "-o", str(out), "--workers", "2", "--report", str(rep))
     assert r.returncode == 0, r.stderr.decode()
     stderr = r.stderr.decode()
-    assert "13 documents: 12 kept, 0 dropped, 1 errors" in stderr and "\r" not in stderr  # no progress off a terminal
+    assert (
+        "13 documents: 12 kept, 0 dropped, 1 errors" in stderr and "\r" not in stderr
+    )  # no progress off a terminal
     run_summary = json.loads(rep.read_text())
     assert run_summary["documents"] == 13 and run_summary["errors"] == 1 and run_summary["bytes_in"] > 0
     assert run_summary["lines_removed_by_rule"] and run_summary["languages"]["en"] == 12
     html_out = tmp_path / "r.html"
-    r = cli("report", str(out), "--html", str(html_out), "--run", str(rep), "--json", str(tmp_path / "s.json"))
+    r = cli(
+        "report", str(out), "--html", str(html_out), "--run", str(rep), "--json", str(tmp_path / "s.json")
+    )
     assert r.returncode == 0, r.stderr.decode()
     assert "13 documents: 12 kept" in r.stdout.decode()
     page_html = html_out.read_text(encoding="utf-8")
@@ -491,7 +592,9 @@ def test_cli_quiet_and_progress() -> None:
 def test_cli_parquet_in_and_out_matches_jsonl(tmp_path: Path) -> None:
     pq = pytest.importorskip("pyarrow.parquet")
     rows = [{"id": f"p{i}", "body": page(i) if i % 3 == 0 else scrape(i), "site": "paper"} for i in range(15)]
-    src = _parquet(tmp_path / "in.parquet", [{"id": r["id"], "text": r["body"], "site": r["site"]} for r in rows])
+    src = _parquet(
+        tmp_path / "in.parquet", [{"id": r["id"], "text": r["body"], "site": r["site"]} for r in rows]
+    )
     a, b = tmp_path / "a.jsonl", tmp_path / "b.parquet"
     assert cli("clean", str(src), "-o", str(a), "--workers", "2", "-q").returncode == 0
     r = cli("clean", str(src), "-o", str(b), "--workers", "2", "-q")

@@ -17,61 +17,91 @@ from cleaner.stages.decode import DecodeStage, decode
 # News paragraphs written for these tests, in the languages whose pages were
 # written in legacy charsets, with those charsets (the usual one first)
 TEXTS = {
-    "en": ("Toyota’s new rules – announced on Monday – will change how the company’s dealers price the "
-           "“hybrid” models, the owner of the Café Rouge said. Prices rise by 5 € … and nobody was surprised.",
-           ["cp1252"]),
-    "de": ("Der Stadtrat hat am Dienstag über die Zukunft des Hallenbads beraten. Die Sanierung würde nach "
-           "Schätzungen der Verwaltung rund 4,5 Millionen Euro kosten; für einen Neubau müssten die Bürgerinnen "
-           "und Bürger noch länger warten. „Wir müssen jetzt entscheiden“, sagte die Bürgermeisterin.",
-           ["cp1252"]),
-    "fr": ("Le conseil municipal a voté mardi soir le budget de l’année prochaine. « Nous avons fait des choix "
-           "difficiles », a déclaré le maire, qui prévoit une hausse de 3 % des dépenses d’éducation et la "
-           "rénovation de la bibliothèque du quartier. Les élus de l’opposition ont dénoncé un manque de concertation.",
-           ["cp1252"]),
-    "pl": ("Rada miasta zdecydowała we wtorek o budowie nowej linii tramwajowej. Według urzędników inwestycja "
-           "pochłonie około 300 milionów złotych, a pierwsze składy pojadą po nowych torach za trzy lata. "
-           "Mieszkańcy, którzy od lat czekają na lepsze połączenie z centrum, przyjęli tę decyzję z ulgą.",
-           ["cp1250", "iso8859_2"]),
-    "cs": ("Vláda ve středu schválila návrh zákona o podpoře obnovitelných zdrojů energie. Podle ministra "
-           "průmyslu by se díky novým pravidlům mohly rychleji stavět větrné elektrárny, které dnes čekají na "
-           "povolení i několik let. Opozice kritizuje, že zákon přichází příliš pozdě.",
-           ["cp1250", "iso8859_2"]),
-    "ru": ("Центральный банк в пятницу повысил ключевую ставку до шестнадцати процентов годовых. По словам "
-           "председателя банка, решение принято из-за ускорения инфляции и высокого спроса на кредиты. Аналитики "
-           "ожидают, что ставки по ипотеке и потребительским кредитам вырастут уже в ближайшие недели.",
-           ["cp1251", "koi8_r"]),
-    "uk": ("Міська рада ухвалила рішення про ремонт центральної бібліотеки. Роботи мають розпочатися навесні "
-           "й тривати близько року, а читачі тим часом зможуть користуватися тимчасовим приміщенням у школі. "
-           "Депутати також погодили додаткові кошти на придбання нових книжок.",
-           ["cp1251", "koi8_u"]),
-    "el": ("Το δημοτικό συμβούλιο ενέκρινε την Τρίτη τον προϋπολογισμό της επόμενης χρονιάς. Σύμφωνα με τον "
-           "δήμαρχο, οι δαπάνες για την παιδεία θα αυξηθούν κατά τρία τοις εκατό, ενώ θα ανακαινιστεί και η "
-           "δημοτική βιβλιοθήκη. Η αντιπολίτευση κατήγγειλε έλλειψη διαβούλευσης.",
-           ["cp1253", "iso8859_7"]),
-    "tr": ("Belediye meclisi salı günü yeni tramvay hattının yapımına karar verdi. Yetkililere göre yatırım "
-           "yaklaşık üç yüz milyon liraya mal olacak ve ilk seferler üç yıl içinde başlayacak. Yıllardır şehir "
-           "merkezine daha iyi bir bağlantı bekleyen mahalle sakinleri kararı memnuniyetle karşıladı.",
-           ["cp1254"]),
-    "he": ("מועצת העיר החליטה ביום שלישי להקים קו רכבת קלה חדש. לדברי פקידי העירייה, עלות הפרויקט תגיע "
-           "לכשלוש מאות מיליון שקלים, והרכבות הראשונות יתחילו לנסוע בעוד שלוש שנים. התושבים, שחיכו שנים "
-           "לחיבור טוב יותר למרכז העיר, בירכו על ההחלטה.",
-           ["cp1255"]),
-    "ar": ("قرر المجلس البلدي يوم الثلاثاء إنشاء خط جديد للترام. وبحسب مسؤولي البلدية، ستبلغ تكلفة المشروع نحو "
-           "ثلاثمائة مليون، ومن المتوقع أن تبدأ القطارات الأولى العمل بعد ثلاث سنوات. ورحب السكان الذين انتظروا "
-           "طويلا وسيلة نقل أفضل إلى وسط المدينة بهذا القرار.",
-           ["cp1256"]),
-    "ja": ("市議会は火曜日、新しい路面電車の路線を建設することを決めた。市の担当者によると、事業費はおよそ三百億円で、"
-           "最初の列車は三年後に走る予定だという。長年、中心部へのより良い交通手段を待っていた住民は、この決定を歓迎している。",
-           ["shift_jis", "euc_jp"]),
-    "ko": ("시의회는 화요일 새로운 노면전차 노선을 건설하기로 결정했다. 시 관계자에 따르면 사업비는 약 삼천억 원이며, "
-           "첫 열차는 삼 년 뒤에 운행될 예정이다. 오랫동안 도심으로 가는 더 나은 교통편을 기다려 온 주민들은 이번 결정을 환영했다.",
-           ["euc_kr"]),
-    "zh-cn": ("市议会周二决定修建一条新的有轨电车线路。据市政官员介绍，该项目投资约为三十亿元，首批列车预计将在三年后开通运营。"
-              "多年来一直等待更便捷的市中心交通的居民对这一决定表示欢迎。",
-              ["gb18030"]),
-    "zh-tw": ("市議會週二決定興建一條新的輕軌電車路線。據市府官員表示，該項目投資約為三十億元，首批列車預計將在三年後通車營運。"
-              "多年來一直期待更便捷市中心交通的居民對這項決定表示歡迎。",
-              ["big5"]),
+    "en": (
+        "Toyota’s new rules – announced on Monday – will change how the company’s dealers price the "
+        "“hybrid” models, the owner of the Café Rouge said. Prices rise by 5 € … and nobody was surprised.",
+        ["cp1252"],
+    ),
+    "de": (
+        "Der Stadtrat hat am Dienstag über die Zukunft des Hallenbads beraten. Die Sanierung würde nach "
+        "Schätzungen der Verwaltung rund 4,5 Millionen Euro kosten; für einen Neubau müssten die Bürgerinnen "
+        "und Bürger noch länger warten. „Wir müssen jetzt entscheiden“, sagte die Bürgermeisterin.",
+        ["cp1252"],
+    ),
+    "fr": (
+        "Le conseil municipal a voté mardi soir le budget de l’année prochaine. « Nous avons fait des choix "
+        "difficiles », a déclaré le maire, qui prévoit une hausse de 3 % des dépenses d’éducation et la "
+        "rénovation de la bibliothèque du quartier. Les élus de l’opposition ont dénoncé un manque de concertation.",
+        ["cp1252"],
+    ),
+    "pl": (
+        "Rada miasta zdecydowała we wtorek o budowie nowej linii tramwajowej. Według urzędników inwestycja "
+        "pochłonie około 300 milionów złotych, a pierwsze składy pojadą po nowych torach za trzy lata. "
+        "Mieszkańcy, którzy od lat czekają na lepsze połączenie z centrum, przyjęli tę decyzję z ulgą.",
+        ["cp1250", "iso8859_2"],
+    ),
+    "cs": (
+        "Vláda ve středu schválila návrh zákona o podpoře obnovitelných zdrojů energie. Podle ministra "
+        "průmyslu by se díky novým pravidlům mohly rychleji stavět větrné elektrárny, které dnes čekají na "
+        "povolení i několik let. Opozice kritizuje, že zákon přichází příliš pozdě.",
+        ["cp1250", "iso8859_2"],
+    ),
+    "ru": (
+        "Центральный банк в пятницу повысил ключевую ставку до шестнадцати процентов годовых. По словам "
+        "председателя банка, решение принято из-за ускорения инфляции и высокого спроса на кредиты. Аналитики "
+        "ожидают, что ставки по ипотеке и потребительским кредитам вырастут уже в ближайшие недели.",
+        ["cp1251", "koi8_r"],
+    ),
+    "uk": (
+        "Міська рада ухвалила рішення про ремонт центральної бібліотеки. Роботи мають розпочатися навесні "
+        "й тривати близько року, а читачі тим часом зможуть користуватися тимчасовим приміщенням у школі. "
+        "Депутати також погодили додаткові кошти на придбання нових книжок.",
+        ["cp1251", "koi8_u"],
+    ),
+    "el": (
+        "Το δημοτικό συμβούλιο ενέκρινε την Τρίτη τον προϋπολογισμό της επόμενης χρονιάς. Σύμφωνα με τον "
+        "δήμαρχο, οι δαπάνες για την παιδεία θα αυξηθούν κατά τρία τοις εκατό, ενώ θα ανακαινιστεί και η "
+        "δημοτική βιβλιοθήκη. Η αντιπολίτευση κατήγγειλε έλλειψη διαβούλευσης.",
+        ["cp1253", "iso8859_7"],
+    ),
+    "tr": (
+        "Belediye meclisi salı günü yeni tramvay hattının yapımına karar verdi. Yetkililere göre yatırım "
+        "yaklaşık üç yüz milyon liraya mal olacak ve ilk seferler üç yıl içinde başlayacak. Yıllardır şehir "
+        "merkezine daha iyi bir bağlantı bekleyen mahalle sakinleri kararı memnuniyetle karşıladı.",
+        ["cp1254"],
+    ),
+    "he": (
+        "מועצת העיר החליטה ביום שלישי להקים קו רכבת קלה חדש. לדברי פקידי העירייה, עלות הפרויקט תגיע "
+        "לכשלוש מאות מיליון שקלים, והרכבות הראשונות יתחילו לנסוע בעוד שלוש שנים. התושבים, שחיכו שנים "
+        "לחיבור טוב יותר למרכז העיר, בירכו על ההחלטה.",
+        ["cp1255"],
+    ),
+    "ar": (
+        "قرر المجلس البلدي يوم الثلاثاء إنشاء خط جديد للترام. وبحسب مسؤولي البلدية، ستبلغ تكلفة المشروع نحو "
+        "ثلاثمائة مليون، ومن المتوقع أن تبدأ القطارات الأولى العمل بعد ثلاث سنوات. ورحب السكان الذين انتظروا "
+        "طويلا وسيلة نقل أفضل إلى وسط المدينة بهذا القرار.",
+        ["cp1256"],
+    ),
+    "ja": (
+        "市議会は火曜日、新しい路面電車の路線を建設することを決めた。市の担当者によると、事業費はおよそ三百億円で、"
+        "最初の列車は三年後に走る予定だという。長年、中心部へのより良い交通手段を待っていた住民は、この決定を歓迎している。",
+        ["shift_jis", "euc_jp"],
+    ),
+    "ko": (
+        "시의회는 화요일 새로운 노면전차 노선을 건설하기로 결정했다. 시 관계자에 따르면 사업비는 약 삼천억 원이며, "
+        "첫 열차는 삼 년 뒤에 운행될 예정이다. 오랫동안 도심으로 가는 더 나은 교통편을 기다려 온 주민들은 이번 결정을 환영했다.",
+        ["euc_kr"],
+    ),
+    "zh-cn": (
+        "市议会周二决定修建一条新的有轨电车线路。据市政官员介绍，该项目投资约为三十亿元，首批列车预计将在三年后开通运营。"
+        "多年来一直等待更便捷的市中心交通的居民对这一决定表示欢迎。",
+        ["gb18030"],
+    ),
+    "zh-tw": (
+        "市議會週二決定興建一條新的輕軌電車路線。據市府官員表示，該項目投資約為三十億元，首批列車預計將在三年後通車營運。"
+        "多年來一直期待更便捷市中心交通的居民對這項決定表示歡迎。",
+        ["big5"],
+    ),
 }
 CASES = [(lang, cs) for lang, (_, charsets) in TEXTS.items() for cs in charsets]
 

@@ -366,7 +366,9 @@ def test_explain_removed_only_html_and_stdin(cli):
     assert any(ln.startswith("en.read-more") for ln in lines)
     res = cli("explain", FIXTURES / "html" / "en-ferry-service.html")
     # HTML mode drops the leading line that repeats the page title (issue 17): the article's first sentence leads
-    assert res.rc == 0 and "keep               The ferry between Harbor Point and Gull Island" in res.stdout, res
+    assert (
+        res.rc == 0 and "keep               The ferry between Harbor Point and Gull Island" in res.stdout
+    ), res
     assert "Island ferry to run year-round" not in res.stdout, res
     res = cli("explain", "-", input=(FIXTURES / "text" / "es-mercado.txt").read_bytes())
     assert res.rc == 0, res

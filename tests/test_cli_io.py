@@ -59,8 +59,12 @@ def test_a_reader_that_stops_early_is_not_an_error(tmp_path):
     rec = json.loads(line)
     big.write_text("".join(json.dumps({**rec, "id": f"d{i}"}) + "\n" for i in range(400)), encoding="utf-8")
     env = {**os.environ, "NO_COLOR": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "cleaner", "clean", str(big), "-o", "-", "--workers", "2"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cleaner", "clean", str(big), "-o", "-", "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
     first = proc.stdout.readline()
     proc.stdout.close()
     err = proc.stderr.read().decode()
@@ -151,7 +155,9 @@ def test_explain_says_what_it_cannot_do(tmp_path, cli):
     r = cli("explain", REPO / "fixtures" / "text")
     assert r.rc == 2 and "is a folder; explain shows one document" in r.stderr
     r = cli("explain", CORPUS, "--id", "no-such-id")
-    assert r.rc == 2 and "no record with id 'no-such-id' (10 records read; ids such as de-stadtwerke" in r.stderr
+    assert (
+        r.rc == 2 and "no record with id 'no-such-id' (10 records read; ids such as de-stadtwerke" in r.stderr
+    )
     r = cli("explain", TEXT, "--id", "x")
     assert r.rc == 2 and "is one document; --id picks a record" in r.stderr
     r = cli("explain", tmp_path / "missing.jsonl")
@@ -188,8 +194,11 @@ def test_standard_input_to_stdout_is_read_within_the_size_limit(tmp_path, cli):
     assert "limits.max_document_bytes=5000" in rec["error"]
     # records on standard input: the one over the limit is an error record, the others are cleaned
     small = json.loads(CORPUS.read_text(encoding="utf-8").splitlines()[0])
-    lines = [json.dumps({**small, "id": "a"}), json.dumps({"id": "b", "text": "word " * 2000}),
-             json.dumps({**small, "id": "c"})]
+    lines = [
+        json.dumps({**small, "id": "a"}),
+        json.dumps({"id": "b", "text": "word " * 2000}),
+        json.dumps({**small, "id": "c"}),
+    ]
     r = cli("clean", "-", "-o", "-", "--config", cfg, "-q", input="\n".join(lines) + "\n")
     assert r.rc == 0, r
     recs = _records(r.stdout)
@@ -228,8 +237,24 @@ def test_records_to_stdout_are_cleaned_by_watched_workers(tmp_path):
     cfg = _limits_config(tmp_path, "  stage_timeout_seconds: 2\n  document_timeout_seconds: 3\n")
     out = tmp_path / "out.jsonl"
     with open(out, "wb") as sink:
-        proc = subprocess.Popen([sys.executable, "-m", "cleaner", "clean", str(src), "-o", "-", "--config", str(cfg),
-                                 "--workers", "1", "-q"], stdout=sink, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "cleaner",
+                "clean",
+                str(src),
+                "-o",
+                "-",
+                "--config",
+                str(cfg),
+                "--workers",
+                "1",
+                "-q",
+            ],
+            stdout=sink,
+            stderr=subprocess.PIPE,
+        )
         deadline = time.monotonic() + 120
         workers: list[int] = []
         while not workers and time.monotonic() < deadline and proc.poll() is None:

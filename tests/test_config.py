@@ -248,23 +248,30 @@ CASES: dict[str, Case] = {
     ),
     # --- the run's limits
     "limits-unknown-key": Case(
-        {"config.yaml": "extends: default\nlimits:\n  max_doc_bytes: 5\n"}, 3, ("limits.max_doc_bytes",),
+        {"config.yaml": "extends: default\nlimits:\n  max_doc_bytes: 5\n"},
+        3,
+        ("limits.max_doc_bytes",),
         extra=("max_document_bytes",),
     ),
     "limits-wrong-type": Case(
-        {"config.yaml": "extends: default\nlimits:\n  max_document_bytes: lots\n"}, 3,
+        {"config.yaml": "extends: default\nlimits:\n  max_document_bytes: lots\n"},
+        3,
         ("limits.max_document_bytes",),
     ),
     "limits-float-for-a-byte-count": Case(
-        {"config.yaml": "extends: default\nlimits:\n  max_document_bytes: 1.5e6\n"}, 3,
+        {"config.yaml": "extends: default\nlimits:\n  max_document_bytes: 1.5e6\n"},
+        3,
         ("limits.max_document_bytes",),
     ),
     "limits-negative": Case(
-        {"config.yaml": "extends: default\nlimits:\n  worker_memory_bytes: -1\n"}, 3,
-        ("limits.worker_memory_bytes",), extra=("0 or more",),
+        {"config.yaml": "extends: default\nlimits:\n  worker_memory_bytes: -1\n"},
+        3,
+        ("limits.worker_memory_bytes",),
+        extra=("0 or more",),
     ),
     "limits-not-a-number": Case(
-        {"config.yaml": "extends: default\nlimits:\n  stage_timeout_seconds: .nan\n"}, 3,
+        {"config.yaml": "extends: default\nlimits:\n  stage_timeout_seconds: .nan\n"},
+        3,
         ("limits.stage_timeout_seconds",),
     ),
     "limits-not-a-mapping": Case({"config.yaml": "extends: default\nlimits: 5\n"}, 2, ("limits",)),
@@ -538,8 +545,12 @@ def test_limits_come_from_the_config_and_merge_over_extends(tmp_path: Path) -> N
 
     default = load_config().limits
     assert default == Limits()  # the shipped file states the defaults
-    (tmp_path / "a.yaml").write_text("extends: default\nlimits:\n  max_document_bytes: 1000\n", encoding="utf-8")
-    (tmp_path / "b.yaml").write_text("extends: a.yaml\nlimits:\n  stage_timeout_seconds: 5\n", encoding="utf-8")
+    (tmp_path / "a.yaml").write_text(
+        "extends: default\nlimits:\n  max_document_bytes: 1000\n", encoding="utf-8"
+    )
+    (tmp_path / "b.yaml").write_text(
+        "extends: a.yaml\nlimits:\n  stage_timeout_seconds: 5\n", encoding="utf-8"
+    )
     got = load_config(tmp_path / "b.yaml").limits
     assert (got.max_document_bytes, got.stage_timeout_seconds) == (1000, 5.0)
     assert got.worker_memory_bytes == default.worker_memory_bytes
@@ -567,19 +578,26 @@ def test_a_merge_key_may_be_overridden_but_a_key_not_repeated(tmp_path: Path) ->
     from cleaner.yamlio import load_yaml
 
     merged = tmp_path / "m.yaml"
-    merged.write_text("base: &b {min_chars: 10, languages: [en]}\nmine:\n  <<: *b\n  min_chars: 20\n",
-                      encoding="utf-8")
+    merged.write_text(
+        "base: &b {min_chars: 10, languages: [en]}\nmine:\n  <<: *b\n  min_chars: 20\n", encoding="utf-8"
+    )
     data = load_yaml(merged)
     assert data["mine"] == {"min_chars": 20, "languages": ["en"]}
     assert data["mine"].lines == {"min_chars": 4, "languages": 1}
     cfg = tmp_path / "cfg.yaml"
-    cfg.write_text("extends: default\nsettings:\n  filters:\n    <<: {min_chars: 10, languages: [de]}\n"
-                   "    min_chars: 300\n", encoding="utf-8")
+    cfg.write_text(
+        "extends: default\nsettings:\n  filters:\n    <<: {min_chars: 10, languages: [de]}\n"
+        "    min_chars: 300\n",
+        encoding="utf-8",
+    )
     opts = load_config(cfg).stage_options("filters")
     assert opts is not None and opts["min_chars"] == 300 and opts["languages"] == ["de"]
     twice = tmp_path / "twice.yaml"
-    twice.write_text("extends: default\nsettings:\n  filters:\n    <<: {min_chars: 10}\n"
-                     "    min_chars: 300\n    min_chars: 400\n", encoding="utf-8")
+    twice.write_text(
+        "extends: default\nsettings:\n  filters:\n    <<: {min_chars: 10}\n"
+        "    min_chars: 300\n    min_chars: 400\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ConfigError) as info:
         load_config(twice)
     assert info.value.line == 6 and "duplicate key" in str(info.value)
@@ -588,7 +606,9 @@ def test_a_merge_key_may_be_overridden_but_a_key_not_repeated(tmp_path: Path) ->
 def test_a_pipeline_pickles_and_cleans_the_same(tmp_path: Path) -> None:
     import pickle
 
-    (tmp_path / "c.yaml").write_text("extends: default\nlimits:\n  max_document_bytes: 1234\n", encoding="utf-8")
+    (tmp_path / "c.yaml").write_text(
+        "extends: default\nlimits:\n  max_document_bytes: 1234\n", encoding="utf-8"
+    )
     pipe = cleaner.Pipeline.from_yaml(tmp_path / "c.yaml")
     again = pickle.loads(pickle.dumps(pipe))
     raw = doc_with_tagline()
@@ -606,8 +626,11 @@ def test_stage_options_are_typed_frozen_and_built_from_the_yaml(tmp_path: Path) 
     from cleaner.stages import STAGES
 
     cfg = tmp_path / "mine.yaml"
-    cfg.write_text("extends: default\nsettings:\n  boilerplate: {threshold: 0.6, max_rounds: 2}\n"
-                   "  filters: {languages: [en, de]}\n", encoding="utf-8")
+    cfg.write_text(
+        "extends: default\nsettings:\n  boilerplate: {threshold: 0.6, max_rounds: 2}\n"
+        "  filters: {languages: [en, de]}\n",
+        encoding="utf-8",
+    )
     pipe = Pipeline.from_yaml(cfg)
     bp = pipe.stage("boilerplate")
     assert bp is not None and isinstance(bp.options, STAGES["boilerplate"].Options)

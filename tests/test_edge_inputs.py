@@ -16,21 +16,28 @@ import pytest
 
 from cleaner.report import read_records
 
-ARTICLE = ("The city council voted on Tuesday to close the river road for repairs, officials said after the "
-           "meeting. Engineers warned that heavy lorries should avoid the old crossing until the spring thaw.")
+ARTICLE = (
+    "The city council voted on Tuesday to close the river road for repairs, officials said after the "
+    "meeting. Engineers warned that heavy lorries should avoid the old crossing until the spring thaw."
+)
 
 # Adlam and Deseret: scripts with case, beyond the basic plane
-ADLAM_UPPER = "\U0001E900\U0001E901\U0001E902 \U0001E903"
-ADLAM_LOWER = "\U0001E922\U0001E923\U0001E924 \U0001E925"
+ADLAM_UPPER = "\U0001e900\U0001e901\U0001e902 \U0001e903"
+ADLAM_LOWER = "\U0001e922\U0001e923\U0001e924 \U0001e925"
 DESERET_UPPER = "\U00010400\U00010401\U00010402"
-DESERET_LOWER = "\U00010428\U00010429\U0001042A"
+DESERET_LOWER = "\U00010428\U00010429\U0001042a"
 
 
 def _pack(tmp: Path) -> Path:
     rules = ""
-    for rid, pattern, example in (("my.adlam", ADLAM_UPPER, ADLAM_LOWER), ("my.deseret", DESERET_LOWER, DESERET_UPPER)):
-        rules += (f"- id: {rid}\n  kind: pattern\n  why: a banner in another script\n  pattern: \"{pattern}\"\n"
-                  f"  examples:\n    drop: [\"{example} banner\"]\n    keep: [\"{ARTICLE}\"]\n")
+    for rid, pattern, example in (
+        ("my.adlam", ADLAM_UPPER, ADLAM_LOWER),
+        ("my.deseret", DESERET_LOWER, DESERET_UPPER),
+    ):
+        rules += (
+            f'- id: {rid}\n  kind: pattern\n  why: a banner in another script\n  pattern: "{pattern}"\n'
+            f'  examples:\n    drop: ["{example} banner"]\n    keep: ["{ARTICLE}"]\n'
+        )
     (tmp / "pack.yaml").write_text(rules, encoding="utf-8")
     cfg = tmp / "cfg.yaml"
     cfg.write_text("extends: default\nrule_packs: [pack.yaml]\n", encoding="utf-8")
@@ -50,7 +57,9 @@ def test_case_insensitive_astral_patterns_apply_whatever_came_first(tmp_path, cl
     assert res.rc == 0, res
     rec = {r["id"]: r for r in read_records(out)}["banners"]
     assert {(r["rule"], r["text"]) for r in rec["removed"]} >= {
-        ("my.adlam", f"{ADLAM_LOWER} banner"), ("my.deseret", f"{DESERET_UPPER} banner")}, rec["removed"]
+        ("my.adlam", f"{ADLAM_LOWER} banner"),
+        ("my.deseret", f"{DESERET_UPPER} banner"),
+    }, rec["removed"]
 
 
 @pytest.mark.parametrize("suffix", ["jsonl", "parquet"])
@@ -82,8 +91,11 @@ def test_carried_fields_are_written_alike_in_jsonl_and_parquet(tmp_path, cli, su
 def test_jsonl_and_parquet_outputs_hold_the_same_records(tmp_path, cli):
     src = tmp_path / "in.jsonl"
     src.write_text(
-        json.dumps({"id": "a", "text": ARTICLE, "error": "x", "reason": "y", "metadata": {"k": 1}}) + "\n"
-        + '{"id": "b", "text": "TEXT", "w": NaN}\n'.replace("TEXT", ARTICLE), encoding="utf-8")
+        json.dumps({"id": "a", "text": ARTICLE, "error": "x", "reason": "y", "metadata": {"k": 1}})
+        + "\n"
+        + '{"id": "b", "text": "TEXT", "w": NaN}\n'.replace("TEXT", ARTICLE),
+        encoding="utf-8",
+    )
     for name in ("o.jsonl", "o.parquet"):
         assert cli("clean", src, "-o", tmp_path / name, "--workers", "1", "-q").rc == 0
     assert list(read_records(tmp_path / "o.jsonl")) == list(read_records(tmp_path / "o.parquet"))
@@ -95,15 +107,21 @@ def test_utf16_pages_without_a_byte_order_mark_are_read(tmp_path, cli, encoding)
     folder.mkdir()
     # all ASCII: the bytes are valid UTF-8 too (with a NUL after each letter)
     short = "The council voted on Tuesday to close the river road."
-    texts = {"a-page.html": f"<html><body><p>{short}</p></body></html>", "b-scrape.txt": short + "\n",
-             "c-long.html": f"<html><body><p>{ARTICLE} {short} Caf\u00e9.</p></body></html>"}
+    texts = {
+        "a-page.html": f"<html><body><p>{short}</p></body></html>",
+        "b-scrape.txt": short + "\n",
+        "c-long.html": f"<html><body><p>{ARTICLE} {short} Caf\u00e9.</p></body></html>",
+    }
     for name, text in texts.items():
         (folder / name).write_bytes(text.encode(encoding))
     res = cli("clean", folder, "-o", tmp_path / "out.jsonl", "--workers", "1", "-q")
     assert res.rc == 0, res
     recs = list(read_records(tmp_path / "out.jsonl"))
-    assert [(r["status"], r["text"]) for r in recs] == [("ok", short), ("ok", short),
-                                                        ("ok", f"{ARTICLE} {short} Caf\u00e9.")]
+    assert [(r["status"], r["text"]) for r in recs] == [
+        ("ok", short),
+        ("ok", short),
+        ("ok", f"{ARTICLE} {short} Caf\u00e9."),
+    ]
 
 
 @pytest.mark.parametrize("charset", ["rot13", "base64", "hex", "undefined", "utf-7"])
@@ -117,7 +135,9 @@ def test_a_meta_charset_naming_a_codec_that_is_no_charset_is_not_used(tmp_path, 
     res = cli("clean", folder, "-o", tmp_path / "out.jsonl", "--workers", "1", "-q")
     assert res.rc == 0, res
     declared, none = read_records(tmp_path / "out.jsonl")
-    assert "LookupError" not in (declared.get("error") or "") and "UnicodeError" not in (declared.get("error") or "")
+    assert "LookupError" not in (declared.get("error") or "") and "UnicodeError" not in (
+        declared.get("error") or ""
+    )
     # as if it named no charset
     assert (declared["status"], declared["text"]) == (none["status"], none["text"])
     if none["status"] == "error":  # (these bytes read as UTF-8 are mostly undecodable)
@@ -127,8 +147,12 @@ def test_a_meta_charset_naming_a_codec_that_is_no_charset_is_not_used(tmp_path, 
 def test_a_zstd_file_with_a_long_window_is_read(tmp_path, cli):
     import zstandard
 
-    data = "".join(json.dumps({"id": f"d{i}", "text": f"Story {i}. {ARTICLE}"}) + "\n" for i in range(50)).encode()
-    params = zstandard.ZstdCompressionParameters.from_level(3, window_log=30, enable_ldm=True)  # zstd --long=30
+    data = "".join(
+        json.dumps({"id": f"d{i}", "text": f"Story {i}. {ARTICLE}"}) + "\n" for i in range(50)
+    ).encode()
+    params = zstandard.ZstdCompressionParameters.from_level(
+        3, window_log=30, enable_ldm=True
+    )  # zstd --long=30
     src = tmp_path / "long.jsonl.zst"
     with open(src, "wb") as fh, zstandard.ZstdCompressor(compression_params=params).stream_writer(fh) as w:
         w.write(data)  # streamed: the frame names its window, not its size
@@ -142,7 +166,9 @@ def test_a_zstd_file_with_a_long_window_is_read(tmp_path, cli):
 def test_a_truncated_zstd_file_still_says_so(tmp_path, cli):
     import zstandard
 
-    data = "".join(json.dumps({"id": f"d{i}", "text": f"Story {i}. {ARTICLE}"}) + "\n" for i in range(4000)).encode()
+    data = "".join(
+        json.dumps({"id": f"d{i}", "text": f"Story {i}. {ARTICLE}"}) + "\n" for i in range(4000)
+    ).encode()
     packed = zstandard.ZstdCompressor(level=3).compress(data)  # several blocks
     src = tmp_path / "cut.jsonl.zst"
     src.write_bytes(packed[: len(packed) * 2 // 3])
@@ -156,8 +182,13 @@ def test_a_truncated_zstd_file_still_says_so(tmp_path, cli):
 def test_nan_is_never_written_as_a_number() -> None:
     from cleaner.io.writers import _line_bytes, flatten_record
 
-    rec = {"id": "x", "text": "\ud800 lone surrogate forces the fallback encoder", "status": "ok",
-           "language_score": math.nan, "v": [math.inf]}
+    rec = {
+        "id": "x",
+        "text": "\ud800 lone surrogate forces the fallback encoder",
+        "status": "ok",
+        "language_score": math.nan,
+        "v": [math.inf],
+    }
     assert b"NaN" not in _line_bytes(rec) and b"Infinity" not in _line_bytes(rec)
     flat = flatten_record(rec)
     assert flat["language_score"] is None and "Infinity" not in flat["extra"]

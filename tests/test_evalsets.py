@@ -95,10 +95,12 @@ def test_snippet_prf_counts_and_whitespace():
 
 
 def test_snippet_prf_crash_is_full_miss_and_counts_sum_over_corpus():
-    s = snippet_prf([
-        (None, ["a b", "c d"], ["e"]),  # crash: 2 FN, 1 TN
-        ("a b and c d here", ["a b", "c d"], ["here", "zzz"]),  # 2 TP, 1 FP, 1 TN
-    ])
+    s = snippet_prf(
+        [
+            (None, ["a b", "c d"], ["e"]),  # crash: 2 FN, 1 TN
+            ("a b and c d here", ["a b", "c d"], ["here", "zzz"]),  # 2 TP, 1 FP, 1 TN
+        ]
+    )
     assert (s["tp"], s["fp"], s["fn"], s["tn"]) == (2, 1, 2, 2)
     assert s["precision"] == pytest.approx(2 / 3)
     assert s["recall"] == pytest.approx(0.5)
@@ -150,7 +152,9 @@ def test_text_dump_keeps_every_visible_line_and_nothing_else():
 
 
 def test_text_dump_breaks_after_a_block_before_its_tail():
-    assert text_dump("<div>lead<p>para</p>tail text<span> inline</span></div>") == "lead\npara\ntail text inline"
+    assert (
+        text_dump("<div>lead<p>para</p>tail text<span> inline</span></div>") == "lead\npara\ntail text inline"
+    )
 
 
 def test_text_dump_broken_and_empty_markup():
@@ -197,28 +201,38 @@ By Jane Doe"""
 
 
 def test_line_labels_headline_in_share_out():
-    dump = "\n".join([
-        "Home",
-        "News",
-        "Big Headline Here",
-        "Share",  # the word occurs in the gold, but not as this line
-        "First paragraph of the story is here and it is long enough.",
-        "* * *",
-        "Second paragraph continues the story and readers share it widely.",
-        "By",
-        "Jane Doe",  # the gold has "By Jane Doe" as one line
-        "Related: another story with a headline of its own",
-        "|",
-        "Share",
-    ])
+    dump = "\n".join(
+        [
+            "Home",
+            "News",
+            "Big Headline Here",
+            "Share",  # the word occurs in the gold, but not as this line
+            "First paragraph of the story is here and it is long enough.",
+            "* * *",
+            "Second paragraph continues the story and readers share it widely.",
+            "By",
+            "Jane Doe",  # the gold has "By Jane Doe" as one line
+            "Related: another story with a headline of its own",
+            "|",
+            "Share",
+        ]
+    )
     labels = [lab for _, lab in line_labels(dump, GOLD)]
     assert labels == [0, 0, 1, 0, 1, 1, 1, 1, 1, 0, 0, 0]
 
 
 def test_line_labels_duplicate_teaser_gets_zero():
     teaser = "First paragraph of the story is here and it is long enough."
-    dump = "\n".join(["Big Headline Here", teaser, "Second paragraph continues the story and readers share it widely.",
-                      "By Jane Doe", "Most read", teaser])
+    dump = "\n".join(
+        [
+            "Big Headline Here",
+            teaser,
+            "Second paragraph continues the story and readers share it widely.",
+            "By Jane Doe",
+            "Most read",
+            teaser,
+        ]
+    )
     labels = [lab for _, lab in line_labels(dump, GOLD)]
     assert labels == [1, 1, 1, 1, 0, 0]
 
@@ -260,7 +274,9 @@ def test_c4_line_ok(line, ok):
 
 def test_c4_filter_keeps_only_sentence_lines():
     text = "Home\nThis sentence has more than five words.\nShare this\n  Another full sentence with words here!  "
-    assert c4_filter(text) == "This sentence has more than five words.\nAnother full sentence with words here!"
+    assert (
+        c4_filter(text) == "This sentence has more than five words.\nAnother full sentence with words here!"
+    )
 
 
 # ------------------------------------------------------------------ data location
@@ -285,15 +301,23 @@ def test_eval_root_missing_data_raises_clear_error(tmp_path, monkeypatch):
 def test_eval_root_unpacks_once_and_loads_pages(tmp_path, monkeypatch):
     ev = tmp_path / "shared" / "eval"
     ev.mkdir(parents=True)
-    _tarball(ev / "readability-test-pages.tar.xz", "readability-test-pages", {
-        "page-a/source.html": "<html><body><nav>Menu</nav><p>Body text of page a.</p></body></html>",
-        "page-a/expected.html": "<div><p>Body text of page a.</p></div>",
-        "page-a/expected-metadata.json": '{"title": "A"}',
-    })
-    _tarball(ev / "trafilatura-eval.tar.xz", "trafilatura-eval", {
-        "evaldata.json": '{"https://www.example.org/x": {"file": "x.html", "with": ["Body"], "without": ["Menu"]}}',
-        "eval/x.html": "<html><body><p>Body</p></body></html>",
-    })
+    _tarball(
+        ev / "readability-test-pages.tar.xz",
+        "readability-test-pages",
+        {
+            "page-a/source.html": "<html><body><nav>Menu</nav><p>Body text of page a.</p></body></html>",
+            "page-a/expected.html": "<div><p>Body text of page a.</p></div>",
+            "page-a/expected-metadata.json": '{"title": "A"}',
+        },
+    )
+    _tarball(
+        ev / "trafilatura-eval.tar.xz",
+        "trafilatura-eval",
+        {
+            "evaldata.json": '{"https://www.example.org/x": {"file": "x.html", "with": ["Body"], "without": ["Menu"]}}',
+            "eval/x.html": "<html><body><p>Body</p></body></html>",
+        },
+    )
     monkeypatch.setenv("CLEANER_SHARED", str(tmp_path / "shared"))
     monkeypatch.setattr(evalsets, "CACHE", tmp_path / "cache")
     evalsets._readability_pages.cache_clear()
@@ -311,7 +335,12 @@ def test_eval_root_unpacks_once_and_loads_pages(tmp_path, monkeypatch):
         assert rp["gold"] == rp.gold
         (tp,) = evalsets.trafilatura_pages()
         assert (tp.url, tp.file, tp.with_, tp["with"], tp.without) == (
-            "https://www.example.org/x", "x.html", ["Body"], ["Body"], ["Menu"])
+            "https://www.example.org/x",
+            "x.html",
+            ["Body"],
+            ["Body"],
+            ["Menu"],
+        )
         assert tp.site == "example.org"
     finally:
         evalsets._readability_pages.cache_clear()

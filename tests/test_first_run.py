@@ -30,8 +30,9 @@ def _fresh_env(tmp_path: Path) -> dict[str, str]:
 
 def _cli(args: list[str], env: dict[str, str], **kw) -> tuple[subprocess.CompletedProcess[str], float]:
     t0 = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "cleaner", *args], capture_output=True, text=True, env=env,
-                          timeout=600, **kw)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cleaner", *args], capture_output=True, text=True, env=env, timeout=600, **kw
+    )
     return proc, time.monotonic() - t0
 
 
@@ -67,7 +68,9 @@ def test_first_run_compiles_once_with_a_notice_and_reports_its_wall_time(tmp_pat
 @pytest.mark.slow
 def test_quiet_first_run_prints_nothing_and_rules_test_compiles_only_the_rule_kernels(tmp_path):
     env = _fresh_env(tmp_path)
-    proc, _ = _cli(["rules", "test", str(REPO / "rules" / "boilerplate" / "en.yaml"), "--kernels", "compiled"], env)
+    proc, _ = _cli(
+        ["rules", "test", str(REPO / "rules" / "boilerplate" / "en.yaml"), "--kernels", "compiled"], env
+    )
     assert proc.returncode == 0, proc.stderr
     cache = tmp_path / "xdg" / "cleaner" / "numba"
     assert sorted(p.stem for p in (cache / "locks").glob("*.lock")) == ["rules"]
@@ -116,7 +119,11 @@ def test_warming_loads_the_models_and_imports_trafilatura_only_for_html() -> Non
     from cleaner.pipeline import Pipeline
 
     pipe = Pipeline.from_yaml()
-    extract, boilerplate, artifacts = pipe.stage("extract"), pipe.stage("boilerplate"), pipe.stage("artifacts")
+    extract, boilerplate, artifacts = (
+        pipe.stage("extract"),
+        pipe.stage("boilerplate"),
+        pipe.stage("artifacts"),
+    )
     assert (boilerplate.classifier, extract._model, artifacts.detector, extract._extractor) == (None,) * 4
     pipe.warm(html=False)
     assert None not in (boilerplate.classifier, extract._model, artifacts.detector)
@@ -129,8 +136,11 @@ def test_a_pipeline_warms_only_the_groups_of_its_stages(tmp_path):
     from cleaner.pipeline import Pipeline
 
     cfg = tmp_path / "c.yaml"
-    cfg.write_text("extends: default\nstages:\n  - decode: {}\n  - boilerplate: {classifier: false}\n"
-                   "  - normalize: {}\n", encoding="utf-8")
+    cfg.write_text(
+        "extends: default\nstages:\n  - decode: {}\n  - boilerplate: {classifier: false}\n"
+        "  - normalize: {}\n",
+        encoding="utf-8",
+    )
     pipe = Pipeline.from_yaml(cfg)
     assert [g.name for st in pipe.stages for g in st.kernel_groups()] == ["rules"]
 
@@ -156,8 +166,12 @@ def test_after_warming_no_document_compiles_anything(default_pipeline, fixtures_
     try:
         docs = [p.read_bytes() for p in sorted(fixtures_dir.glob("*/*.txt"))]
         docs += [p.read_bytes() for p in sorted((fixtures_dir / "html").glob("*.html"))]
-        docs += ["Курс валют. Центральный банк повысил ключевую ставку до 16 процентов годовых.\n" * 5,
-                 "日本銀行は金融政策決定会合で、大規模な金融緩和策の修正を決めた。" * 5, "", "x"]
+        docs += [
+            "Курс валют. Центральный банк повысил ключевую ставку до 16 процентов годовых.\n" * 5,
+            "日本銀行は金融政策決定会合で、大規模な金融緩和策の修正を決めた。" * 5,
+            "",
+            "x",
+        ]
         for raw in docs:
             default_pipeline.clean(raw)
     finally:
@@ -172,8 +186,9 @@ def test_summary_time_counts_from_the_command_start(tmp_path):
     src = tmp_path / "a.txt"
     src.write_text("Hello world, this is a short text.\n", encoding="utf-8")
     started = time.monotonic() - 5.0
-    summary = run_job(JobOptions(inputs=[str(src)], output=str(tmp_path / "o.jsonl"), read=ReadOptions(),
-                                 started=started))
+    summary = run_job(
+        JobOptions(inputs=[str(src)], output=str(tmp_path / "o.jsonl"), read=ReadOptions(), started=started)
+    )
     assert summary.seconds >= 5.0
 
 
@@ -250,13 +265,28 @@ def test_importing_cleaner_changes_no_environment_and_creates_no_folder(tmp_path
     env["HOME"] = str(tmp_path / "home")
     env["TMPDIR"] = str(tmp_path / "tmp")
     (tmp_path / "tmp").mkdir()
-    proc = subprocess.run([sys.executable, "-c", _IMPORT_ALL], capture_output=True, text=True, env=env, timeout=120,
-                          cwd=tmp_path / "tmp")
+    proc = subprocess.run(
+        [sys.executable, "-c", _IMPORT_ALL],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=tmp_path / "tmp",
+    )
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert {"cleaner.kernels.chars", "cleaner.kernels.lines", "cleaner.kernels.prefilter", "cleaner.kernels.shape",
-            "cleaner.kernels.features", "cleaner.kernels.forest", "cleaner.kernels.region", "cleaner.langkernel",
-            "cleaner.artifacts", "cleaner.jit"} <= set(out["names"])
+    assert {
+        "cleaner.kernels.chars",
+        "cleaner.kernels.lines",
+        "cleaner.kernels.prefilter",
+        "cleaner.kernels.shape",
+        "cleaner.kernels.features",
+        "cleaner.kernels.forest",
+        "cleaner.kernels.region",
+        "cleaner.langkernel",
+        "cleaner.artifacts",
+        "cleaner.jit",
+    } <= set(out["names"])
     assert out["changed"] == []
     assert out["numba_cache_dir"] == ""  # numba's own setting, as numba read it
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp"]  # no xdg/, no home/
@@ -278,16 +308,24 @@ def test_the_cache_folder_is_cleaners_own_not_the_programs(tmp_path):
     to its module: cleaner does not move the program's cache."""
     (tmp_path / "prog").mkdir()
     (tmp_path / "prog" / "mine.py").write_text(
-        "import numba\n\n@numba.njit(cache=True)\ndef plus_one(x):\n    return x + 1\n", encoding="utf-8")
+        "import numba\n\n@numba.njit(cache=True)\ndef plus_one(x):\n    return x + 1\n", encoding="utf-8"
+    )
     env = _fresh_env(tmp_path)
-    proc = subprocess.run([sys.executable, "-c", _OWN_NUMBA, str(tmp_path / "prog")], capture_output=True, text=True,
-                          env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", _OWN_NUMBA, str(tmp_path / "prog")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["6", "2"]
     ours = [p.name for p in (tmp_path / "xdg" / "cleaner" / "numba").rglob("*.nbi")]
     assert any(name.startswith("chars._hash_table-") for name in ours)
     assert not any(name.startswith("mine.") for name in ours)
-    assert [p.name.split("-")[0] for p in (tmp_path / "prog" / "__pycache__").glob("*.nbi")] == ["mine.plus_one"]
+    assert [p.name.split("-")[0] for p in (tmp_path / "prog" / "__pycache__").glob("*.nbi")] == [
+        "mine.plus_one"
+    ]
 
 
 def test_a_cache_folder_that_cannot_be_written_only_means_compiling_each_time(tmp_path):
@@ -329,8 +367,10 @@ def test_a_change_to_any_module_of_a_kernels_package_renews_the_cache_of_all(tmp
     (root / "cli.py").write_text("y = 1\n", encoding="utf-8")
 
     def stamps():
-        return (K._Locator(prefilter.pairs.py_func, str(root / "kernels" / "prefilter.py")).get_source_stamp(),
-                K._Locator(prefilter.pairs.py_func, str(top)).get_source_stamp())
+        return (
+            K._Locator(prefilter.pairs.py_func, str(root / "kernels" / "prefilter.py")).get_source_stamp(),
+            K._Locator(prefilter.pairs.py_func, str(top)).get_source_stamp(),
+        )
 
     first = stamps()
     assert stamps() == first
@@ -348,8 +388,17 @@ def test_helper_reports_each_group(tmp_path):
     """A compile helper (``NAME=module:function`` ...): what its parent reads."""
     env = _fresh_env(tmp_path)
     proc = subprocess.run(
-        [sys.executable, "-c", jit._HELPER, "bad=cleaner.no_such_module:warm", "ok=cleaner.errors:CleanerError"],
-        capture_output=True, text=True, env=env, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            jit._HELPER,
+            "bad=cleaner.no_such_module:warm",
+            "ok=cleaner.errors:CleanerError",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     lines = proc.stdout.splitlines()
     # a group that fails is reported (the parent then compiles it itself), and the next one still runs
@@ -357,7 +406,9 @@ def test_helper_reports_each_group(tmp_path):
     assert lines[1].startswith("done ok ")
     assert proc.returncode == 0
     assert sorted(p.name for p in (tmp_path / "xdg" / "cleaner" / "numba" / "locks").iterdir()) == [
-        "bad.lock", "ok.lock"]
+        "bad.lock",
+        "ok.lock",
+    ]
 
 
 @pytest.mark.slow
@@ -367,8 +418,10 @@ def test_a_batch_run_compiles_before_its_workers_fork_outside_their_time_limits(
     before the workers fork, not in a worker under the watchdog's document
     time limit (3 s here; compiling takes longer), which would fail the document."""
     cfg = tmp_path / "c.yaml"
-    cfg.write_text("extends: default\nlimits:\n  stage_timeout_seconds: 2\n  document_timeout_seconds: 3\n",
-                   encoding="utf-8")
+    cfg.write_text(
+        "extends: default\nlimits:\n  stage_timeout_seconds: 2\n  document_timeout_seconds: 3\n",
+        encoding="utf-8",
+    )
     code = (
         "import sys\n"
         "from cleaner.io.readers import InputItem\n"

@@ -174,9 +174,9 @@ def test_removals_name_a_rule_and_the_raw_line(name: str) -> None:
     raw_lines = RAW[name].read_text(encoding="utf-8").split("\n")
     for r in doc.removed:
         assert re.fullmatch(r"[a-z]+(?:\.[a-z0-9-]+)+", r["rule"]), r
-        assert norm(raw_lines[r["line"] - 1]) == norm(ftfy.fix_text(r["text"], uncurl_quotes=False, fix_character_width=False)) or norm(
-            raw_lines[r["line"] - 1]
-        ) == norm(r["text"]), r
+        assert norm(raw_lines[r["line"] - 1]) == norm(
+            ftfy.fix_text(r["text"], uncurl_quotes=False, fix_character_width=False)
+        ) or norm(raw_lines[r["line"] - 1]) == norm(r["text"]), r
 
 
 def test_overall_precision_and_recall() -> None:

@@ -31,10 +31,14 @@ PARAS = [
 
 def page(article: str, extra: str = "") -> str:
     nav = "".join(f'<li><a href="/s{i}">Section {i}</a></li>' for i in range(12))
-    related = "".join(f'<li><a href="/r{i}">Another story about the city number {i}</a></li>' for i in range(8))
+    related = "".join(
+        f'<li><a href="/r{i}">Another story about the city number {i}</a></li>' for i in range(8)
+    )
     comments = "".join(
         f'<div class="comment"><p>Comment {i}: I have lived here for years and I think the council should '
-        f"have listened to the residents much earlier.</p></div>" for i in range(6))
+        f"have listened to the residents much earlier.</p></div>"
+        for i in range(6)
+    )
     return (
         "<html><head><title>Ferry terminal to open in spring | The Harbour Post</title></head><body>"
         f'<header><nav class="menu"><ul>{nav}</ul></nav></header>'
@@ -51,23 +55,38 @@ ARTICLE = "".join(f"<p>{p}</p>" for p in PARAS)
 
 # ------------------------------------------------------------------ the block cutter
 def test_blocks_keep_their_place_in_the_tree() -> None:
-    html = ("<html><body><div class='post'><h2>Title <em>here</em></h2><p>One <a href='#'>link</a> and "
-            "<strong>bold</strong> text.<br>Second line</p><ul><li>first</li><li>second</li></ul>"
-            "<table><tr><th>a</th><th>b</th></tr><tr><td>1</td><td>2</td></tr></table>"
-            "<pre>x = 1\n  y = 2</pre><script>var junk = 1;</script><p style='display:none'>hidden</p>"
-            "</div></body></html>")
+    html = (
+        "<html><body><div class='post'><h2>Title <em>here</em></h2><p>One <a href='#'>link</a> and "
+        "<strong>bold</strong> text.<br>Second line</p><ul><li>first</li><li>second</li></ul>"
+        "<table><tr><th>a</th><th>b</th></tr><tr><td>1</td><td>2</td></tr></table>"
+        "<pre>x = 1\n  y = 2</pre><script>var junk = 1;</script><p style='display:none'>hidden</p>"
+        "</div></body></html>"
+    )
     pg = blocks_of(parse(html))
     texts = [b.text for b in pg.blocks]
-    assert texts == ["Title here", "One link and bold text.\nSecond line", "first", "second", "a b", "1 2",
-                     "x = 1\n  y = 2"]
+    assert texts == [
+        "Title here",
+        "One link and bold text.\nSecond line",
+        "first",
+        "second",
+        "a b",
+        "1 2",
+        "x = 1\n  y = 2",
+    ]
     head, para = pg.blocks[0], pg.blocks[1]
     assert head.tag == "h2" and head.heading == 2
     assert para.tag == "p" and para.link_chars == len("link") and para.links == 1
     assert para.path[:-1] == head.path[:-1]  # siblings under the same div
     assert "post" in para.words.split()
     assert [markdown_of(b, i == 4) for i, b in enumerate(pg.blocks)] == [
-        "## Title here", "One link and **bold** text.\nSecond line", "- first", "- second",
-        "| a | b |\n| --- | --- |", "| 1 | 2 |", "```\nx = 1\n  y = 2\n```"]
+        "## Title here",
+        "One link and **bold** text.\nSecond line",
+        "- first",
+        "- second",
+        "| a | b |\n| --- | --- |",
+        "| 1 | 2 |",
+        "```\nx = 1\n  y = 2\n```",
+    ]
 
 
 def test_deep_and_broken_pages_are_cut_without_recursion() -> None:
@@ -90,9 +109,13 @@ def test_deep_and_broken_pages_are_cut_without_recursion() -> None:
 
 def test_json_ld_article_body_is_read() -> None:
     body = " ".join(PARAS)
-    html = ('<html><head><script type="application/ld+json">'
-            + json.dumps({"@type": "NewsArticle", "articleBody": body}) + "</script></head><body>"
-            + ARTICLE + "</body></html>")
+    html = (
+        '<html><head><script type="application/ld+json">'
+        + json.dumps({"@type": "NewsArticle", "articleBody": body})
+        + "</script></head><body>"
+        + ARTICLE
+        + "</body></html>"
+    )
     pg = blocks_of(parse(html))
     assert pg.article_body == body
     X = features(pg, None, None)
@@ -123,17 +146,21 @@ def test_article_blocks_stay_and_page_furniture_goes() -> None:
 def test_split_article_in_sibling_containers_is_kept_whole() -> None:
     first = "".join(f"<p>{p}</p>" for p in PARAS[:2])
     second = "".join(f"<p>{p}</p>" for p in PARAS[2:])
-    html = page(f'<div class="story-body">{first}</div><div class="ad"><p>Advertisement</p></div>'
-                f'<div class="story-body">{second}</div>')
+    html = page(
+        f'<div class="story-body">{first}</div><div class="ad"><p>Advertisement</p></div>'
+        f'<div class="story-body">{second}</div>'
+    )
     text = cleaner.clean(html, format="html").text
     for p in PARAS:
         assert p in text
 
 
 def test_embed_inside_the_article_is_evidence_not_a_deletion() -> None:
-    tweet = ('<blockquote class="twitter-tweet"><p>The new terminal looks great from the water this morning, '
-             'well worth the wait for everyone who commutes across the bay</p>&mdash; Harbour Watch '
-             '(@harbourwatch) <a href="https://twitter.com/x/status/1">March 3, 2026</a></blockquote>')
+    tweet = (
+        '<blockquote class="twitter-tweet"><p>The new terminal looks great from the water this morning, '
+        "well worth the wait for everyone who commutes across the bay</p>&mdash; Harbour Watch "
+        '(@harbourwatch) <a href="https://twitter.com/x/status/1">March 3, 2026</a></blockquote>'
+    )
     html = page("".join(f"<p>{p}</p>" for p in PARAS[:2]) + tweet + "".join(f"<p>{p}</p>" for p in PARAS[2:]))
     doc = cleaner.clean(html, format="html")
     assert "well worth the wait" in doc.text
@@ -156,9 +183,14 @@ def _config(**extract: object) -> str:
 
 
 def test_markdown_output_keeps_structure() -> None:
-    art = ("<h2>What changes for passengers</h2><p>" + PARAS[0] + " It is <strong>important</strong>.</p>"
-           "<ul><li>Tickets at machines in the hall</li><li>Tickets on the phone app</li></ul><p>"
-           + PARAS[1] + "</p><p>" + PARAS[2] + "</p>")
+    art = (
+        "<h2>What changes for passengers</h2><p>" + PARAS[0] + " It is <strong>important</strong>.</p>"
+        "<ul><li>Tickets at machines in the hall</li><li>Tickets on the phone app</li></ul><p>"
+        + PARAS[1]
+        + "</p><p>"
+        + PARAS[2]
+        + "</p>"
+    )
     pipe = cleaner.Pipeline.from_yaml(_config(output_format="markdown"))
     doc = pipe.clean(page(art), format="html")
     rec = doc.to_record()
@@ -178,13 +210,34 @@ def test_cli_output_format_markdown(tmp_path: Path) -> None:
     src.mkdir()
     (src / "ferry.html").write_text(page(art), encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    r = subprocess.run([sys.executable, "-m", "cleaner", "clean", str(src), "-o", str(out), "--output-format",
-                        "markdown", "--workers", "1", "-q"], capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cleaner",
+            "clean",
+            str(src),
+            "-o",
+            str(out),
+            "--output-format",
+            "markdown",
+            "--workers",
+            "1",
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     rec = json.loads(out.read_text().splitlines()[0])
     assert rec["text_format"] == "markdown" and "## What changes for passengers" in rec["text"]
-    bad = subprocess.run([sys.executable, "-m", "cleaner", "clean", str(src), "-o", str(out), "--output-format",
-                          "rst"], capture_output=True, text=True, timeout=120)
+    bad = subprocess.run(
+        [sys.executable, "-m", "cleaner", "clean", str(src), "-o", str(out), "--output-format", "rst"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 2 and "--output-format" in bad.stderr
 
 

@@ -25,8 +25,19 @@ from cleaner.errors import CleanerError
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures"
 # the fields of a record that every engine must reproduce exactly
-FIELDS = ("id", "text", "status", "reason", "error", "language", "language_score", "removed", "repairs",
-          "artifacts", "metadata")
+FIELDS = (
+    "id",
+    "text",
+    "status",
+    "reason",
+    "error",
+    "language",
+    "language_score",
+    "removed",
+    "repairs",
+    "artifacts",
+    "metadata",
+)
 
 slow = pytest.mark.slow
 # PySpark warns that it "does not yet fully support pandas >= 3"; the tests below are the check that it works
@@ -62,20 +73,35 @@ def _page(title: str, body: str) -> str:
 
 
 INLINE: list[dict[str, Any]] = [
-    {"id": "int-text", "text": "Most Read\n" + ARTICLE + "Share this article\nRead more: the budget in ten charts\n",
-     "source": "inline"},
-    {"id": "int-html", "html": _page("Council extends bus lane", ARTICLE), "url": "https://news.example.org/a/1"},
+    {
+        "id": "int-text",
+        "text": "Most Read\n" + ARTICLE + "Share this article\nRead more: the budget in ten charts\n",
+        "source": "inline",
+    },
+    {
+        "id": "int-html",
+        "html": _page("Council extends bus lane", ARTICLE),
+        "url": "https://news.example.org/a/1",
+    },
     {"id": "int-html-2", "html": _page("Bridge repairs", ARTICLE.replace("bus lane", "tram line"))},
-    {"id": "int-mojibake", "text": "The caf\u00c3\u00a9 on the corner re-opened on Monday, its owner said.\n"
-     + ARTICLE},
-    {"id": "int-de", "text": "Der Stadtrat hat am Dienstagabend einen ge\u00e4nderten Haushalt beschlossen. "
-     "Die Sanierung von zwei Br\u00fccken beginnt im Fr\u00fchjahr, sagte die B\u00fcrgermeisterin.\n"},
+    {
+        "id": "int-mojibake",
+        "text": "The caf\u00c3\u00a9 on the corner re-opened on Monday, its owner said.\n" + ARTICLE,
+    },
+    {
+        "id": "int-de",
+        "text": "Der Stadtrat hat am Dienstagabend einen ge\u00e4nderten Haushalt beschlossen. "
+        "Die Sanierung von zwei Br\u00fccken beginnt im Fr\u00fchjahr, sagte die B\u00fcrgermeisterin.\n",
+    },
     {"id": "int-short", "text": "Hello."},
     {"id": "int-empty", "text": ""},
     {"id": "int-blank", "text": "   \n\n  "},
     {"id": "int-html-junk", "html": "<html><body><div>only <b>markup<"},
-    {"id": "int-seeded", "text": "Posted by Jane Doe\n" + ARTICLE + "Comments (3)\nLeave a comment\n",
-     "url": "https://blog.example.com/p/2"},
+    {
+        "id": "int-seeded",
+        "text": "Posted by Jane Doe\n" + ARTICLE + "Comments (3)\nLeave a comment\n",
+        "url": "https://blog.example.com/p/2",
+    },
 ]
 
 
@@ -120,8 +146,9 @@ def build_corpus(folder: Path) -> Path:
     shared = shared_dir()
     if shared and (shared / "seeds").is_dir():
         for path in sorted((shared / "seeds").glob("*.txt")):
-            rec = _tabular({"id": f"seed/{path.stem}", "text": path.read_text(encoding="utf-8", errors="replace")},
-                           seen)
+            rec = _tabular(
+                {"id": f"seed/{path.stem}", "text": path.read_text(encoding="utf-8", errors="replace")}, seen
+            )
             if rec:
                 records.append(rec)
     for rec in INLINE:
@@ -154,7 +181,9 @@ MESSY_LINES = [
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cleaner", *args], capture_output=True, timeout=600, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "cleaner", *args], capture_output=True, timeout=600, text=True
+    )
 
 
 def run_local(inputs: list[Path], out: Path, *extra: str) -> Path:
@@ -190,7 +219,11 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     messy.write_text(path.read_text(encoding="utf-8") + "\n".join(MESSY_LINES) + "\n", encoding="utf-8")
     gz = folder / "more.jsonl.gz"
     with gzip.open(gz, "wt", encoding="utf-8") as fh:
-        fh.write(json.dumps({"id": "gz-1", "text": ARTICLE}) + "\n" + json.dumps({"id": "gz-2", "html": INLINE[1]["html"]}))
+        fh.write(
+            json.dumps({"id": "gz-1", "text": ARTICLE})
+            + "\n"
+            + json.dumps({"id": "gz-2", "html": INLINE[1]["html"]})
+        )
     messy_out = run_local([messy, gz], folder / "messy-local.jsonl")
     return {"folder": folder, "path": path, "local": local, "messy": messy, "gz": gz, "messy_out": messy_out}
 
@@ -227,7 +260,9 @@ def test_clean_batch_every_batch_type_gives_the_cli_records(corpus: dict[str, An
     recs = [row_to_record(r) for r in rows]
     assert_same_records(recs, want)
     # passthrough columns come back as the input fields of the record
-    assert all(r["source"] == w.get("source") and r["url"] == w.get("url") for r, w in zip(recs, want, strict=True))
+    assert all(
+        r["source"] == w.get("source") and r["url"] == w.get("url") for r, w in zip(recs, want, strict=True)
+    )
 
     table = pa.table(cols)
     out_table = clean_batch(table, **kwargs)
@@ -253,8 +288,9 @@ def test_clean_batch_rows_ids_and_columns() -> None:
     from cleaner.integrations.batch import clean_batch, pipeline_builds, row_to_record
 
     text = "Most Read\n" + ARTICLE
-    out = clean_batch({"id": [1, None, 2.0, "x"], "text": [text, text, None, text],
-                       "status": ["a", "b", "c", "d"]})
+    out = clean_batch(
+        {"id": [1, None, 2.0, "x"], "text": [text, text, None, text], "status": ["a", "b", "c", "d"]}
+    )
     assert out["id"] == ["1", None, "2", "x"]
     assert out["status"] == ["ok", "ok", "error", "ok"]  # an input column named like an output is replaced
     assert out["error"][2] == "column `text` is null" and out["text"][2] == ""
@@ -267,8 +303,10 @@ def test_clean_batch_rows_ids_and_columns() -> None:
     forced = clean_batch({"text": ["<p>" + ARTICLE.replace("\n", "</p><p>") + "</p>"]}, format="html")
     assert "<p>" not in forced["text"][0] and "bus lane" in forced["text"][0]
     # html first, text when the html value is null
-    mixed = clean_batch({"text": ["plain text " + ARTICLE, "ignored"], "html": [None, _page("T", ARTICLE)]},
-                        html_column="html")
+    mixed = clean_batch(
+        {"text": ["plain text " + ARTICLE, "ignored"], "html": [None, _page("T", ARTICLE)]},
+        html_column="html",
+    )
     assert mixed["status"] == ["ok", "ok"] and "plain text" in mixed["text"][0]
     assert json.loads(mixed["metadata"][1])["title"]
     # lone surrogates (undecodable input) never reach Arrow strings
@@ -296,7 +334,9 @@ def test_clean_batch_config_is_used(tmp_path: Path) -> None:
     from cleaner.integrations.batch import clean_batch
 
     cfg = tmp_path / "en-only.yaml"
-    cfg.write_text("extends: default\nsettings:\n  filters: {languages: [en], min_chars: 40}\n", encoding="utf-8")
+    cfg.write_text(
+        "extends: default\nsettings:\n  filters: {languages: [en], min_chars: 40}\n", encoding="utf-8"
+    )
     de = INLINE[4]["text"]
     out = clean_batch({"id": ["en", "de", "short"], "text": [ARTICLE, de, "Tiny."]}, config=str(cfg))
     assert out["status"] == ["ok", "dropped", "dropped"]
@@ -350,12 +390,18 @@ def test_ray_clean_dataset_matches_cli(ray_session, corpus: dict[str, Any], tmp_
 
         out = clean_batch(batch, **kwargs)
         builds = max(pipeline_builds().values())
-        return pa.table({"id": out.column("id"), "pid": [os.getpid()] * out.num_rows,
-                         "builds": [builds] * out.num_rows})
+        return pa.table(
+            {"id": out.column("id"), "pid": [os.getpid()] * out.num_rows, "builds": [builds] * out.num_rows}
+        )
 
     many = ray.data.from_items([{"id": str(i), "text": ARTICLE} for i in range(64)], override_num_blocks=16)
-    probe = many.map_batches(_probe, fn_kwargs={"text_column": "text"}, batch_size=4, batch_format="pyarrow",
-                             compute=ray.data.TaskPoolStrategy(size=2)).take_all()
+    probe = many.map_batches(
+        _probe,
+        fn_kwargs={"text_column": "text"},
+        batch_size=4,
+        batch_format="pyarrow",
+        compute=ray.data.TaskPoolStrategy(size=2),
+    ).take_all()
     assert len(probe) == 64 and {r["builds"] for r in probe} == {1}
     assert len({r["pid"] for r in probe}) >= 1
 
@@ -382,7 +428,9 @@ def _parts(folder: Path) -> list[Path]:
 
 
 @slow
-def test_ray_cli_writes_what_the_local_cli_writes(ray_session, corpus: dict[str, Any], tmp_path: Path) -> None:
+def test_ray_cli_writes_what_the_local_cli_writes(
+    ray_session, corpus: dict[str, Any], tmp_path: Path
+) -> None:
     """JSONL in (with bad lines, ids from file:line, nested fields, gzip), JSONL out: byte for byte."""
     from cleaner.integrations.ray import clean_files
     from cleaner.report import Summary
@@ -458,9 +506,19 @@ def test_ray_cli_hook(ray_session, corpus: dict[str, Any], tmp_path: Path) -> No
 
     out = tmp_path / "hook.jsonl.gz"
     report = tmp_path / "report.json"
-    args = argparse.Namespace(inputs=[str(corpus["path"])], output=str(out), config=None, workers=2, format="auto",
-                              text_column=None, html_column=None, id_column="id", resume=False, report=str(report),
-                              quiet=True)
+    args = argparse.Namespace(
+        inputs=[str(corpus["path"])],
+        output=str(out),
+        config=None,
+        workers=2,
+        format="auto",
+        text_column=None,
+        html_column=None,
+        id_column="id",
+        resume=False,
+        report=str(report),
+        quiet=True,
+    )
     assert cli_clean(args) == 0
     lines = b"".join(gzip.decompress(p.read_bytes()) for p in _parts(out))
     assert [json.loads(x) for x in lines.splitlines()] == corpus["local"]
@@ -472,15 +530,31 @@ def test_ray_cli_hook(ray_session, corpus: dict[str, Any], tmp_path: Path) -> No
 
     parser = build_parser()
     try:
-        parsed = parser.parse_args(["clean", str(corpus["path"]), "-o", str(tmp_path / "x.jsonl"), "--engine", "ray"])
+        parsed = parser.parse_args(
+            ["clean", str(corpus["path"]), "-o", str(tmp_path / "x.jsonl"), "--engine", "ray"]
+        )
     except SystemExit:
         pytest.skip("cleaner.cli has no --engine option yet")
     assert parsed.engine == "ray"
     shutil.rmtree(tmp_path / "x.jsonl", ignore_errors=True)
     from cleaner.cli import main
 
-    assert main(["clean", str(corpus["path"]), "-o", str(tmp_path / "x.jsonl"), "--engine", "ray", "-q",
-                 "--workers", "2"]) == 0
+    assert (
+        main(
+            [
+                "clean",
+                str(corpus["path"]),
+                "-o",
+                str(tmp_path / "x.jsonl"),
+                "--engine",
+                "ray",
+                "-q",
+                "--workers",
+                "2",
+            ]
+        )
+        == 0
+    )
     got = [json.loads(x) for p in _parts(tmp_path / "x.jsonl") for x in p.read_text().splitlines()]
     assert got == corpus["local"]
 
@@ -522,8 +596,11 @@ def test_spark_clean_dataframe_matches_cli(spark, corpus: dict[str, Any]) -> Non
     # the documented DDL string, with mapInPandas directly (no url column: metadata may lack the url)
     plain = df.select("id", "text", "html")
     direct = plain.mapInPandas(map_in_pandas(html_column="html"), SPARK_SCHEMA)
-    assert_same_records([row_to_record(r.asDict()) for r in direct.collect()], corpus["local"],
-                        fields=[f for f in FIELDS if f != "metadata"])
+    assert_same_records(
+        [row_to_record(r.asDict()) for r in direct.collect()],
+        corpus["local"],
+        fields=[f for f in FIELDS if f != "metadata"],
+    )
 
     # the JSON columns parse in Spark
     from pyspark.sql import functions as F
@@ -554,14 +631,31 @@ def test_hf_map_matches_cli(corpus: dict[str, Any], tmp_path: Path) -> None:
 
     ds = datasets.Dataset.from_json(str(corpus["path"]), cache_dir=str(tmp_path / "hf-cache"))
     out = clean_dataset(ds, text_column="text", html_column="html", num_proc=2, batch_size=8)
-    assert out.column_names[:13] == ["id", "text", "status", "reason", "error", "language", "language_score",
-                                     "removed", "repairs", "artifacts", "artifacts_score", "artifacts_flagged",
-                                     "metadata"]
+    assert out.column_names[:13] == [
+        "id",
+        "text",
+        "status",
+        "reason",
+        "error",
+        "language",
+        "language_score",
+        "removed",
+        "repairs",
+        "artifacts",
+        "artifacts_score",
+        "artifacts_flagged",
+        "metadata",
+    ]
     assert_same_records([row_to_record(r) for r in out], corpus["local"])
 
     # map() directly, rows without ids get their row number
     no_ids = ds.remove_columns(["id"])
-    out2 = no_ids.map(map_function(html_column="html"), batched=True, batch_size=8, with_indices=True,
-                      features=features(no_ids.features))
+    out2 = no_ids.map(
+        map_function(html_column="html"),
+        batched=True,
+        batch_size=8,
+        with_indices=True,
+        features=features(no_ids.features),
+    )
     assert out2["id"] == [str(i) for i in range(len(ds))]
     assert out2["text"] == [r["text"] for r in corpus["local"]]

@@ -64,8 +64,15 @@ def _input_records() -> list[dict[str, Any]]:
     """Every record has the same fields (engines read a table): id, url, text, html."""
     recs = [{"id": r["id"], "url": r["url"], "text": r["text"], "html": None} for r in _records()]
     gazette = recs[1]
-    recs.insert(3, {"id": "gazette-html", "url": "https://www.riverdale-gazette.co.uk/news/0099-market",
-                    "text": None, "html": HTML_PAGE})
+    recs.insert(
+        3,
+        {
+            "id": "gazette-html",
+            "url": "https://www.riverdale-gazette.co.uk/news/0099-market",
+            "text": None,
+            "html": HTML_PAGE,
+        },
+    )
     recs.append({"id": "no-url", "url": None, "text": gazette["text"], "html": None})
     # a copy of a page (the same URL crawled twice): counted once, or its article would look like a template
     recs.append({"id": "gazette-2-again", "url": gazette["url"], "text": gazette["text"], "html": None})
@@ -81,8 +88,9 @@ def _domain_records() -> list[dict[str, Any]]:
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cleaner", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "cleaner", *args], capture_output=True, text=True, cwd=cwd, timeout=600
+    )
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -92,8 +100,12 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 def assert_same(got: list[dict[str, Any]], want: list[dict[str, Any]]) -> None:
     g = {r["id"]: r for r in got}
     assert len(g) == len(got) == len(want)
-    diffs = [(w["id"], k, g[w["id"]].get(k), w.get(k)) for w in want for k in set(w) | set(g[w["id"]])
-             if g[w["id"]].get(k) != w.get(k)]
+    diffs = [
+        (w["id"], k, g[w["id"]].get(k), w.get(k))
+        for w in want
+        for k in set(w) | set(g[w["id"]])
+        if g[w["id"]].get(k) != w.get(k)
+    ]
     assert not diffs, f"{len(diffs)} differences, first: {diffs[:2]}"
 
 
@@ -102,22 +114,58 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The inputs, and what the local ``cleaner clean --site-templates on`` writes for them."""
     folder = tmp_path_factory.mktemp("local")
     src = _write(folder / "sites.jsonl", _input_records())
-    r = cli("clean", str(src), "-o", "on.jsonl", "--site-templates", "on", "--templates-out", "t.npz",
-            "--workers", "2", "-q", cwd=folder)
+    r = cli(
+        "clean",
+        str(src),
+        "-o",
+        "on.jsonl",
+        "--site-templates",
+        "on",
+        "--templates-out",
+        "t.npz",
+        "--workers",
+        "2",
+        "-q",
+        cwd=folder,
+    )
     assert r.returncode == 0, r.stderr
-    off = cli("clean", str(src), "-o", "off.jsonl", "--site-templates", "off", "--workers", "2", "-q", cwd=folder)
+    off = cli(
+        "clean", str(src), "-o", "off.jsonl", "--site-templates", "off", "--workers", "2", "-q", cwd=folder
+    )
     assert off.returncode == 0, off.stderr
     dom = _write(folder / "domain.jsonl", _domain_records())
-    r2 = cli("clean", str(dom), "-o", "domain-on.jsonl", "--site-templates", "on", "--site-field", "domain",
-             "--workers", "2", "-q", cwd=folder)
+    r2 = cli(
+        "clean",
+        str(dom),
+        "-o",
+        "domain-on.jsonl",
+        "--site-templates",
+        "on",
+        "--site-field",
+        "domain",
+        "--workers",
+        "2",
+        "-q",
+        cwd=folder,
+    )
     assert r2.returncode == 0, r2.stderr
     on = read_jsonl(folder / "on.jsonl")
     # the check is worth something: site templates change these records
     removed = [x for rec in on for x in rec["removed"] if x["rule"] == "template.site"]
-    assert len(removed) > 40 and {x["site"] for x in removed} == {"riverdale-gazette.co.uk", "hikingnotes.blog"}
+    assert len(removed) > 40 and {x["site"] for x in removed} == {
+        "riverdale-gazette.co.uk",
+        "hikingnotes.blog",
+    }
     assert on != read_jsonl(folder / "off.jsonl")
-    return {"folder": folder, "src": src, "on": on, "on_path": folder / "on.jsonl", "table": folder / "t.npz",
-            "domain": dom, "domain_on": read_jsonl(folder / "domain-on.jsonl")}
+    return {
+        "folder": folder,
+        "src": src,
+        "on": on,
+        "on_path": folder / "on.jsonl",
+        "table": folder / "t.npz",
+        "domain": dom,
+        "domain_on": read_jsonl(folder / "domain-on.jsonl"),
+    }
 
 
 def _columns(records: list[dict[str, Any]], names: tuple[str, ...]) -> dict[str, list[Any]]:
@@ -155,8 +203,11 @@ def test_counted_rows_follow_the_local_first_pass(tmp_path: Path) -> None:
     want = count_inputs([str(dom)], ReadOptions(), site_field="domain")
     cols = _columns(_domain_records(), ("text", "domain"))
     got = _group_by(site_hash_rows(cols["text"], None, cols["domain"]), "domain")
-    assert {s: v.pages for s, v in got.sites.items()} == {"riverdale-gazette.co.uk": 6, "hikingnotes.blog": 5,
-                                                           "stmarys-parish.org.uk": 1}
+    assert {s: v.pages for s, v in got.sites.items()} == {
+        "riverdale-gazette.co.uk": 6,
+        "hikingnotes.blog": 5,
+        "stmarys-parish.org.uk": 1,
+    }
     assert {s: v.pages for s, v in want.sites.items()} == {s: v.pages for s, v in got.sites.items()}
 
 
@@ -167,8 +218,10 @@ def test_group_by_counts_keep_a_sites_most_repeated_lines_in_bounded_memory() ->
     import numpy as np
 
     rng = random.Random(1)
-    rows = [("a.com", np.array(sorted({rng.randrange(1, 3000) for _ in range(400)}), dtype=np.uint64))
-            for _ in range(40)]
+    rows = [
+        ("a.com", np.array(sorted({rng.randrange(1, 3000) for _ in range(400)}), dtype=np.uint64))
+        for _ in range(40)
+    ]
     rows += [("b.com", np.array([7, 8], dtype=np.uint64))] * 3
     sites, _, hashes = pair_columns(rows)
     truth = Counter(zip(sites, hashes.tolist(), strict=True))
@@ -192,14 +245,16 @@ def test_group_by_counts_keep_a_sites_most_repeated_lines_in_bounded_memory() ->
 def test_resolve_decides_as_the_local_run(tmp_path: Path) -> None:
     cols = _columns(_records(), ("text", "url"))
     full = _group_by(site_hash_rows(cols["text"], None, cols["url"]))
-    one_each = _group_by([(s, h) for s, h in site_hash_rows(cols["text"], None, cols["url"])
-                          if s == "stmarys-parish.org.uk"])
+    one_each = _group_by(
+        [(s, h) for s, h in site_hash_rows(cols["text"], None, cols["url"]) if s == "stmarys-parish.org.uk"]
+    )
     calls: list[str | None] = []
 
     def count(table: SiteTemplates) -> Any:
         def fn(field: str | None) -> SiteTemplates:
             calls.append(field)
             return table
+
         return fn
 
     assert resolve("auto", None, count(full), None) is full
@@ -213,8 +268,11 @@ def test_resolve_decides_as_the_local_run(tmp_path: Path) -> None:
     assert len(calls) == 3 and got is not None and got.pages("riverdale-gazette.co.uk") == 6
     out = tmp_path / "out.npz"
     got = resolve("on", path, count(one_each), None, templates_out=out)  # updated by this input
-    assert got is not None and got.pages("stmarys-parish.org.uk") == 2 and SiteTemplates.load(out).pages(
-        "stmarys-parish.org.uk") == 2
+    assert (
+        got is not None
+        and got.pages("stmarys-parish.org.uk") == 2
+        and SiteTemplates.load(out).pages("stmarys-parish.org.uk") == 2
+    )
     with pytest.raises(ValueError, match="templates"):
         resolve("off", path, count(full), None)
     with pytest.raises(ValueError, match="site_field"):
@@ -243,7 +301,9 @@ def test_shipped_table_is_small_and_cleans_like_the_local_run(local: dict[str, A
     from cleaner.integrations.sites import templates_pipeline_builds
 
     out = clean_batch(cols, html_column="html", templates=shipped)
-    clean_batch(cols, html_column="html", templates=pickle.loads(pickle.dumps(shipped)))  # the same table again
+    clean_batch(
+        cols, html_column="html", templates=pickle.loads(pickle.dumps(shipped))
+    )  # the same table again
     assert [n for (cfg, digest), n in templates_pipeline_builds().items() if digest == shipped.digest] == [1]
     got = [row_to_record({k: out[k][i] for k in out}, passthrough=False) for i in range(len(recs))]
     for g, r in zip(got, recs, strict=True):
@@ -285,8 +345,11 @@ def test_ray_clean_dataset_gives_the_local_records(ray_session, local: dict[str,
     ray = ray_session
     ds = ray.data.from_items(_input_records(), override_num_blocks=3)
     table = ray_mod.count_templates(ds, html_column="html")
-    assert {s: v.pages for s, v in table.sites.items()} == {"riverdale-gazette.co.uk": 6, "hikingnotes.blog": 5,
-                                                             "stmarys-parish.org.uk": 1}
+    assert {s: v.pages for s, v in table.sites.items()} == {
+        "riverdale-gazette.co.uk": 6,
+        "hikingnotes.blog": 5,
+        "stmarys-parish.org.uk": 1,
+    }
     out = ray_mod.clean_dataset(ds, html_column="html", site_templates=True, concurrency=2, batch_size=4)
     assert_same(_ray_records(out), local["on"])
     # a saved table: no first pass
@@ -308,46 +371,106 @@ def _parts(folder: Path) -> bytes:
 
 
 @slow
-def test_ray_cli_site_templates_write_what_the_local_cli_writes(ray_session, local: dict[str, Any],
-                                                                 tmp_path: Path) -> None:
+def test_ray_cli_site_templates_write_what_the_local_cli_writes(
+    ray_session, local: dict[str, Any], tmp_path: Path
+) -> None:
     from cleaner.integrations.ray import cli_clean
 
-    base = {"config": None, "workers": 2, "format": "auto", "text_column": None, "html_column": None,
-            "id_column": "id", "resume": False, "quiet": True, "site_templates": "on", "templates": None,
-            "templates_out": None, "site_field": None, "report": None}
+    base = {
+        "config": None,
+        "workers": 2,
+        "format": "auto",
+        "text_column": None,
+        "html_column": None,
+        "id_column": "id",
+        "resume": False,
+        "quiet": True,
+        "site_templates": "on",
+        "templates": None,
+        "templates_out": None,
+        "site_field": None,
+        "report": None,
+    }
     out = tmp_path / "ray.jsonl"
-    args = argparse.Namespace(**{**base, "inputs": [str(local["src"])], "output": str(out),
-                                 "templates_out": str(tmp_path / "t.npz"), "report": str(tmp_path / "r.json")})
+    args = argparse.Namespace(
+        **{
+            **base,
+            "inputs": [str(local["src"])],
+            "output": str(out),
+            "templates_out": str(tmp_path / "t.npz"),
+            "report": str(tmp_path / "r.json"),
+        }
+    )
     assert cli_clean(args) == 0
     assert _parts(out) == local["on_path"].read_bytes()
     report = json.loads((tmp_path / "r.json").read_text())
     assert set(report["template_lines_by_site"]) == {"riverdale-gazette.co.uk", "hikingnotes.blog"}
     assert report["lines_removed_by_rule"]["template.site"] == sum(
-        x["rule"] == "template.site" for r in local["on"] for x in r["removed"])
+        x["rule"] == "template.site" for r in local["on"] for x in r["removed"]
+    )
     mine, theirs = SiteTemplates.load(tmp_path / "t.npz"), SiteTemplates.load(local["table"])
     assert {s: (v.pages, v.count) for s, v in mine.sites.items()} == {
-        s: (v.pages, v.count) for s, v in theirs.sites.items()}
+        s: (v.pages, v.count) for s, v in theirs.sites.items()
+    }
     # the saved table, no first pass; and --site-field
     out2 = tmp_path / "ray2.jsonl"
-    assert cli_clean(argparse.Namespace(**{**base, "inputs": [str(local["src"])], "output": str(out2),
-                                           "site_templates": "auto", "templates": str(local["table"])})) == 0
+    assert (
+        cli_clean(
+            argparse.Namespace(
+                **{
+                    **base,
+                    "inputs": [str(local["src"])],
+                    "output": str(out2),
+                    "site_templates": "auto",
+                    "templates": str(local["table"]),
+                }
+            )
+        )
+        == 0
+    )
     assert _parts(out2) == local["on_path"].read_bytes()
     out3 = tmp_path / "ray3.jsonl"
-    assert cli_clean(argparse.Namespace(**{**base, "inputs": [str(local["domain"])], "output": str(out3),
-                                           "site_field": "domain"})) == 0
+    assert (
+        cli_clean(
+            argparse.Namespace(
+                **{**base, "inputs": [str(local["domain"])], "output": str(out3), "site_field": "domain"}
+            )
+        )
+        == 0
+    )
     assert [json.loads(x) for x in _parts(out3).splitlines()] == local["domain_on"]
     # JSONL and Parquet in one run (counted as one input): what the local run writes for both
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    pq.write_table(pa.Table.from_pylist([{**r, "id": f"pq-{r['id']}"} for r in _records()]),
-                   tmp_path / "more.parquet", row_group_size=4)
+    pq.write_table(
+        pa.Table.from_pylist([{**r, "id": f"pq-{r['id']}"} for r in _records()]),
+        tmp_path / "more.parquet",
+        row_group_size=4,
+    )
     both = [str(local["src"]), str(tmp_path / "more.parquet")]
-    r = cli("clean", *both, "-o", "local-both.jsonl", "--site-templates", "on", "--workers", "2", "-q", cwd=tmp_path)
+    r = cli(
+        "clean",
+        *both,
+        "-o",
+        "local-both.jsonl",
+        "--site-templates",
+        "on",
+        "--workers",
+        "2",
+        "-q",
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     out4 = tmp_path / "ray4.jsonl"
-    assert cli_clean(argparse.Namespace(**{**base, "inputs": both, "output": str(out4),
-                                           "templates_out": str(tmp_path / "both.npz")})) == 0
+    assert (
+        cli_clean(
+            argparse.Namespace(
+                **{**base, "inputs": both, "output": str(out4), "templates_out": str(tmp_path / "both.npz")}
+            )
+        )
+        == 0
+    )
     assert _parts(out4) == (tmp_path / "local-both.jsonl").read_bytes()
     both_table = SiteTemplates.load(tmp_path / "both.npz")
     assert both_table.pages("hikingnotes.blog") == 10 and both_table.pages("riverdale-gazette.co.uk") == 12
@@ -417,11 +540,17 @@ def test_spark_clean_dataframe_gives_the_local_records(spark, local: dict[str, A
 
     df = spark.read.json(str(local["src"])).repartition(3)
     table = spark_mod.count_templates(df, html_column="html")
-    assert {s: v.pages for s, v in table.sites.items()} == {"riverdale-gazette.co.uk": 6, "hikingnotes.blog": 5,
-                                                             "stmarys-parish.org.uk": 1}
-    assert_same(_spark_records(spark_mod.clean_dataframe(df, html_column="html", site_templates=True)),
-                local["on"])
-    monkeypatch.setattr(spark_mod, "count_templates", lambda *a, **k: pytest.fail("counted with a saved table"))
+    assert {s: v.pages for s, v in table.sites.items()} == {
+        "riverdale-gazette.co.uk": 6,
+        "hikingnotes.blog": 5,
+        "stmarys-parish.org.uk": 1,
+    }
+    assert_same(
+        _spark_records(spark_mod.clean_dataframe(df, html_column="html", site_templates=True)), local["on"]
+    )
+    monkeypatch.setattr(
+        spark_mod, "count_templates", lambda *a, **k: pytest.fail("counted with a saved table")
+    )
     out = spark_mod.clean_dataframe(df, html_column="html", templates=local["table"])
     assert_same(_spark_records(out), local["on"])
     monkeypatch.undo()
@@ -452,8 +581,11 @@ def test_hf_two_step_map_gives_the_local_records(local: dict[str, Any], tmp_path
     assert_same(records(out), local["on"])
     # the two steps by hand, as the README shows them
     step1 = ds.map(site_function(html_column="html"), batched=True, remove_columns=ds.column_names)
-    assert len(step1) == 13 and set(step1["site"]) == {"riverdale-gazette.co.uk", "hikingnotes.blog",
-                                                        "stmarys-parish.org.uk"}
+    assert len(step1) == 13 and set(step1["site"]) == {
+        "riverdale-gazette.co.uk",
+        "hikingnotes.blog",
+        "stmarys-parish.org.uk",
+    }
     table = count_templates(ds, html_column="html")
     out = ds.map(map_function(html_column="html", templates=table), batched=True, with_indices=True)
     assert_same(records(out), local["on"])

@@ -25,8 +25,13 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 def _clean(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([sys.executable, "-m", "cleaner", "clean", *args], capture_output=True, text=True,
-                          env=env, timeout=900)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cleaner", "clean", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stderr
     return proc
 
@@ -39,7 +44,9 @@ def _nbi(tmp_path: Path) -> list[Path]:
 def test_python_kernels_give_the_records_the_compiled_ones_give(tmp_path, fixtures_dir):
     """Every fixture (text in several languages, HTML pages, seeds-like scrapes)
     cleaned with the kernels in Python and compiled: byte-identical records."""
-    env = {k: v for k, v in os.environ.items() if k != "CLEANER_KERNELS"}  # (the user's cache: compiled already)
+    env = {
+        k: v for k, v in os.environ.items() if k != "CLEANER_KERNELS"
+    }  # (the user's cache: compiled already)
     _clean([str(fixtures_dir), "-o", str(tmp_path / "py.jsonl"), "--kernels", "python", "-q"], env)
     _clean([str(fixtures_dir), "-o", str(tmp_path / "nb.jsonl"), "--kernels", "compiled", "-q"], env)
     py = (tmp_path / "py.jsonl").read_text(encoding="utf-8").splitlines()
@@ -63,8 +70,13 @@ def test_a_small_first_run_compiles_nothing_and_a_large_one_compiles(tmp_path):
     assert _nbi(tmp_path)
     assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
     # $CLEANER_KERNELS as --kernels; a wrong value is a usage error that names the variable
-    bad = subprocess.run([sys.executable, "-m", "cleaner", "clean", str(SMALL), "-o", str(tmp_path / "c.jsonl")],
-                         capture_output=True, text=True, env={**env, "CLEANER_KERNELS": "fast"}, timeout=300)
+    bad = subprocess.run(
+        [sys.executable, "-m", "cleaner", "clean", str(SMALL), "-o", str(tmp_path / "c.jsonl")],
+        capture_output=True,
+        text=True,
+        env={**env, "CLEANER_KERNELS": "fast"},
+        timeout=300,
+    )
     assert bad.returncode == 2 and "CLEANER_KERNELS" in bad.stderr and not (tmp_path / "c.jsonl").exists()
 
 
@@ -118,8 +130,13 @@ def test_a_process_runs_its_kernels_one_way(tmp_path):
         "except RuntimeError as exc:\n"
         "    print('refused:', exc)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code, str(SMALL)], capture_output=True, text=True,
-                          env=_env(tmp_path, CLEANER_KERNELS="python"), timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(SMALL)],
+        capture_output=True,
+        text=True,
+        env=_env(tmp_path, CLEANER_KERNELS="python"),
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     first, second = proc.stdout.splitlines()
     assert first == "python function False"

@@ -33,12 +33,39 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TRICKY = "İıſKßẞΣσςµμǅ가\u0301\u00a0\u2003\u3000\t٣²①，、。「」…©»«·•|@#/:-.!?\"'“”„’😀𝐀𠀀"
 ALPHABET = string.ascii_letters + string.digits + " .,:;" + TRICKY
 WORDS = [
-    "Share", "copyright", "COPYRIGHT", "www.example.com", "https://t.co/x", "@handle", "#tag", "3 days ago",
-    "vor 2 Tagen", "il y a 3 jours", "12 comments", "Jan 5, 2021", "05.03.2020", "12:30", "Read more",
-    "the", "and", "der", "und", "le", "de", "Photo: Reuters", "…", "...", "東京都", "新闻", " | ", "   ",
+    "Share",
+    "copyright",
+    "COPYRIGHT",
+    "www.example.com",
+    "https://t.co/x",
+    "@handle",
+    "#tag",
+    "3 days ago",
+    "vor 2 Tagen",
+    "il y a 3 jours",
+    "12 comments",
+    "Jan 5, 2021",
+    "05.03.2020",
+    "12:30",
+    "Read more",
+    "the",
+    "and",
+    "der",
+    "und",
+    "le",
+    "de",
+    "Photo: Reuters",
+    "…",
+    "...",
+    "東京都",
+    "新闻",
+    " | ",
+    "   ",
 ]
 line_st = st.lists(
-    st.one_of(st.text(alphabet=ALPHABET, min_size=1, max_size=12), st.sampled_from(WORDS)), min_size=1, max_size=40
+    st.one_of(st.text(alphabet=ALPHABET, min_size=1, max_size=12), st.sampled_from(WORDS)),
+    min_size=1,
+    max_size=40,
 ).map(" ".join)
 lines_st = st.lists(line_st, min_size=1, max_size=25)
 
@@ -54,12 +81,13 @@ def fixture_lines() -> list[str]:
 
 def reference_rows(texts: list[str], lang: str | None) -> np.ndarray:
     stops = classify.doc_stopwords(texts, lang)
-    return np.array(classify._line_rows_py(texts, stops, 0.3), dtype=float).reshape(-1, len(classify.LINE_FEATURES) + 2)
+    return np.array(classify._line_rows_py(texts, stops, 0.3), dtype=float).reshape(
+        -1, len(classify.LINE_FEATURES) + 2
+    )
 
 
 def kernel_rows(texts: list[str], lang: str | None) -> np.ndarray:
     return classify.line_rows(texts, classify.doc_stopwords(texts, lang), 0.3)
-
 
 
 def _each_with_boundary(forms: str) -> str:
@@ -86,11 +114,45 @@ def _each_with_boundary(forms: str) -> str:
 
 MARKER_TEXT = st.lists(
     st.one_of(
-        st.sampled_from(["jan", "Mär", "okt", "Sept", "vor", "hace", "il y a", "ago", "days", "Comments", "12", "2024",
-                         "5th", "pm", "Uhr", "\u017f", "\u0131", "\u212a", "\u00e4", "K", "3.4.21", "10:45",
-                         # whole forms, so that each is met often, in every context
-                         "vor 3 Tagen", "VOR 3 x", "hace 5 días", "il y a 2 jours", "3 days ago", "12 comments",
-                         "1.2k views", "Jan 5, 2021", "sept 5th 2020", "5. Mär 2020", "2021-03-04", "9:30pm"]),
+        st.sampled_from(
+            [
+                "jan",
+                "Mär",
+                "okt",
+                "Sept",
+                "vor",
+                "hace",
+                "il y a",
+                "ago",
+                "days",
+                "Comments",
+                "12",
+                "2024",
+                "5th",
+                "pm",
+                "Uhr",
+                "\u017f",
+                "\u0131",
+                "\u212a",
+                "\u00e4",
+                "K",
+                "3.4.21",
+                "10:45",
+                # whole forms, so that each is met often, in every context
+                "vor 3 Tagen",
+                "VOR 3 x",
+                "hace 5 días",
+                "il y a 2 jours",
+                "3 days ago",
+                "12 comments",
+                "1.2k views",
+                "Jan 5, 2021",
+                "sept 5th 2020",
+                "5. Mär 2020",
+                "2021-03-04",
+                "9:30pm",
+            ]
+        ),
         st.text(alphabet="0123456789 .,:/-abcdehijklmnorstuvyzAHIJMOSV", max_size=6),
     ),
     max_size=14,
@@ -104,22 +166,35 @@ def test_marker_patterns_match_as_a_boundary_before_each_form(text: str) -> None
     they find exactly what the forms each behind a \b find."""
     plain = re.compile(
         f"({_each_with_boundary(classify._DATE_FORMS)})|({_each_with_boundary(classify._AGO_FORMS)})|"
-        f"({_each_with_boundary(classify._COUNTER_FORMS)})", re.I,
+        f"({_each_with_boundary(classify._COUNTER_FORMS)})",
+        re.I,
     )
+
     def found(p: re.Pattern[str]) -> list[tuple[tuple[int, int], tuple[bool, ...]]]:
         return [(m.span(), tuple(bool(g) for g in m.groups())) for m in p.finditer(text)]
 
     assert found(classify._MARKERS) == found(plain)
-    assert bool(classify._AGO.search(text)) == bool(re.search(_each_with_boundary(classify._AGO_FORMS), text, re.I))
+    assert bool(classify._AGO.search(text)) == bool(
+        re.search(_each_with_boundary(classify._AGO_FORMS), text, re.I)
+    )
 
 
 def test_marker_patterns_find_each_kind() -> None:
     """(the property above is not vacuous: each kind is found)"""
-    got = [tuple(bool(g) for g in m.groups()) for m in classify._MARKERS.finditer(
-        "Posted Jan 5, 2021 - 3 days ago - 12 comments - vor 2 Tagen - 12.03.2021 - 10:45 pm")]
-    assert got == [(True, False, False), (False, True, False), (False, False, True), (False, True, False),
-                   (True, False, False), (True, False, False)]
-
+    got = [
+        tuple(bool(g) for g in m.groups())
+        for m in classify._MARKERS.finditer(
+            "Posted Jan 5, 2021 - 3 days ago - 12 comments - vor 2 Tagen - 12.03.2021 - 10:45 pm"
+        )
+    ]
+    assert got == [
+        (True, False, False),
+        (False, True, False),
+        (False, False, True),
+        (False, True, False),
+        (True, False, False),
+        (True, False, False),
+    ]
 
 
 def test_character_tables_read_back_from_the_cache_equal_the_built(tmp_path, monkeypatch) -> None:
@@ -145,12 +220,17 @@ def test_character_tables_read_back_from_the_cache_equal_the_built(tmp_path, mon
         for a, b, c in zip(*got, strict=True):
             assert np.array_equal(a, b) and np.array_equal(a, c)
         flags, lower, fold = got[1]
-        assert flags[ord("A")] & chars.UP and flags[ord("\u3000")] & chars.SP and flags[ord("\u4e2d")] & chars.CJK
+        assert (
+            flags[ord("A")] & chars.UP
+            and flags[ord("\u3000")] & chars.SP
+            and flags[ord("\u4e2d")] & chars.CJK
+        )
         assert lower[ord("\u00c9")] == ord("\u00e9") and fold[ord("\u017f")] == fold[ord("s")]
         # beyond the basic plane, filled before any document brings them (Adlam, Deseret)
         assert fold[0x1E900] == 0x1E922 and lower[0x10400] == 0x10428 and flags[0x1E900] & chars.UP
     finally:
         chars._tables, chars._fold = saved
+
 
 # ------------------------------------------------------------- line features
 @pytest.mark.parametrize("lang", ["en", "de", None])
@@ -159,7 +239,9 @@ def test_line_features_equal_the_reference_on_the_fixtures(lang: str | None) -> 
     ref, got = reference_rows(texts, lang), kernel_rows(texts, lang)
     assert ref.shape == got.shape
     bad = np.argwhere(np.abs(ref - got) > 1e-12)
-    assert not len(bad), [(texts[i], classify.LINE_FEATURES[j] if j < len(classify.LINE_FEATURES) else j) for i, j in bad[:5]]
+    assert not len(bad), [
+        (texts[i], classify.LINE_FEATURES[j] if j < len(classify.LINE_FEATURES) else j) for i, j in bad[:5]
+    ]
     # the fixtures exercise the marker columns the kernel leaves to the regexes
     for name in ("url", "handle", "date", "stop_ratio", "title_ratio", "terminal"):
         assert got[:, classify.LINE_FEATURES.index(name)].any(), name
@@ -169,14 +251,16 @@ def test_line_features_equal_the_reference_on_the_fixtures(lang: str | None) -> 
 @given(texts=lines_st, lang=st.sampled_from(["en", "fr", "ja", None]))
 # upper-case Greek: str.lower gives a word-final "Σ" the final "ς" ("ΤΟΥΣ" -> "τους", a stop
 # word), inside a word "σ"; a combining mark or an apostrophe between is skipped, a digit is not
-@example(texts=["ΟΙ ΑΝΘΡΩΠΟΙ ΤΗΣ ΠΟΛΗΣ ΚΑΙ ΤΟΥΣ ΦΙΛΟΥΣ ΤΟΥΣ, ΣΤΟ ΣΠΙΤΙ", "Σ ΑΣ1 ΑΣ\u0301 Α'Σ ΑΣ'Α ΠΟΛΗΣ."], lang="el")
+@example(
+    texts=["ΟΙ ΑΝΘΡΩΠΟΙ ΤΗΣ ΠΟΛΗΣ ΚΑΙ ΤΟΥΣ ΦΙΛΟΥΣ ΤΟΥΣ, ΣΤΟ ΣΠΙΤΙ", "Σ ΑΣ1 ΑΣ\u0301 Α'Σ ΑΣ'Α ΠΟΛΗΣ."],
+    lang="el",
+)
 @example(texts=["ΟΙ ΑΝΘΡΩΠΟΙ ΤΗΣ ΠΟΛΗΣ ΚΑΙ ΤΟΥΣ ΦΙΛΟΥΣ ΤΟΥΣ"], lang=None)
 def test_line_features_equal_the_reference_on_random_text(texts: list[str], lang: str | None) -> None:
     texts = [t.strip() for t in texts if t.strip()] or ["x"]
     ref, got = reference_rows(texts, lang), kernel_rows(texts, lang)
     bad = np.argwhere(np.abs(ref - got) > 1e-12)
     assert not len(bad), [(texts[i], j, ref[i, j], got[i, j]) for i, j in bad[:3]]
-
 
 
 LONG_WORD_ST = st.tuples(
@@ -199,27 +283,74 @@ def test_line_features_of_long_lines_equal_the_reference(texts: list[str], lang:
     bad = np.argwhere(np.abs(ref - got) > 1e-12)
     assert not len(bad), [(texts[i][:40], j, ref[i, j], got[i, j]) for i, j in bad[:3]]
 
+
 # pieces of dates, times, "3 days ago" and counters, to join into short lines
-MARKER_PIECES = ["1", "12", "2023", "19", "05", "7", ".", "/", "-", ":", " ", "  ", ",", "Jan", "mär", "MAI",
-                 "sept", "Dec", "okt", "st", "th", "am", "Uhr", "h", "days ago", "ago", "vor 3 Tagen", "hace",
-                 "il y a", "comments", "views", "1.2k", "likes", "x", "Price", "\u0663", "\u017fep", "Oct."]
+MARKER_PIECES = [
+    "1",
+    "12",
+    "2023",
+    "19",
+    "05",
+    "7",
+    ".",
+    "/",
+    "-",
+    ":",
+    " ",
+    "  ",
+    ",",
+    "Jan",
+    "mär",
+    "MAI",
+    "sept",
+    "Dec",
+    "okt",
+    "st",
+    "th",
+    "am",
+    "Uhr",
+    "h",
+    "days ago",
+    "ago",
+    "vor 3 Tagen",
+    "hace",
+    "il y a",
+    "comments",
+    "views",
+    "1.2k",
+    "likes",
+    "x",
+    "Price",
+    "\u0663",
+    "\u017fep",
+    "Oct.",
+]
 
 
-MONTHS_ST = st.sampled_from(["Jan", "january", "MAR", "mär", "Mai", "sept", "Sep.", "okt", "Dez", "dec", "\u017fep"])
+MONTHS_ST = st.sampled_from(
+    ["Jan", "january", "MAR", "mär", "Mai", "sept", "Sep.", "okt", "Dez", "dec", "\u017fep"]
+)
 DIGITS_ST = st.text(alphabet="0123456789\u0663", min_size=1, max_size=5)
 MARKER_ST = st.one_of(
     st.lists(st.sampled_from(MARKER_PIECES), min_size=1, max_size=10).map("".join),
     st.tuples(MONTHS_ST, DIGITS_ST, st.sampled_from(["", "st", "th", ","]), DIGITS_ST).map(
-        lambda t: f"{t[0]} {t[1]}{t[2]} {t[3]}"),  # "Jan 12th 2023"
+        lambda t: f"{t[0]} {t[1]}{t[2]} {t[3]}"
+    ),  # "Jan 12th 2023"
     st.tuples(DIGITS_ST, st.sampled_from(["", "."]), MONTHS_ST, DIGITS_ST).map(
-        lambda t: f"{t[0]}{t[1]} {t[2]} {t[3]}"),  # "3. Mai 2021"
-    st.tuples(DIGITS_ST, st.sampled_from("./-:"), DIGITS_ST, st.sampled_from(["", ".", "/", "-"]), DIGITS_ST).map(
-        lambda t: f"{t[0]}{t[1]}{t[2]}{t[3]}{t[4] if t[3] else ''}"),  # "12.05.2023", "10:30"
+        lambda t: f"{t[0]}{t[1]} {t[2]} {t[3]}"
+    ),  # "3. Mai 2021"
+    st.tuples(
+        DIGITS_ST, st.sampled_from("./-:"), DIGITS_ST, st.sampled_from(["", ".", "/", "-"]), DIGITS_ST
+    ).map(lambda t: f"{t[0]}{t[1]}{t[2]}{t[3]}{t[4] if t[3] else ''}"),  # "12.05.2023", "10:30"
 )
 
 
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.sampled_from(["", "Posted ", "x "]), MARKER_ST).map("".join), min_size=1, max_size=10))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["", "Posted ", "x "]), MARKER_ST).map("".join), min_size=1, max_size=10
+    )
+)
 def test_marker_gates_never_hide_a_date_time_ago_or_counter(texts: list[str]) -> None:
     # the marker regexes run only on the lines the kernel's gates let through
     texts = [t.strip() for t in texts if t.strip()] or ["1"]
@@ -243,33 +374,59 @@ def naive_has(line: str, lit: str, mode: str) -> bool:
     if mode == "exact":
         return lit in line
     if mode == "lower":
-        return lit in line.lower() if len(line.lower()) == len(line) else lit in "".join(
-            c.lower() if len(c.lower()) == 1 else c for c in line
+        return (
+            lit in line.lower()
+            if len(line.lower()) == len(line)
+            else lit in "".join(c.lower() if len(c.lower()) == 1 else c for c in line)
         )
     return re.search(re.escape(lit), line, re.IGNORECASE) is not None
 
 
-LITERALS = [("copyright", "lower"), ("www.", "lower"), ("@", "exact"), (" ago", "exact"), ("cookie", "fold"),
-            ("síguenos", "fold"), ("straße", "fold"), ("kilo", "fold"), ("σς", "fold"), ("is", "fold"),
-            ("©", "exact"), ("…", "exact"), ("   ", "exact")]
+LITERALS = [
+    ("copyright", "lower"),
+    ("www.", "lower"),
+    ("@", "exact"),
+    (" ago", "exact"),
+    ("cookie", "fold"),
+    ("síguenos", "fold"),
+    ("straße", "fold"),
+    ("kilo", "fold"),
+    ("σς", "fold"),
+    ("is", "fold"),
+    ("©", "exact"),
+    ("…", "exact"),
+    ("   ", "exact"),
+]
 
 
 @settings(max_examples=300, deadline=None)
-@given(texts=st.lists(st.one_of(line_st, st.sampled_from(["COOKIE policy", "SÍGUENOS en", "STRAßE", "KILO",
-                                                           "ΣΣ", "İS", "ıs", "ſtraße"])), min_size=1, max_size=20))
+@given(
+    texts=st.lists(
+        st.one_of(
+            line_st,
+            st.sampled_from(["COOKIE policy", "SÍGUENOS en", "STRAßE", "KILO", "ΣΣ", "İS", "ıs", "ſtraße"]),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
 def test_literal_scan_finds_what_python_finds(texts: list[str]) -> None:
     lits = prefilter.Literals(LITERALS)
     view = TextView(texts)
     mask = lits.scan(view.cps, view.starts, view.ends)
     for i, line in enumerate(texts):
         for k, (lit, mode) in enumerate(LITERALS):
-            assert bool(mask[i, k >> 6] >> np.uint64(k & 63) & np.uint64(1)) == naive_has(line, lit, mode), (line, lit)
+            assert bool(mask[i, k >> 6] >> np.uint64(k & 63) & np.uint64(1)) == naive_has(line, lit, mode), (
+                line,
+                lit,
+            )
 
 
 # ---------------------------------------------- rule prefilters (rules.py)
 def test_required_strings_of_patterns() -> None:
     assert required_strings(re.compile(r"^.*?(?:pic\.twitter\.com/\w|https?://t\.co/\w)")) == [
-        "pic.twitter.com/", "://t.co/"
+        "pic.twitter.com/",
+        "://t.co/",
     ]
     assert required_strings(re.compile(r"^(?:a|bc)d")) is None  # "a": too short to be worth it
     assert required_strings(re.compile(r"^Follow (?:us|our) @\w+")) == ["Follow "]

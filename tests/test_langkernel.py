@@ -183,8 +183,21 @@ def test_scripts_detect_their_language() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", " ", "     ", "\n\t\r ", "12345 67890", "!!! ??? ... ,,, ;;", "3.14 -- 2,718 / 42 %",
-             "— – … “ ” ‘ ’ •", "😀🎉👍🏽", "١٢٣ ٤٥٦", "http://example.com/only-a-url", "someone@example.com"],
+    "text",
+    [
+        "",
+        " ",
+        "     ",
+        "\n\t\r ",
+        "12345 67890",
+        "!!! ??? ... ,,, ;;",
+        "3.14 -- 2,718 / 42 %",
+        "— – … “ ” ‘ ’ •",
+        "😀🎉👍🏽",
+        "١٢٣ ٤٥٦",
+        "http://example.com/only-a-url",
+        "someone@example.com",
+    ],
 )
 def test_no_features_is_the_same_exception(text: str) -> None:
     assert assert_same(text) == NO_FEATURES
@@ -214,8 +227,23 @@ def test_trial_counts_equal_langdetect(trials: int) -> None:
 
 def test_ambiguous_short_texts_equal_langdetect() -> None:
     # short, ambiguous texts run many iterations (up to the limit) and keep several languages
-    for text in ["Hotel Restaurant Taxi Pizza Radio Film Internet Computer Musik Bar Café Auto Park Bank",
-                 "a", "ab", "OK", "Ok ok", "x y z", "é", "ß", "Ω", "ж", "ا", "あ", "ア", "한", "中"]:
+    for text in [
+        "Hotel Restaurant Taxi Pizza Radio Film Internet Computer Musik Bar Café Auto Park Bank",
+        "a",
+        "ab",
+        "OK",
+        "Ok ok",
+        "x y z",
+        "é",
+        "ß",
+        "Ω",
+        "ж",
+        "ا",
+        "あ",
+        "ア",
+        "한",
+        "中",
+    ]:
         for seed in (0, 7):
             for trials in (1, 3, 7):
                 assert_same(text, seed=seed, trials=trials)
@@ -247,11 +275,42 @@ ALPHABET = st.one_of(
     st.characters(min_codepoint=0x3000, max_codepoint=0xFFFF, exclude_categories=()),
     st.characters(min_codepoint=0x10000, max_codepoint=0x10FFFF),
 )
-WORDS = ["the", "and", "Der", "und", "le", "de", "NASA", "USA", "iPhone", "http://x.co/a", "a@b.cd",
-         "https://example.com/x?y=z", "Việt", "e\u0301", "a\u0323", "東京", "ひらがな", "カタカナ", "한국",
-         "Москва", "Αθήνα", "القاهرة", "ș", "ț", "   ", "\n", "😀", "𝐀𝐁", "ABC", "AbC"]
+WORDS = [
+    "the",
+    "and",
+    "Der",
+    "und",
+    "le",
+    "de",
+    "NASA",
+    "USA",
+    "iPhone",
+    "http://x.co/a",
+    "a@b.cd",
+    "https://example.com/x?y=z",
+    "Việt",
+    "e\u0301",
+    "a\u0323",
+    "東京",
+    "ひらがな",
+    "カタカナ",
+    "한국",
+    "Москва",
+    "Αθήνα",
+    "القاهرة",
+    "ș",
+    "ț",
+    "   ",
+    "\n",
+    "😀",
+    "𝐀𝐁",
+    "ABC",
+    "AbC",
+]
 text_st = st.lists(
-    st.one_of(st.text(alphabet=ALPHABET, min_size=1, max_size=15), st.sampled_from(WORDS)), min_size=0, max_size=60
+    st.one_of(st.text(alphabet=ALPHABET, min_size=1, max_size=15), st.sampled_from(WORDS)),
+    min_size=0,
+    max_size=60,
 ).map(" ".join)
 
 
@@ -317,10 +376,14 @@ def test_mersenne_twister_equals_random(seed: int) -> None:
     rng = random.Random(seed)
     mt = langkernel._mt_state(seed).copy()
     assert [int(langkernel._genrand(mt)) for _ in range(2000)] == [rng.getrandbits(32) for _ in range(2000)]
-    assert [float(langkernel._random(mt)).hex() for _ in range(1500)] == [rng.random().hex() for _ in range(1500)]
+    assert [float(langkernel._random(mt)).hex() for _ in range(1500)] == [
+        rng.random().hex() for _ in range(1500)
+    ]
     for n in (1, 2, 3, 5, 7, 8, 9, 255, 256, 257, 1000, 4999, 2**20 - 1, 2**31 + 5):
         k = n.bit_length()
-        assert [int(langkernel._randbelow(mt, n, k)) for _ in range(50)] == [rng._randbelow(n) for _ in range(50)]
+        assert [int(langkernel._randbelow(mt, n, k)) for _ in range(50)] == [
+            rng._randbelow(n) for _ in range(50)
+        ]
     assert list(mt[:624]) == list(rng.getstate()[1][:624]) and mt[624] == rng.getstate()[1][624]
 
 
@@ -330,7 +393,10 @@ def test_gauss_equals_random_gauss() -> None:
         mt = langkernel._mt_state(seed).copy()
         for _ in range(5):
             z1, z2 = langkernel._gauss_pair(mt)
-            assert (rng.gauss(0.0, 1.0).hex(), rng.gauss(0.0, 1.0).hex()) == ((0.0 + z1).hex(), (0.0 + z2).hex())
+            assert (rng.gauss(0.0, 1.0).hex(), rng.gauss(0.0, 1.0).hex()) == (
+                (0.0 + z1).hex(),
+                (0.0 + z2).hex(),
+            )
             rng._randbelow(100)  # a choice between the calls, as in the trials
             langkernel._randbelow(mt, 100, 7)
 
@@ -342,7 +408,9 @@ def test_libm_functions_equal_pythons() -> None:
     rng = random.Random(5)
     draws = [(rng.random(), rng.random()) for _ in range(100_000)]
     draws += [(0.0, 0.0), (0.25, 0.5), (0.5, 0.999), (1 - 2**-53, 1 - 2**-53), (2**-53, 2**-53)]
-    draws += [(x / random.TWOPI, 0.5) for x in (0.855469, 0.8554, 0.8555, 2.426265, 2.4262, 2.4263, 2**-27, 2**-26)]
+    draws += [
+        (x / random.TWOPI, 0.5) for x in (0.855469, 0.8554, 0.8555, 2.426265, 2.4262, 2.4263, 2**-27, 2**-26)
+    ]
     for u1, u2 in draws:
         x2pi = u1 * random.TWOPI
         g2rad = math.sqrt(-2.0 * math.log(1.0 - u2))
@@ -355,8 +423,16 @@ def sum_cases() -> list[list[float]]:
     rng = random.Random(3)
     cases = [[rng.random() for _ in range(55)] for _ in range(200)]
     cases += [[rng.random() ** 30 for _ in range(55)] for _ in range(100)]
-    cases += [[1e16, 1.0, -1e16, 3.0], [0.1] * 10, [1.0, 1e-17, 1e-17, 1e-17], [1e308, 1e308, -1e308],
-              [1e-300] * 3 + [1.0], [2.0**-1074] * 5, [float("inf"), 1.0], [-0.0, -0.0]]
+    cases += [
+        [1e16, 1.0, -1e16, 3.0],
+        [0.1] * 10,
+        [1.0, 1e-17, 1e-17, 1e-17],
+        [1e308, 1e308, -1e308],
+        [1e-300] * 3 + [1.0],
+        [2.0**-1074] * 5,
+        [float("inf"), 1.0],
+        [-0.0, -0.0],
+    ]
     return cases
 
 
@@ -375,8 +451,12 @@ def other_pythons() -> list[str]:
     out = []
     for exe in dict.fromkeys(n for n in names if n):
         try:
-            proc = subprocess.run([exe, "-c", "import sys; print(sys.version_info >= (3, 10), sys.version_info >= (3, 12))"],
-                                  capture_output=True, text=True, timeout=30)
+            proc = subprocess.run(
+                [exe, "-c", "import sys; print(sys.version_info >= (3, 10), sys.version_info >= (3, 12))"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
         except (OSError, subprocess.SubprocessError):
             continue
         if proc.returncode == 0 and proc.stdout.split() == ["True", str(not here)]:
@@ -390,8 +470,15 @@ def test_builtin_sum_of_another_python() -> None:
         pytest.skip("no Python interpreter with the other sum() algorithm installed")
     cases = sum_cases()
     proc = subprocess.run(
-        [others[0], "-c", "import json,sys; print(json.dumps([sum(map(float.fromhex, xs)).hex() for xs in json.load(sys.stdin)]))"],
-        input=json.dumps([[x.hex() for x in xs] for xs in cases]), capture_output=True, text=True, timeout=60,
+        [
+            others[0],
+            "-c",
+            "import json,sys; print(json.dumps([sum(map(float.fromhex, xs)).hex() for xs in json.load(sys.stdin)]))",
+        ],
+        input=json.dumps([[x.hex() for x in xs] for xs in cases]),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
     for xs, want in zip(cases, json.loads(proc.stdout), strict=True):
@@ -407,7 +494,9 @@ def test_langdetect_under_another_python_equals_the_kernel_in_its_mode() -> None
     import langdetect
     import six
 
-    cases = [(t, seed, trials, 10000) for t in list(SCRIPTS.values())[:20] for seed, trials in ((0, 3), (9, 7))]
+    cases = [
+        (t, seed, trials, 10000) for t in list(SCRIPTS.values())[:20] for seed, trials in ((0, 3), (9, 7))
+    ]
     cases += [(text, 0, 3, 800) for _name, text in fixture_texts()[:30]]
     script = (
         "import json,sys\nfrom langdetect import detector_factory\n"
@@ -423,8 +512,15 @@ def test_langdetect_under_another_python_equals_the_kernel_in_its_mode() -> None
         os.symlink(Path(langdetect.__file__).parent, Path(tmp) / "langdetect")
         os.symlink(six.__file__, Path(tmp) / "six.py")
         env = {**os.environ, "PYTHONPATH": tmp, "PYTHONIOENCODING": "utf-8"}
-        proc = subprocess.run([others[0], "-c", script], input=json.dumps(cases), capture_output=True, text=True,
-                              timeout=600, env=env, cwd=tmp)
+        proc = subprocess.run(
+            [others[0], "-c", script],
+            input=json.dumps(cases),
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env=env,
+            cwd=tmp,
+        )
     if proc.returncode != 0 and "ModuleNotFoundError" in proc.stderr:
         pytest.skip(f"langdetect does not import under {others[0]}: {proc.stderr[-300:]}")
     assert proc.returncode == 0, proc.stderr
@@ -509,8 +605,9 @@ def test_cached_arrays_equal_freshly_built(tmp_path: Path, monkeypatch: pytest.M
         for k, v in built.items():
             assert np.array_equal(arrays[k], v), k
     text = "Der Hund läuft schnell über die Straße."
-    assert [(x.lang, x.prob) for x in langkernel.probabilities(text, 0, 3)] == \
-        [(x.lang, x.prob) for x in langkernel.reference_probabilities(text, 0, 3, factory=FACTORY)]
+    assert [(x.lang, x.prob) for x in langkernel.probabilities(text, 0, 3)] == [
+        (x.lang, x.prob) for x in langkernel.reference_probabilities(text, 0, 3, factory=FACTORY)
+    ]
     # a damaged cache file is built again, not trusted
     for f in tmp_path.glob("data/langkernel-model-*.npz"):
         f.write_bytes(b"not an npz")

@@ -26,7 +26,9 @@ import pytest
 from treerss import run_sampled
 
 GB = 1_000_000_000
-ARTICLE = "The city council voted on Tuesday to close the river road for repairs, officials said after the meeting."
+ARTICLE = (
+    "The city council voted on Tuesday to close the river road for repairs, officials said after the meeting."
+)
 CLEANER = [sys.executable, "-m", "cleaner"]
 
 
@@ -182,7 +184,9 @@ def test_a_device_named_as_input_is_read_up_to_the_limit(tmp_path, cli):
     res = cli("clean", "/dev/zero", "-o", tmp_path / "out.jsonl", "--config", cfg, "-q", timeout=120)
     assert res.rc == 0, res
     (rec,) = records(tmp_path / "out.jsonl")
-    assert rec["status"] == "error" and "/dev/zero" in rec["error"] and "more than 100,000 bytes" in rec["error"]
+    assert (
+        rec["status"] == "error" and "/dev/zero" in rec["error"] and "more than 100,000 bytes" in rec["error"]
+    )
 
 
 def test_documents_over_the_limit_in_each_input_kind_are_error_records(tmp_path, cli):
@@ -198,7 +202,9 @@ def test_documents_over_the_limit_in_each_input_kind_are_error_records(tmp_path,
     with open(folder / "c.jsonl", "w", encoding="utf-8") as fh:
         for rid, text in (("c1", ARTICLE), ("c2", big), ("c3", ARTICLE)):
             fh.write(json.dumps({"id": rid, "text": text}) + "\n")
-    pq.write_table(pa.table({"id": ["p1", "p2", "p3"], "text": [ARTICLE, big, ARTICLE]}), folder / "d.parquet")
+    pq.write_table(
+        pa.table({"id": ["p1", "p2", "p3"], "text": [ARTICLE, big, ARTICLE]}), folder / "d.parquet"
+    )
     # a sparse file far larger than memory: known by its size, never read
     with open(folder / "e-sparse.txt", "wb") as fh:
         fh.truncate(50 * GB)
@@ -209,8 +215,12 @@ def test_documents_over_the_limit_in_each_input_kind_are_error_records(tmp_path,
     assert [r for r in got] == ["a", "b-big", "c1", "c:2", "c3", "p1", "p2", "p3", "e-sparse"]
     for rid in ("a", "c1", "c3", "p1", "p3"):
         assert got[rid]["status"] == "ok" and got[rid]["text"] == ARTICLE
-    for rid, what in (("b-big", "file of 10,000 bytes"), ("c:2", "line of"), ("p2", "cell of 10,000 bytes"),
-                      ("e-sparse", "file of 50,000,000,000 bytes")):
+    for rid, what in (
+        ("b-big", "file of 10,000 bytes"),
+        ("c:2", "line of"),
+        ("p2", "cell of 10,000 bytes"),
+        ("e-sparse", "file of 50,000,000,000 bytes"),
+    ):
         assert got[rid]["status"] == "error", got[rid]
         assert what in got[rid]["error"] and "limits.max_document_bytes=5000" in got[rid]["error"], got[rid]
     assert "c.jsonl:2" in got["c:2"]["error"]
@@ -224,7 +234,10 @@ def test_compressed_input_is_handed_out_in_bounded_pieces(tmp_path):
     from cleaner.io.streams import PIECE, DecompressingRaw
 
     data = b"x" * (300 * PIECE)  # compresses about a thousand times
-    for codec, packed in (("gz", gzip.compress(data)), ("zst", zstandard.ZstdCompressor(level=19).compress(data))):
+    for codec, packed in (
+        ("gz", gzip.compress(data)),
+        ("zst", zstandard.ZstdCompressor(level=19).compress(data)),
+    ):
         raw = DecompressingRaw(io.BytesIO(packed), codec)
         buf = bytearray(len(data) + 1)
         sizes = []
@@ -244,7 +257,9 @@ def test_a_time_limit_holds_for_every_stage(tmp_path, cli):
     res = cli("clean", src, "-o", tmp_path / "out.jsonl", "--config", cfg, "--workers", "1", "-q")
     assert res.rc == 0, res
     long, nxt = records(tmp_path / "out.jsonl")
-    assert long["status"] == "error" and "limits.stage_timeout_seconds=1, stage artifacts" in long["error"], long
+    assert long["status"] == "error" and "limits.stage_timeout_seconds=1, stage artifacts" in long["error"], (
+        long
+    )
     assert nxt["status"] == "ok" and nxt["text"] == ARTICLE
     assert time.monotonic() - t0 < 60
 
@@ -253,7 +268,13 @@ def test_a_time_limit_holds_for_every_stage(tmp_path, cli):
 def attribute_page(n: int) -> str:
     """One tag with ``n`` attributes: lxml parses it inside one C call (about
     two minutes for 200,000), where a Python timer cannot interrupt it."""
-    return "<html><body><div " + " ".join(f'a{i}="v{i}"' for i in range(n)) + "><p>" + ARTICLE + "</p></div></body></html>"
+    return (
+        "<html><body><div "
+        + " ".join(f'a{i}="v{i}"' for i in range(n))
+        + "><p>"
+        + ARTICLE
+        + "</p></div></body></html>"
+    )
 
 
 @pytest.mark.slow
@@ -281,8 +302,9 @@ def test_a_worker_stuck_in_c_code_is_killed_and_the_run_goes_on(tmp_path, cli, w
 def test_a_million_sibling_paragraphs_end_within_twice_the_time_limit(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
-    (folder / "a-siblings.html").write_text("<html><body>" + "<p>x</p>" * 1_000_000 + "</body></html>",
-                                            encoding="utf-8")
+    (folder / "a-siblings.html").write_text(
+        "<html><body>" + "<p>x</p>" * 1_000_000 + "</body></html>", encoding="utf-8"
+    )
     for i in range(6):
         (folder / f"b{i}.txt").write_text(f"Story {i}. {ARTICLE}\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
@@ -292,8 +314,10 @@ def test_a_million_sibling_paragraphs_end_within_twice_the_time_limit(tmp_path):
     assert [r["id"] for r in recs] == ["a-siblings"] + [f"b{i}" for i in range(6)]
     assert recs[0]["status"] == "error" and "extract.timeout_seconds=30" in recs[0]["error"], recs[0]
     assert all(r["status"] == "ok" for r in recs[1:])
-    print(f"1,000,000 sibling paragraphs: the run took {run.seconds:.1f}s (limit 30 s), "
-          f"peak RSS {run.peak / 1e6:.0f} MB")
+    print(
+        f"1,000,000 sibling paragraphs: the run took {run.seconds:.1f}s (limit 30 s), "
+        f"peak RSS {run.peak / 1e6:.0f} MB"
+    )
     assert run.seconds < 60
 
 
@@ -305,7 +329,9 @@ def test_a_worker_over_its_memory_budget_is_killed_and_the_run_goes_on(tmp_path)
         (folder / f"b{i}.txt").write_text(f"Story {i}. {ARTICLE}\n", encoding="utf-8")
     cfg = config(tmp_path, "limits:\n  worker_memory_bytes: 600000000\n")
     out = tmp_path / "out.jsonl"
-    run = run_sampled([*CLEANER, "clean", str(folder), "-o", str(out), "--config", str(cfg), "--workers", "1", "-q"])
+    run = run_sampled(
+        [*CLEANER, "clean", str(folder), "-o", str(out), "--config", str(cfg), "--workers", "1", "-q"]
+    )
     assert run.rc == 0, run.stderr
     recs = records(out)
     assert [r["id"] for r in recs] == ["a-big"] + [f"b{i}" for i in range(4)]
@@ -323,8 +349,10 @@ def test_a_stopped_worker_is_replaced_and_the_run_ends(tmp_path):
             fh.write(json.dumps({"id": f"d{i}", "text": f"Story {i}.\n{ARTICLE}\nMost Read\nShare"}) + "\n")
     cfg = config(tmp_path, "limits:\n  stage_timeout_seconds: 2\n  document_timeout_seconds: 3\n")
     out = tmp_path / "out.jsonl"
-    proc = subprocess.Popen([*CLEANER, "clean", str(src), "-o", str(out), "--config", str(cfg), "--workers", "2",
-                             "-q"], stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [*CLEANER, "clean", str(src), "-o", str(out), "--config", str(cfg), "--workers", "2", "-q"],
+        stderr=subprocess.PIPE,
+    )
     from treerss import _children
 
     deadline = time.monotonic() + 120
@@ -363,16 +391,28 @@ def test_fifos_devices_and_sockets_in_a_folder_are_skipped_and_named(tmp_path, c
     s.bind(str(sock_dir / "e.txt"))
     os.symlink(sock_dir / "e.txt", folder / "e-socket.txt")
     try:
-        res = cli("clean", folder, "-o", tmp_path / "out.jsonl", "--report", tmp_path / "run.json",
-                  "--workers", "1", timeout=120)
+        res = cli(
+            "clean",
+            folder,
+            "-o",
+            tmp_path / "out.jsonl",
+            "--report",
+            tmp_path / "run.json",
+            "--workers",
+            "1",
+            timeout=120,
+        )
     finally:
         s.close()
     assert res.rc == 0, res
     assert [(r["id"], r["status"]) for r in records(tmp_path / "out.jsonl")] == [("a", "ok")]
     skipped = json.loads((tmp_path / "run.json").read_text())["skipped_inputs"]
     assert [(Path(x["path"]).name, x["type"]) for x in skipped] == [
-        ("b-fifo.txt", "FIFO"), ("c-zero.txt", "character device"), ("d-null.jsonl", "character device"),
-        ("e-socket.txt", "socket")]
+        ("b-fifo.txt", "FIFO"),
+        ("c-zero.txt", "character device"),
+        ("d-null.jsonl", "character device"),
+        ("e-socket.txt", "socket"),
+    ]
     assert "skipped 4 input(s) that are not regular files" in res.stderr and "b-fifo.txt (FIFO)" in res.stderr
 
 
@@ -390,7 +430,9 @@ def test_a_fifo_named_as_input_is_read_as_a_stream(tmp_path, cli):
     res = cli("clean", fifo, "-o", tmp_path / "out.jsonl", "--workers", "1", "-q", timeout=120)
     t.join()
     assert res.rc == 0, res
-    assert [(r["id"], r["status"]) for r in records(tmp_path / "out.jsonl")] == [(f"f{i}", "ok") for i in range(3)]
+    assert [(r["id"], r["status"]) for r in records(tmp_path / "out.jsonl")] == [
+        (f"f{i}", "ok") for i in range(3)
+    ]
 
 
 @pytest.mark.slow
@@ -398,20 +440,31 @@ def test_the_other_commands_read_within_bounds(tmp_path):
     # explain from a stream that never ends
     with open("/dev/zero", "rb") as zero:
         run = run_sampled([*CLEANER, "explain", "-"], timeout=120, stdin=zero)
-    assert run.rc == 2 and "limits.max_document_bytes" in run.stderr and "Traceback" not in run.stderr, run.stderr
+    assert run.rc == 2 and "limits.max_document_bytes" in run.stderr and "Traceback" not in run.stderr, (
+        run.stderr
+    )
     assert run.peak < GB
     # report over a records file with a 1 GB line
     import zstandard
 
     src = tmp_path / "records.jsonl.zst"
     with open(src, "wb") as fh, zstandard.ZstdCompressor(level=19).stream_writer(fh) as w:
-        w.write(json.dumps({"id": "a", "text": ARTICLE, "status": "ok"}).encode() + b"\n" + b'{"id": "b", "text": "')
+        w.write(
+            json.dumps({"id": "a", "text": ARTICLE, "status": "ok"}).encode()
+            + b"\n"
+            + b'{"id": "b", "text": "'
+        )
         for _ in range(GB // (1 << 20)):
             w.write(b"a" * (1 << 20))
         w.write(b'", "status": "ok"}\n')
     run = run_sampled([*CLEANER, "report", str(src)], timeout=300)
-    assert run.rc == 2 and "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1, run.stderr
-    assert ":2: a line of 999,292,968 bytes is not a record" in run.stderr and run.peak < GB, (run.stderr, run.peak)
+    assert run.rc == 2 and "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1, (
+        run.stderr
+    )
+    assert ":2: a line of 999,292,968 bytes is not a record" in run.stderr and run.peak < GB, (
+        run.stderr,
+        run.peak,
+    )
     # a config that extends a file far larger than any config
     big = tmp_path / "big.yaml"
     with open(big, "wb") as fh:

@@ -24,8 +24,13 @@ def _clean_with_umask(mask: int, *args: str) -> subprocess.CompletedProcess[str]
     def set_mask() -> None:
         os.umask(mask)
 
-    return subprocess.run([sys.executable, "-m", "cleaner", "clean", *args, "-q"], capture_output=True, text=True,
-                          preexec_fn=set_mask, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "cleaner", "clean", *args, "-q"],
+        capture_output=True,
+        text=True,
+        preexec_fn=set_mask,
+        timeout=300,
+    )
 
 
 def _mode(p: Path) -> int:
@@ -53,7 +58,10 @@ def test_the_records_url_is_said_once(tmp_path, cli):
     assert any("text" in rec for rec in with_url) and any("html" in rec for rec in with_url)
     r = cli("clean", CORPUS, "-o", tmp_path / "out.jsonl", "-q")
     assert r.rc == 0, r
-    out = {rec["id"]: rec for rec in map(json.loads, (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines())}
+    out = {
+        rec["id"]: rec
+        for rec in map(json.loads, (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines())
+    }
     for rec in with_url:
         got = out[str(rec["id"])]
         assert got["url"] == rec["url"]
@@ -62,8 +70,12 @@ def test_the_records_url_is_said_once(tmp_path, cli):
     doc = cleaner.clean("A short text about the harbour.", format="text")
     assert "metadata" not in doc.to_record()
     pipe = cleaner.Pipeline.from_yaml()
-    rec = pipe.clean("A short text about the harbour.", format="text", metadata={"url": "https://a.example/x"}).to_record()
-    assert rec["metadata"] == {"url": "https://a.example/x"} and "url" not in {k for k in rec if k != "metadata"}
+    rec = pipe.clean(
+        "A short text about the harbour.", format="text", metadata={"url": "https://a.example/x"}
+    ).to_record()
+    assert rec["metadata"] == {"url": "https://a.example/x"} and "url" not in {
+        k for k in rec if k != "metadata"
+    }
 
 
 @pytest.mark.slow
@@ -99,4 +111,6 @@ def test_readme_cross_references_name_existing_sections_where_they_are():
             assert pos < m.start(), f'"{name}" is below its reference'
     for path in (REPO / "rules").rglob("*.yaml"):
         for m in re.finditer(r'README\.md, "([^"]+)"', path.read_text(encoding="utf-8")):
-            assert m.group(1) in names, f'{path.name} refers to README section "{m.group(1)}", which does not exist'
+            assert m.group(1) in names, (
+                f'{path.name} refers to README section "{m.group(1)}", which does not exist'
+            )

@@ -92,8 +92,21 @@ def test_cli_progress_on_a_40_column_terminal(tmp_path):
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 40, 0, 0))
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cleaner", "clean", str(big), "-o", str(tmp_path / "out.jsonl"), "--workers", "2"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=slave, env=env,
+        [
+            sys.executable,
+            "-m",
+            "cleaner",
+            "clean",
+            str(big),
+            "-o",
+            str(tmp_path / "out.jsonl"),
+            "--workers",
+            "2",
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=slave,
+        env=env,
     )
     os.close(slave)
     chunks = []

@@ -25,12 +25,28 @@ ARTICLE = [
     "Der Stadtrat hat am Dienstag beschlossen, die Busspur entlang der Uferstraße zu verlängern.",
 ]
 JUNK = [
-    "Most Read", "Related Articles", "Read more: Storm closes the harbour", "Share", "Advertisement",
-    "3 years ago", "Leave a Reply", "Your email address will not be published.", "Follow @citydesk:",
-    "— City Desk (@citydesk) May 4, 2021", "Source link", "Jane Roe contributed to this report.",
-    "Home | News | Sport | Weather", "12 Comments", "Subscribe to our newsletter",
+    "Most Read",
+    "Related Articles",
+    "Read more: Storm closes the harbour",
+    "Share",
+    "Advertisement",
+    "3 years ago",
+    "Leave a Reply",
+    "Your email address will not be published.",
+    "Follow @citydesk:",
+    "— City Desk (@citydesk) May 4, 2021",
+    "Source link",
+    "Jane Roe contributed to this report.",
+    "Home | News | Sport | Weather",
+    "12 Comments",
+    "Subscribe to our newsletter",
 ]
-DAMAGED = ["cafÃ© prices rose again", "the communicationbetween the two offices", "sovereign debt .", "&amp; more"]
+DAMAGED = [
+    "cafÃ© prices rose again",
+    "the communicationbetween the two offices",
+    "sovereign debt .",
+    "&amp; more",
+]
 
 # one language: on a mix, the detected language (and with it the rule packs and
 # stop words) can flip once junk is gone, which is the one known source of change

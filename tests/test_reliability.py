@@ -26,15 +26,21 @@ def _write_bad_folder(root: Path) -> dict[str, bytes]:
     files = {
         "a-article.txt": ARTICLE.encode("utf-8"),
         "b-invalid-utf8.txt": b"A sentence with stray bytes \xff\xfe\xfa in the middle of it, and more words.\n",
-        "c-mixed-encodings.txt": "Caf\u00e9 prices rose in UTF-8.\n".encode() + "Caf\u00e9 prices fell in cp1252.\n".encode("cp1252"),
+        "c-mixed-encodings.txt": "Caf\u00e9 prices rose in UTF-8.\n".encode()
+        + "Caf\u00e9 prices fell in cp1252.\n".encode("cp1252"),
         "d-binary.txt": b"\x89PNG\r\n\x1a\n" + bytes(rng.getrandbits(8) for _ in range(6000)),
         "e-empty.txt": b"",
         # a 50 MB file that is one single line
         "f-one-line.txt": b"word " * 10_000_000,
         # about 20 MB of HTML with 100,000 nested tags
         "g-nested.html": (
-            b"<html><body>" + b"<div>" * 100_000 + b"<p>Deep text here.</p>" * 200 + b"</div>" * 100_000
-            + b"<p>" + b"filler " * 2_700_000 + b"</p></body></html>"
+            b"<html><body>"
+            + b"<div>" * 100_000
+            + b"<p>Deep text here.</p>" * 200
+            + b"</div>" * 100_000
+            + b"<p>"
+            + b"filler " * 2_700_000
+            + b"</p></body></html>"
         ),
     }
     root.mkdir()
@@ -51,9 +57,13 @@ def bad_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Comple
     out = tmp / "out.jsonl"
     proc = subprocess.run(
         [sys.executable, "-m", "cleaner", "clean", str(folder), "-o", str(out), "--workers", "2", "-q"],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
-    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()] if out.exists() else []
+    records = (
+        [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()] if out.exists() else []
+    )
     return proc, records, folder
 
 

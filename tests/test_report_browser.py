@@ -35,7 +35,7 @@ BROWSER = _browser()
 pytestmark = pytest.mark.skipif(
     BROWSER is None,
     reason="no headless Chromium to render the report (apt-get install chromium; .ci/run installs it; "
-           "or set CLEANER_BROWSER)",
+    "or set CLEANER_BROWSER)",
 )
 
 _CHECK = r"""
@@ -95,10 +95,23 @@ _CHECK = r"""
 def _render(page: Path, width: int = 800) -> dict:
     with tempfile.TemporaryDirectory(prefix="cleaner-chromium-") as profile:
         proc = subprocess.run(
-            [BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--no-first-run", "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}",
-             f"--window-size={width},1000", "--dump-dom", page.as_uri()],
-            capture_output=True, text=True, timeout=120,
+            [
+                BROWSER,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--no-first-run",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                f"--window-size={width},1000",
+                "--dump-dom",
+                page.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
     m = re.search(r'<pre id="test-result">(.*?)</pre>', proc.stdout, re.S)
     assert m, f"chromium gave no result (rc {proc.returncode}): {proc.stderr[-2000:]}"
@@ -110,23 +123,50 @@ def report(tmp_path_factory) -> tuple[Path, list[dict]]:
     tmp = tmp_path_factory.mktemp("report")
     src = tmp / "in.jsonl"
     lines = (REPO / "fixtures" / "corpus.jsonl").read_text(encoding="utf-8").splitlines()
-    lines += (REPO / "fixtures" / "artifacts" / "injected.jsonl").read_text(encoding="utf-8").splitlines()[:40]
-    hostile = {"id": "<img src=x onerror=window.__pwned=1>",
-               "text": "A title about the council budget\n<script>window.__pwned=1</script>\nMost Read\n"
-                       "The council approved the budget on Tuesday after a long debate about the library."}
+    lines += (
+        (REPO / "fixtures" / "artifacts" / "injected.jsonl").read_text(encoding="utf-8").splitlines()[:40]
+    )
+    hostile = {
+        "id": "<img src=x onerror=window.__pwned=1>",
+        "text": "A title about the council budget\n<script>window.__pwned=1</script>\nMost Read\n"
+        "The council approved the budget on Tuesday after a long debate about the library.",
+    }
     src.write_text("\n".join(lines + [json.dumps(hostile)]) + "\n", encoding="utf-8")
     out = tmp / "out.jsonl"
     env = {**os.environ, "NO_COLOR": "1"}
-    r = subprocess.run([sys.executable, "-m", "cleaner", "clean", str(src), "-o", str(out), "-q"],
-                       capture_output=True, text=True, env=env, timeout=600)
+    r = subprocess.run(
+        [sys.executable, "-m", "cleaner", "clean", str(src), "-o", str(out), "-q"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert r.returncode == 0, r.stderr
     html_out = tmp / "report.html"
-    r = subprocess.run([sys.executable, "-m", "cleaner", "report", str(out), "--html", str(html_out),
-                        "--sample", "60", "-q"], capture_output=True, text=True, env=env, timeout=600)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cleaner",
+            "report",
+            str(out),
+            "--html",
+            str(html_out),
+            "--sample",
+            "60",
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert r.returncode == 0, r.stderr
     records = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     checked = tmp / "checked.html"
-    checked.write_text(html_out.read_text(encoding="utf-8").replace("</body>", _CHECK + "</body>"), encoding="utf-8")
+    checked.write_text(
+        html_out.read_text(encoding="utf-8").replace("</body>", _CHECK + "</body>"), encoding="utf-8"
+    )
     return checked, records
 
 

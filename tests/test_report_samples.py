@@ -7,15 +7,26 @@ from cleaner.report import RuleSamples, Summary, build_report, mb, render_html
 
 def test_sizes_are_never_zero_megabytes():
     assert [mb(n) for n in (0, 812, 12_000, 49_999, 999_999, 3_200_000, None)] == [
-        "0 B", "812 B", "12.0 kB", "50.0 kB", "1,000.0 kB", "3.2 MB", "n/a"]
+        "0 B",
+        "812 B",
+        "12.0 kB",
+        "50.0 kB",
+        "1,000.0 kB",
+        "3.2 MB",
+        "n/a",
+    ]
     s = Summary()
     s.add({"status": "ok", "text": "x" * 30_000, "removed": []}, 45_000)
     assert "bytes: 45.0 kB in, 30.0 kB out" in s.render()
 
 
 def _rec(i: int, rule: str, n: int) -> dict:
-    return {"id": f"d{i}", "status": "ok", "text": "kept",
-            "removed": [{"line": k + 2, "text": f"junk {i}.{k}", "rule": rule} for k in range(n)]}
+    return {
+        "id": f"d{i}",
+        "status": "ok",
+        "text": "kept",
+        "removed": [{"line": k + 2, "text": f"junk {i}.{k}", "rule": rule} for k in range(n)],
+    }
 
 
 def test_rule_samples_count_documents_and_keep_a_bounded_sample():

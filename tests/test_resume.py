@@ -28,8 +28,17 @@ SENTENCES = [
     "Der Stadtrat hat am Dienstag beschlossen, die Busspur entlang der Uferstraße zu verlängern.",
     "Anwohner hatten sich monatelang über den Lärm der Baustelle beschwert.",
 ]
-JUNK = ["Home | News | Sport", "Skip to content", "Most Read", "Share", "Advertisement", "Leave a Reply",
-        "Your email address will not be published.", "3 Comments", "Subscribe to our newsletter"]
+JUNK = [
+    "Home | News | Sport",
+    "Skip to content",
+    "Most Read",
+    "Share",
+    "Advertisement",
+    "Leave a Reply",
+    "Your email address will not be published.",
+    "3 Comments",
+    "Subscribe to our newsletter",
+]
 N_DOCS = 3000
 
 
@@ -61,7 +70,19 @@ def _env() -> dict[str, str]:
 
 
 def _cmd(corpus: Path, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "cleaner", "clean", str(corpus), "-o", str(out), "--workers", "2", "-q", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "cleaner",
+        "clean",
+        str(corpus),
+        "-o",
+        str(out),
+        "--workers",
+        "2",
+        "-q",
+        *extra,
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -81,11 +102,14 @@ def _done(out: Path) -> int:
 
 
 def _start_and_stop(corpus: Path, out: Path, sig: int, at: int = 400) -> subprocess.Popen:
-    proc = subprocess.Popen(_cmd(corpus, out), env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        _cmd(corpus, out), env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
     deadline = time.monotonic() + 300
     while _done(out) < at:
-        assert proc.poll() is None, f"the run ended before it could be interrupted: {proc.stderr.read().decode()}"
+        assert proc.poll() is None, (
+            f"the run ended before it could be interrupted: {proc.stderr.read().decode()}"
+        )
         assert time.monotonic() < deadline
         time.sleep(0.02)
     if sig == signal.SIGKILL:
@@ -139,7 +163,9 @@ def test_ctrl_c_leaves_a_resumable_folder_output(corpus: Path, reference: Path) 
     # the folder an uninterrupted run writes: <id>.txt per kept document, records.jsonl with "file"
     expected = list(read_records(reference))
     got = list(read_records(out))
-    assert [g.pop("file", None) for g in got] == [f"{e['id']}.txt" if e["status"] == "ok" else None for e in expected]
+    assert [g.pop("file", None) for g in got] == [
+        f"{e['id']}.txt" if e["status"] == "ok" else None for e in expected
+    ]
     assert got == expected
     kept = {f"{e['id']}.txt": e["text"] for e in expected if e["status"] == "ok"}
     assert sorted(p.name for p in out.iterdir()) == sorted([*kept, "records.jsonl"])  # no temp or extra files
@@ -152,8 +178,12 @@ def test_resume_refuses_a_different_command(corpus: Path, tmp_path: Path) -> Non
     _start_and_stop(corpus, out, signal.SIGKILL, at=100)
     other = tmp_path / "other.jsonl"
     other.write_text(json.dumps({"id": "x", "text": _doc(1)}) + "\n")
-    r = subprocess.run([sys.executable, "-m", "cleaner", "clean", str(other), "-o", str(out), "--resume", "-q"],
-                       capture_output=True, env=_env(), timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "cleaner", "clean", str(other), "-o", str(out), "--resume", "-q"],
+        capture_output=True,
+        env=_env(),
+        timeout=120,
+    )
     assert r.returncode == 2 and b"different inputs" in r.stderr
     assert _done(out) >= 100  # the unfinished run is left as it was
 
@@ -165,18 +195,29 @@ def test_a_second_run_on_the_same_output_is_refused_while_the_first_runs(tmp_pat
     src.write_text(json.dumps({"id": "a", "text": _doc(1)}) + "\n")
     out = tmp_path / "out.jsonl"
     with _lock(work_dir(str(out))):  # as a run in progress holds it
-        r = subprocess.run([sys.executable, "-m", "cleaner", "clean", str(src), "-o", str(out), "-q"],
-                           capture_output=True, timeout=120)
+        r = subprocess.run(
+            [sys.executable, "-m", "cleaner", "clean", str(src), "-o", str(out), "-q"],
+            capture_output=True,
+            timeout=120,
+        )
     assert r.returncode == 2 and b"another cleaner run" in r.stderr
     assert not out.exists()
-    r = subprocess.run([sys.executable, "-m", "cleaner", "clean", str(src), "-o", str(out), "-q"],
-                       capture_output=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "cleaner", "clean", str(src), "-o", str(out), "-q"],
+        capture_output=True,
+        timeout=120,
+    )
     assert r.returncode == 0 and out.exists() and not work_dir(str(out)).exists()
 
 
 def _killed_run(corpus_file: Path, out: Path, *extra: str, at: int = 100) -> None:
-    proc = subprocess.Popen([*_cmd(corpus_file, out), *extra], env=_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        [*_cmd(corpus_file, out), *extra],
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 300
     while _done(out) < at:
         assert proc.poll() is None, proc.stderr.read().decode()
@@ -188,7 +229,9 @@ def _killed_run(corpus_file: Path, out: Path, *extra: str, at: int = 100) -> Non
 
 def _refused(corpus_file: Path, out: Path, *words: str, extra: tuple[str, ...] = ()) -> None:
     before = (work_dir(str(out)) / "state.json").read_bytes()
-    r = subprocess.run([*_cmd(corpus_file, out, "--resume"), *extra], capture_output=True, env=_env(), timeout=120)
+    r = subprocess.run(
+        [*_cmd(corpus_file, out, "--resume"), *extra], capture_output=True, env=_env(), timeout=120
+    )
     msg = r.stderr.decode()
     assert r.returncode == 2 and "Traceback" not in msg and len(msg.strip().splitlines()) == 1, msg
     for w in words:
@@ -210,7 +253,9 @@ def test_resume_refuses_an_input_rewritten_since(corpus: Path, tmp_path: Path) -
     _refused(src, out, str(src), "changed since")
 
 
-def test_resume_refuses_a_touched_input_and_a_new_file_in_an_input_folder(corpus: Path, tmp_path: Path) -> None:
+def test_resume_refuses_a_touched_input_and_a_new_file_in_an_input_folder(
+    corpus: Path, tmp_path: Path
+) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
     for i in range(600):
@@ -219,8 +264,10 @@ def test_resume_refuses_a_touched_input_and_a_new_file_in_an_input_folder(corpus
     _killed_run(folder, out, at=50)
     os.utime(folder / "d0003.txt", ns=(1, 1))
     _refused(folder, out, "d0003.txt", "modification time")
-    os.utime(folder / "d0003.txt", ns=(json.loads((work_dir(str(out)) / "inputs.json").read_text())
-                                       ["input_files"][3][2],) * 2)
+    os.utime(
+        folder / "d0003.txt",
+        ns=(json.loads((work_dir(str(out)) / "inputs.json").read_text())["input_files"][3][2],) * 2,
+    )
     (folder / "d0000a.txt").write_text(_doc(1), encoding="utf-8")  # sorts before those done
     _refused(folder, out, "d0000a.txt")
     (folder / "d0000a.txt").unlink()
@@ -231,8 +278,10 @@ def test_resume_refuses_a_touched_input_and_a_new_file_in_an_input_folder(corpus
 
 def test_resume_refuses_a_changed_rule_pack(corpus: Path, tmp_path: Path) -> None:
     pack = tmp_path / "pack.yaml"
-    rule = ("- id: mine.promo\n  kind: line\n  why: a promo line\n  match: [\"{m}\"]\n"
-            "  examples:\n    drop: [\"{m}\"]\n    keep: [\"The promo was cancelled, officials said.\"]\n")
+    rule = (
+        '- id: mine.promo\n  kind: line\n  why: a promo line\n  match: ["{m}"]\n'
+        '  examples:\n    drop: ["{m}"]\n    keep: ["The promo was cancelled, officials said."]\n'
+    )
     pack.write_text(rule.format(m="Subscribe to our newsletter"), encoding="utf-8")
     cfg = tmp_path / "cfg.yaml"
     cfg.write_text("extends: default\nrule_packs: [pack.yaml]\n", encoding="utf-8")

@@ -79,7 +79,9 @@ def test_rules_test_tells_which_user_rules_a_shipped_rule_shadows(tmp_path, cli)
     assert r.rc == 1, r  # my.trending never fires on its own example
     shadowed = [ln for ln in r.stdout.splitlines() if ln.startswith("SHADOWED")]
     assert len(shadowed) == 2
-    assert shadowed[0].startswith(f"SHADOWED my.most-read ({pack}:1): 'Most Read' is removed first by en.story-lists")
+    assert shadowed[0].startswith(
+        f"SHADOWED my.most-read ({pack}:1): 'Most Read' is removed first by en.story-lists"
+    )
     assert "rules/boilerplate/en.yaml" in shadowed[0]
     assert shadowed[1].startswith(f"SHADOWED my.trending ({pack}:9): 'Trending Now' is removed first by ")
     assert "3 rules, 5 examples: 5 passed, 0 failed; 2 drop example(s) of 2 rule(s)" in r.stdout
@@ -95,25 +97,35 @@ def test_a_partly_shadowed_rule_is_told_but_passes(tmp_path, cli):
 
 
 def test_user_packs_of_a_config_are_checked_in_the_order_a_run_loads_them(tmp_path, cli):
-    first = _pack(tmp_path, """- id: my.gazette-lists
+    first = _pack(
+        tmp_path,
+        """- id: my.gazette-lists
   kind: line
   match: ["Popular this week", "Editors' picks"]
   why: the site's lists
   examples:
     drop: ["Editors' picks"]
-""", "first.yaml")
-    second = _pack(tmp_path, """- id: my.popular
+""",
+        "first.yaml",
+    )
+    second = _pack(
+        tmp_path,
+        """- id: my.popular
   kind: line
   match: ["Popular this week"]
   why: another list
   examples:
     drop: ["Popular this week"]
-""", "second.yaml")
+""",
+        "second.yaml",
+    )
     cfg = _pack(tmp_path, f"extends: default\nrule_packs: [{first}, {second}]\n", "config.yaml")
     r = cli("rules", "test", "--config", cfg)
     assert r.rc == 1, r  # first.yaml's rule removes second.yaml's only example first
-    assert f"SHADOWED my.popular ({second}:1): 'Popular this week' is removed first by my.gazette-lists ({first}:1)" \
+    assert (
+        f"SHADOWED my.popular ({second}:1): 'Popular this week' is removed first by my.gazette-lists ({first}:1)"
         in r.stdout
+    )
     assert "SHADOWED my.gazette-lists" not in r.stdout
 
 

@@ -15,8 +15,10 @@ import pytest
 
 from cleaner.io.writers import work_dir
 
-ARTICLE = ("The city council voted on Tuesday to close the river road for repairs, officials said after the "
-           "meeting.\nEngineers warned that heavy lorries should avoid the old crossing until the spring thaw.\n")
+ARTICLE = (
+    "The city council voted on Tuesday to close the river road for repairs, officials said after the "
+    "meeting.\nEngineers warned that heavy lorries should avoid the old crossing until the spring thaw.\n"
+)
 
 
 def one_line_error(res, *words: str) -> str:  # type: ignore[no-untyped-def]
@@ -38,7 +40,9 @@ def victim(tmp: Path) -> Path:
 
 
 def untouched(v: Path) -> bool:
-    return sorted(p.name for p in v.iterdir()) == ["keep.txt"] and (v / "keep.txt").read_text() == "precious\n"
+    return (
+        sorted(p.name for p in v.iterdir()) == ["keep.txt"] and (v / "keep.txt").read_text() == "precious\n"
+    )
 
 
 @pytest.fixture
@@ -127,8 +131,10 @@ def test_the_run_folder_is_private_and_outputs_are_not(tmp_path, small, cli):
         for i in range(4000):
             fh.write(json.dumps({"id": f"d{i}", "text": ARTICLE}) + "\n")
     out = tmp_path / "out.jsonl"
-    proc = subprocess.Popen([sys.executable, "-m", "cleaner", "clean", str(big), "-o", str(out), "--workers", "1",
-                             "-q"], stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cleaner", "clean", str(big), "-o", str(out), "--workers", "1", "-q"],
+        stderr=subprocess.PIPE,
+    )
     work = work_dir(str(out))
     mode = None
     while proc.poll() is None and mode is None:
@@ -180,7 +186,9 @@ def test_an_output_inside_an_input_folder_is_not_read_back(tmp_path, cli, output
     folder = tmp_path / "in"
     (folder / "sub").mkdir(parents=True)
     for i in range(40):
-        (folder / ("sub" if i % 2 else ".") / f"d{i:02d}.txt").write_text(f"Story {i}.\n{ARTICLE}", encoding="utf-8")
+        (folder / ("sub" if i % 2 else ".") / f"d{i:02d}.txt").write_text(
+            f"Story {i}.\n{ARTICLE}", encoding="utf-8"
+        )
     out = tmp_path / output
     for _ in range(2):  # the second run finds the first one's output in its input folder
         res = cli("clean", folder, "-o", out, "--workers", "2", "-q")
@@ -209,7 +217,12 @@ def test_argument_errors_are_one_line_before_any_work(tmp_path, small, cli):
         res = cli("clean", many, *args, "--workers", "1", "-q", timeout=60)
         one_line_error(res, *words)
         assert not (tmp_path / "ok.jsonl").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile.txt", "looks.jsonl", "many.jsonl", "small.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "afile.txt",
+        "looks.jsonl",
+        "many.jsonl",
+        "small.txt",
+    ]
     assert not any(folder_named_jsonl.iterdir())
 
 
@@ -225,16 +238,25 @@ def test_report_command_errors_are_one_line(tmp_path, small, cli):
 def _unshare_works() -> bool:
     if not shutil.which("unshare") or not sys.platform.startswith("linux"):
         return False
-    r = subprocess.run(["unshare", "-rm", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt 2>/dev/null || "
-                        "mount -t tmpfs -o size=64k tmpfs /tmp"], capture_output=True)
+    r = subprocess.run(
+        [
+            "unshare",
+            "-rm",
+            "sh",
+            "-c",
+            "mount -t tmpfs -o size=64k tmpfs /mnt 2>/dev/null || mount -t tmpfs -o size=64k tmpfs /tmp",
+        ],
+        capture_output=True,
+    )
     return r.returncode == 0
 
 
 needs_mounts = pytest.mark.skipif(not _unshare_works(), reason="needs unshare -rm and tmpfs mounts (Linux)")
 
 
-def _in_small_filesystem(folder: Path, args: list[str], size: str, readonly: bool = False,
-                         then: str = "") -> subprocess.CompletedProcess:
+def _in_small_filesystem(
+    folder: Path, args: list[str], size: str, readonly: bool = False, then: str = ""
+) -> subprocess.CompletedProcess:
     """Run the CLI with ``folder`` a fresh tmpfs of ``size`` (read-only when asked),
     in a mount namespace of its own (nothing is mounted for anyone else); then
     the shell commands ``then`` in the same namespace."""
@@ -242,15 +264,22 @@ def _in_small_filesystem(folder: Path, args: list[str], size: str, readonly: boo
     opts = f"size={size}" + (",ro" if readonly else "")
     cleaner = " ".join([f"'{sys.executable}'", "-m", "cleaner", *[f"'{a}'" for a in args]])
     cmd = f"mount -t tmpfs -o {opts} tmpfs '{folder}' && {cleaner}; rc=$?; {then} exit $rc"
-    return subprocess.run(["unshare", "-rm", "sh", "-c", cmd], capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "CLEANER_CHECKPOINT_SECONDS": "0.2"})
+    return subprocess.run(
+        ["unshare", "-rm", "sh", "-c", cmd],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "CLEANER_CHECKPOINT_SECONDS": "0.2"},
+    )
 
 
 @needs_mounts
 def test_a_read_only_output_folder_is_one_line_before_any_work(tmp_path, small):
     ro = tmp_path / "ro"
     for out in ("ro/out.jsonl", "ro/outdir", "ro/out.parquet"):
-        r = _in_small_filesystem(ro, ["clean", str(small), "-o", str(tmp_path / out), "-q"], "1m", readonly=True)
+        r = _in_small_filesystem(
+            ro, ["clean", str(small), "-o", str(tmp_path / out), "-q"], "1m", readonly=True
+        )
         assert r.returncode == 2, r.stderr
         assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
         assert "Read-only file system" in r.stderr and str(ro) in r.stderr, r.stderr
@@ -267,15 +296,17 @@ def test_a_full_disk_is_one_line_and_the_run_can_be_resumed(tmp_path, name):
     words = ARTICLE.split()
     with open(src, "w", encoding="utf-8") as fh:
         for i in range(3000):  # random text: compressed outputs fill the disk too
-            text = "\n".join(" ".join(rng.choice(words) + str(rng.randint(0, 999)) for _ in range(30)) + "."
-                             for _ in range(6))
+            text = "\n".join(
+                " ".join(rng.choice(words) + str(rng.randint(0, 999)) for _ in range(30)) + "."
+                for _ in range(6)
+            )
             fh.write(json.dumps({"id": f"d{i}", "text": text}) + "\n")
     full, kept = tmp_path / "full", tmp_path / "kept" / name
     kept.parent.mkdir()
     args = ["clean", str(src), "-o", str(full / name), "--workers", "1", "-q"]
     # in the same mount namespace: space is made and the run resumed, its output copied out
     resume = " ".join(f"'{a}'" for a in [sys.executable, "-m", "cleaner", *args, "--resume"])
-    then = (f"echo; mount -o remount,size=200m '{full}' && {resume} && cp -r '{full / name}' '{kept}';")
+    then = f"echo; mount -o remount,size=200m '{full}' && {resume} && cp -r '{full / name}' '{kept}';"
     r = _in_small_filesystem(full, args, "400k", then=then)
     assert r.returncode == 2, r.stderr[-3000:]
     first = r.stderr.split("\n\n")[0] if "\n\n" in r.stderr else r.stderr

@@ -271,7 +271,9 @@ class TestEncoding:
             st.one_of(
                 st.text(max_size=30),
                 st.text(max_size=20).map(lambda s: s.encode("utf-8").decode("sloppy-windows-1252")),
-                st.sampled_from(["&amp; co", "Fish &lt;3 chips", "a <b> tag", "&eacute;t&eacute;", "ﬁne ｗｉｄｅ"]),
+                st.sampled_from(
+                    ["&amp; co", "Fish &lt;3 chips", "a <b> tag", "&eacute;t&eacute;", "ﬁne ｗｉｄｅ"]
+                ),
             ),
             max_size=8,
         ).map("\n".join)
@@ -298,7 +300,10 @@ class TestEncoding:
         lone = {m.group() for m in finder.finditer("".join(map(chr, range(128, 0x2500))) + " ")}
         assert {"\u00c2", "\u00c3", "\u0152", "\u0153"} <= lone  # "a Â ", "Ã ", "œ1"
         assert not {"\u2019", "\u201c", "\u2014", "\u00e9"} & {
-            m.group() for m in finder.finditer("it\u2019s fine, he said \u201cloudly and clearly\u201d to them \u2014 a fine caf\u00e9")
+            m.group()
+            for m in finder.finditer(
+                "it\u2019s fine, he said \u201cloudly and clearly\u201d to them \u2014 a fine caf\u00e9"
+            )
         }
         assert [m.start() for m in finder.finditer("caf\u00e9 na\u00efve")] == [3]  # é has ï 5 later
 
@@ -308,10 +313,12 @@ class TestEncoding:
             alphabet=st.one_of(
                 st.sampled_from("abcXY .,!?'-\n\t"),
                 # characters of ftfy's badness classes, alone in ASCII text or close together
-                st.sampled_from("\u00c2\u00c3\u0152\u0153\u00ce\u00d0\u00d8\u00d9\u00a0\u00a9\u00ae\u00b0\u00e0"
-                                "\u00e2\u20ac\u2122\u201c\u201d\u2019\u2018\u2014\u2013\u00b7\u00bb\u00ab"
-                                "\u00a1\u00bf\u00b2\u00b3\u00d7\u221a\u2248\u201a\u00c4\u03b2\u0432\u0413"
-                                "\u0402\u00f1\u00e9\u00fc\u00df\u2500\u00a5"),
+                st.sampled_from(
+                    "\u00c2\u00c3\u0152\u0153\u00ce\u00d0\u00d8\u00d9\u00a0\u00a9\u00ae\u00b0\u00e0"
+                    "\u00e2\u20ac\u2122\u201c\u201d\u2019\u2018\u2014\u2013\u00b7\u00bb\u00ab"
+                    "\u00a1\u00bf\u00b2\u00b3\u00d7\u221a\u2248\u201a\u00c4\u03b2\u0432\u0413"
+                    "\u0402\u00f1\u00e9\u00fc\u00df\u2500\u00a5"
+                ),
             ),
             max_size=30,
         )
@@ -796,8 +803,10 @@ def test_a_stage_that_repairs_has_the_stages_it_names_judge_again(tmp_path: Path
     the document again; without a repair, or with boilerplate after it, not."""
     from cleaner.pipeline import Pipeline
 
-    repaired = ("The bank will stop buying sovereign debt .\n"
-                "It said so in a statement on Tuesday, and the markets rose after the news.")
+    repaired = (
+        "The bank will stop buying sovereign debt .\n"
+        "It said so in a statement on Tuesday, and the markets rose after the news."
+    )
     clean = "The bank will stop buying sovereign debt.\nIt said so in a statement on Tuesday."
     pipe = Pipeline.from_yaml(None)
     assert STAGES["artifacts"].rejudge_after == ("boilerplate",)

@@ -36,9 +36,26 @@ ARTICLE = [
     "The city will count pedestrians at six points around the square and survey businesses on their weekend "
     "sales before the trial, halfway through it and at the end of it in November.",
 ]
-MENU = ["Home", "News", "Local", "Politics", "Business", "Sport", "Opinion", "Weather", "Obituaries", "Contact us"]
-FOOTER = ["About us", "Advertise with us", "Privacy Policy", "Terms of Use", "Cookie settings",
-          "© 2024 Riverton Ledger. All rights reserved."]
+MENU = [
+    "Home",
+    "News",
+    "Local",
+    "Politics",
+    "Business",
+    "Sport",
+    "Opinion",
+    "Weather",
+    "Obituaries",
+    "Contact us",
+]
+FOOTER = [
+    "About us",
+    "Advertise with us",
+    "Privacy Policy",
+    "Terms of Use",
+    "Cookie settings",
+    "© 2024 Riverton Ledger. All rights reserved.",
+]
 
 
 def inscriptis_page() -> str:
@@ -111,8 +128,12 @@ def test_the_model_judges_lines_and_names_its_reasons(model: TextModel) -> None:
 
 def test_a_section_rule_stops_at_the_article_text_after_its_box() -> None:
     """A "Most Read" box in the middle of an article takes its list, not the paragraphs after it."""
-    box = ["Most Read", "Stolen bike returned after 30 years", "Bakery wins regional bread prize",
-           "Storm closes coastal road overnight"]
+    box = [
+        "Most Read",
+        "Stolen bike returned after 30 years",
+        "Bakery wins regional bread prize",
+        "Storm closes coastal road overnight",
+    ]
     lines = ["Riverton Council Votes to Close Old Market Square to Cars on Weekends", ""]
     for k, p in enumerate(ARTICLE):
         lines += [p, ""]
@@ -129,14 +150,21 @@ def test_the_threshold_setting_moves_the_inside_cut(tmp_path: Path) -> None:
     """Short lines between the paragraphs (a credit, a time stamp, a teaser, a one-sentence
     paragraph) are where the model is less sure: the inside threshold decides them."""
     text = inscriptis_page()
-    extra = ["Photo: Riverton Ledger staff", "Updated 4:12 pm", "Read more: Council approves new bus routes",
-             "The vote was close.", "Map of the square"]
+    extra = [
+        "Photo: Riverton Ledger staff",
+        "Updated 4:12 pm",
+        "Read more: Council approves new bus routes",
+        "The vote was close.",
+        "Map of the square",
+    ]
     for para, line in zip(ARTICLE[1:6], extra, strict=True):
         text = text.replace(para, f"{line}\n\n{para}")
 
     def kept(threshold: float) -> int:
         cfg = tmp_path / f"t{threshold}.yaml"
-        cfg.write_text(f"extends: default\nsettings:\n  boilerplate: {{threshold: {threshold}}}\n", encoding="utf-8")
+        cfg.write_text(
+            f"extends: default\nsettings:\n  boilerplate: {{threshold: {threshold}}}\n", encoding="utf-8"
+        )
         doc = cleaner.Pipeline.from_yaml(cfg).clean(text, format="text")
         return sum(1 for ln in doc.lines if ln.kept and ln.text.strip())
 

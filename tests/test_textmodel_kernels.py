@@ -38,16 +38,42 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 # pieces of dumps as scrapers write them
 PIECES = [
-    "* Home", "    o Subscribe", "        + Contact", "- item", "1. First", "12) twelve", "# Heading", "### Sub",
-    "#hashtag", "> quoted", "[Home](/index.html)", "![alt](img.png)", "[broken](no close", "a | b | c",
-    "col1     col2     col3", "**Bold**", "__under__", "http://example.com/x", "o", "*", "", "   ", "\t\tTabbed",
-    "Ünïcödé — “quotes” «guillemets»", "东京都的新闻。", "😀 emoji", "\u00a0nbsp\u00a0", "\u3000ideographic\u2003",
+    "* Home",
+    "    o Subscribe",
+    "        + Contact",
+    "- item",
+    "1. First",
+    "12) twelve",
+    "# Heading",
+    "### Sub",
+    "#hashtag",
+    "> quoted",
+    "[Home](/index.html)",
+    "![alt](img.png)",
+    "[broken](no close",
+    "a | b | c",
+    "col1     col2     col3",
+    "**Bold**",
+    "__under__",
+    "http://example.com/x",
+    "o",
+    "*",
+    "",
+    "   ",
+    "\t\tTabbed",
+    "Ünïcödé — “quotes” «guillemets»",
+    "东京都的新闻。",
+    "😀 emoji",
+    "\u00a0nbsp\u00a0",
+    "\u3000ideographic\u2003",
     "\x1cfile separator\x85",
 ]
 ALPHABET = string.ascii_letters + string.digits + " .,:;#*+-o>[]()!|_\t\u00a0\u2022·–—" + "éÜß東😀"
 line_st = st.one_of(
     st.sampled_from(PIECES),
-    st.lists(st.one_of(st.sampled_from(PIECES), st.text(alphabet=ALPHABET, max_size=15)), max_size=8).map(" ".join),
+    st.lists(st.one_of(st.sampled_from(PIECES), st.text(alphabet=ALPHABET, max_size=15)), max_size=8).map(
+        " ".join
+    ),
     st.text(alphabet=ALPHABET, max_size=60),
 )
 lines_st = st.lists(line_st, min_size=1, max_size=30)
@@ -66,9 +92,18 @@ def wrapped_doc(width: int = 78) -> list[str]:
     """A markdown page as html2text writes it: a menu, then paragraphs hard-wrapped at ``width``."""
     import textwrap
 
-    para = ("The council voted on Tuesday to extend the ferry service to the northern islands, a decision that "
-            "residents have waited for since the old pier closed in the storms of the winter before last. ") * 2
-    out = ["  * [Home](/)", "  * [News](/news)", "  * [Sport](/sport)", "", "# Ferry service to run all year", ""]
+    para = (
+        "The council voted on Tuesday to extend the ferry service to the northern islands, a decision that "
+        "residents have waited for since the old pier closed in the storms of the winter before last. "
+    ) * 2
+    out = [
+        "  * [Home](/)",
+        "  * [News](/news)",
+        "  * [Sport](/sport)",
+        "",
+        "# Ferry service to run all year",
+        "",
+    ]
     for k in range(4):
         out += textwrap.wrap(para + f"Paragraph {k} ends here.", width) + [""]
     out += ["  * [Privacy](/privacy)", "  * [Contact](/contact)"]
@@ -82,8 +117,18 @@ def kernel_shape(lines: list[str]) -> np.ndarray:
 
 # ------------------------------------------------------------------ shape rows
 def test_shape_rows_read_markers_headings_links_and_tables() -> None:
-    rows = shape_rows_py(["    o Subscribe", "## Markets today", "See [the report](https://x.org/r) here", "",
-                          "a | b | c", "Name      Price      Stock", "3. Third item", "#hashtag is not a heading"])
+    rows = shape_rows_py(
+        [
+            "    o Subscribe",
+            "## Markets today",
+            "See [the report](https://x.org/r) here",
+            "",
+            "a | b | c",
+            "Name      Price      Stock",
+            "3. Third item",
+            "#hashtag is not a heading",
+        ]
+    )
     assert rows[0, S_MARKER] == 2 and rows[0, 1] == 4  # "o" item, indented 4
     assert rows[1, S_HEADING] == 2
     assert rows[2, S_LINKS] == 1 and rows[2, S_LINK_CHARS] == len("the report")
@@ -124,7 +169,11 @@ def test_a_hard_wrapped_page_is_read_as_paragraphs() -> None:
     for a, b in multi:
         assert lines[b].endswith("ends here.") and not lines[a - 1].strip()
     # the menu items stay units of their own
-    assert all(a == b for a, b in zip(u.idx.tolist(), u.last.tolist(), strict=True) if lines[a].lstrip().startswith("*"))
+    assert all(
+        a == b
+        for a, b in zip(u.idx.tolist(), u.last.tolist(), strict=True)
+        if lines[a].lstrip().startswith("*")
+    )
 
 
 def test_a_page_of_long_lines_is_not_wrapped() -> None:
@@ -145,7 +194,9 @@ def test_line_and_region_features_equal_their_reference() -> None:
     rng = np.random.default_rng(5)
     for lines in docs_for_features():
         u = read_units(lines, "en")
-        a = F.line_matrix_py(u.words, u.shape, u.hashes, u.blank_before, u.blank_after, u.blank_share, u.vocab)
+        a = F.line_matrix_py(
+            u.words, u.shape, u.hashes, u.blank_before, u.blank_after, u.blank_share, u.vocab
+        )
         b = F.line_matrix(u.words, u.shape, u.hashes, u.blank_before, u.blank_after, u.blank_share, u.vocab)
         np.testing.assert_allclose(b, a, atol=1e-12)
         for _ in range(3):
@@ -168,8 +219,12 @@ def test_features_equal_their_reference_on_random_documents(lines: list[str], se
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.floats(0, 1), max_size=60), st.lists(st.integers(0, 400), max_size=60),
-       st.sampled_from([0.05, 0.25, 1.0]), st.integers(1, 4))
+@given(
+    st.lists(st.floats(0, 1), max_size=60),
+    st.lists(st.integers(0, 400), max_size=60),
+    st.sampled_from([0.05, 0.25, 1.0]),
+    st.integers(1, 4),
+)
 def test_region_spans_equal_their_reference(p2: list[float], nc: list[int], extra: float, spans: int) -> None:
     n = min(len(p2), len(nc))
     a = np.array(p2[:n])
@@ -192,8 +247,18 @@ def small_forest(seed: int = 0) -> tuple[Forest, np.ndarray, object]:
     rng = np.random.default_rng(seed)
     X = rng.random((3000, 7))
     y = (X[:, 0] + 0.5 * X[:, 1] * X[:, 2] + rng.normal(0, 0.2, 3000) > 0.8).astype(int)
-    booster = lgb.train({"objective": "binary", "num_leaves": 15, "max_depth": 5, "verbose": -1,
-                         "min_data_in_leaf": 5, "num_threads": 1}, lgb.Dataset(X, y), 30)
+    booster = lgb.train(
+        {
+            "objective": "binary",
+            "num_leaves": 15,
+            "max_depth": 5,
+            "verbose": -1,
+            "min_data_in_leaf": 5,
+            "num_threads": 1,
+        },
+        lgb.Dataset(X, y),
+        30,
+    )
     return Forest.from_lightgbm(booster.dump_model()), rng.random((400, 7)), booster
 
 
@@ -268,15 +333,23 @@ def kernel_vocab(lines: list[str]) -> np.ndarray:
     v = TextView(lines)  # (fills the character tables for the planes these lines use)
     flags, lower, _ = chars.tables()
     keys, vals = vocab.table()
-    return features.vocab_rows(v.cps, v.starts, v.ends, flags, lower, keys, vals, len(vocab.GROUPS), vocab.LIMIT,
-                         chars.AN)
+    return features.vocab_rows(
+        v.cps, v.starts, v.ends, flags, lower, keys, vals, len(vocab.GROUPS), vocab.LIMIT, chars.AN
+    )
 
 
 def test_vocabulary_rows_count_each_group() -> None:
     from cleaner.textmodel.vocab import GROUPS, vocab_rows_py
 
-    rows = vocab_rows_py(["Reply · 3 comments", "Subscribe to our NEWSLETTER!", "Share on Facebook, Twitter",
-                          "The committee replied on Tuesday.", "Datenschutzerklärung | Impressum"])
+    rows = vocab_rows_py(
+        [
+            "Reply · 3 comments",
+            "Subscribe to our NEWSLETTER!",
+            "Share on Facebook, Twitter",
+            "The committee replied on Tuesday.",
+            "Datenschutzerklärung | Impressum",
+        ]
+    )
     g = {name: i for i, name in enumerate(GROUPS)}
     assert rows[0, g["comment"]] == 2 and rows[1, g["promo"]] == 2 and rows[2, g["share"]] == 3
     assert rows[3, g["comment"]] == 1  # "replied"; "committee" is no comment word
@@ -284,8 +357,24 @@ def test_vocabulary_rows_count_each_group() -> None:
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.one_of(line_st, st.sampled_from(["Reply", "COMMENTS (3)", "Teilen: Facebook", "ﬁ Share",
-                                                      "İmpressum", "x" * 390 + " reply reply"])), min_size=1))
+@given(
+    st.lists(
+        st.one_of(
+            line_st,
+            st.sampled_from(
+                [
+                    "Reply",
+                    "COMMENTS (3)",
+                    "Teilen: Facebook",
+                    "ﬁ Share",
+                    "İmpressum",
+                    "x" * 390 + " reply reply",
+                ]
+            ),
+        ),
+        min_size=1,
+    )
+)
 def test_vocabulary_kernel_equals_reference(lines: list[str]) -> None:
     from cleaner.textmodel.vocab import vocab_rows_py
 

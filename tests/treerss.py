@@ -68,7 +68,9 @@ def run_sampled(cmd: list[str], timeout: float = 600, interval: float = 0.01, **
     def drain(name: str, stream: object) -> None:
         out[name] = stream.read()  # type: ignore[attr-defined]
 
-    threads = [threading.Thread(target=drain, args=(n, s)) for n, s in (("o", proc.stdout), ("e", proc.stderr))]
+    threads = [
+        threading.Thread(target=drain, args=(n, s)) for n, s in (("o", proc.stdout), ("e", proc.stderr))
+    ]
     for t in threads:
         t.start()
     peak = 0
@@ -81,5 +83,10 @@ def run_sampled(cmd: list[str], timeout: float = 600, interval: float = 0.01, **
     proc.wait()
     for t in threads:
         t.join()
-    return Sampled(proc.returncode, out.get("o", b"").decode("utf-8", "replace"),
-                   out.get("e", b"").decode("utf-8", "replace"), peak, time.monotonic() - t0)
+    return Sampled(
+        proc.returncode,
+        out.get("o", b"").decode("utf-8", "replace"),
+        out.get("e", b"").decode("utf-8", "replace"),
+        peak,
+        time.monotonic() - t0,
+    )

@@ -37,9 +37,24 @@ from cleaner.artifacts.words import _freq_dict, _top_words, default_data_path, l
 from cleaner.jit import Group
 
 __all__ = [
-    "DEFAULT_REPAIRS", "FILL", "GROUP", "KINDS", "REPAIRABLE", "Check", "Detector", "Hit", "Result",
-    "default_data_path", "default_detector", "detect", "load_data", "norm_lang", "repair", "warm",
-    "_freq_dict", "_top_words",
+    "DEFAULT_REPAIRS",
+    "FILL",
+    "GROUP",
+    "KINDS",
+    "REPAIRABLE",
+    "Check",
+    "Detector",
+    "Hit",
+    "Result",
+    "default_data_path",
+    "default_detector",
+    "detect",
+    "load_data",
+    "norm_lang",
+    "repair",
+    "warm",
+    "_freq_dict",
+    "_top_words",
 ]
 
 
@@ -59,8 +74,10 @@ def warm() -> None:
     """Compile (or load from numba's cache) the detector's passes (:data:`GROUP`),
     with and without a language, on a text that reaches each of them."""
     det = Detector()
-    text = ("Warm the passes: one line, caf\u00e9, \u201cquoted\u201d, \u03b1\u03b2\U0001f600.\n"
-            "The council approved the budget for the communicationbetween agencies .The vote was close.")
+    text = (
+        "Warm the passes: one line, caf\u00e9, \u201cquoted\u201d, \u03b1\u03b2\U0001f600.\n"
+        "The council approved the budget for the communicationbetween agencies .The vote was close."
+    )
     for lang in ("en", "xx", None):  # a language with word lists, one without, and a guess
         det.detect(text, lang)
 

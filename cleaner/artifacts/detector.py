@@ -122,7 +122,9 @@ class Detector:
             return text, []
         hits, words = self._scan(text, lang, self.kinds)
         flagged = self.summarise(text, hits, words).flagged
-        new, made = repairs.rounds(text, hits, lambda t: self.scan(t, lang, enabled), enabled, flagged, max_rounds)
+        new, made = repairs.rounds(
+            text, hits, lambda t: self.scan(t, lang, enabled), enabled, flagged, max_rounds
+        )
         return new, [{"kind": r.kind, "before": r.before, "after": r.after, "offset": r.offset} for r in made]
 
     def detect_and_repair(

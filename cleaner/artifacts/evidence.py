@@ -72,7 +72,9 @@ class Evidence:
             self.damaged_rate[name] = dmg
             self.weights[name] = math.log(dmg / c) if dmg > c > 0 else 0.0
         # what a text of 1,000 words loses for the events it does not have
-        self.per_1000 = sum(self.damaged_rate[k] - self.clean_rate[k] for k in self.weights if self.weights[k] > 0)
+        self.per_1000 = sum(
+            self.damaged_rate[k] - self.clean_rate[k] for k in self.weights if self.weights[k] > 0
+        )
         unknown = set(d.get("weights") or {}) - set(KINDS)
         if unknown:
             raise ValueError(f"unknown artifact kinds: {', '.join(sorted(unknown))}")

@@ -42,7 +42,9 @@ class GluedCheck:
     def __init__(self, d: Mapping[str, Any], allow: Iterable[str] = ()) -> None:
         g = d.get("glued") or {}
         self.langs = frozenset(_strs(g.get("languages") or ["en"], "glued.languages"))
-        self.lower_langs = frozenset(_strs(g.get("lowercase_languages") or ["en"], "glued.lowercase_languages"))
+        self.lower_langs = frozenset(
+            _strs(g.get("lowercase_languages") or ["en"], "glued.lowercase_languages")
+        )
         self.min_len = int(g.get("min_length", 6))
         self.min_part = float(g.get("min_part_zipf", 3.0))
         self.short_len = int(g.get("short_part_length", 3))
@@ -55,12 +57,14 @@ class GluedCheck:
         self.common_zipf = float(g.get("common_zipf", 3.5))
         self.content_len = int(g.get("content_min_part_length", 4))
         self.one_letter = {
-            k: frozenset(_strs(v, f"glued.one_letter_words.{k}")) for k, v in (g.get("one_letter_words") or {}).items()
+            k: frozenset(_strs(v, f"glued.one_letter_words.{k}"))
+            for k, v in (g.get("one_letter_words") or {}).items()
         }
         self.prefixes = frozenset(_strs(g.get("camel_prefixes") or [], "glued.camel_prefixes"))
         self.allow = frozenset(_norm_name(n) for n in [*_strs(g.get("allow") or [], "glued.allow"), *allow])
         self.prefix_parts = {
-            k: frozenset(_strs(v, f"glued.prefix_parts.{k}")) for k, v in (g.get("prefix_parts") or {}).items()
+            k: frozenset(_strs(v, f"glued.prefix_parts.{k}"))
+            for k, v in (g.get("prefix_parts") or {}).items()
         }
         self.function_words = _lang_sets(d, "function_words")
         self._join_words: dict[str, frozenset[str]] = {}
@@ -195,7 +199,12 @@ class GluedCheck:
                 s0, e0 = m.start(), m.end()
                 before = masked[s0 - 1] if s0 else " "
                 after = masked[e0] if e0 < n else " "
-                if _is_word_char(before) or before in _NOT_BEFORE_WORD or _is_word_char(after) or after in "-" + FILL:
+                if (
+                    _is_word_char(before)
+                    or before in _NOT_BEFORE_WORD
+                    or _is_word_char(after)
+                    or after in "-" + FILL
+                ):
                     continue
                 a, b = m.group(1), m.group(2)
                 tok = a + b
@@ -235,7 +244,9 @@ class GluedCheck:
                 s0 = i
                 while s0 > 0 and masked[s0 - 1].isalpha():
                     s0 -= 1
-                if i - s0 < 2 or (s0 and (_is_word_char(masked[s0 - 1]) or masked[s0 - 1] in _NOT_BEFORE_WORD)):
+                if i - s0 < 2 or (
+                    s0 and (_is_word_char(masked[s0 - 1]) or masked[s0 - 1] in _NOT_BEFORE_WORD)
+                ):
                     continue
                 letters = self.letters_lo.match(masked, i + 2)
                 tail = letters.group() if letters else ""
@@ -255,7 +266,7 @@ class GluedCheck:
         masked = s.masked
         out = {a: masked[a:b] for a, b in zip(*s.runs, strict=True)}
         common = self.common_words(lang)
-        found = list(_OPENER_RUN.finditer(masked)) if any(c in masked for c in "([“‘\"«—/") else []
+        found = list(_OPENER_RUN.finditer(masked)) if any(c in masked for c in '([“‘"«—/') else []
         found += filter(None, (_FIRST_RUN.match(masked, i) for i in s.starts.tolist()))
         for m in found:
             w = m.group(1)
@@ -281,7 +292,11 @@ class GluedCheck:
                 elif c == "-":
                     if not (e0 + 1 < n and masked[e0 + 1].isalpha()):
                         continue
-                elif c in _NOT_BEFORE_WORD or c == "@" or (c == "." and e0 + 1 < n and masked[e0 + 1].isalnum()):
+                elif (
+                    c in _NOT_BEFORE_WORD
+                    or c == "@"
+                    or (c == "." and e0 + 1 < n and masked[e0 + 1].isalnum())
+                ):
                     continue
             if s0 and masked[s0 - 1] in "-'’":
                 continue  # the second half of a hyphenated or elided word (well-thisisgood, l'aujourd)
@@ -291,5 +306,7 @@ class GluedCheck:
             fix = None
             if len(splits) == 1 or best[0] - splits[1][0] >= self.ambiguity:
                 fix = f"{best[1]} {best[2]}"
-            hits.append(Hit("glued-word", s0, e0, fix, sure=best[3], sub="function" if best[3] else "content"))
+            hits.append(
+                Hit("glued-word", s0, e0, fix, sure=best[3], sub="function" if best[3] else "content")
+            )
         return hits

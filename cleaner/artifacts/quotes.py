@@ -18,7 +18,10 @@ class QuotesCheck:
 
     def __init__(self, d: Mapping[str, Any], french_spacing: Iterable[str] | None = None) -> None:
         self.french = frozenset(
-            _strs(french_spacing if french_spacing is not None else d.get("french_spacing", ["fr"]), "french_spacing")
+            _strs(
+                french_spacing if french_spacing is not None else d.get("french_spacing", ["fr"]),
+                "french_spacing",
+            )
         )
         self.quote_re = re.compile('["“”„]')
         # a swapped pair encloses a phrase: no sentence end, at most 12 words
@@ -196,4 +199,3 @@ class QuotesCheck:
         while e < n and text[e].isalnum():
             e += 1
         return s, e
-

@@ -27,7 +27,9 @@ class RepeatedWordCheck:
         self.rep_all = rep.pop("all", frozenset())
         self.rep = rep
         r = d.get("repeated") or {}
-        self.reduplicating = frozenset(_strs(r.get("reduplicating_languages") or [], "repeated.reduplicating_languages"))
+        self.reduplicating = frozenset(
+            _strs(r.get("reduplicating_languages") or [], "repeated.reduplicating_languages")
+        )
         self.name_zipf = float(r.get("name_zipf", 0.0))  # a doubled word rarer than this is a name
         self.repeat_re = re.compile(rf"([^\W\d_]+)[{_SP}]+(\1)(?![\w{FILL}'’\-])", re.I)
 
@@ -54,7 +56,9 @@ class RepeatedWordCheck:
         if hits:
             punct = itertools.repeat(_PUNCT_AFTER)
             if not any(
-                any(map(operator.eq, tk, map(str.rstrip, tk[1:], punct))) for tk in t.line_toks() if len(tk) > 1
+                any(map(operator.eq, tk, map(str.rstrip, tk[1:], punct)))
+                for tk in t.line_toks()
+                if len(tk) > 1
             ):
                 return []
             twice = Counter(masked[h.start : h.end].lower() for h in hits)

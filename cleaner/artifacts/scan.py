@@ -74,7 +74,6 @@ def _trigger_positions(text: str) -> list[int]:
     return pos
 
 
-
 def mask(text: str) -> str:
     """``text`` with non-prose tokens (URLs, handles, hashtags, file names...) overwritten by FILL."""
     n = len(text)
@@ -121,8 +120,22 @@ class RunsSource(Protocol):
 class Scan:
     """A text, its masked form and what the passes found in it; read by every check."""
 
-    __slots__ = ("text", "masked", "lang", "cps", "words", "starts", "ends", "bits", "found", "runs", "rep",
-                 "plain", "_flagged", "_lower")
+    __slots__ = (
+        "text",
+        "masked",
+        "lang",
+        "cps",
+        "words",
+        "starts",
+        "ends",
+        "bits",
+        "found",
+        "runs",
+        "rep",
+        "plain",
+        "_flagged",
+        "_lower",
+    )
 
     def __init__(self, text: str, masked: str, lang: str | None, plain: bool = False) -> None:
         self.text = text
@@ -158,8 +171,13 @@ class Scan:
         if self._flagged is None:  # bit -> (index, start, end) of its lines
             idx = np.flatnonzero(self.bits)
             by_bit: dict[int, list[tuple[int, int, int]]] = {}
-            rows = zip(idx.tolist(), self.bits[idx].tolist(), self.starts[idx].tolist(), self.ends[idx].tolist(),
-                       strict=True)
+            rows = zip(
+                idx.tolist(),
+                self.bits[idx].tolist(),
+                self.starts[idx].tolist(),
+                self.ends[idx].tolist(),
+                strict=True,
+            )
             for i, b, s, e in rows:
                 while b:
                     low = b & -b
@@ -221,16 +239,27 @@ class Scanner:
         self._mask_langs: dict[int, tuple[str, ...]] = {}
         self._mtable: tuple[Any, Any] | None = None
         self.foreign_pass = len(self.f_langs) <= 62  # the text pass counts markers in 64-bit masks
-        self._no_words = (np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, np.uint32),
-                          np.zeros(0, np.int64), np.zeros(0, np.int64))
+        self._no_words = (
+            np.zeros(0, np.uint64),
+            np.zeros(0, np.int64),
+            np.zeros(0, np.uint32),
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int64),
+        )
         for a in self._no_words:  # read-only, as the common-word tables (cleaner.datacache): one compile
             a.flags.writeable = False
         self._no_markers = (np.zeros(0, np.uint64), np.zeros(0, np.int64))
         self._no_cap = (np.zeros(0, np.uint64), 0, np.zeros(0, np.uint8))
 
     # ------------------------------------------------------------------ the scan
-    def scan(self, text: str, lang: str | None, needs: int, runs: RunsSource | None = None,
-             cap_table: tuple[Any, int, Any] | None = None) -> Scan:
+    def scan(
+        self,
+        text: str,
+        lang: str | None,
+        needs: int,
+        runs: RunsSource | None = None,
+        cap_table: tuple[Any, int, Any] | None = None,
+    ) -> Scan:
         """The scan of ``text`` in ``lang`` with the optional parts ``needs`` asks for."""
         s = Scan(text, mask(text), lang, self.plain)
         want = needs & (L_REPEAT | L_CAMEL | L_FOREIGN)
@@ -241,8 +270,9 @@ class Scanner:
             return s
         self._pass(s, lang, want)
         if needs & (NEED_RUNS | NEED_CAP) and (runs is not None or cap_table is not None):
-            self._space_pass(s, lang, runs if needs & NEED_RUNS else None,
-                             cap_table if needs & NEED_CAP else None)
+            self._space_pass(
+                s, lang, runs if needs & NEED_RUNS else None, cap_table if needs & NEED_CAP else None
+            )
         return s
 
     def _pass(self, t: Scan, lang: str | None, want: int) -> None:
@@ -253,8 +283,22 @@ class Scanner:
         flags, lower, done = kernels.tables()
         keys, vals = self.marker_table() if self.foreign_pass else self._no_markers
         own = self.f_langs.index(lang) if want & L_FOREIGN else 0
-        args = (flags, lower, kernels.fold_table(), keys, vals, own, len(self.f_langs), self.f_min_words,
-                self.f_min_markers, self.f_min_share, kernels.SP, kernels.AN, kernels.DEC, want)
+        args = (
+            flags,
+            lower,
+            kernels.fold_table(),
+            keys,
+            vals,
+            own,
+            len(self.f_langs),
+            self.f_min_words,
+            self.f_min_markers,
+            self.f_min_share,
+            kernels.SP,
+            kernels.AN,
+            kernels.DEC,
+            want,
+        )
         words, starts, ends, bits, found, astral, rep_lo, rep_hi = _text_pass()(cps, *args)
         if astral and not done[np.unique(cps[cps > 0xFFFF])].all():
             cps = t.cps = kernels.code_points(t.masked)  # fills the tables for them; then again
@@ -262,8 +306,9 @@ class Scanner:
         t.words, t.starts, t.ends, t.bits, t.found = words, starts, ends, bits, found
         t.rep = (rep_lo, rep_hi)
 
-    def _space_pass(self, t: Scan, lang: str | None, runs: RunsSource | None,
-                    cap_table: tuple[Any, int, Any] | None) -> None:
+    def _space_pass(
+        self, t: Scan, lang: str | None, runs: RunsSource | None, cap_table: tuple[Any, int, Any] | None
+    ) -> None:
         """Run the space pass on ``t``: L_CAP, and with ``runs`` the lowercase runs that are not common words."""
         from cleaner import kernels
 
@@ -290,7 +335,9 @@ class Scanner:
         t.rep = (t.starts, t.ends)
         if runs is not None and needs & NEED_RUNS and t.lang:
             common = runs.common_words(t.lang)
-            found = [(m.start(1), m.end(1)) for m in runs.lower_re.finditer(masked) if m.group(1) not in common]
+            found = [
+                (m.start(1), m.end(1)) for m in runs.lower_re.finditer(masked) if m.group(1) not in common
+            ]
             t.runs = ([a for a, _ in found], [b for _, b in found])
 
     # ------------------------------------------------------------- languages

@@ -12,8 +12,9 @@ from cleaner.artifacts import textpass
 from cleaner.artifacts.textpass import _FNV_OFFSET, _FNV_PRIME, L_CAP
 
 
-def _space_pass_py(cps, flags, alnum_flag, dec_flag, min_len, keys, ids, flat, offs, lens,
-                   cap_keys, cap_max, cap_first, bits):  # pragma: no cover - compiled
+def _space_pass_py(
+    cps, flags, alnum_flag, dec_flag, min_len, keys, ids, flat, offs, lens, cap_keys, cap_max, cap_first, bits
+):  # pragma: no cover - compiled
     r"""What follows each space (" ") of the text ``cps``.
 
     Returns (starts, ends, the bits of all lines): where the letters of the
@@ -94,7 +95,6 @@ def _space_pass_py(cps, flags, alnum_flag, dec_flag, min_len, keys, ids, flat, o
             out_e[found] = e
             found += 1
     return out_s[:found], out_e[:found], _or_all(bits)
-
 
 
 _SPACE_PASS: Any = None

@@ -17,7 +17,10 @@ class SpaceBeforeCheck:
 
     def __init__(self, d: Mapping[str, Any], french_spacing: Iterable[str] | None = None) -> None:
         self.french = frozenset(
-            _strs(french_spacing if french_spacing is not None else d.get("french_spacing", ["fr"]), "french_spacing")
+            _strs(
+                french_spacing if french_spacing is not None else d.get("french_spacing", ["fr"]),
+                "french_spacing",
+            )
         )
         # words after which a space before "." or "," means something was lost there (a
         # formula, a link: "denoted by , then"), not a translation's spacing
@@ -70,7 +73,9 @@ class MissingSpaceCheck:
         titles = _strs((d.get("missing_space") or {}).get("titles") or [], "missing_space.titles")
         # a title before a name: Mr.Smith (the text pass asks for two lowercase letters before the stop)
         self.title_re = (
-            re.compile(rf"(?<![\w.])(?:{'|'.join(map(re.escape, titles))})\.(?=[{_UP}][{_LO}])") if titles else None
+            re.compile(rf"(?<![\w.])(?:{'|'.join(map(re.escape, titles))})\.(?=[{_UP}][{_LO}])")
+            if titles
+            else None
         )
 
     def needs(self, lang: str | None) -> int:

@@ -35,8 +35,23 @@ _FNV_PRIME = np.uint64(1099511628211)
 _U64 = (1 << 64) - 1
 
 
-def _text_pass_py(cps, flags, lower, fold, keys, vals, own, nlangs, min_words, min_markers, min_share,
-                  sp_flag, alnum_flag, dec_flag, want):  # pragma: no cover - compiled
+def _text_pass_py(
+    cps,
+    flags,
+    lower,
+    fold,
+    keys,
+    vals,
+    own,
+    nlangs,
+    min_words,
+    min_markers,
+    min_share,
+    sp_flag,
+    alnum_flag,
+    dec_flag,
+    want,
+):  # pragma: no cover - compiled
     """(words, line starts, line ends, line bits, all their bits, whether a
     character is beyond the basic plane, rep_lo, rep_hi) of a text given as its
     code points ``cps``.
@@ -220,8 +235,9 @@ def _doubled(cps, flags, fold, alnum_flag, run, p):  # pragma: no cover - compil
     return q + m == n or _not_after_word(cps[q + m], flags, alnum_flag)
 
 
-def _foreign_lines(cps, flags, lower, keys, vals, own, nlangs, min_words, min_markers, min_share,
-                   sp_flag, bits):  # pragma: no cover - compiled
+def _foreign_lines(
+    cps, flags, lower, keys, vals, own, nlangs, min_words, min_markers, min_share, sp_flag, bits
+):  # pragma: no cover - compiled
     """Set L_FOREIGN on the lines with at least ``min_words`` tokens, two tokens
     among the marker words of languages other than ``own`` and, for one of those
     languages, at least ``min_markers`` and ``min_share`` of the tokens its
@@ -272,8 +288,16 @@ def _foreign_lines(cps, flags, lower, keys, vals, own, nlangs, min_words, min_ma
 
 
 _HELPERS = (
-    "_or_all", "_is_sp", "_is_lo", "_is_up", "_is_letter", "_missing_at", "_lower_start_at", "_not_after_word",
-    "_doubled", "_foreign_lines",
+    "_or_all",
+    "_is_sp",
+    "_is_lo",
+    "_is_up",
+    "_is_letter",
+    "_missing_at",
+    "_lower_start_at",
+    "_not_after_word",
+    "_doubled",
+    "_foreign_lines",
 )
 _TEXT_PASS: Any = None
 

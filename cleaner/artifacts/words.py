@@ -58,7 +58,8 @@ class _Freqs:
         # word i is blob[bounds[i]:bounds[i + 1] - 1]
         self.bounds = (
             np.concatenate(([0], np.flatnonzero(blob == 10) + 1, [len(blob) + 1])).astype(np.int64)
-            if len(blob) or len(freqs) else np.zeros(1, dtype=np.int64)
+            if len(blob) or len(freqs)
+            else np.zeros(1, dtype=np.int64)
         )
 
     @classmethod
@@ -206,7 +207,6 @@ def _norm_name(name: str) -> str:
     """Allow-list key: lowercase, straight apostrophe, no trailing s."""
     k = name.lower().replace("’", "'")
     return k[:-1] if k.endswith("s") and len(k) > 3 else k
-
 
 
 def zipf(lang: str, word: str) -> float:

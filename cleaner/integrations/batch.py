@@ -293,16 +293,18 @@ def row_to_record(row: Mapping[str, Any], passthrough: bool = True) -> dict[str,
         v = row.get(name)
         return json.loads(v) if isinstance(v, str) and v else empty
 
-    rec.update({
-        "id": row.get("id"),
-        "text": row.get("text") or "",
-        "status": row.get("status"),
-        "language": None if _is_missing(row.get("language")) else row.get("language"),
-        "language_score": None if score is None or _is_missing(score) else float(score),
-        "removed": load("removed", []),
-        "repairs": load("repairs", []),
-        "artifacts": load("artifacts", {}),
-    })
+    rec.update(
+        {
+            "id": row.get("id"),
+            "text": row.get("text") or "",
+            "status": row.get("status"),
+            "language": None if _is_missing(row.get("language")) else row.get("language"),
+            "language_score": None if score is None or _is_missing(score) else float(score),
+            "removed": load("removed", []),
+            "repairs": load("repairs", []),
+            "artifacts": load("artifacts", {}),
+        }
+    )
     if rec["status"] == STATUS_DROPPED:
         rec["reason"] = row.get("reason")
     if rec["status"] == STATUS_ERROR:
@@ -327,7 +329,9 @@ def arrow_schema(passthrough: Any = None) -> Any:
 
 
 # ---------------------------------------------------------------- the batch
-def _check_args(columns: Sequence[str], text_column: str | None, html_column: str | None, format: str) -> None:
+def _check_args(
+    columns: Sequence[str], text_column: str | None, html_column: str | None, format: str
+) -> None:
     if format not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
     # One of the two must be there. A batch may lack the other: engines read files whose
@@ -401,8 +405,16 @@ def clean_batch(
         pipe, field = templates_pipeline(config, templates), templates.site_field
         sites = values(site_column or field) if field else None
     records = clean_rows(
-        pipe, ids, values(text_column), values(html_column), values("url"),
-        format=format, text_column=text_column or "text", html_column=html_column, sites=sites, site_field=field,
+        pipe,
+        ids,
+        values(text_column),
+        values(html_column),
+        values("url"),
+        format=format,
+        text_column=text_column or "text",
+        html_column=html_column,
+        sites=sites,
+        site_field=field,
     )
     out = record_columns(records)
     keep = _passthrough_names(columns, text_column, html_column, id_column)

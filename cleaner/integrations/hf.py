@@ -65,18 +65,27 @@ def map_function(
     if templates is not None:
         more["templates"] = ship(templates) if isinstance(templates, SiteTemplates) else templates
     return functools.partial(
-        _map_batch, text_column=text_column, html_column=html_column, id_column=id_column,
-        config=config_path(config), format=format, **more,
+        _map_batch,
+        text_column=text_column,
+        html_column=html_column,
+        id_column=id_column,
+        config=config_path(config),
+        format=format,
+        **more,
     )
 
 
-def _site_batch(batch: Any, text_column: str | None, html_column: str | None, site_column: str,
-                format: str) -> dict[str, list[Any]]:
+def _site_batch(
+    batch: Any, text_column: str | None, html_column: str | None, site_column: str, format: str
+) -> dict[str, list[Any]]:
     def col(name: str | None) -> list[Any] | None:
         return list(batch[name]) if name is not None and name in batch.keys() else None
 
     rows = site_hash_rows(col(text_column), col(html_column), col(site_column), format)
-    return {"site": [s for s, _ in rows], "hashes": [h for _, h in rows]}  # (uint64 arrays: Arrow takes them as they are)
+    return {
+        "site": [s for s, _ in rows],
+        "hashes": [h for _, h in rows],
+    }  # (uint64 arrays: Arrow takes them as they are)
 
 
 def site_function(
@@ -90,8 +99,13 @@ def site_function(
     distinct line hashes) per counted document (text documents with a site, the
     local first pass's rules: :func:`cleaner.integrations.sites.site_hash_rows`).
     Sites come from the ``url`` column, or the ``site_field`` column."""
-    return functools.partial(_site_batch, text_column=text_column, html_column=html_column,
-                             site_column=site_field or "url", format=format)
+    return functools.partial(
+        _site_batch,
+        text_column=text_column,
+        html_column=html_column,
+        site_column=site_field or "url",
+        format=format,
+    )
 
 
 def count_templates(
@@ -113,8 +127,12 @@ def count_templates(
     if (site_field or "url") not in ds.column_names:
         return table
     rows = ds.map(
-        site_function(text_column, html_column, site_field, format), batched=True, batch_size=batch_size,
-        num_proc=num_proc, remove_columns=list(ds.column_names), desc="cleaner: site templates",
+        site_function(text_column, html_column, site_field, format),
+        batched=True,
+        batch_size=batch_size,
+        num_proc=num_proc,
+        remove_columns=list(ds.column_names),
+        desc="cleaner: site templates",
         features=Features({"site": Value("string"), "hashes": Sequence(Value("uint64"))}),
     )
     for batch in rows.iter(batch_size=1024):
@@ -123,8 +141,12 @@ def count_templates(
     return table
 
 
-def features(input_features: Any = None, text_column: str | None = "text", html_column: str | None = None,
-             id_column: str | None = "id") -> Any:
+def features(
+    input_features: Any = None,
+    text_column: str | None = "text",
+    html_column: str | None = None,
+    id_column: str | None = "id",
+) -> Any:
     """The ``datasets.Features`` of the mapped dataset: the output columns, then the input's other columns."""
     from datasets import Features, Value
 
@@ -173,9 +195,18 @@ def clean_dataset(
     # fail fast here (a bad config, rule pack or model); forked workers inherit it warm, others build their own
     get_pipeline(cfg).warm(html=html_column is not None)
     table = resolve(
-        site_templates, templates, lambda field: count_templates(
-            ds, text_column=text_column, html_column=html_column, site_field=field, format=format,
-            num_proc=num_proc), cfg, site_field,
+        site_templates,
+        templates,
+        lambda field: count_templates(
+            ds,
+            text_column=text_column,
+            html_column=html_column,
+            site_field=field,
+            format=format,
+            num_proc=num_proc,
+        ),
+        cfg,
+        site_field,
     )
     shipped = None
     if table is not None:  # built and warmed here too: forked workers inherit it
@@ -187,5 +218,9 @@ def clean_dataset(
     map_kwargs.setdefault("desc", "cleaner")
     return ds.map(
         map_function(text_column, html_column, id_column, cfg, format, shipped),
-        batched=True, batch_size=batch_size, num_proc=num_proc, with_indices=True, **map_kwargs,
+        batched=True,
+        batch_size=batch_size,
+        num_proc=num_proc,
+        with_indices=True,
+        **map_kwargs,
     )

@@ -133,15 +133,29 @@ def clean_dataset(
     :class:`cleaner.ConfigError` before any task starts."""
     _require_ray()
     cfg = config_path(config)
-    get_pipeline(cfg).warm(html=False)  # fail fast on the driver (config, rule packs, models); workers build their own
+    get_pipeline(cfg).warm(
+        html=False
+    )  # fail fast on the driver (config, rule packs, models); workers build their own
     kwargs: dict[str, Any] = {
-        "text_column": text_column, "html_column": html_column, "id_column": id_column,
-        "config": cfg, "format": format,
+        "text_column": text_column,
+        "html_column": html_column,
+        "id_column": id_column,
+        "config": cfg,
+        "format": format,
     }
     table = resolve(
-        site_templates, templates, lambda field: count_templates(
-            ds, text_column=text_column, html_column=html_column, site_field=field, format=format,
-            batch_size=batch_size), cfg, site_field,
+        site_templates,
+        templates,
+        lambda field: count_templates(
+            ds,
+            text_column=text_column,
+            html_column=html_column,
+            site_field=field,
+            format=format,
+            batch_size=batch_size,
+        ),
+        cfg,
+        site_field,
     )
     if table is not None:
         kwargs["templates"] = _ship(table)
@@ -165,8 +179,9 @@ def clean_dataset(
 
 
 # ------------------------------------------------------------ site templates
-def _site_pairs(batch: Any, text_column: str | None, html_column: str | None, site_column: str,
-                format: str) -> Any:
+def _site_pairs(
+    batch: Any, text_column: str | None, html_column: str | None, site_column: str, format: str
+) -> Any:
     """A batch of documents -> ``(site, hash)`` rows (one ``hash = 0`` row per page)."""
     import pyarrow as pa
 
@@ -176,9 +191,15 @@ def _site_pairs(batch: Any, text_column: str | None, html_column: str | None, si
         return batch.column(name).to_pylist() if name is not None and name in names else None
 
     sites, pages, hashes = pair_columns(
-        site_hash_rows(col(text_column), col(html_column), col(site_column), format))
-    return pa.table({"site": pa.array(sites, type=pa.string()), "page": pa.array(pages, type=pa.int64()),
-                     "hash": pa.array(hashes, type=pa.int64())})
+        site_hash_rows(col(text_column), col(html_column), col(site_column), format)
+    )
+    return pa.table(
+        {
+            "site": pa.array(sites, type=pa.string()),
+            "page": pa.array(pages, type=pa.int64()),
+            "hash": pa.array(hashes, type=pa.int64()),
+        }
+    )
 
 
 def _pairs_of(batch: Any) -> Any:
@@ -225,12 +246,19 @@ def count_templates(
     for part in parts:
         if column not in part.schema().names:
             continue
-        pairs.append(part.map_batches(
-            _site_pairs,  # type: ignore[arg-type]  # (its options come as fn_kwargs)
-            batch_format="pyarrow", batch_size=batch_size,
-            fn_kwargs={"text_column": text_column, "html_column": html_column, "site_column": column,
-                       "format": format},
-        ))
+        pairs.append(
+            part.map_batches(
+                _site_pairs,  # type: ignore[arg-type]  # (its options come as fn_kwargs)
+                batch_format="pyarrow",
+                batch_size=batch_size,
+                fn_kwargs={
+                    "text_column": text_column,
+                    "html_column": html_column,
+                    "site_column": column,
+                    "format": format,
+                },
+            )
+        )
     if not pairs:
         return SiteTemplates(cap=cap, site_field=site_field)
     every = pairs[0] if len(pairs) == 1 else pairs[0].union(*pairs[1:])
@@ -247,8 +275,12 @@ def count_templates(
     def rows() -> Iterator[tuple[str, int, int]]:
         for batch in counts.iter_batches(batch_format="pyarrow", batch_size=65536):
             assert not isinstance(batch, dict)  # (pyarrow)
-            yield from zip(batch.column("site").to_pylist(), batch.column("hash").to_pylist(),
-                           batch.column("pages").to_pylist(), strict=True)
+            yield from zip(
+                batch.column("site").to_pylist(),
+                batch.column("hash").to_pylist(),
+                batch.column("pages").to_pylist(),
+                strict=True,
+            )
 
     return from_pair_counts(rows(), cap=cap, site_field=site_field)
 
@@ -387,19 +419,27 @@ def _json_ascii(v: Any) -> str:
     return json.dumps(v, ensure_ascii=True, default=str)
 
 
-def _read_jsonl_files(batch: Any, format: str, shown: dict[str, str], rows: int,
-                      site_field: str | None = None) -> Iterator[Any]:
+def _read_jsonl_files(
+    batch: Any, format: str, shown: dict[str, str], rows: int, site_field: str | None = None
+) -> Iterator[Any]:
     """File paths -> one row per JSONL line, parsed by the local engine's line reader
     (same ids, input fields and error records as ``cleaner clean``)."""
     import pyarrow as pa
 
     from cleaner.io.readers import _doc_id, _jsonl_item
 
-    schema = pa.schema([
-        ("id", pa.string()), ("text", pa.string()), ("html", pa.string()), ("url", pa.string()),
-        (_EXTRA, pa.string()), (_RECORD, pa.string()), (_NBYTES, pa.int64()),
-        *([(_SITE, pa.string())] if site_field else []),
-    ])
+    schema = pa.schema(
+        [
+            ("id", pa.string()),
+            ("text", pa.string()),
+            ("html", pa.string()),
+            ("url", pa.string()),
+            (_EXTRA, pa.string()),
+            (_RECORD, pa.string()),
+            (_NBYTES, pa.int64()),
+            *([(_SITE, pa.string())] if site_field else []),
+        ]
+    )
     cols: dict[str, list[Any]] = {name: [] for name in schema.names}
 
     def flush() -> Any:
@@ -443,7 +483,9 @@ def _read_jsonl_files(batch: Any, format: str, shown: dict[str, str], rows: int,
             if item.error is not None or item.raw is None:
                 error_row(item.id, dict(item.extra), item.error or "no content", item.size)
             else:
-                raw: str | None = item.raw if isinstance(item.raw, str) else item.raw.decode("utf-8", "surrogateescape")
+                raw: str | None = (
+                    item.raw if isinstance(item.raw, str) else item.raw.decode("utf-8", "surrogateescape")
+                )
                 is_html = item.format == "html"
                 raw = arrow_str(raw)  # Arrow strings are UTF-8: lone surrogates become U+FFFD
                 cols["id"].append(arrow_str(item.id))
@@ -459,8 +501,13 @@ def _read_jsonl_files(batch: Any, format: str, shown: dict[str, str], rows: int,
             if len(cols["id"]) >= rows:
                 yield flush()
         if damage is not None:
-            error_row(f"{stem}:{lineno + 1}", {}, f"{display}:{lineno + 1}: file is truncated or corrupt "
-                      f"({damage}); the {lineno} line(s) before were read", 0)
+            error_row(
+                f"{stem}:{lineno + 1}",
+                {},
+                f"{display}:{lineno + 1}: file is truncated or corrupt "
+                f"({damage}); the {lineno} line(s) before were read",
+                0,
+            )
     if cols["id"]:
         yield flush()
 
@@ -473,10 +520,15 @@ def _add_nbytes(batch: Any, columns: list[str]) -> Any:
     sizes = None
     for c in columns:
         col = batch.column(c)
-        n = pc.utf8_length(col) if pa.types.is_string(col.type) or pa.types.is_large_string(col.type) \
+        n = (
+            pc.utf8_length(col)
+            if pa.types.is_string(col.type) or pa.types.is_large_string(col.type)
             else pc.binary_length(col)
+        )
         sizes = n if sizes is None else pc.if_else(pc.is_null(sizes), n, sizes)
-    sizes = pc.fill_null(pc.cast(sizes, pa.int64()), 0) if sizes is not None else pa.nulls(len(batch), pa.int64())
+    sizes = (
+        pc.fill_null(pc.cast(sizes, pa.int64()), 0) if sizes is not None else pa.nulls(len(batch), pa.int64())
+    )
     return batch.append_column(_NBYTES, sizes)
 
 
@@ -508,7 +560,9 @@ def _to_output(batch: Any, kind: str) -> Any:
     pairs = _records_of(batch)
     sizes = pa.array([s for _, s in pairs], type=pa.int64())
     if kind == "jsonl":
-        return pa.table({"line": pa.array([_line_bytes(r) for r, _ in pairs], type=pa.binary()), _NBYTES: sizes})
+        return pa.table(
+            {"line": pa.array([_line_bytes(r) for r, _ in pairs], type=pa.binary()), _NBYTES: sizes}
+        )
     schema = parquet_schema()
     table = pa.Table.from_pylist([flatten_record(r) for r, _ in pairs], schema=schema)
     return table.append_column(_NBYTES, sizes)
@@ -529,8 +583,9 @@ def _make_sink(path: str, kind: str, compression: str | None) -> Any:
 
         def __init__(self) -> None:
             # compression=None: the parts are compressed here, not again by extension
-            super().__init__(path, filename_provider=_PartNames(), file_format=ext,
-                             open_stream_args={"compression": None})
+            super().__init__(
+                path, filename_provider=_PartNames(), file_format=ext, open_stream_args={"compression": None}
+            )
             self.summary = Summary()
             self._state: dict[str, Any] | None = None
 
@@ -577,7 +632,15 @@ def _make_sink(path: str, kind: str, compression: str | None) -> Any:
 
 def _merge(total: Summary, part: Summary) -> None:
     total.documents += part.documents
-    for name in ("status", "dropped", "removed_by_rule", "languages", "findings", "repairs", "template_sites"):
+    for name in (
+        "status",
+        "dropped",
+        "removed_by_rule",
+        "languages",
+        "findings",
+        "repairs",
+        "template_sites",
+    ):
         getattr(total, name).update(getattr(part, name))
     total.flagged += part.flagged
     if total.bytes_in is not None and part.bytes_in is not None:
@@ -606,8 +669,12 @@ def _check_output(output: str) -> None:
         except Exception as exc:
             raise CleanerError(f"-o {output}: cannot use this location ({exc})") from exc
         if info.type == pafs.FileType.File:
-            raise CleanerError(f"-o {output}: exists and is a file; --engine ray writes a folder of part files")
-        if info.type == pafs.FileType.Directory and fs.get_file_info(pafs.FileSelector(root, recursive=False)):
+            raise CleanerError(
+                f"-o {output}: exists and is a file; --engine ray writes a folder of part files"
+            )
+        if info.type == pafs.FileType.Directory and fs.get_file_info(
+            pafs.FileSelector(root, recursive=False)
+        ):
             raise CleanerError(f"-o {output}: exists and is not empty; name a new folder")
         return
     p = Path(output)
@@ -703,10 +770,30 @@ def clean_files(
         ctx.enable_progress_bars = not quiet
         # a Ray started here has `workers` CPUs, which bounds the tasks; on a cluster, --workers caps them
         concurrency = None if started and not (address or os.environ.get("RAY_ADDRESS")) else workers
-        sites = {"site_templates": site_templates, "templates": templates, "templates_out": templates_out,
-                 "site_field": site_field, "note": None if quiet else _note}
-        summary = _run(ray, jsonl, parquet, shown, output, kind, compression, rows, cfg, format, concurrency,
-                       text_column, html_column, id_column, sites)
+        sites = {
+            "site_templates": site_templates,
+            "templates": templates,
+            "templates_out": templates_out,
+            "site_field": site_field,
+            "note": None if quiet else _note,
+        }
+        summary = _run(
+            ray,
+            jsonl,
+            parquet,
+            shown,
+            output,
+            kind,
+            compression,
+            rows,
+            cfg,
+            format,
+            concurrency,
+            text_column,
+            html_column,
+            id_column,
+            sites,
+        )
         summary.workers = workers
         return summary
 
@@ -742,14 +829,32 @@ def _clean_step(ds: Any, kind: str, concurrency: int | None, batch_size: int, **
     if concurrency is not None:
         strategy = getattr(ray.data, "TaskPoolStrategy", None)
         extra = {"compute": strategy(size=concurrency)} if strategy else {"concurrency": concurrency}
-    return ds.map_batches(_clean_to_output, batch_format="pyarrow", batch_size=batch_size,
-                          fn_kwargs={"kind": kind, **clean_kwargs}, **extra)
+    return ds.map_batches(
+        _clean_to_output,
+        batch_format="pyarrow",
+        batch_size=batch_size,
+        fn_kwargs={"kind": kind, **clean_kwargs},
+        **extra,
+    )
 
 
-def _run(ray: Any, jsonl: list[str], parquet: list[str], shown: dict[str, str], output: str, kind: str,
-         compression: str | None, rows: int, cfg: str | None, format: str, concurrency: int | None,
-         text_column: str | None, html_column: str | None, id_column: str,
-         sites: dict[str, Any] | None = None) -> Summary:
+def _run(
+    ray: Any,
+    jsonl: list[str],
+    parquet: list[str],
+    shown: dict[str, str],
+    output: str,
+    kind: str,
+    compression: str | None,
+    rows: int,
+    cfg: str | None,
+    format: str,
+    concurrency: int | None,
+    text_column: str | None,
+    html_column: str | None,
+    id_column: str,
+    sites: dict[str, Any] | None = None,
+) -> Summary:
     local_out = not _is_uri(output)
     target = Path(output)
     staging = target.parent / f".{target.name}.cleaner-ray" if local_out else None
@@ -757,8 +862,13 @@ def _run(ray: Any, jsonl: list[str], parquet: list[str], shown: dict[str, str], 
         shutil.rmtree(staging, ignore_errors=True)
     t0 = time.monotonic()
     try:
-        step: dict[str, Any] = {"kind": kind, "concurrency": concurrency, "batch_size": rows, "config": cfg,
-                                "format": format}
+        step: dict[str, Any] = {
+            "kind": kind,
+            "concurrency": concurrency,
+            "batch_size": rows,
+            "config": cfg,
+            "format": format,
+        }
         sites = sites or {}
         field = sites.get("site_field")
         if isinstance(sites.get("templates"), SiteTemplates) and field is None:
@@ -768,12 +878,19 @@ def _run(ray: Any, jsonl: list[str], parquet: list[str], shown: dict[str, str], 
         if jsonl:
             files = ray.data.from_items([{"path": f} for f in jsonl], override_num_blocks=len(jsonl))
             lines = files.map_batches(
-                _read_jsonl_files, batch_size=1, batch_format="pyarrow",
+                _read_jsonl_files,
+                batch_size=1,
+                batch_format="pyarrow",
                 fn_kwargs={"format": format, "shown": shown, "rows": rows, "site_field": field},
             )
             lines = lines.repartition(target_num_rows_per_block=rows)  # one big file: still many tasks
-            parts.append((lines, {"text_column": "text", "html_column": "html", "id_column": "id"},
-                          _SITE if field else "url"))
+            parts.append(
+                (
+                    lines,
+                    {"text_column": "text", "html_column": "html", "id_column": "id"},
+                    _SITE if field else "url",
+                )
+            )
         if parquet:
             table = ray.data.read_parquet(parquet)
             names = table.schema().names
@@ -781,8 +898,13 @@ def _run(ray: Any, jsonl: list[str], parquet: list[str], shown: dict[str, str], 
             content = [c for c in (html_c, text_c) if c]
             table = table.map_batches(_add_nbytes, batch_format="pyarrow", fn_kwargs={"columns": content})
             table = table.repartition(target_num_rows_per_block=rows)
-            parts.append((table, {"text_column": text_c, "html_column": html_c, "id_column": id_column},
-                          field or "url"))
+            parts.append(
+                (
+                    table,
+                    {"text_column": text_c, "html_column": html_c, "id_column": id_column},
+                    field or "url",
+                )
+            )
         shipped = _cli_templates(parts, sites, cfg, format, rows)
         out = []
         for ds, columns, site_column in parts:
@@ -805,16 +927,28 @@ def _run(ray: Any, jsonl: list[str], parquet: list[str], shown: dict[str, str], 
     return summary
 
 
-def _cli_templates(parts: list[tuple[Any, dict[str, Any], str]], sites: dict[str, Any], cfg: str | None,
-                   format: str, rows: int) -> Shipped | None:
+def _cli_templates(
+    parts: list[tuple[Any, dict[str, Any], str]],
+    sites: dict[str, Any],
+    cfg: str | None,
+    format: str,
+    rows: int,
+) -> Shipped | None:
     """The first pass of a ``--engine ray`` run: the table to clean with (shipped), or None."""
     if not sites:
         return None
 
     def count(field: str | None) -> SiteTemplates:
         tables = [
-            count_templates(ds, text_column=columns["text_column"], html_column=columns["html_column"],
-                            site_field=field, site_column=column, format=format, batch_size=rows)
+            count_templates(
+                ds,
+                text_column=columns["text_column"],
+                html_column=columns["html_column"],
+                site_field=field,
+                site_column=column,
+                format=format,
+                batch_size=rows,
+            )
             for ds, columns, column in parts
         ]
         table = tables[0]
@@ -823,15 +957,23 @@ def _cli_templates(parts: list[tuple[Any, dict[str, Any], str]], sites: dict[str
         return table
 
     try:
-        table = resolve(sites.get("site_templates", "auto"), sites.get("templates"), count, cfg,
-                        sites.get("site_field"), sites.get("templates_out"), sites.get("note"))
+        table = resolve(
+            sites.get("site_templates", "auto"),
+            sites.get("templates"),
+            count,
+            cfg,
+            sites.get("site_field"),
+            sites.get("templates_out"),
+            sites.get("note"),
+        )
     except ValueError as exc:
         raise CleanerError(str(exc)) from None
     return _ship(table) if table is not None else None
 
 
-def _parquet_content(names: list[str], text_column: str | None, html_column: str | None
-                     ) -> tuple[str | None, str | None]:
+def _parquet_content(
+    names: list[str], text_column: str | None, html_column: str | None
+) -> tuple[str | None, str | None]:
     """(html column, text column) as the local engine picks them."""
     if text_column or html_column:
         for col, flag in ((html_column, "--html-column"), (text_column, "--text-column")):
@@ -842,12 +984,15 @@ def _parquet_content(names: list[str], text_column: str | None, html_column: str
         return None, "text"
     if "html" in names:
         return "html", None
-    raise CleanerError(f"Parquet input has no `text` or `html` column; name one with --text-column or "
-                       f"--html-column (columns: {', '.join(names)})")
+    raise CleanerError(
+        f"Parquet input has no `text` or `html` column; name one with --text-column or "
+        f"--html-column (columns: {', '.join(names)})"
+    )
 
 
-def _check_parquet_columns(files: list[str], shown: dict[str, str], text_column: str | None,
-                           html_column: str | None) -> None:
+def _check_parquet_columns(
+    files: list[str], shown: dict[str, str], text_column: str | None, html_column: str | None
+) -> None:
     import pyarrow.parquet as pq
 
     for f in files:
@@ -870,7 +1015,9 @@ def cli_clean(args: argparse.Namespace) -> int:
     ``templates``, ``templates_out`` and ``site_field``; refuses
     ``--resume`` (Ray retries failed tasks itself; a failed run leaves no output)."""
     if getattr(args, "resume", False):
-        raise CleanerError("--resume is not supported with --engine ray (a failed run leaves no output; run again)")
+        raise CleanerError(
+            "--resume is not supported with --engine ray (a failed run leaves no output; run again)"
+        )
     mode = getattr(args, "site_templates", "auto") or "auto"
     table, out = getattr(args, "templates", None), getattr(args, "templates_out", None)
     if mode == "off" and (table or out):
@@ -887,13 +1034,21 @@ def cli_clean(args: argparse.Namespace) -> int:
         config = str(path.resolve())
     quiet = bool(getattr(args, "quiet", False))
     summary = clean_files(
-        list(args.inputs), args.output, config=config, workers=getattr(args, "workers", None),
-        format=getattr(args, "format", "auto"), text_column=getattr(args, "text_column", None),
-        html_column=getattr(args, "html_column", None), id_column=getattr(args, "id_column", None) or "id",
-        batch_size=getattr(args, "batch_size", None), address=getattr(args, "ray_address", None), quiet=quiet,
+        list(args.inputs),
+        args.output,
+        config=config,
+        workers=getattr(args, "workers", None),
+        format=getattr(args, "format", "auto"),
+        text_column=getattr(args, "text_column", None),
+        html_column=getattr(args, "html_column", None),
+        id_column=getattr(args, "id_column", None) or "id",
+        batch_size=getattr(args, "batch_size", None),
+        address=getattr(args, "ray_address", None),
+        quiet=quiet,
         verbose=bool(getattr(args, "verbose", False)),
         site_templates=getattr(args, "site_templates", "auto") or "auto",
-        templates=getattr(args, "templates", None), templates_out=getattr(args, "templates_out", None),
+        templates=getattr(args, "templates", None),
+        templates_out=getattr(args, "templates_out", None),
         site_field=getattr(args, "site_field", None),
     )
     if getattr(args, "report", None):

@@ -66,7 +66,9 @@ def template_mode(site_templates: bool | str | None) -> str:
         return "off"
     if isinstance(site_templates, str) and site_templates in MODES:
         return site_templates
-    raise ValueError(f"site_templates must be True, False or one of {', '.join(MODES)}, not {site_templates!r}")
+    raise ValueError(
+        f"site_templates must be True, False or one of {', '.join(MODES)}, not {site_templates!r}"
+    )
 
 
 # ------------------------------------------------------------------ counting rows
@@ -138,9 +140,7 @@ def pair_columns(rows: list[tuple[str, np.ndarray]]) -> tuple[list[str], np.ndar
     return sites, np.concatenate(pages), np.concatenate(parts).view(np.int64)
 
 
-def from_pair_counts(
-    counts: Any, cap: int = DEFAULT_CAP, site_field: str | None = None
-) -> SiteTemplates:
+def from_pair_counts(counts: Any, cap: int = DEFAULT_CAP, site_field: str | None = None) -> SiteTemplates:
     """A table from an engine's group-by of :func:`pair_columns`: an iterable of
     ``(site, hash, distinct pages)``, each pair once; the :data:`PAGE` rows give the pages
     per site. Lines on one page are left out (as :meth:`SiteTemplates.save` leaves
@@ -173,7 +173,9 @@ def load_table(templates: SiteTemplates | str | Path) -> SiteTemplates:
         return templates
     if isinstance(templates, (str, Path)):
         return SiteTemplates.load(templates)
-    raise TypeError(f"templates must be a SiteTemplates table or the path of a saved one, not {type(templates).__name__}")
+    raise TypeError(
+        f"templates must be a SiteTemplates table or the path of a saved one, not {type(templates).__name__}"
+    )
 
 
 def min_pages(config: Any) -> int | None:

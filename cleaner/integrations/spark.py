@@ -108,8 +108,13 @@ def map_in_pandas(
     if templates is not None:
         more["templates"] = ship(templates) if isinstance(templates, SiteTemplates) else templates
     return functools.partial(
-        _clean_frames, text_column=text_column, html_column=html_column, id_column=id_column,
-        config=config_path(config), format=format, **more,
+        _clean_frames,
+        text_column=text_column,
+        html_column=html_column,
+        id_column=id_column,
+        config=config_path(config),
+        format=format,
+        **more,
     )
 
 
@@ -167,27 +172,41 @@ def clean_dataframe(
     if id_column is not None and id_column not in names:
         id_column = None
     table = resolve(
-        site_templates, templates, lambda field: count_templates(
-            df, text_column=text_column, html_column=html_column, site_field=field, format=format), cfg, site_field,
+        site_templates,
+        templates,
+        lambda field: count_templates(
+            df, text_column=text_column, html_column=html_column, site_field=field, format=format
+        ),
+        cfg,
+        site_field,
     )
-    fn = map_in_pandas(text_column, html_column, id_column, cfg, format,
-                       _broadcast(df, table) if table is not None else None)
+    fn = map_in_pandas(
+        text_column, html_column, id_column, cfg, format, _broadcast(df, table) if table is not None else None
+    )
     return df.mapInPandas(fn, output_schema(df.schema, text_column, html_column, id_column))
 
 
 # ------------------------------------------------------------ site templates
-def _pair_frames(frames: Iterator[Any], text_column: str | None, html_column: str | None, site_column: str,
-                 format: str) -> Iterator[Any]:
+def _pair_frames(
+    frames: Iterator[Any], text_column: str | None, html_column: str | None, site_column: str, format: str
+) -> Iterator[Any]:
     import pandas as pd
 
     for frame in frames:
+
         def col(name: str | None, frame: Any = frame) -> list[Any] | None:
             return frame[name].tolist() if name is not None and name in frame.columns else None
 
         sites, pages, hashes = pair_columns(
-            site_hash_rows(col(text_column), col(html_column), col(site_column), format))
-        yield pd.DataFrame({"site": pd.Series(sites, dtype=object), "page": pd.Series(pages, dtype="int64"),
-                            "hash": pd.Series(hashes, dtype="int64")})
+            site_hash_rows(col(text_column), col(html_column), col(site_column), format)
+        )
+        yield pd.DataFrame(
+            {
+                "site": pd.Series(sites, dtype=object),
+                "page": pd.Series(pages, dtype="int64"),
+                "hash": pd.Series(hashes, dtype="int64"),
+            }
+        )
 
 
 def count_templates(
@@ -213,15 +232,20 @@ def count_templates(
     if column not in df.columns:
         return SiteTemplates(cap=cap, site_field=site_field)
     keep = [c for c in dict.fromkeys((text_column, html_column, column)) if c is not None and c in df.columns]
-    fn = functools.partial(_pair_frames, text_column=text_column, html_column=html_column, site_column=column,
-                           format=format)
+    fn = functools.partial(
+        _pair_frames, text_column=text_column, html_column=html_column, site_column=column, format=format
+    )
     pairs = df.select(*keep).mapInPandas(fn, "site string, page long, hash long")
     # distinct pages per (site, hash): a copy of a page (the same lines) counts once
     counts = pairs.groupBy("site", "hash").agg(F.countDistinct("page").alias("count"))
     pages = counts.where(F.col("hash") == PAGE)
     rank = F.row_number().over(Window.partitionBy("site").orderBy(F.desc("count"), F.asc("hash")))
-    lines = (counts.where((F.col("hash") != PAGE) & (F.col("count") >= 2))
-             .withColumn("rank", rank).where(F.col("rank") <= cap).drop("rank"))
+    lines = (
+        counts.where((F.col("hash") != PAGE) & (F.col("count") >= 2))
+        .withColumn("rank", rank)
+        .where(F.col("rank") <= cap)
+        .drop("rank")
+    )
     rows = ((r["site"], r["hash"], r["count"]) for r in pages.unionByName(lines).toLocalIterator())
     return from_pair_counts(rows, cap=cap, site_field=site_field)
 
@@ -248,8 +272,11 @@ def cleaner_udf(config: str | Path | None = None, html: bool = False) -> Any:
     def clean(values: pd.Series) -> pd.DataFrame:
         frame = pd.DataFrame({column: values.reset_index(drop=True)})
         out = clean_batch(
-            frame, text_column=None if html else "text", html_column="html" if html else None,
-            id_column=None, config=cfg,
+            frame,
+            text_column=None if html else "text",
+            html_column="html" if html else None,
+            id_column=None,
+            config=cfg,
         )
         return out.drop(columns=["id"])
 

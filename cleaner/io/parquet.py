@@ -49,7 +49,9 @@ def _parquet_columns(names: list[str], opts: ReadOptions, path: Path) -> list[tu
     )
 
 
-def read_parquet(path: Path, opts: ReadOptions | None = None, state: ReadState | None = None) -> Iterator[InputItem]:
+def read_parquet(
+    path: Path, opts: ReadOptions | None = None, state: ReadState | None = None
+) -> Iterator[InputItem]:
     """Rows of a Parquet file, read one record batch at a time."""
     import pyarrow.parquet as pq
 
@@ -73,7 +75,11 @@ def read_parquet(path: Path, opts: ReadOptions | None = None, state: ReadState |
         content = _parquet_columns(names, opts, path)
     except Exception as exc:
         if not st.take_skip():
-            msg = str(exc) if isinstance(exc, InputError) else f"{path}: cannot read Parquet file: {_short(exc)}"
+            msg = (
+                str(exc)
+                if isinstance(exc, InputError)
+                else f"{path}: cannot read Parquet file: {_short(exc)}"
+            )
             yield InputItem(stem, None, opts.format, str(path), error=msg)
         st.finish_file(size)
         return
@@ -105,15 +111,24 @@ def read_parquet(path: Path, opts: ReadOptions | None = None, state: ReadState |
                     if k in too_big:
                         where = f"{path}:{row}"
                         rid = _parquet_id(cols, k, row, id_col, stem)
-                        yield InputItem(rid, None, opts.format, where, nbytes=too_big[k],
-                                        error=limit_message(where, too_big[k], opts.max_bytes, "cell"))
+                        yield InputItem(
+                            rid,
+                            None,
+                            opts.format,
+                            where,
+                            nbytes=too_big[k],
+                            error=limit_message(where, too_big[k], opts.max_bytes, "cell"),
+                        )
                         continue
                     yield _parquet_item(cols, k, row, content, id_col, extra_cols, path, stem, opts.format)
                 st.advance(size * row // total)
     except Exception as exc:
         if not st.take_skip():
             yield InputItem(
-                f"{stem}:{row + 1}", None, opts.format, f"{path}:{row + 1}",
+                f"{stem}:{row + 1}",
+                None,
+                opts.format,
+                f"{path}:{row + 1}",
                 error=f"{path}: Parquet file is truncated or corrupt at row {row + 1} "
                 f"({type(exc).__name__}: {_short(exc)}); the {row} row(s) before were read",
             )
@@ -131,8 +146,12 @@ def _oversized(batch: Any, content_cols: list[str], cap: int) -> dict[int, int]:
     out: dict[int, int] = {}
     for name in content_cols:
         col = batch.column(batch.schema.get_field_index(name))
-        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)
-                or pa.types.is_binary(col.type) or pa.types.is_large_binary(col.type)):
+        if not (
+            pa.types.is_string(col.type)
+            or pa.types.is_large_string(col.type)
+            or pa.types.is_binary(col.type)
+            or pa.types.is_large_binary(col.type)
+        ):
             continue
         lengths = pc.binary_length(col).to_pylist()
         for k, n in enumerate(lengths):
@@ -166,8 +185,15 @@ def _parquet_id(cols: dict[str, list[Any]], k: int, row: int, id_col: str | None
 
 
 def _parquet_item(
-    cols: dict[str, list[Any]], k: int, row: int, content: list[tuple[str, str]], id_col: str | None,
-    extra_cols: list[str], path: Path, stem: str, format: str,
+    cols: dict[str, list[Any]],
+    k: int,
+    row: int,
+    content: list[tuple[str, str]],
+    id_col: str | None,
+    extra_cols: list[str],
+    path: Path,
+    stem: str,
+    format: str,
 ) -> InputItem:
     from cleaner.io.readers import InputItem
 

@@ -70,13 +70,18 @@ from cleaner.io.warc import read_warc  # noqa: F401 - part of this module's inte
 TEXT_EXT = (".txt",)
 HTML_EXT = (".html", ".htm")
 JSONL_EXT = (
-    ".jsonl", ".jsonl.gz", ".jsonl.zst", ".jsonl.zstd",
-    ".ndjson", ".ndjson.gz", ".ndjson.zst", ".ndjson.zstd",
+    ".jsonl",
+    ".jsonl.gz",
+    ".jsonl.zst",
+    ".jsonl.zstd",
+    ".ndjson",
+    ".ndjson.gz",
+    ".ndjson.zst",
+    ".ndjson.zstd",
 )
 WARC_EXT = (".warc", ".warc.gz")
 PARQUET_EXT = (".parquet",)
 ALL_EXT = (*JSONL_EXT, *WARC_EXT, *PARQUET_EXT, *TEXT_EXT, *HTML_EXT)
-
 
 
 @dataclass
@@ -120,8 +125,10 @@ class ReadOptions:
 def limit_message(where: str, size: int, cap: int, what: str = "document", at_least: bool = False) -> str:
     """The error of a document over the size limit."""
     how = f"more than {cap:,}" if at_least else f"{size:,}"
-    return (f"{where}: {what} of {how} bytes exceeds limits.max_document_bytes={cap}; "
-            f"passed over without being read whole (raise the limit in the config to clean it)")
+    return (
+        f"{where}: {what} of {how} bytes exceeds limits.max_document_bytes={cap}; "
+        f"passed over without being read whole (raise the limit in the config to clean it)"
+    )
 
 
 class ReadState:
@@ -131,7 +138,9 @@ class ReadState:
 
     def __init__(self, skip: int = 0) -> None:
         self.skip = max(0, int(skip))
-        self.skipped_kinds: Counter[str] = Counter()  # files in folders of kinds not read, by extension (".md")
+        self.skipped_kinds: Counter[str] = (
+            Counter()
+        )  # files in folders of kinds not read, by extension (".md")
         self.done_bytes = 0  # bytes of finished files
         self._current: IO[bytes] | None = None  # the file being read, for its position
         self._partial = 0  # bytes of the current file consumed, when there is no handle
@@ -180,8 +189,12 @@ def kind_of(path: str | Path) -> str | None:
     return None
 
 
-_NOT_REGULAR = ((stat.S_ISFIFO, "FIFO"), (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"),
-                (stat.S_ISSOCK, "socket"))
+_NOT_REGULAR = (
+    (stat.S_ISFIFO, "FIFO"),
+    (stat.S_ISCHR, "character device"),
+    (stat.S_ISBLK, "block device"),
+    (stat.S_ISSOCK, "socket"),
+)
 
 
 def file_type(mode: int) -> str:
@@ -234,8 +247,12 @@ def iter_inputs(
             raise InputError(f"{spec}: no such file or folder")
 
 
-def walk(root: Path, exclude: tuple[str, ...] = (), skipped: list[tuple[str, str]] | None = None,
-         kinds: Counter[str] | None = None) -> Iterator[Path]:
+def walk(
+    root: Path,
+    exclude: tuple[str, ...] = (),
+    skipped: list[tuple[str, str]] | None = None,
+    kinds: Counter[str] | None = None,
+) -> Iterator[Path]:
     """The readable files under ``root``, in a deterministic order: the files of a
     folder sorted by name, then its subfolders, sorted. Run folders of cleaner
     and the files or folders of ``exclude`` are passed over; so are files that
@@ -265,8 +282,9 @@ def _excluded(e: os.DirEntry[str], ids: set[tuple[int, int]]) -> bool:
     return (st.st_dev, st.st_ino) in ids
 
 
-def _walk_dir(top: str, ids: set[tuple[int, int]], skipped: list[tuple[str, str]] | None,
-              kinds: Counter[str] | None) -> Iterator[Path]:
+def _walk_dir(
+    top: str, ids: set[tuple[int, int]], skipped: list[tuple[str, str]] | None, kinds: Counter[str] | None
+) -> Iterator[Path]:
     if ids:
         try:
             st = os.stat(top)
@@ -335,8 +353,11 @@ def input_bytes(inputs: list[str], exclude: tuple[str, ...] = ()) -> int | None:
     return total or None
 
 
-_NEEDS = {"warc": ("warcio", "WARC input"), "parquet": ("pyarrow", "Parquet input"),
-          "zst": ("zstandard", "zstd-compressed input")}
+_NEEDS = {
+    "warc": ("warcio", "WARC input"),
+    "parquet": ("pyarrow", "Parquet input"),
+    "zst": ("zstandard", "zstd-compressed input"),
+}
 
 
 def require(what: str) -> None:
@@ -431,13 +452,24 @@ def _read_file(path: Path, opts: ReadOptions, st: ReadState, root: Path | None) 
         return
     with fh:
         if not stat.S_ISREG(info.st_mode):
-            yield InputItem(doc_id, None, fmt, str(path),
-                            error=f"{path}: is a {file_type(info.st_mode)}, not a regular file; not read")
+            yield InputItem(
+                doc_id,
+                None,
+                fmt,
+                str(path),
+                error=f"{path}: is a {file_type(info.st_mode)}, not a regular file; not read",
+            )
             return
         if cap and info.st_size > cap:
             st.finish_file(info.st_size)
-            yield InputItem(doc_id, None, fmt, str(path), nbytes=info.st_size,
-                            error=limit_message(str(path), info.st_size, cap, "file"))
+            yield InputItem(
+                doc_id,
+                None,
+                fmt,
+                str(path),
+                nbytes=info.st_size,
+                error=limit_message(str(path), info.st_size, cap, "file"),
+            )
             return
         try:
             data, size = read_capped(fh, cap)  # it may have grown since
@@ -446,15 +478,22 @@ def _read_file(path: Path, opts: ReadOptions, st: ReadState, root: Path | None) 
             return
     st.finish_file(size)
     if data is None:
-        yield InputItem(doc_id, None, fmt, str(path), nbytes=size,
-                        error=limit_message(str(path), size, cap, "file", at_least=True))
+        yield InputItem(
+            doc_id,
+            None,
+            fmt,
+            str(path),
+            nbytes=size,
+            error=limit_message(str(path), size, cap, "file", at_least=True),
+        )
         return
     yield InputItem(doc_id, data, fmt, str(path))
 
 
 # ------------------------------------------------------------------ JSONL
-def read_jsonl(path: Path, format: str = "auto", state: ReadState | None = None,
-               max_bytes: int = 0) -> Iterator[InputItem]:
+def read_jsonl(
+    path: Path, format: str = "auto", state: ReadState | None = None, max_bytes: int = 0
+) -> Iterator[InputItem]:
     """Records of a JSONL(.gz/.zst) file; bad lines become error items naming
     file:line, and so do lines longer than ``max_bytes`` (0: no limit), which
     are passed over without being held."""
@@ -473,7 +512,10 @@ def read_jsonl(path: Path, format: str = "auto", state: ReadState | None = None,
     except _LinesFailed as exc:
         if not st.take_skip():
             yield InputItem(
-                f"{stem}:{exc.lineno}", None, format, str(path),
+                f"{stem}:{exc.lineno}",
+                None,
+                format,
+                str(path),
                 error=f"{path}:{exc.lineno}: file is truncated or corrupt ({exc.cause}); "
                 f"the {exc.lineno - 1} line(s) before were read",
             )
@@ -486,8 +528,9 @@ class _LinesFailed(Exception):
         self.lineno, self.cause = lineno, cause
 
 
-def _jsonl_lines(fh: IO[bytes], path: Path, stem: str, format: str, st: ReadState, cap: int,
-                 first: int = 1) -> Iterator[InputItem]:
+def _jsonl_lines(
+    fh: IO[bytes], path: Path, stem: str, format: str, st: ReadState, cap: int, first: int = 1
+) -> Iterator[InputItem]:
     """The items of the JSONL lines of ``fh`` (numbered from ``first``)."""
     import zlib
 
@@ -506,8 +549,14 @@ def _jsonl_lines(fh: IO[bytes], path: Path, stem: str, format: str, st: ReadStat
             continue
         if not line:  # over the limit: passed over
             where = f"{path}:{lineno}"
-            yield InputItem(f"{stem}:{lineno}", None, format, where, nbytes=size,
-                            error=limit_message(where, size, cap, "line"))
+            yield InputItem(
+                f"{stem}:{lineno}",
+                None,
+                format,
+                where,
+                nbytes=size,
+                error=limit_message(where, size, cap, "line"),
+            )
             continue
         yield _jsonl_item(line, path, lineno, stem, format)
 
@@ -539,8 +588,14 @@ def _jsonl_item(line: str | bytes, path: Path, lineno: int, stem: str, format: s
         try:
             line.encode("utf-8")
         except UnicodeEncodeError as exc:
-            return InputItem(fallback_id, None, format, where, nbytes=nbytes,
-                             error=f"{where}: line is not valid UTF-8 (byte at column {exc.start + 1})")
+            return InputItem(
+                fallback_id,
+                None,
+                format,
+                where,
+                nbytes=nbytes,
+                error=f"{where}: line is not valid UTF-8 (byte at column {exc.start + 1})",
+            )
     try:
         # orjson first (about 3x faster); the standard library for what orjson
         # refuses (NaN, escaped lone surrogates, other encodings), for the
@@ -557,32 +612,63 @@ def _jsonl_item(line: str | bytes, path: Path, lineno: int, stem: str, format: s
     except UnicodeDecodeError as exc:
         assert isinstance(line, bytes)
         col = len(line[: exc.start].decode("utf-8", "replace")) + 1
-        return InputItem(fallback_id, None, format, where, nbytes=nbytes,
-                         error=f"{where}: line is not valid UTF-8 (byte at column {col})")
+        return InputItem(
+            fallback_id,
+            None,
+            format,
+            where,
+            nbytes=nbytes,
+            error=f"{where}: line is not valid UTF-8 (byte at column {col})",
+        )
     except json.JSONDecodeError as exc:
-        return InputItem(fallback_id, None, format, where, nbytes=nbytes,
-                         error=f"{where}: invalid JSON: {exc.msg} (column {exc.colno})")
+        return InputItem(
+            fallback_id,
+            None,
+            format,
+            where,
+            nbytes=nbytes,
+            error=f"{where}: invalid JSON: {exc.msg} (column {exc.colno})",
+        )
     except RecursionError:
-        return InputItem(fallback_id, None, format, where, nbytes=nbytes,
-                         error=f"{where}: invalid JSON: nested too deeply")
+        return InputItem(
+            fallback_id, None, format, where, nbytes=nbytes, error=f"{where}: invalid JSON: nested too deeply"
+        )
     if not isinstance(rec, dict):
-        return InputItem(fallback_id, None, format, where, nbytes=nbytes,
-                         error=f"{where}: expected a JSON object, got {type(rec).__name__}")
+        return InputItem(
+            fallback_id,
+            None,
+            format,
+            where,
+            nbytes=nbytes,
+            error=f"{where}: expected a JSON object, got {type(rec).__name__}",
+        )
     return _record_item(rec, where, fallback_id, format, nbytes)
 
 
-def _record_item(rec: dict[str, Any], where: str, fallback_id: str, format: str, nbytes: int | None) -> InputItem:
+def _record_item(
+    rec: dict[str, Any], where: str, fallback_id: str, format: str, nbytes: int | None
+) -> InputItem:
     rid = rec.get("id", fallback_id)
     if not isinstance(rid, (str, int)) or isinstance(rid, bool):
-        return InputItem(fallback_id, None, format, where, nbytes=nbytes,
-                         error=f"{where}: `id` must be a string or number, not {type(rid).__name__}")
+        return InputItem(
+            fallback_id,
+            None,
+            format,
+            where,
+            nbytes=nbytes,
+            error=f"{where}: `id` must be a string or number, not {type(rid).__name__}",
+        )
     extra = {k: v for k, v in rec.items() if k not in ("id", "text", "html")}
     meta = {"url": rec["url"]} if isinstance(rec.get("url"), str) else {}
     html, text = rec.get("html"), rec.get("text")
     if isinstance(html, str):
-        return InputItem(str(rid), html, "html" if format == "auto" else format, where, extra, meta, nbytes=nbytes)
+        return InputItem(
+            str(rid), html, "html" if format == "auto" else format, where, extra, meta, nbytes=nbytes
+        )
     if isinstance(text, str):
-        return InputItem(str(rid), text, "text" if format == "auto" else format, where, extra, meta, nbytes=nbytes)
+        return InputItem(
+            str(rid), text, "text" if format == "auto" else format, where, extra, meta, nbytes=nbytes
+        )
     if html is None and text is None:
         msg = "record has no `text` or `html` field"
     else:
@@ -597,8 +683,9 @@ def _short(exc: BaseException) -> str:
 
 
 # ------------------------------------------------------------------ stdin
-def _read_stream(stream: IO[bytes], where: str, stem: str, opts: ReadOptions, st: ReadState,
-                 fmt: str | None = None) -> Iterator[InputItem]:
+def _read_stream(
+    stream: IO[bytes], where: str, stem: str, opts: ReadOptions, st: ReadState, fmt: str | None = None
+) -> Iterator[InputItem]:
     """Standard input, or a FIFO or device named as input: JSONL records when
     its first line is a JSON object (and the format is not given), else one
     document. Read up to the size limit and no further: a stream that never
@@ -621,16 +708,27 @@ def _read_stream(stream: IO[bytes], where: str, stem: str, opts: ReadOptions, st
                 yield from _jsonl_lines(stream, path, stem, opts.format, st, cap, first=2)
             except _LinesFailed as exc:
                 if not st.take_skip():
-                    yield InputItem(f"{stem}:{exc.lineno}", None, opts.format, f"{where}:{exc.lineno}",
-                                    error=f"{where}:{exc.lineno}: cannot read ({exc.cause})")
+                    yield InputItem(
+                        f"{stem}:{exc.lineno}",
+                        None,
+                        opts.format,
+                        f"{where}:{exc.lineno}",
+                        error=f"{where}:{exc.lineno}: cannot read ({exc.cause})",
+                    )
             return
     rest, size = (None, 0) if over else read_capped(stream, cap - len(first) if cap else 0)
     if st.take_skip():
         return
     if rest is None:
         total = len(first) + size
-        yield InputItem(stem, None, fmt, where, nbytes=total,
-                        error=limit_message(where, total, cap, "input", at_least=True))
+        yield InputItem(
+            stem,
+            None,
+            fmt,
+            where,
+            nbytes=total,
+            error=limit_message(where, total, cap, "input", at_least=True),
+        )
         return
     yield InputItem(stem, first + rest, fmt, where)
 
@@ -641,9 +739,14 @@ def _read_named_stream(path: Path, opts: ReadOptions, st: ReadState) -> Iterator
     stem = _doc_id(path, None)
     if kind in ("warc", "parquet"):
         if not st.take_skip():
-            yield InputItem(stem, None, opts.format, str(path),
-                            error=f"{path}: a {kind} file must be a regular file (it is read by position), "
-                            f"not a {file_type(os.stat(path).st_mode)}")
+            yield InputItem(
+                stem,
+                None,
+                opts.format,
+                str(path),
+                error=f"{path}: a {kind} file must be a regular file (it is read by position), "
+                f"not a {file_type(os.stat(path).st_mode)}",
+            )
         return
     try:
         fh, raw = open_binary(path)
@@ -657,8 +760,13 @@ def _read_named_stream(path: Path, opts: ReadOptions, st: ReadState) -> Iterator
                 yield from _jsonl_lines(fh, path, stem, opts.format, st, opts.max_bytes)
             except _LinesFailed as exc:
                 if not st.take_skip():
-                    yield InputItem(f"{stem}:{exc.lineno}", None, opts.format, f"{path}:{exc.lineno}",
-                                    error=f"{path}:{exc.lineno}: cannot read ({exc.cause})")
+                    yield InputItem(
+                        f"{stem}:{exc.lineno}",
+                        None,
+                        opts.format,
+                        f"{path}:{exc.lineno}",
+                        error=f"{path}:{exc.lineno}: cannot read ({exc.cause})",
+                    )
             return
         fmt = opts.format if opts.format != "auto" or kind is None else kind
         yield from _read_stream(fh, str(path), stem, opts, st, fmt)

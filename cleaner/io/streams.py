@@ -150,8 +150,12 @@ class DecompressingRaw(io.RawIOBase):
             self._zstd = zstandard
             self._frames = ZstdFrames()
             dctx = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW)
-            self._reader = dctx.stream_reader(_Tap(fh, self._frames), read_size=_RAW_READ,  # type: ignore[arg-type]
-                                              read_across_frames=True, closefd=False)
+            self._reader = dctx.stream_reader(
+                _Tap(fh, self._frames),  # type: ignore[arg-type]
+                read_size=_RAW_READ,
+                read_across_frames=True,
+                closefd=False,
+            )
 
     def readable(self) -> bool:
         return True

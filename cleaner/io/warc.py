@@ -122,7 +122,10 @@ def read_warc(path: Path, state: Any = None, max_bytes: int = 0) -> Any:
             after = f" after record {last_id}" if last_id else ""
             unz = " (uncompressed)" if head == b"\x1f\x8b" else ""
             yield InputItem(
-                f"{stem}@{offset}", None, "auto", f"{path}@{offset}",
+                f"{stem}@{offset}",
+                None,
+                "auto",
+                f"{path}@{offset}",
                 error=f"{path}: WARC file is truncated or corrupt at offset {offset}{unz}{after} "
                 f"({_short(exc)}); the {n} response record(s) before were read",
             )
@@ -154,11 +157,16 @@ def _drain(rec: Any, budget: _Budget | None = None) -> bool:
 
 def _warc_id(rec: Any, stem: str, offset: int) -> str:
     h = rec.rec_headers
-    return (h.get_header("WARC-Record-ID") or "").strip().strip("<>") or h.get_header("WARC-Target-URI") or f"{stem}@{offset}"
+    return (
+        (h.get_header("WARC-Record-ID") or "").strip().strip("<>")
+        or h.get_header("WARC-Target-URI")
+        or f"{stem}@{offset}"
+    )
 
 
-def _warc_item(rec: Any, path: Path, offset: int, stem: str, max_bytes: int = 0,
-               budget: _Budget | None = None) -> tuple[Any, bool]:
+def _warc_item(
+    rec: Any, path: Path, offset: int, stem: str, max_bytes: int = 0, budget: _Budget | None = None
+) -> tuple[Any, bool]:
     """(item, fatal): fatal when the file itself ended inside the record."""
     from cleaner.io.readers import InputItem, _short, limit_message
 
@@ -184,30 +192,64 @@ def _warc_item(rec: Any, path: Path, offset: int, stem: str, max_bytes: int = 0,
     left = getattr(rec.raw_stream, "limit", None)
     if max_bytes and isinstance(left, int) and left > max_bytes:  # known by its length: never read
         fatal = _drain(rec, budget)
-        return InputItem(rid, None, "auto", source, extra, meta, nbytes=left,
-                         error=limit_message(where, left, max_bytes, "payload")), fatal
+        return InputItem(
+            rid,
+            None,
+            "auto",
+            source,
+            extra,
+            meta,
+            nbytes=left,
+            error=limit_message(where, left, max_bytes, "payload"),
+        ), fatal
     if drop is not None:  # not a document: its body is not needed
         if _drain(rec, budget):
-            return InputItem(rid, None, "auto", source, extra, meta,
-                             error=f"{where} is truncated; the file ends inside it"), True
-        return InputItem(rid, None, "auto", source, extra, meta, drop=drop,
-                         nbytes=left if isinstance(left, int) else None), False
+            return InputItem(
+                rid, None, "auto", source, extra, meta, error=f"{where} is truncated; the file ends inside it"
+            ), True
+        return InputItem(
+            rid, None, "auto", source, extra, meta, drop=drop, nbytes=left if isinstance(left, int) else None
+        ), False
     try:
         body, size = _read_body(rec.content_stream(), max_bytes, budget)
     except (EOFError, OSError) as exc:  # the file itself ends or is damaged inside the record
-        return InputItem(rid, None, "auto", source, extra, meta,
-                         error=f"{where} is truncated ({_short(exc)})"), True
+        return InputItem(
+            rid, None, "auto", source, extra, meta, error=f"{where} is truncated ({_short(exc)})"
+        ), True
     except Exception as exc:
-        return InputItem(rid, None, "auto", source, extra, meta,
-                         error=f"{where}: cannot read body ({type(exc).__name__}: {_short(exc)})"), _drain(rec, budget)
+        return InputItem(
+            rid,
+            None,
+            "auto",
+            source,
+            extra,
+            meta,
+            error=f"{where}: cannot read body ({type(exc).__name__}: {_short(exc)})",
+        ), _drain(rec, budget)
     if body is None:  # the content encoding expanded it past the limit
         fatal = _drain(rec, budget)
-        return InputItem(rid, None, "auto", source, extra, meta, nbytes=size,
-                         error=limit_message(where, size, max_bytes, "decoded payload", at_least=True)), fatal
+        return InputItem(
+            rid,
+            None,
+            "auto",
+            source,
+            extra,
+            meta,
+            nbytes=size,
+            error=limit_message(where, size, max_bytes, "decoded payload", at_least=True),
+        ), fatal
     left = getattr(rec.raw_stream, "limit", 0)
     if isinstance(left, int) and left > 0:
-        return InputItem(rid, None, "auto", source, extra, meta, nbytes=len(body),
-                         error=f"{where} is truncated ({left} byte(s) missing); the file ends inside it"), True
+        return InputItem(
+            rid,
+            None,
+            "auto",
+            source,
+            extra,
+            meta,
+            nbytes=len(body),
+            error=f"{where} is truncated ({left} byte(s) missing); the file ends inside it",
+        ), True
     return InputItem(rid, body, "auto", source, extra, meta, drop=drop), False
 
 

@@ -128,7 +128,9 @@ def _line_bytes(record: dict[str, Any]) -> bytes:
     CPU); the standard library for what orjson refuses (lone surrogates from
     undecodable input, integers beyond 64 bits, keys that are not strings)."""
     try:
-        return orjson.dumps(record, default=str, option=orjson.OPT_APPEND_NEWLINE | orjson.OPT_SERIALIZE_NUMPY)
+        return orjson.dumps(
+            record, default=str, option=orjson.OPT_APPEND_NEWLINE | orjson.OPT_SERIALIZE_NUMPY
+        )
     except (orjson.JSONEncodeError, TypeError):
         pass
     line = dumps(record) + "\n"
@@ -188,7 +190,9 @@ class _Stream:
         self.codec = codec
         if offset is None or not os.path.lexists(path):
             if offset:
-                raise FileNotFoundError(f"{path}: the run's data file is missing; remove the run folder and start over")
+                raise FileNotFoundError(
+                    f"{path}: the run's data file is missing; remove the run folder and start over"
+                )
             self.f: IO[bytes] = create_file(path)
         else:
             self.f = open_existing(path)
@@ -253,7 +257,16 @@ class JsonlSink:
 
     def __init__(self, output: str, work: Path, state: dict[str, Any] | None = None) -> None:
         self.target = Path(output)
-        self.data = work / ("data" + (".jsonl.gz" if _codec(output) == "gz" else ".jsonl.zst" if _codec(output) == "zst" else ".jsonl"))
+        self.data = work / (
+            "data"
+            + (
+                ".jsonl.gz"
+                if _codec(output) == "gz"
+                else ".jsonl.zst"
+                if _codec(output) == "zst"
+                else ".jsonl"
+            )
+        )
         self.stream = _Stream(self.data, _codec(output), (state or {}).get("offset"))
         self.count = int((state or {}).get("count", 0))
 
@@ -378,29 +391,45 @@ class FolderSink:
 
 
 # ----------------------------------------------------------------- Parquet
-_KNOWN = ("id", "text", "status", "reason", "error", "language", "language_score", "removed", "repairs",
-          "artifacts", "metadata")
+_KNOWN = (
+    "id",
+    "text",
+    "status",
+    "reason",
+    "error",
+    "language",
+    "language_score",
+    "removed",
+    "repairs",
+    "artifacts",
+    "metadata",
+)
 
 
 def parquet_schema() -> Any:
     import pyarrow as pa
 
-    return pa.schema([
-        ("id", pa.string()),
-        ("text", pa.string()),
-        ("status", pa.string()),
-        ("reason", pa.string()),
-        ("error", pa.string()),
-        ("language", pa.string()),
-        ("language_score", pa.float64()),
-        ("removed", pa.list_(pa.struct([("line", pa.int64()), ("text", pa.string()), ("rule", pa.string())]))),
-        ("artifacts_score", pa.float64()),
-        ("artifacts_flagged", pa.bool_()),
-        ("repairs", pa.string()),
-        ("artifacts", pa.string()),
-        ("metadata", pa.string()),
-        ("extra", pa.string()),
-    ])
+    return pa.schema(
+        [
+            ("id", pa.string()),
+            ("text", pa.string()),
+            ("status", pa.string()),
+            ("reason", pa.string()),
+            ("error", pa.string()),
+            ("language", pa.string()),
+            ("language_score", pa.float64()),
+            (
+                "removed",
+                pa.list_(pa.struct([("line", pa.int64()), ("text", pa.string()), ("rule", pa.string())])),
+            ),
+            ("artifacts_score", pa.float64()),
+            ("artifacts_flagged", pa.bool_()),
+            ("repairs", pa.string()),
+            ("artifacts", pa.string()),
+            ("metadata", pa.string()),
+            ("extra", pa.string()),
+        ]
+    )
 
 
 def arrow_str(v: Any) -> str | None:
@@ -413,8 +442,6 @@ def arrow_str(v: Any) -> str | None:
     except UnicodeEncodeError:
         s = s.encode("utf-8", "replace").decode("utf-8")
     return s
-
-
 
 
 def _j(v: Any) -> str:
@@ -430,8 +457,9 @@ def flatten_record(rec: dict[str, Any]) -> dict[str, Any]:
     art = given if isinstance(given := rec.get("artifacts"), dict) else {}
     score = rec.get("language_score")
     status = rec.get("status")
-    extra = {k: v for k, v in rec.items()
-             if k not in _KNOWN or (k in _STATUS_FIELD and _STATUS_FIELD[k] != status)}
+    extra = {
+        k: v for k, v in rec.items() if k not in _KNOWN or (k in _STATUS_FIELD and _STATUS_FIELD[k] != status)
+    }
     try:
         value = float(art.get("score") or 0.0)
         ascore: float | None = value if math.isfinite(value) else None
@@ -446,9 +474,13 @@ def flatten_record(rec: dict[str, Any]) -> dict[str, Any]:
         "language": arrow_str(rec.get("language")),
         "language_score": float(score) if isinstance(score, (int, float)) and math.isfinite(score) else None,
         "removed": [
-            {"line": r.get("line") if isinstance(r.get("line"), int) else None, "text": arrow_str(r.get("text")),
-             "rule": arrow_str(r.get("rule"))}
-            for r in rec.get("removed") or () if isinstance(r, dict)
+            {
+                "line": r.get("line") if isinstance(r.get("line"), int) else None,
+                "text": arrow_str(r.get("text")),
+                "rule": arrow_str(r.get("rule")),
+            }
+            for r in rec.get("removed") or ()
+            if isinstance(r, dict)
         ],
         "artifacts_score": ascore,
         "artifacts_flagged": bool(art.get("flagged")),
@@ -462,13 +494,18 @@ def flatten_record(rec: dict[str, Any]) -> dict[str, Any]:
 def unflatten_row(row: dict[str, Any]) -> dict[str, Any]:
     """A Parquet row back into the record JSONL output would hold."""
     rec: dict[str, Any] = json.loads(row["extra"]) if row.get("extra") else {}
-    rec.update({
-        "id": row.get("id"), "text": row.get("text") or "", "status": row.get("status"),
-        "language": row.get("language"), "language_score": row.get("language_score"),
-        "removed": list(row.get("removed") or []),
-        "repairs": json.loads(row["repairs"]) if row.get("repairs") else [],
-        "artifacts": json.loads(row["artifacts"]) if row.get("artifacts") else {},
-    })
+    rec.update(
+        {
+            "id": row.get("id"),
+            "text": row.get("text") or "",
+            "status": row.get("status"),
+            "language": row.get("language"),
+            "language_score": row.get("language_score"),
+            "removed": list(row.get("removed") or []),
+            "repairs": json.loads(row["repairs"]) if row.get("repairs") else [],
+            "artifacts": json.loads(row["artifacts"]) if row.get("artifacts") else {},
+        }
+    )
     if rec["status"] == "dropped":
         rec["reason"] = row.get("reason")
     if rec["status"] == "error":
@@ -506,7 +543,9 @@ class ParquetSink:
                 f.unlink()
         for k in range(self.parts):
             if not self._part(k).exists():
-                raise FileNotFoundError(f"{self._part(k)}: a part of the run is missing; remove {work} and start over")
+                raise FileNotFoundError(
+                    f"{self._part(k)}: a part of the run is missing; remove {work} and start over"
+                )
         self.schema = parquet_schema()
         self.rows: list[dict[str, Any]] = []
         self.row_bytes = 0
@@ -605,14 +644,18 @@ class LineSink(Protocol):
 
 def open_sink(output: str, work: Path, state: dict[str, Any] | None = None) -> Sink:
     kind = output_kind(output)
-    need = {"parquet": "pyarrow", "zst": "zstandard"}.get("parquet" if kind == "parquet" else _codec(output) or "")
+    need = {"parquet": "pyarrow", "zst": "zstandard"}.get(
+        "parquet" if kind == "parquet" else _codec(output) or ""
+    )
     if need:
         try:
             __import__(need)
         except ImportError:
             from cleaner.errors import CleanerError
 
-            raise CleanerError(f"-o {output}: writing it needs the `{need}` package: pip install {need}") from None
+            raise CleanerError(
+                f"-o {output}: writing it needs the `{need}` package: pip install {need}"
+            ) from None
     if kind == "jsonl":
         return JsonlSink(output, work, state)
     if kind == "parquet":

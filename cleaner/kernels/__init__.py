@@ -72,8 +72,9 @@ def njit(*args: Any, cache: bool = False, python: Callable[..., Any] | None = No
     return wrap
 
 
-def _implement(fn: Callable[..., Any], cache: bool, options: dict[str, Any],
-               python: Callable[..., Any] | None = None) -> Any:
+def _implement(
+    fn: Callable[..., Any], cache: bool, options: dict[str, Any], python: Callable[..., Any] | None = None
+) -> Any:
     """``fn`` as the chosen mode runs it: numba's dispatcher, or ``fn`` itself (or its ``python`` twin)."""
     if _mode == "python":
         return python or fn
@@ -94,8 +95,9 @@ class Kernel:
     calls other kernels compiled, and Python calls them directly); a Kernel kept
     elsewhere calls the implementation."""
 
-    def __init__(self, fn: Callable[..., Any], cache: bool, options: dict[str, Any],
-                 python: Callable[..., Any] | None) -> None:
+    def __init__(
+        self, fn: Callable[..., Any], cache: bool, options: dict[str, Any], python: Callable[..., Any] | None
+    ) -> None:
         self.py_func = self.__wrapped__ = fn
         self.python = python
         self.__name__, self.__qualname__ = fn.__name__, fn.__qualname__
@@ -139,15 +141,18 @@ def use(chosen: str | None) -> str:
         raise ValueError(f"kernels: {chosen!r} is not one of {', '.join(MODES)}")
     if _mode is not None:
         if chosen != _mode:
-            raise RuntimeError(f"this process already runs its kernels {_mode}; start a new one to run them {chosen}")
+            raise RuntimeError(
+                f"this process already runs its kernels {_mode}; start a new one to run them {chosen}"
+            )
         return _mode
     _mode = chosen
     if chosen == "python":
         import warnings
 
         # numpy's fixed-width integers wrap, as the compiled code's do (the hashes rely on it), and say so
-        warnings.filterwarnings("ignore", message="overflow encountered in scalar", category=RuntimeWarning,
-                                module=r"cleaner\.")
+        warnings.filterwarnings(
+            "ignore", message="overflow encountered in scalar", category=RuntimeWarning, module=r"cleaner\."
+        )
     for k in _kernels:
         k._impl = _implement(k.py_func, k._cache, k._options, k.python)
     for name, module in list(sys.modules.items()):
@@ -169,4 +174,16 @@ from cleaner.kernels.chars import (  # noqa: E402
     tables,
 )
 
-__all__ = ["njit", "use", "mode", "Kernel", "AN", "DEC", "SP", "code_points", "find_word", "fold_table", "tables"]
+__all__ = [
+    "njit",
+    "use",
+    "mode",
+    "Kernel",
+    "AN",
+    "DEC",
+    "SP",
+    "code_points",
+    "find_word",
+    "fold_table",
+    "tables",
+]

@@ -129,7 +129,9 @@ class _KernelCacheImpl(CompileResultCacheImpl):
         self._locator = _Locator.from_function(py_func, source)
         self._locator.ensure_cache_path()  # (OSError: cannot be written; see FolderCache)
         modname = os.path.splitext(os.path.basename(source))[0]
-        self._filename_base = self.get_filename_base(f"{modname}.{py_func.__qualname__}", getattr(sys, "abiflags", ""))
+        self._filename_base = self.get_filename_base(
+            f"{modname}.{py_func.__qualname__}", getattr(sys, "abiflags", "")
+        )
 
 
 class _KernelCache(FunctionCache):

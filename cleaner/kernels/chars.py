@@ -27,7 +27,20 @@ import numpy as np
 from cleaner.kernels import njit
 
 # character flags
-SP, UP, LO, TI, DIG, DEC, AN, CS, CJK, PUNCT, PLAIN, UNDERSCORE = 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048
+SP, UP, LO, TI, DIG, DEC, AN, CS, CJK, PUNCT, PLAIN, UNDERSCORE = (
+    1,
+    2,
+    4,
+    8,
+    16,
+    32,
+    64,
+    128,
+    256,
+    512,
+    1024,
+    2048,
+)
 # what str.lower reads around a capital sigma (Unicode's Final_Sigma context): a
 # cased character that is not case-ignorable, and a case-ignorable one
 SIGMA_CASED, CASE_IGNORABLE = 4096, 8192
@@ -80,8 +93,11 @@ def _flags_of(chars: str) -> tuple[np.ndarray, np.ndarray]:
         & col(map(operator.eq, map(partial(unicodedata.normalize, "NFKC"), chars), chars))
         & (col(map(unicodedata.combining, chars), np.int64) == 0)
         & ~np.isin(cats, ["Mn", "Mc", "Me", "Cs"])
-        & ~(((codes >= 0x1100) & (codes <= 0x11FF)) | ((codes >= 0xA960) & (codes <= 0xA97F))
-            | ((codes >= 0xAC00) & (codes <= 0xD7FF)))
+        & ~(
+            ((codes >= 0x1100) & (codes <= 0x11FF))
+            | ((codes >= 0xA960) & (codes <= 0xA97F))
+            | ((codes >= 0xAC00) & (codes <= 0xD7FF))
+        )
     )
     flags |= plain.astype(np.uint16) * PLAIN
     # the Final_Sigma context, as str.lower reads it: "cΣ" lowers to a final
@@ -135,8 +151,14 @@ def _astral_cased() -> np.ndarray:
     import _sre
 
     codes = range(0x10000, _MAX_CP)
-    cased = np.array([c for c in codes if _sre.unicode_tolower(c) != c or chr(c).lower() != chr(c)
-                      or chr(c).upper() != chr(c)], dtype=np.int64)
+    cased = np.array(
+        [
+            c
+            for c in codes
+            if _sre.unicode_tolower(c) != c or chr(c).lower() != chr(c) or chr(c).upper() != chr(c)
+        ],
+        dtype=np.int64,
+    )
     _save_bmp("astral", cased=cased)
     return cased
 
@@ -151,7 +173,10 @@ def _bmp_file(kind: str) -> Path | None:
     from cleaner import datacache
 
     return datacache.cache_file(
-        f"kernels-{kind}", Path(__file__).read_text(encoding="utf-8"), sys.version, unicodedata.unidata_version
+        f"kernels-{kind}",
+        Path(__file__).read_text(encoding="utf-8"),
+        sys.version,
+        unicodedata.unidata_version,
     )
 
 
@@ -163,7 +188,10 @@ def _load_bmp(kind: str, **dtypes: Any) -> dict[str, np.ndarray] | None:
     length = dtypes.pop("length", 0x10000)
     arrays = datacache.load_arrays(_bmp_file(kind))
     if arrays is None or any(
-        k not in arrays or arrays[k].dtype != dt or arrays[k].ndim != 1 or (length and arrays[k].shape != (length,))
+        k not in arrays
+        or arrays[k].dtype != dt
+        or arrays[k].ndim != 1
+        or (length and arrays[k].shape != (length,))
         for k, dt in dtypes.items()
     ):
         return None
@@ -312,7 +340,6 @@ def _in_table(h, table):  # pragma: no cover - compiled
             return True
         i = (i + np.uint64(1)) & mask
     return False
-
 
 
 @njit(cache=True, nogil=True)

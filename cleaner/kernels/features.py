@@ -31,14 +31,53 @@ from cleaner.kernels.shape import (
 # from the feature names by cleaner.textmodel.features.kernel_cols): the word
 # rows' columns it reads, then the output columns of the features it computes
 # one by one.
-(K_W_LOG_WORDS, K_W_TERMINAL, K_W_STOP, K_W_SHORT, K_W_STRONG, K_W_DATE, K_W_AGO, K_W_COUNTER, K_W_HANDLE,
- K_W_TITLE, K_W_N, K_W_NC, K_N_WORD,
- K_INDENT, K_LIST_ITEM, K_MARKER, K_HEADING, K_LINK_SHARE, K_LINKS, K_IMAGE, K_PIPES, K_GAPS, K_EMPHASIS,
- K_BLANK_BEFORE, K_BLANK_AFTER, K_REL_LEN, K_POS, K_FIRST, K_LAST, K_DUP, K_DOC_LINES, K_DOC_BLANK, K_DOC_LIST,
- K_DOC_LINK, K_DOC_WORDS, K_SHORT_RUN, K_LIST_RUN, K_INDENT_RUN, K_MARKERS_NEAR, K_REPEAT) = range(40)
+(
+    K_W_LOG_WORDS,
+    K_W_TERMINAL,
+    K_W_STOP,
+    K_W_SHORT,
+    K_W_STRONG,
+    K_W_DATE,
+    K_W_AGO,
+    K_W_COUNTER,
+    K_W_HANDLE,
+    K_W_TITLE,
+    K_W_N,
+    K_W_NC,
+    K_N_WORD,
+    K_INDENT,
+    K_LIST_ITEM,
+    K_MARKER,
+    K_HEADING,
+    K_LINK_SHARE,
+    K_LINKS,
+    K_IMAGE,
+    K_PIPES,
+    K_GAPS,
+    K_EMPHASIS,
+    K_BLANK_BEFORE,
+    K_BLANK_AFTER,
+    K_REL_LEN,
+    K_POS,
+    K_FIRST,
+    K_LAST,
+    K_DUP,
+    K_DOC_LINES,
+    K_DOC_BLANK,
+    K_DOC_LIST,
+    K_DOC_LINK,
+    K_DOC_WORDS,
+    K_SHORT_RUN,
+    K_LIST_RUN,
+    K_INDENT_RUN,
+    K_MARKERS_NEAR,
+    K_REPEAT,
+) = range(40)
 N_K = 40
 # the per-line values that neighbour and window features are taken of (columns of `V` in line_matrix)
-(V_LOG_WORDS, V_TERMINAL, V_STOP, V_LIST_ITEM, V_LINK_SHARE, V_HEADING, V_INDENT, V_SHORT, V_STRONG) = range(9)
+(V_LOG_WORDS, V_TERMINAL, V_STOP, V_LIST_ITEM, V_LINK_SHARE, V_HEADING, V_INDENT, V_SHORT, V_STRONG) = range(
+    9
+)
 N_V = 9
 MISSING = -1.0
 
@@ -102,8 +141,9 @@ def _mark_duplicates(hashes, X, col):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def line_matrix(words, shape, hashes, blank_before, blank_after, blank_share, n_out, cols, nb, win, vocab, voc,
-                voc_k):  # pragma: no cover - compiled
+def line_matrix(
+    words, shape, hashes, blank_before, blank_after, blank_share, n_out, cols, nb, win, vocab, voc, voc_k
+):  # pragma: no cover - compiled
     """The line features (cleaner.textmodel.features.line_matrix_py). ``nb``:
     rows (V column, offset, output column) of the neighbour features; ``win``:
     rows (V column, half width, output column) of the window features;
@@ -164,8 +204,13 @@ def line_matrix(words, shape, hashes, blank_before, blank_after, blank_share, n_
         V[i, V_INDENT] = indent
         V[i, V_SHORT] = words[i, cols[K_W_SHORT]]
         V[i, V_STRONG] = words[i, cols[K_W_STRONG]]
-        markers[i] = min(words[i, cols[K_W_DATE]] + words[i, cols[K_W_AGO]] + words[i, cols[K_W_COUNTER]]
-                         + words[i, cols[K_W_HANDLE]], 1.0)
+        markers[i] = min(
+            words[i, cols[K_W_DATE]]
+            + words[i, cols[K_W_AGO]]
+            + words[i, cols[K_W_COUNTER]]
+            + words[i, cols[K_W_HANDLE]],
+            1.0,
+        )
     X[0, cols[K_FIRST]] = 1.0
     X[m - 1, cols[K_LAST]] = 1.0
     _mark_duplicates(hashes, X, cols[K_DUP])
@@ -215,8 +260,12 @@ def line_matrix(words, shape, hashes, blank_before, blank_after, blank_share, n_
     for i in range(m):
         lw = V[i, V_LOG_WORDS]
         b = (1 if lw > l2 else 0) + (1 if lw > l6 else 0) + (1 if lw > l15 else 0)
-        code[i] = (b * 8 + (4 if V[i, V_TERMINAL] > 0 else 0) + (2 if words[i, cols[K_W_TITLE]] >= 0.5 else 0)
-                   + (1 if markers[i] > 0 else 0))
+        code[i] = (
+            b * 8
+            + (4 if V[i, V_TERMINAL] > 0 else 0)
+            + (2 if words[i, cols[K_W_TITLE]] >= 0.5 else 0)
+            + (1 if markers[i] > 0 else 0)
+        )
     for d in (2, 3):
         if m > 2 * d:
             for i in range(d, m - d):
@@ -232,8 +281,11 @@ def line_matrix(words, shape, hashes, blank_before, blank_after, blank_share, n_
             X[i, voc[g, 1]] = wm[i]
     return X
 
+
 @njit(cache=True, nogil=True)
-def vocab_rows(cps, starts, ends, flags, lower, keys, vals, n_groups, limit, an):  # pragma: no cover - compiled
+def vocab_rows(
+    cps, starts, ends, flags, lower, keys, vals, n_groups, limit, an
+):  # pragma: no cover - compiled
     """Per line cps[starts[i]:ends[i]], the words of each group among its first
     ``limit`` characters (cleaner.textmodel.vocab.vocab_rows_py)."""
     m = len(starts)

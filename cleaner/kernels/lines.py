@@ -84,7 +84,9 @@ def _shape_of(w):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _word_shapes(cps, s, e, flags, lower, stop_table, has_stops, nw, stop_words, stop_limit):  # pragma: no cover
+def _word_shapes(
+    cps, s, e, flags, lower, stop_table, has_stops, nw, stop_words, stop_limit
+):  # pragma: no cover
     """(title, upper, digits, stop, first_a, first_b): the shapes of the first
     ``nw`` words of cps[s:e], the stop words among the first ``stop_words``
     (hashed up to ``stop_limit``), and the first word's bounds: for a long
@@ -280,7 +282,8 @@ def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, 
                 # first word (cut at the sample's end) for stop words
                 nw = n_all
                 title, upper, digits, stop, first_a, first_b = _word_shapes(
-                    cps, s, e, flags, lower, stop_table, has_stops, nw, 1, limit)
+                    cps, s, e, flags, lower, stop_table, has_stops, nw, 1, limit
+                )
             n = max(spaces + 1, nw)
         # ---- CJK: about two characters a word
         if cjk > 0:
@@ -301,10 +304,24 @@ def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, 
             while j > s and _is_closer(cps[j - 1]):
                 j -= 1
         end = cps[j - 1] if j > s else -1
-        terminal = 1.0 if (end == 46 or end == 33 or end == 63 or end == 0x2026 or end == 0x3002
-                           or end == 0xFF01 or end == 0xFF1F) else 0.0
-        ellipsis = 1.0 if end == 0x2026 or (j - s >= 3 and cps[j - 1] == 46 and cps[j - 2] == 46
-                                            and cps[j - 3] == 46) else 0.0
+        terminal = (
+            1.0
+            if (
+                end == 46
+                or end == 33
+                or end == 63
+                or end == 0x2026
+                or end == 0x3002
+                or end == 0xFF01
+                or end == 0xFF1F
+            )
+            else 0.0
+        )
+        ellipsis = (
+            1.0
+            if end == 0x2026 or (j - s >= 3 and cps[j - 1] == 46 and cps[j - 2] == 46 and cps[j - 3] == 46)
+            else 0.0
+        )
         colon = 1.0 if last == 58 else 0.0
         # ---- the first word: a bullet or "1." / "2)"
         bullet = 0.0
@@ -363,7 +380,14 @@ def marker_lines(rows, gates, gate, bits, short_line, copyright_col):  # pragma:
     out = np.empty((5, m), dtype=np.int64)
     count = np.zeros(5, dtype=np.int64)
     b_copy, b_url, b_handle, b_sep, b_ago, b_words, b_months = (
-        bits[0], bits[1], bits[2], bits[3], bits[4], bits[5], bits[6])
+        bits[0],
+        bits[1],
+        bits[2],
+        bits[3],
+        bits[4],
+        bits[5],
+        bits[6],
+    )
     zero = np.uint64(0)
     n_col = rows.shape[1] - 2  # word count
     for i in range(m):
@@ -379,8 +403,11 @@ def marker_lines(rows, gates, gate, bits, short_line, copyright_col):  # pragma:
             if g & b_handle != zero:
                 out[1, count[1]] = i
                 count[1] += 1
-            if ((gs & G_DIGITS) != 0 or ((gs & G_FOUR) != 0 and g & b_months != zero)
-                    or ((gs & G_DEC) != 0 and g & b_words != zero)):
+            if (
+                (gs & G_DIGITS) != 0
+                or ((gs & G_FOUR) != 0 and g & b_months != zero)
+                or ((gs & G_DEC) != 0 and g & b_words != zero)
+            ):
                 out[2, count[2]] = i
                 count[2] += 1
             if n > 2 and g & b_sep != zero:
@@ -395,21 +422,32 @@ def marker_lines(rows, gates, gate, bits, short_line, copyright_col):  # pragma:
 @njit(cache=True, nogil=True)
 def _is_closer(c):  # pragma: no cover - compiled
     # "'”’»)]」』）
-    return (c == 34 or c == 39 or c == 0x201D or c == 0x2019 or c == 0xBB or c == 41 or c == 93
-            or c == 0x300D or c == 0x300F or c == 0xFF09)
+    return (
+        c == 34
+        or c == 39
+        or c == 0x201D
+        or c == 0x2019
+        or c == 0xBB
+        or c == 41
+        or c == 93
+        or c == 0x300D
+        or c == 0x300F
+        or c == 0xFF09
+    )
 
 
 @njit(cache=True, nogil=True)
 def _is_bullet(c):  # pragma: no cover - compiled
     # -–—•·*>»
-    return c == 45 or c == 0x2013 or c == 0x2014 or c == 0x2022 or c == 0xB7 or c == 42 or c == 62 or c == 0xBB
+    return (
+        c == 45 or c == 0x2013 or c == 0x2014 or c == 0x2022 or c == 0xB7 or c == 42 or c == 62 or c == 0xBB
+    )
 
 
 @njit(cache=True, nogil=True)
 def _is_quote(c):  # pragma: no cover - compiled
     # "'“„«‘‚
     return c == 34 or c == 39 or c == 0x201C or c == 0x201E or c == 0xAB or c == 0x2018 or c == 0x201A
-
 
 
 # ------------------------------------------------------------------ the view
@@ -429,4 +467,3 @@ class TextView:
     def of_lines(cls, lines: list[Any]) -> TextView:
         """The view of document lines (their text, stripped)."""
         return cls([ln.text.strip() for ln in lines])
-

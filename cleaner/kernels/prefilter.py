@@ -82,12 +82,27 @@ class Literals:
     def scan(self, cps: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
         """Lines x words bit mask: bit i set when the line holds string i."""
         _, lower, _ = tables()
-        return scan_literals(cps, starts, ends, fold_table(), lower, self.codes, self.start, self.length,
-                             self.mode, self.head, self.next, self.words, self.used)
+        return scan_literals(
+            cps,
+            starts,
+            ends,
+            fold_table(),
+            lower,
+            self.codes,
+            self.start,
+            self.length,
+            self.mode,
+            self.head,
+            self.next,
+            self.words,
+            self.used,
+        )
 
 
 @njit(cache=True, nogil=True)
-def _chain(mask, i, h, cps, k, e, fold, lower, codes, lstart, llen, lmode, nxt):  # pragma: no cover - compiled
+def _chain(
+    mask, i, h, cps, k, e, fold, lower, codes, lstart, llen, lmode, nxt
+):  # pragma: no cover - compiled
     """Set line i's bit of each string of chain ``h`` that starts at cps[k]."""
     one = np.uint64(1)
     while h >= 0:
@@ -111,8 +126,9 @@ def _chain(mask, i, h, cps, k, e, fold, lower, codes, lstart, llen, lmode, nxt):
 
 
 @njit(cache=True, nogil=True)
-def scan_literals(cps, starts, ends, fold, lower, codes, lstart, llen, lmode, head, nxt, words,
-                  used):  # pragma: no cover - compiled
+def scan_literals(
+    cps, starts, ends, fold, lower, codes, lstart, llen, lmode, head, nxt, words, used
+):  # pragma: no cover - compiled
     m = len(starts)
     mask = np.zeros((m, words), dtype=np.uint64)
     one = np.uint64(1)
@@ -142,8 +158,22 @@ def scan_literals(cps, starts, ends, fold, lower, codes, lstart, llen, lmode, he
 
 
 @njit(cache=True, nogil=True)
-def pairs(mask, rule_bits, lens, max_chars, words_in_line, max_words, cps, starts, flags, fold,
-           first_ptr, first_codes, first_classes, first_fold):  # pragma: no cover - compiled
+def pairs(
+    mask,
+    rule_bits,
+    lens,
+    max_chars,
+    words_in_line,
+    max_words,
+    cps,
+    starts,
+    flags,
+    fold,
+    first_ptr,
+    first_codes,
+    first_classes,
+    first_fold,
+):  # pragma: no cover - compiled
     """(line, rule) pairs, by line then rule, where the line is not empty and
     has at most ``max_chars`` characters, holds one of the rule's strings
     (``rule_bits``: rules x words; a rule with no bits at all is tried on
@@ -228,8 +258,21 @@ def pairs(mask, rule_bits, lens, max_chars, words_in_line, max_words, cps, start
 
 
 @njit(cache=True, nogil=True)
-def phrase_keys(cps, starts, ends, flags, lower, lead, trail, phrases, prefixes, terminal, para_words,
-                cjk_words, max_chars):  # pragma: no cover - compiled
+def phrase_keys(
+    cps,
+    starts,
+    ends,
+    flags,
+    lower,
+    lead,
+    trail,
+    phrases,
+    prefixes,
+    terminal,
+    para_words,
+    cjk_words,
+    max_chars,
+):  # pragma: no cover - compiled
     """Per line: (whether a phrase can match it, whether a prefix can, number
     of words).
 

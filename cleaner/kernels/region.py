@@ -16,9 +16,27 @@ from cleaner.kernels import njit
 from cleaner.kernels.features import _window_mean
 
 # region_matrix's output columns, by position in its `rcols` argument
-(R_P1, R_MEAN1, R_MEAN3, R_MEAN10, R_MEAN30, R_MAX3, R_MIN_NB, R_BLOCK_IN, R_BLOCK_BEFORE, R_BLOCK_AFTER,
- R_BLOCK_SHARE, R_RUN_CHARS, R_RUN_RANK, R_RUN_SHARE, R_TOP_DIST, R_MASS_BEFORE, R_MASS_AFTER, R_DOC_RUNS,
- R_DOC_TOP) = range(19)
+(
+    R_P1,
+    R_MEAN1,
+    R_MEAN3,
+    R_MEAN10,
+    R_MEAN30,
+    R_MAX3,
+    R_MIN_NB,
+    R_BLOCK_IN,
+    R_BLOCK_BEFORE,
+    R_BLOCK_AFTER,
+    R_BLOCK_SHARE,
+    R_RUN_CHARS,
+    R_RUN_RANK,
+    R_RUN_SHARE,
+    R_TOP_DIST,
+    R_MASS_BEFORE,
+    R_MASS_AFTER,
+    R_DOC_RUNS,
+    R_DOC_TOP,
+) = range(19)
 N_R = 19
 
 

@@ -33,8 +33,24 @@ SHAPE_COLUMNS = (
     "lead",  # where the line's text starts after its leading white space (line[lead:end] is line.strip())
 )
 N_SHAPE = len(SHAPE_COLUMNS)
-S_BLANK, S_INDENT, S_MARKER, S_HEADING, S_START, S_END, S_LINK_CHARS, S_LINKS, S_IMAGES, S_TARGET, S_PIPES, S_GAPS, \
-    S_EMPH, S_FIRST_WORD, S_URL, S_LEAD = range(N_SHAPE)
+(
+    S_BLANK,
+    S_INDENT,
+    S_MARKER,
+    S_HEADING,
+    S_START,
+    S_END,
+    S_LINK_CHARS,
+    S_LINKS,
+    S_IMAGES,
+    S_TARGET,
+    S_PIPES,
+    S_GAPS,
+    S_EMPH,
+    S_FIRST_WORD,
+    S_URL,
+    S_LEAD,
+) = range(N_SHAPE)
 
 MARKER_ORDERED = 6
 MARKER_QUOTE = 7
@@ -58,8 +74,17 @@ def _bullet(c):  # pragma: no cover - compiled
         return 3
     if c == 45 or c == 0x2013 or c == 0x2014:
         return 4
-    if (c == 0x2022 or c == 0xB7 or c == 0x25AA or c == 0x25CF or c == 0x25E6 or c == 0x2023 or c == 0x25BA
-            or c == 0x25B8 or c == 0x2192):
+    if (
+        c == 0x2022
+        or c == 0xB7
+        or c == 0x25AA
+        or c == 0x25CF
+        or c == 0x25E6
+        or c == 0x2023
+        or c == 0x25BA
+        or c == 0x25B8
+        or c == 0x2192
+    ):
         return 5
     return 0
 
@@ -107,8 +132,11 @@ def shape_rows(cps, starts, ends, flags):  # pragma: no cover - compiled
             k = p
             while k < e and 48 <= cps[s0 + k] <= 57 and k - p < 4:
                 k += 1
-            if k - p <= 3 and k + 1 < e and (cps[s0 + k] == 46 or cps[s0 + k] == 41) and (
-                cps[s0 + k + 1] == _SPACE or cps[s0 + k + 1] == _TAB
+            if (
+                k - p <= 3
+                and k + 1 < e
+                and (cps[s0 + k] == 46 or cps[s0 + k] == 41)
+                and (cps[s0 + k + 1] == _SPACE or cps[s0 + k + 1] == _TAB)
             ):
                 row[S_MARKER] = MARKER_ORDERED
                 p = k + 1

@@ -39,34 +39,48 @@ REPAIR_SWITCHES = {
 class ArtifactsOptions(StageOptions):
     """The artifacts stage's settings (``artifacts: {...}`` in a config's ``stages``)."""
 
-    data: str = option(Setting(
-        str, "artifacts.yaml", "detector data: weights, threshold, word lists (in rules/, or a path)"
-    ))
-    threshold: float | None = option(Setting(
-        (float, type(None)), None, "score at which a document is flagged (null: the data file's, 0.5)"
-    ))
-    allow: list[Any] = option(Setting(list, [], "more names and brands never taken for glued words (SolarWinds, iPhone)"))
-    allow_file: str | None = option(Setting(
-        (str, type(None)), None, "a text file of more such names, one a line ('#' starts a comment)"
-    ))
-    french_spacing: list[Any] | None = option(Setting(
-        (list, type(None)),
-        None,
-        "languages where a space before ; : ! ? is correct (null: the data file's, [fr])",
-    ))
-    kinds: list[Any] | None = option(Setting((list, type(None)), None, "the finding kinds to detect (null: all)"))
-    repair_glued: bool = option(Setting(bool, True, "split glued words the frequency list resolves unambiguously"))
+    data: str = option(
+        Setting(str, "artifacts.yaml", "detector data: weights, threshold, word lists (in rules/, or a path)")
+    )
+    threshold: float | None = option(
+        Setting(
+            (float, type(None)), None, "score at which a document is flagged (null: the data file's, 0.5)"
+        )
+    )
+    allow: list[Any] = option(
+        Setting(list, [], "more names and brands never taken for glued words (SolarWinds, iPhone)")
+    )
+    allow_file: str | None = option(
+        Setting((str, type(None)), None, "a text file of more such names, one a line ('#' starts a comment)")
+    )
+    french_spacing: list[Any] | None = option(
+        Setting(
+            (list, type(None)),
+            None,
+            "languages where a space before ; : ! ? is correct (null: the data file's, [fr])",
+        )
+    )
+    kinds: list[Any] | None = option(
+        Setting((list, type(None)), None, "the finding kinds to detect (null: all)")
+    )
+    repair_glued: bool = option(
+        Setting(bool, True, "split glued words the frequency list resolves unambiguously")
+    )
     repair_space_before_punct: bool = option(Setting(bool, True, "remove the space before . and ,"))
-    repair_quotes: bool = option(Setting(
-        bool, True, "re-orient a quote pair whose opening and closing marks are swapped"
-    ))
-    min_language_score: float = option(Setting(
-        float, 0.9, "below this language score the detected language is not trusted; "
-        "the detector guesses from frequent words (or leaves language checks out)"
-    ))
-    repair_missing_space_after_punct: bool = option(Setting(
-        bool, False, "add the missing space after . ! ? and , between two words (interests.The)"
-    ))
+    repair_quotes: bool = option(
+        Setting(bool, True, "re-orient a quote pair whose opening and closing marks are swapped")
+    )
+    min_language_score: float = option(
+        Setting(
+            float,
+            0.9,
+            "below this language score the detected language is not trusted; "
+            "the detector guesses from frequent words (or leaves language checks out)",
+        )
+    )
+    repair_missing_space_after_punct: bool = option(
+        Setting(bool, False, "add the missing space after . ! ? and , between two words (interests.The)")
+    )
 
 
 class ArtifactsStage(Stage[ArtifactsOptions]):
@@ -140,7 +154,11 @@ class ArtifactsStage(Stage[ArtifactsOptions]):
         # cleaner.artifacts.repair on the joined lines, which no repair crosses.
         lang = doc.language if trusted else None
         new, made = repairs.rounds(
-            text, result.hits, lambda t: det.scan(t, lang, kinds=self.repairs), self.repairs, result.flagged,
+            text,
+            result.hits,
+            lambda t: det.scan(t, lang, kinds=self.repairs),
+            self.repairs,
+            result.flagged,
             self.MAX_ROUNDS,
         )
         new_lines = new.split("\n")
@@ -150,7 +168,9 @@ class ArtifactsStage(Stage[ArtifactsOptions]):
             if ln.text != new_text:
                 ln.text = new_text
         for r in made:
-            doc.repairs.append({"kind": r.kind, "before": r.before, "after": r.after, "line": lines[r.line].number})
+            doc.repairs.append(
+                {"kind": r.kind, "before": r.before, "after": r.after, "line": lines[r.line].number}
+            )
             self.counts[f"repair:{r.kind}"] += 1
 
     MAX_ROUNDS = 4

@@ -84,8 +84,10 @@ class StageOptions:
             if key not in known:
                 from cleaner.errors import ConfigError
 
-                raise ConfigError(f"unknown setting; {stage} accepts: {', '.join(sorted(known)) or '(none)'}",
-                                  key=f"{stage}.{key}")
+                raise ConfigError(
+                    f"unknown setting; {stage} accepts: {', '.join(sorted(known)) or '(none)'}",
+                    key=f"{stage}.{key}",
+                )
         return cls(**values)
 
 
@@ -109,7 +111,9 @@ class Stage(Generic[OptionsT]):
         if "settings" in cls.__dict__ and "Options" not in cls.__dict__:
             # a stage that declares a ``settings`` dict alone: its options dataclass made from it
             fields_ = [(key, Any, option(s)) for key, s in cls.settings.items()]
-            cls.Options = make_dataclass(f"{cls.__name__}Options", fields_, bases=(StageOptions,), frozen=True)
+            cls.Options = make_dataclass(
+                f"{cls.__name__}Options", fields_, bases=(StageOptions,), frozen=True
+            )
         cls.settings = cls.Options.schema()
 
     def __init__(self, options: Mapping[str, Any], rules: RuleSet | None = None) -> None:

@@ -36,7 +36,9 @@ from cleaner.stages.base import Setting, Stage, StageOptions, option
 from cleaner.templates import MAX_LINE_CHARS, SiteTemplates
 from cleaner.textmodel.model import Judgement, TextModel
 
-PARAGRAPH_WORDS = 12  # a line of this many words ending a sentence is an article paragraph (sections stop there)
+PARAGRAPH_WORDS = (
+    12  # a line of this many words ending a sentence is an article paragraph (sections stop there)
+)
 
 
 @dataclass(frozen=True)
@@ -45,71 +47,121 @@ class BoilerplateOptions(StageOptions):
 
     rules: bool = option(Setting(bool, True, "apply the rule packs"))
     classifier: bool = option(Setting(bool, True, "apply the text model (article region, then its lines)"))
-    model: str = option(Setting(str, "textmodel.yaml", "the text model's settings (in rules/; its arrays beside them)"))
-    threshold: float | None = option(Setting(
-        (float, type(None)), None,
-        "a line inside the article region stays at this line-model probability (default: the model's)",
-    ))
-    html_threshold: float | None = option(Setting(
-        (float, type(None)), None,
-        "the same for text extracted from HTML, which trafilatura already "
-        "cleaned (null: no text model on HTML)",
-    ))
-    evidence_kinds: list[Any] = option(Setting(
-        list, ["embed", "section", "common.bare-url"],
-        "HTML mode (extract.method blocks): the rule kinds (or rule ids) that a line of a block the block "
-        "model is sure of (extract.rules_sure) overrules: an embed, a section or a bare link line inside "
-        "the article stays, other rules (a byline, \"Read more: ...\") still remove their line; on val, "
-        "[embed, section] 0.9031 mean F1, all four kinds 0.9030, [embed, section, pattern] 0.9030",
-    ))
-    section_guard: float = option(Setting(
-        float, 1.0,
-        "without the text model: an until-end section runs to the end only if the article text after "
-        "its header is at most this many times the article text before it",
-    ))
+    model: str = option(
+        Setting(str, "textmodel.yaml", "the text model's settings (in rules/; its arrays beside them)")
+    )
+    threshold: float | None = option(
+        Setting(
+            (float, type(None)),
+            None,
+            "a line inside the article region stays at this line-model probability (default: the model's)",
+        )
+    )
+    html_threshold: float | None = option(
+        Setting(
+            (float, type(None)),
+            None,
+            "the same for text extracted from HTML, which trafilatura already "
+            "cleaned (null: no text model on HTML)",
+        )
+    )
+    evidence_kinds: list[Any] = option(
+        Setting(
+            list,
+            ["embed", "section", "common.bare-url"],
+            "HTML mode (extract.method blocks): the rule kinds (or rule ids) that a line of a block the block "
+            "model is sure of (extract.rules_sure) overrules: an embed, a section or a bare link line inside "
+            'the article stays, other rules (a byline, "Read more: ...") still remove their line; on val, '
+            "[embed, section] 0.9031 mean F1, all four kinds 0.9030, [embed, section, pattern] 0.9030",
+        )
+    )
+    section_guard: float = option(
+        Setting(
+            float,
+            1.0,
+            "without the text model: an until-end section runs to the end only if the article text after "
+            "its header is at most this many times the article text before it",
+        )
+    )
     max_pattern_chars: int = option(Setting(int, 1000, "lines longer than this skip pattern rules"))
-    trust_language_chars: int = option(Setting(
-        int, 200, "below this many characters of text, or a language score under 0.8, the detected "
-        "language is not trusted and the pattern rules of every language apply"
-    ))
-    max_rounds: int = option(Setting(
-        int, 3, "the text model judges the lines it kept again, as a second run would read them, until "
-        "nothing more goes or this many rounds (a fixed point: cleaning the output again changes nothing)",
-    ))
-    timeout_seconds: float = option(Setting(
-        (int, float), 10, "time limit per document (stops a runaway user pattern; 0: none)"
-    ))
+    trust_language_chars: int = option(
+        Setting(
+            int,
+            200,
+            "below this many characters of text, or a language score under 0.8, the detected "
+            "language is not trusted and the pattern rules of every language apply",
+        )
+    )
+    max_rounds: int = option(
+        Setting(
+            int,
+            3,
+            "the text model judges the lines it kept again, as a second run would read them, until "
+            "nothing more goes or this many rounds (a fixed point: cleaning the output again changes nothing)",
+        )
+    )
+    timeout_seconds: float = option(
+        Setting((int, float), 10, "time limit per document (stops a runaway user pattern; 0: none)")
+    )
     # site templates (cleaner.templates): used only when the pipeline has a table (Pipeline(templates=...))
-    template_share: float = option(Setting(
-        float, 0.4, "with site templates: a line that its site repeats on at least this share of its "
-        "pages goes as template.site (on val multi-page sites 0.3: 0.820 F1, 0.4: 0.827, 0.5: 0.826)",
-    ))
+    template_share: float = option(
+        Setting(
+            float,
+            0.4,
+            "with site templates: a line that its site repeats on at least this share of its "
+            "pages goes as template.site (on val multi-page sites 0.3: 0.820 F1, 0.4: 0.827, 0.5: 0.826)",
+        )
+    )
     template_min_pages: int = option(Setting(int, 5, "... on a site of at least this many pages counted"))
-    template_spare_sure: bool = option(Setting(
-        bool, False, "... unless the text model is sure it is article text (a site's standard "
-        "paragraph inside its articles stays; on val 0.814 F1 against 0.827 not sparing them)",
-    ))
-    template_share_inside: float | None = option(Setting(
-        (float, type(None)), None, "... inside the article region, at least this share (null: template_share)",
-    ))
-    template_spare_inside: bool = option(Setting(
-        bool, True, "... unless it stands alone among article lines inside the article region (a product "
-        "page's \"Weight:\" label, a byline's \"by\": the lines before and after it are kept, inside)",
-    ))
-    template_max_loss: float = option(Setting(
-        float, 0.9, "... unless the template lines hold more than this share of the page's paragraphs "
-        "(a copy of a page counted, a site whose pages are all alike): then none goes (on val multi-page "
-        "sites never at 0.9; at 0.5 on a fifth of the pages)",
-    ))
-    template_veto: bool = option(Setting(
-        bool, True, "the template lines count as junk (probability 0) when the text model chooses the "
-        "article region (on val multi-page sites 0.831 F1 against 0.809 without)",
-    ))
-    template_first: bool = option(Setting(
-        bool, False, "the template lines go before the text model judges the others (it finds the "
-        "article region without the site's menus and boxes; on val multi-page sites 0.793 F1 against "
-        "0.816 judging the page as it came)",
-    ))
+    template_spare_sure: bool = option(
+        Setting(
+            bool,
+            False,
+            "... unless the text model is sure it is article text (a site's standard "
+            "paragraph inside its articles stays; on val 0.814 F1 against 0.827 not sparing them)",
+        )
+    )
+    template_share_inside: float | None = option(
+        Setting(
+            (float, type(None)),
+            None,
+            "... inside the article region, at least this share (null: template_share)",
+        )
+    )
+    template_spare_inside: bool = option(
+        Setting(
+            bool,
+            True,
+            "... unless it stands alone among article lines inside the article region (a product "
+            'page\'s "Weight:" label, a byline\'s "by": the lines before and after it are kept, inside)',
+        )
+    )
+    template_max_loss: float = option(
+        Setting(
+            float,
+            0.9,
+            "... unless the template lines hold more than this share of the page's paragraphs "
+            "(a copy of a page counted, a site whose pages are all alike): then none goes (on val multi-page "
+            "sites never at 0.9; at 0.5 on a fifth of the pages)",
+        )
+    )
+    template_veto: bool = option(
+        Setting(
+            bool,
+            True,
+            "the template lines count as junk (probability 0) when the text model chooses the "
+            "article region (on val multi-page sites 0.831 F1 against 0.809 without)",
+        )
+    )
+    template_first: bool = option(
+        Setting(
+            bool,
+            False,
+            "the template lines go before the text model judges the others (it finds the "
+            "article region without the site's menus and boxes; on val multi-page sites 0.793 F1 against "
+            "0.816 judging the page as it came)",
+        )
+    )
 
 
 class BoilerplateStage(Stage[BoilerplateOptions]):
@@ -195,8 +247,15 @@ class BoilerplateStage(Stage[BoilerplateOptions]):
             veto = None
             if shares is not None and self.options.template_veto:
                 veto = (shares >= self.options.template_share) & (view.lens > 0)
-            judged = model.judge(texts, doc.language, view=raw, inside=self._inside(doc), shape=shape,
-                                 gate=getattr(view, "gate", None), veto=veto)
+            judged = model.judge(
+                texts,
+                doc.language,
+                view=raw,
+                inside=self._inside(doc),
+                shape=shape,
+                gate=getattr(view, "gate", None),
+                veto=veto,
+            )
             if shares is not None and self.options.template_first:
                 judged = self._judge_without(doc, texts, judged, shares)
         live = view.lens > 0
@@ -209,8 +268,9 @@ class BoilerplateStage(Stage[BoilerplateOptions]):
         if shares is not None:  # after the rules: a line a rule names keeps its rule's name
             spare = judged.sure.copy() if judged is not None and self.options.template_spare_sure else None
             if judged is not None and self.options.template_spare_inside:
-                inner = _isolated(shares >= self.options.template_share, view.lens > 0,
-                                  live & judged.keep & judged.inside)
+                inner = _isolated(
+                    shares >= self.options.template_share, view.lens > 0, live & judged.keep & judged.inside
+                )
                 spare = inner if spare is None else spare | inner
             inside_share = self.options.template_share_inside
             if judged is not None and inside_share is not None:
@@ -267,12 +327,15 @@ class BoilerplateStage(Stage[BoilerplateOptions]):
                 self.counts["template.site"] += 1
         return hit
 
-    def _judge_without(self, doc: Document, texts: list[str], judged: Judgement, shares: np.ndarray) -> Judgement:
+    def _judge_without(
+        self, doc: Document, texts: list[str], judged: Judgement, shares: np.ndarray
+    ) -> Judgement:
         """The model's judgement of the lines without the site's template lines (those
         it is not sure of), as full-length arrays: the template lines not kept, no reason."""
         assert self.classifier is not None
         tmpl = (shares >= self.options.template_share) & np.fromiter(
-            (bool(t.strip()) for t in texts), dtype=bool, count=len(texts))
+            (bool(t.strip()) for t in texts), dtype=bool, count=len(texts)
+        )
         if self.options.template_spare_sure:
             tmpl &= ~judged.sure
         if not tmpl.any():
@@ -285,7 +348,9 @@ class BoilerplateStage(Stage[BoilerplateOptions]):
         keep[at], code[at], sure[at], inside[at] = sub.keep, sub.code, sub.sure, sub.inside
         return Judgement(keep, code, sub.names, sure, inside)
 
-    def _mark(self, lines: list[Line], code: np.ndarray, names: list[str], at: list[int] | None = None) -> None:
+    def _mark(
+        self, lines: list[Line], code: np.ndarray, names: list[str], at: list[int] | None = None
+    ) -> None:
         """Mark the lines the model removes (``code`` >= 0) with its reason; ``at``: the
         lines' places in ``lines`` (all of them by default)."""
         for k in np.flatnonzero(code >= 0).tolist():
@@ -453,8 +518,9 @@ class _Compiled:
         self.rule_words = np.array(
             [r.max_words if r.max_words is not None else 1 << 40 for r in self.patterned], dtype=np.int64
         )
-        self.rule_test = [r.compiled.match if is_anchored(r.pattern or "") else r.compiled.search
-                          for r in self.patterned]
+        self.rule_test = [
+            r.compiled.match if is_anchored(r.pattern or "") else r.compiled.search for r in self.patterned
+        ]
         # the characters an anchored pattern's line can start with
         fold = fold_table()
         classes = {"digit": DEC, "word": AN | UNDERSCORE, "space": SP}
@@ -517,16 +583,35 @@ class _Compiled:
             return out
         flags, lower, _ = tables()
         keys = view.keys = phrase_keys(
-            cps, starts, ends, flags, lower, self.lead, self.trail, self.phrase_table, self.prefix_table,
-            self.para_end, self.para_words, self.para_cjk, self.max_phrase_chars,
+            cps,
+            starts,
+            ends,
+            flags,
+            lower,
+            self.lead,
+            self.trail,
+            self.phrase_table,
+            self.prefix_table,
+            self.para_end,
+            self.para_words,
+            self.para_cjk,
+            self.max_phrase_chars,
         )
         mask = self.literals.scan(cps, starts, ends)
         view.gate = mask[:, self.gate_word]
         if self.patterned:
             at, which = pairs(  # (a contiguous column: one compiled signature, whatever the line count)
-                mask, self.rule_bits, lens, self.max_pattern_chars, np.ascontiguousarray(keys[:, 2]),
-                self.rule_words, cps, starts,
-                flags, fold_table(), *self.first,
+                mask,
+                self.rule_bits,
+                lens,
+                self.max_pattern_chars,
+                np.ascontiguousarray(keys[:, 2]),
+                self.rule_words,
+                cps,
+                starts,
+                flags,
+                fold_table(),
+                *self.first,
             )
             test, rules = self.rule_test, self.patterned
             for i, k in zip(at.tolist(), which.tolist(), strict=True):
@@ -544,7 +629,11 @@ class _Compiled:
 
     # ------------------------------------------------------------- apply
     def apply(
-        self, lines: list[Line], counts: Any, view: Any, sure: np.ndarray | None = None,
+        self,
+        lines: list[Line],
+        counts: Any,
+        view: Any,
+        sure: np.ndarray | None = None,
         named: dict[int, Rule] | None = None,
     ) -> np.ndarray:
         """Remove the lines the rules name, each marked with its rule (``view``:
@@ -598,7 +687,12 @@ class _Compiled:
         return live
 
     def _section(
-        self, start: int, r: Rule, live: np.ndarray, para: np.ndarray, size: np.ndarray,
+        self,
+        start: int,
+        r: Rule,
+        live: np.ndarray,
+        para: np.ndarray,
+        size: np.ndarray,
         sure: np.ndarray | None = None,
     ) -> tuple[list[int], int]:
         """(the body of a section whose header is line ``start``, the index of

@@ -21,9 +21,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-_META_CHARSET = re.compile(
-    rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]+)""", re.IGNORECASE
-)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]+)""", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_.:\-]+)""", re.IGNORECASE)
 # A document that opens like a web page is HTML ...
 _HTML_START = re.compile(
@@ -75,8 +73,13 @@ class Decoded:
 _AS_CP1252 = {"iso8859-1", "ascii"}
 
 
-def decode(data: bytes, declared: str | None = None, charset: str | None = None,
-           guess: Callable[[bytes], Any] | None = None, fallback: str = "utf-8") -> Decoded:
+def decode(
+    data: bytes,
+    declared: str | None = None,
+    charset: str | None = None,
+    guess: Callable[[bytes], Any] | None = None,
+    fallback: str = "utf-8",
+) -> Decoded:
     """Decode bytes: the caller's ``charset``; a BOM; the declared (HTTP)
     charset, then ``<meta charset>``, each if it decodes the bytes; UTF-8; then
     ``guess`` (a :class:`cleaner.charsets.CharsetGuesser`'s ``guess``: the
@@ -190,19 +193,31 @@ CHARSET_ENV = "CLEANER_CHARSET"  # what ``cleaner clean --charset`` sets for its
 class DecodeOptions(StageOptions):
     """The decode stage's settings (``decode: {...}`` in a config's ``stages``)."""
 
-    charset: str | None = option(Setting(
-        (str, type(None)), None, "decode all bytes input in this charset, whatever they declare "
-        "(for inputs known to be in one charset; cleaner clean --charset)"
-    ))
-    charsets: str = option(Setting(
-        str, "charsets.yaml", "the legacy charsets of each language, for bytes that declare none and are "
-        "not UTF-8 (in rules/, or a path)"
-    ))
+    charset: str | None = option(
+        Setting(
+            (str, type(None)),
+            None,
+            "decode all bytes input in this charset, whatever they declare "
+            "(for inputs known to be in one charset; cleaner clean --charset)",
+        )
+    )
+    charsets: str = option(
+        Setting(
+            str,
+            "charsets.yaml",
+            "the legacy charsets of each language, for bytes that declare none and are "
+            "not UTF-8 (in rules/, or a path)",
+        )
+    )
     fallback_encoding: str = option(Setting(str, "utf-8", "charset used when no charset decodes the bytes"))
-    max_binary_share: float = option(Setting(
-        float, 0.1, "an error record when more of the first 8,192 characters than this share are "
-        "control characters or undecodable bytes (an image, a PDF, a zip: not text or HTML)"
-    ))
+    max_binary_share: float = option(
+        Setting(
+            float,
+            0.1,
+            "an error record when more of the first 8,192 characters than this share are "
+            "control characters or undecodable bytes (an image, a PDF, a zip: not text or HTML)",
+        )
+    )
 
 
 class DecodeStage(Stage[DecodeOptions]):
@@ -216,8 +231,9 @@ class DecodeStage(Stage[DecodeOptions]):
         for key in ("charset", "fallback_encoding"):
             name = getattr(self.options, key)
             if name is not None and codec_name(name) is None:
-                raise ConfigError(f"unknown charset {name!r} (a name such as utf-8, cp1252, shift_jis)",
-                                  key=f"decode.{key}")
+                raise ConfigError(
+                    f"unknown charset {name!r} (a name such as utf-8, cp1252, shift_jis)", key=f"decode.{key}"
+                )
         self._guesser: Any = None
 
     def guesser(self) -> Any:
@@ -243,8 +259,12 @@ class DecodeStage(Stage[DecodeOptions]):
         if isinstance(raw, (bytes, bytearray)):
             d = decode(bytes(raw), http, codec_name(given), self._guess, self.options.fallback_encoding)
             doc.encoding = d.encoding
-            doc.charset = {"name": d.encoding, "from": d.source, "confidence": d.confidence,
-                           "flagged": d.confidence < self.guesser().low_confidence}
+            doc.charset = {
+                "name": d.encoding,
+                "from": d.source,
+                "confidence": d.confidence,
+                "flagged": d.confidence < self.guesser().low_confidence,
+            }
             self.counts[f"charset:{d.encoding}"] += 1
             if doc.charset["flagged"]:
                 self.counts["charset:low-confidence"] += 1

@@ -74,8 +74,12 @@ def _single_chars(tree: Any) -> list[list[Any]] | None:
                 continue
             if op in one:
                 seqs = [q + [(op, av)] for q in seqs]
-            elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and len(av[2].data) == 1 and av[2].data[0][0] in one \
-                    and av[1] <= _BAD_REACH:
+            elif (
+                op in (c.MAX_REPEAT, c.MIN_REPEAT)
+                and len(av[2].data) == 1
+                and av[2].data[0][0] in one
+                and av[1] <= _BAD_REACH
+            ):
                 seqs = [q + [av[2].data[0]] * k for q in seqs for k in range(av[0], av[1] + 1)]
             else:
                 return None

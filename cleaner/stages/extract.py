@@ -28,55 +28,73 @@ OUTPUT_FORMAT_ENV = "CLEANER_OUTPUT_FORMAT"  # what ``cleaner clean --output-for
 class ExtractOptions(StageOptions):
     """The extract stage's settings (``extract: {...}`` in a config's ``stages``)."""
 
-    method: str = option(Setting(
-        str, "blocks",
-        "blocks: decide per DOM block with the block model (rules/htmlmodel.yaml), trafilatura's "
-        "precision and recall texts among its evidence; trafilatura: trafilatura's text alone",
-        choices=("blocks", "trafilatura"),
-    ))
-    model: str = option(Setting(str, "htmlmodel.yaml", "the block model's settings (in rules/; its arrays beside them)"))
-    output_format: str = option(Setting(
-        str, "text",
-        "text, or markdown (headings, list items, quotes, table rows, code and emphasis marked; "
-        "method: blocks); cleaner clean --output-format overrides it",
-        choices=("text", "markdown"),
-    ))
-    rules_sure: float = option(Setting(
-        float, 0.9,
-        "method blocks: lines of blocks the model keeps with at least this probability are evidence "
-        "against the rule packs (an embed or link line inside the article stays; a section stops there); "
-        "on val, 0.75 to 0.9 score alike (mean F1 0.903), rules everywhere (above 1) 0.895, no rules 0.902",
-    ))
-    favor: str = option(Setting(
-        str, "recall", "trafilatura's trade-off", choices=("precision", "balanced", "recall")
-    ))
+    method: str = option(
+        Setting(
+            str,
+            "blocks",
+            "blocks: decide per DOM block with the block model (rules/htmlmodel.yaml), trafilatura's "
+            "precision and recall texts among its evidence; trafilatura: trafilatura's text alone",
+            choices=("blocks", "trafilatura"),
+        )
+    )
+    model: str = option(
+        Setting(str, "htmlmodel.yaml", "the block model's settings (in rules/; its arrays beside them)")
+    )
+    output_format: str = option(
+        Setting(
+            str,
+            "text",
+            "text, or markdown (headings, list items, quotes, table rows, code and emphasis marked; "
+            "method: blocks); cleaner clean --output-format overrides it",
+            choices=("text", "markdown"),
+        )
+    )
+    rules_sure: float = option(
+        Setting(
+            float,
+            0.9,
+            "method blocks: lines of blocks the model keeps with at least this probability are evidence "
+            "against the rule packs (an embed or link line inside the article stays; a section stops there); "
+            "on val, 0.75 to 0.9 score alike (mean F1 0.903), rules everywhere (above 1) 0.895, no rules 0.902",
+        )
+    )
+    favor: str = option(
+        Setting(str, "recall", "trafilatura's trade-off", choices=("precision", "balanced", "recall"))
+    )
     include_tables: bool = option(Setting(bool, True, "keep the text of <table> elements"))
     include_comments: bool = option(Setting(bool, False, "keep reader comments below the article"))
-    fallbacks: bool = option(Setting(
-        bool, False,
-        "let trafilatura try its fallback extractors; off is faster and, on both shared "
-        "evaluation sets, as good or better (the rescue from visible lines covers what they caught)",
-    ))
-    metadata: str = option(Setting(
-        str, "head",
-        "page metadata in the record: head (title, author, date, URL, site name from the <head> "
-        "tags; cheap), full (trafilatura's metadata extraction with date search; about 1.5x the "
-        "extraction time) or none",
-        choices=("none", "head", "full"),
-    ))
-    rescue_ratio: float = option(Setting(
-        float, 0.0,
-        "method trafilatura: when trafilatura returns less than this share of the text the text "
-        "model finds in the page's visible lines, use the model's pick instead (0: never, the "
-        "default: on unseen pages it swapped good extractions for article plus comments)",
-    ))
-    rescue_below_chars: int = option(Setting(
-        int, 2000, "only extractions shorter than this are checked against the visible lines"
-    ))
+    fallbacks: bool = option(
+        Setting(
+            bool,
+            False,
+            "let trafilatura try its fallback extractors; off is faster and, on both shared "
+            "evaluation sets, as good or better (the rescue from visible lines covers what they caught)",
+        )
+    )
+    metadata: str = option(
+        Setting(
+            str,
+            "head",
+            "page metadata in the record: head (title, author, date, URL, site name from the <head> "
+            "tags; cheap), full (trafilatura's metadata extraction with date search; about 1.5x the "
+            "extraction time) or none",
+            choices=("none", "head", "full"),
+        )
+    )
+    rescue_ratio: float = option(
+        Setting(
+            float,
+            0.0,
+            "method trafilatura: when trafilatura returns less than this share of the text the text "
+            "model finds in the page's visible lines, use the model's pick instead (0: never, the "
+            "default: on unseen pages it swapped good extractions for article plus comments)",
+        )
+    )
+    rescue_below_chars: int = option(
+        Setting(int, 2000, "only extractions shorter than this are checked against the visible lines")
+    )
     max_bytes: int = option(Setting(int, 20_000_000, "larger pages become error records (0: no limit)"))
-    timeout_seconds: float = option(Setting(
-        (int, float), 30, "extraction time limit per page (0: no limit)"
-    ))
+    timeout_seconds: float = option(Setting((int, float), 30, "extraction time limit per page (0: no limit)"))
 
 
 class ExtractStage(Stage[ExtractOptions]):
@@ -107,13 +125,19 @@ class ExtractStage(Stage[ExtractOptions]):
 
         def options(precision: bool, recall: bool, fast: bool, metadata: bool) -> Extractor:
             return Extractor(
-                output_format="txt", fast=fast, precision=precision, recall=recall,
-                comments=o.include_comments, tables=o.include_tables, with_metadata=metadata,
+                output_format="txt",
+                fast=fast,
+                precision=precision,
+                recall=recall,
+                comments=o.include_comments,
+                tables=o.include_tables,
+                with_metadata=metadata,
                 date_params={"extensive_search": False},  # type: ignore[dict-item]  # (typed dict[str, str])
             )
 
-        extractor = options(o.favor == "precision", o.favor == "recall", not o.fallbacks,
-                            o.metadata == "full")
+        extractor = options(
+            o.favor == "precision", o.favor == "recall", not o.fallbacks, o.metadata == "full"
+        )
         self._text_options = copy.copy(extractor)
         self._text_options.with_metadata = False
         # the block model's two votes: what it was fitted with (fast, comments off)
@@ -170,8 +194,11 @@ class ExtractStage(Stage[ExtractOptions]):
         doc.set_text(text or "")
         if self._output_format() == "markdown":
             doc.metadata["output_format"] = "markdown"
-        if (self._model is None and self.options.rescue_ratio > 0
-                and len(text or "") < self.options.rescue_below_chars):
+        if (
+            self._model is None
+            and self.options.rescue_ratio > 0
+            and len(text or "") < self.options.rescue_below_chars
+        ):
             from cleaner.htmltext import visible_lines
 
             # the boilerplate stage decides whether to use these instead

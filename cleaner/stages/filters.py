@@ -16,9 +16,9 @@ class FiltersOptions(StageOptions):
     languages: list[Any] = option(Setting(list, [], "keep only these languages (empty: any)"))
     min_chars: int = option(Setting(int, 0, "drop documents with fewer characters of clean text"))
     min_words: int = option(Setting(int, 0, "drop documents with fewer words of clean text"))
-    max_artifact_score: float | None = option(Setting(
-        (float, type(None)), None, "drop documents whose artifact score is above this"
-    ))
+    max_artifact_score: float | None = option(
+        Setting((float, type(None)), None, "drop documents whose artifact score is above this")
+    )
     drop_flagged: bool = option(Setting(bool, False, "drop documents flagged as machine-translated"))
 
 

@@ -23,10 +23,14 @@ class LanguageOptions(StageOptions):
     sample_chars: int = option(Setting(int, 1500, "characters of the longest lines given to langdetect"))
     min_chars: int = option(Setting(int, 50, "below this many letters, the language stays unknown"))
     seed: int = option(Setting(int, 0, "langdetect's random seed"))
-    trials: int = option(Setting(
-        int, 3, "langdetect's random trials averaged (its default 7 is slower; 3 agreed on "
-        "every page of the trafilatura evaluation set)"
-    ))
+    trials: int = option(
+        Setting(
+            int,
+            3,
+            "langdetect's random trials averaged (its default 7 is slower; 3 agreed on "
+            "every page of the trafilatura evaluation set)",
+        )
+    )
 
 
 class LanguageStage(Stage[LanguageOptions]):
@@ -68,9 +72,7 @@ class LanguageStage(Stage[LanguageOptions]):
         if self._kernel.count_alpha(text) < opts.min_chars:
             return None, None
         try:
-            best = self._kernel.probabilities(
-                text, opts.seed, max(1, opts.trials), opts.sample_chars
-            )[0]
+            best = self._kernel.probabilities(text, opts.seed, max(1, opts.trials), opts.sample_chars)[0]
         except self._no_result:  # no features in the text; no language above langdetect's threshold
             return None, None
         return best.lang, round(best.prob, 4)

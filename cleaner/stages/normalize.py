@@ -24,7 +24,9 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": 
 class NormalizeOptions(StageOptions):
     """The normalize stage's settings (``normalize: {...}`` in a config's ``stages``)."""
 
-    form: Literal["NFC", "NFKC", "none"] = option(Setting(str, "NFC", "Unicode normal form", choices=("NFC", "NFKC", "none")))
+    form: Literal["NFC", "NFKC", "none"] = option(
+        Setting(str, "NFC", "Unicode normal form", choices=("NFC", "NFKC", "none"))
+    )
     collapse_spaces: bool = option(Setting(bool, True, "turn runs of spaces and tabs into one space"))
     max_blank_lines: int = option(Setting(int, 1, "longest run of blank lines kept"))
     straighten_quotes: bool = option(Setting(bool, False, "turn curly quotes into straight ones"))

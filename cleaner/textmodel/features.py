@@ -80,16 +80,43 @@ N_WORD = len(WORD_FEATURES)
 
 # the line features the region model reads too
 REGION_OWN = (
-    "log_words", "terminal", "stop_ratio", "list_item", "link_share", "heading", "indent", "pos",
-    "blank_before", "blank_after", "short_run", "repeat_shape", "markers_near", "doc_lines",
-    "doc_blank_share", "doc_list_share",
+    "log_words",
+    "terminal",
+    "stop_ratio",
+    "list_item",
+    "link_share",
+    "heading",
+    "indent",
+    "pos",
+    "blank_before",
+    "blank_after",
+    "short_run",
+    "repeat_shape",
+    "markers_near",
+    "doc_lines",
+    "doc_blank_share",
+    "doc_list_share",
 ) + tuple(f"{g}_w{VOCAB_WINDOW}" for g in GROUPS)
 P_WINDOWS = (1, 3, 10, 30)
 REGION_FEATURES = (
     ("p1",)
     + tuple(f"p1_mean{k}" for k in P_WINDOWS)
-    + ("p1_max3", "p1_min_nb", "block_in", "block_before", "block_after", "block_share", "run_chars", "run_rank",
-       "run_share", "top_run_dist", "mass_before", "mass_after", "doc_runs", "doc_top_share")
+    + (
+        "p1_max3",
+        "p1_min_nb",
+        "block_in",
+        "block_before",
+        "block_after",
+        "block_share",
+        "run_chars",
+        "run_rank",
+        "run_share",
+        "top_run_dist",
+        "mass_before",
+        "mass_after",
+        "doc_runs",
+        "doc_top_share",
+    )
     + REGION_OWN
 )
 R = {name: i for i, name in enumerate(REGION_FEATURES)}
@@ -135,8 +162,13 @@ def _value_runs(v: np.ndarray) -> np.ndarray:
 
 
 def line_matrix_py(
-    words: np.ndarray, shape: np.ndarray, hashes: np.ndarray, blank_before: np.ndarray, blank_after: np.ndarray,
-    blank_share: float, vocab: np.ndarray,
+    words: np.ndarray,
+    shape: np.ndarray,
+    hashes: np.ndarray,
+    blank_before: np.ndarray,
+    blank_after: np.ndarray,
+    blank_share: float,
+    vocab: np.ndarray,
 ) -> np.ndarray:
     """The line model's features (units x :data:`LINE_FEATURES`).
 
@@ -182,9 +214,13 @@ def line_matrix_py(
     X[:, L["doc_link_share"]] = (shape[:, S_LINKS] > 0).mean()
     X[:, L["doc_words"]] = words[:, _W["log_words"]].mean()
     cols = {
-        "log_words": words[:, _W["log_words"]], "terminal": words[:, _W["terminal"]],
-        "stop_ratio": words[:, _W["stop_ratio"]], "list_item": list_item, "link_share": link_share,
-        "heading": shape[:, S_HEADING].astype(np.float64), "indent": indent,
+        "log_words": words[:, _W["log_words"]],
+        "terminal": words[:, _W["terminal"]],
+        "stop_ratio": words[:, _W["stop_ratio"]],
+        "list_item": list_item,
+        "link_share": link_share,
+        "heading": shape[:, S_HEADING].astype(np.float64),
+        "indent": indent,
     }
     for d, tag in NEIGHBOURS:
         for name in NEIGHBOUR_OF:
@@ -326,29 +362,68 @@ def _line_args() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     from cleaner.kernels import features as kf
 
     cols = np.zeros(kf.N_K, dtype=np.int64)
-    for k, name in ((kf.K_W_LOG_WORDS, "log_words"), (kf.K_W_TERMINAL, "terminal"), (kf.K_W_STOP, "stop_ratio"),
-                    (kf.K_W_SHORT, "short"), (kf.K_W_STRONG, "strong_para"), (kf.K_W_DATE, "date"),
-                    (kf.K_W_AGO, "ago"), (kf.K_W_COUNTER, "counter"), (kf.K_W_HANDLE, "handle"),
-                    (kf.K_W_TITLE, "title_ratio")):
+    for k, name in (
+        (kf.K_W_LOG_WORDS, "log_words"),
+        (kf.K_W_TERMINAL, "terminal"),
+        (kf.K_W_STOP, "stop_ratio"),
+        (kf.K_W_SHORT, "short"),
+        (kf.K_W_STRONG, "strong_para"),
+        (kf.K_W_DATE, "date"),
+        (kf.K_W_AGO, "ago"),
+        (kf.K_W_COUNTER, "counter"),
+        (kf.K_W_HANDLE, "handle"),
+        (kf.K_W_TITLE, "title_ratio"),
+    ):
         cols[k] = _W[name]
     cols[kf.K_W_N], cols[kf.K_W_NC], cols[kf.K_N_WORD] = W_N, W_NC, N_WORD
-    for k, name in ((kf.K_INDENT, "indent"), (kf.K_LIST_ITEM, "list_item"), (kf.K_MARKER, "marker"),
-                    (kf.K_HEADING, "heading"), (kf.K_LINK_SHARE, "link_share"), (kf.K_LINKS, "links"),
-                    (kf.K_IMAGE, "image"), (kf.K_PIPES, "pipes"), (kf.K_GAPS, "gaps"), (kf.K_EMPHASIS, "emphasis"),
-                    (kf.K_BLANK_BEFORE, "blank_before"), (kf.K_BLANK_AFTER, "blank_after"),
-                    (kf.K_REL_LEN, "rel_len"), (kf.K_POS, "pos"), (kf.K_FIRST, "first_line"),
-                    (kf.K_LAST, "last_line"), (kf.K_DUP, "duplicate"), (kf.K_DOC_LINES, "doc_lines"),
-                    (kf.K_DOC_BLANK, "doc_blank_share"), (kf.K_DOC_LIST, "doc_list_share"),
-                    (kf.K_DOC_LINK, "doc_link_share"), (kf.K_DOC_WORDS, "doc_words"),
-                    (kf.K_SHORT_RUN, "short_run"), (kf.K_LIST_RUN, "list_run"), (kf.K_INDENT_RUN, "indent_run"),
-                    (kf.K_MARKERS_NEAR, "markers_near"), (kf.K_REPEAT, "repeat_shape")):
+    for k, name in (
+        (kf.K_INDENT, "indent"),
+        (kf.K_LIST_ITEM, "list_item"),
+        (kf.K_MARKER, "marker"),
+        (kf.K_HEADING, "heading"),
+        (kf.K_LINK_SHARE, "link_share"),
+        (kf.K_LINKS, "links"),
+        (kf.K_IMAGE, "image"),
+        (kf.K_PIPES, "pipes"),
+        (kf.K_GAPS, "gaps"),
+        (kf.K_EMPHASIS, "emphasis"),
+        (kf.K_BLANK_BEFORE, "blank_before"),
+        (kf.K_BLANK_AFTER, "blank_after"),
+        (kf.K_REL_LEN, "rel_len"),
+        (kf.K_POS, "pos"),
+        (kf.K_FIRST, "first_line"),
+        (kf.K_LAST, "last_line"),
+        (kf.K_DUP, "duplicate"),
+        (kf.K_DOC_LINES, "doc_lines"),
+        (kf.K_DOC_BLANK, "doc_blank_share"),
+        (kf.K_DOC_LIST, "doc_list_share"),
+        (kf.K_DOC_LINK, "doc_link_share"),
+        (kf.K_DOC_WORDS, "doc_words"),
+        (kf.K_SHORT_RUN, "short_run"),
+        (kf.K_LIST_RUN, "list_run"),
+        (kf.K_INDENT_RUN, "indent_run"),
+        (kf.K_MARKERS_NEAR, "markers_near"),
+        (kf.K_REPEAT, "repeat_shape"),
+    ):
         cols[k] = L[name]
-    vcol = {"log_words": kf.V_LOG_WORDS, "terminal": kf.V_TERMINAL, "stop_ratio": kf.V_STOP,
-            "list_item": kf.V_LIST_ITEM, "link_share": kf.V_LINK_SHARE, "heading": kf.V_HEADING,
-            "indent": kf.V_INDENT, "short": kf.V_SHORT, "strong_para": kf.V_STRONG}
-    nb = np.array([[vcol[name], d, L[f"{name}_{tag}"]] for d, tag in NEIGHBOURS for name in NEIGHBOUR_OF],
-                  dtype=np.int64)
-    win = np.array([[vcol[name], k, L[f"{name}_w{k}"]] for k in WINDOWS for name in WINDOW_OF], dtype=np.int64)
+    vcol = {
+        "log_words": kf.V_LOG_WORDS,
+        "terminal": kf.V_TERMINAL,
+        "stop_ratio": kf.V_STOP,
+        "list_item": kf.V_LIST_ITEM,
+        "link_share": kf.V_LINK_SHARE,
+        "heading": kf.V_HEADING,
+        "indent": kf.V_INDENT,
+        "short": kf.V_SHORT,
+        "strong_para": kf.V_STRONG,
+    }
+    nb = np.array(
+        [[vcol[name], d, L[f"{name}_{tag}"]] for d, tag in NEIGHBOURS for name in NEIGHBOUR_OF],
+        dtype=np.int64,
+    )
+    win = np.array(
+        [[vcol[name], k, L[f"{name}_w{k}"]] for k in WINDOWS for name in WINDOW_OF], dtype=np.int64
+    )
     voc = np.array([[L[f"{g}_words"], L[f"{g}_w{VOCAB_WINDOW}"]] for g in GROUPS], dtype=np.int64)
     return cols, nb, win, voc
 
@@ -357,9 +432,27 @@ def _line_args() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 def _region_args() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     from cleaner.kernels import region as kr
 
-    names = ("p1", "p1_mean1", "p1_mean3", "p1_mean10", "p1_mean30", "p1_max3", "p1_min_nb", "block_in",
-             "block_before", "block_after", "block_share", "run_chars", "run_rank", "run_share", "top_run_dist",
-             "mass_before", "mass_after", "doc_runs", "doc_top_share")
+    names = (
+        "p1",
+        "p1_mean1",
+        "p1_mean3",
+        "p1_mean10",
+        "p1_mean30",
+        "p1_max3",
+        "p1_min_nb",
+        "block_in",
+        "block_before",
+        "block_after",
+        "block_share",
+        "run_chars",
+        "run_rank",
+        "run_share",
+        "top_run_dist",
+        "mass_before",
+        "mass_after",
+        "doc_runs",
+        "doc_top_share",
+    )
     assert len(names) == kr.N_R
     rcols = np.array([R[n] for n in names], dtype=np.int64)
     own_dst = np.array([R[n] for n in REGION_OWN], dtype=np.int64)
@@ -367,15 +460,33 @@ def _region_args() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def line_matrix(
-    words: np.ndarray, shape: np.ndarray, hashes: np.ndarray, blank_before: np.ndarray, blank_after: np.ndarray,
-    blank_share: float, vocab: np.ndarray,
+    words: np.ndarray,
+    shape: np.ndarray,
+    hashes: np.ndarray,
+    blank_before: np.ndarray,
+    blank_after: np.ndarray,
+    blank_share: float,
+    vocab: np.ndarray,
 ) -> np.ndarray:
     """:func:`line_matrix_py`, compiled."""
     from cleaner.kernels import features as kf
 
     cols, nb, win, voc = _line_args()
-    return kf.line_matrix(words, shape, hashes, blank_before.astype(np.int64), blank_after.astype(np.int64),
-                          float(blank_share), N_LINE, cols, nb, win, vocab, voc, VOCAB_WINDOW)
+    return kf.line_matrix(
+        words,
+        shape,
+        hashes,
+        blank_before.astype(np.int64),
+        blank_after.astype(np.int64),
+        float(blank_share),
+        N_LINE,
+        cols,
+        nb,
+        win,
+        vocab,
+        voc,
+        VOCAB_WINDOW,
+    )
 
 
 def region_matrix(p1: np.ndarray, X: np.ndarray, nc: np.ndarray) -> np.ndarray:

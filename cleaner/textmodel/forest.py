@@ -106,7 +106,11 @@ class Forest:
             raise ValueError("forest arrays of different shapes")
         if self.feature.size and (self.feature.min() < 0 or self.feature.max() >= self.n_features):
             raise ValueError("a split on a feature out of range")
-        if np.isnan(self.threshold).any() or not np.isfinite(self.leaf).all() or not np.isfinite(self.value).all():
+        if (
+            np.isnan(self.threshold).any()
+            or not np.isfinite(self.leaf).all()
+            or not np.isfinite(self.value).all()
+        ):
             raise ValueError("a threshold, value or leaf that is not a number")
 
     # ------------------------------------------------------------ reference

@@ -116,16 +116,22 @@ class TextModel:
             if not isinstance(d, dict):
                 raise TypeError("expected a mapping")
             settings = Settings(
-                inside=float(d["inside"]), outside=float(d["outside"]), sure=float(d.get("sure", 0.8)),
-                extra_span=float(d.get("extra_span", 1.0)), max_spans=int(d.get("max_spans", 3)),
-                lead_lines=int(d.get("lead_lines", 3)), explain_trees=int(d.get("explain_trees", 40)),
+                inside=float(d["inside"]),
+                outside=float(d["outside"]),
+                sure=float(d.get("sure", 0.8)),
+                extra_span=float(d.get("extra_span", 1.0)),
+                max_spans=int(d.get("max_spans", 3)),
+                lead_lines=int(d.get("lead_lines", 3)),
+                explain_trees=int(d.get("explain_trees", 40)),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"bad decision settings: {exc}", file=str(path), key="decision") from exc
         reasons = data.get("reasons") or {}
         unknown = set(reasons) - set(LINE_FEATURES)
         if unknown:
-            raise ConfigError(f"unknown features: {', '.join(sorted(unknown))}", file=str(path), key="reasons")
+            raise ConfigError(
+                f"unknown features: {', '.join(sorted(unknown))}", file=str(path), key="reasons"
+            )
         try:
             return cls(forests, settings, {str(k): str(v) for k, v in reasons.items()})
         except ConfigError as exc:
@@ -136,8 +142,15 @@ class TextModel:
         """(line features, the line model's probabilities, the last round's) of a document's units."""
         from cleaner.kernels.forest import forest_raw
 
-        X = line_matrix(units.words, units.shape, units.hashes, units.blank_before, units.blank_after,
-                        units.blank_share, units.vocab)
+        X = line_matrix(
+            units.words,
+            units.shape,
+            units.hashes,
+            units.blank_before,
+            units.blank_after,
+            units.blank_share,
+            units.vocab,
+        )
         f = self.forests[0]
         p1 = p = _sigmoid(forest_raw(X, f.feature, f.threshold, f.leaf))
         nc = units.words[:, -1]
@@ -182,8 +195,17 @@ class TextModel:
         if not len(units):
             return np.zeros(0, dtype=np.int64)
         f = self.forests[0]
-        best = forest_reasons(X, units.astype(np.int64), f.feature, f.threshold, f.value, f.leaf,
-                              self.settings.explain_trees, self._group, len(self.reason_names))
+        best = forest_reasons(
+            X,
+            units.astype(np.int64),
+            f.feature,
+            f.threshold,
+            f.value,
+            f.leaf,
+            self.settings.explain_trees,
+            self._group,
+            len(self.reason_names),
+        )
         return best + 2
 
     @property
@@ -192,8 +214,14 @@ class TextModel:
         return [OUTSIDE, AMONG_JUNK] + ["classifier." + r for r in self.reason_names]
 
     def judge(
-        self, texts: Sequence[str], lang: str | None, view: Any = None, inside: float | None = None,
-        shape: np.ndarray | None = None, gate: np.ndarray | None = None, veto: np.ndarray | None = None,
+        self,
+        texts: Sequence[str],
+        lang: str | None,
+        view: Any = None,
+        inside: float | None = None,
+        shape: np.ndarray | None = None,
+        gate: np.ndarray | None = None,
+        veto: np.ndarray | None = None,
     ) -> Judgement:
         """Judge the lines of one document (``texts``: every line, blank ones
         included; ``view``, ``shape``, ``gate``: a TextView of them (not
@@ -228,8 +256,12 @@ class TextModel:
         # units to lines (a wrapped paragraph is one unit of several lines)
         span = units.last - units.idx + 1
         which = np.repeat(np.arange(len(units)), span)
-        at = which if len(which) == 0 else np.repeat(units.idx, span) + (
-            np.arange(len(which)) - np.repeat(np.cumsum(span) - span, span))
+        at = (
+            which
+            if len(which) == 0
+            else np.repeat(units.idx, span)
+            + (np.arange(len(which)) - np.repeat(np.cumsum(span) - span, span))
+        )
         keep[at] = ukeep[which]
         code[at] = ucode[which]
         sure[at] = (uinside & (p >= self.settings.sure))[which]
@@ -246,8 +278,10 @@ def warm() -> None:
     document that takes every path: list items, a wrapped paragraph, links, blank lines."""
     import textwrap
 
-    para = ("The council voted on Tuesday to extend the ferry service to the northern islands, a decision "
-            "that residents have waited for since the old pier closed in the storms. ") * 2
+    para = (
+        "The council voted on Tuesday to extend the ferry service to the northern islands, a decision "
+        "that residents have waited for since the old pier closed in the storms. "
+    ) * 2
     lines = ["  * [Home](/)", "  * [News](/news)", "", "# Ferry service to run all year", ""]
     for _ in range(3):
         lines += textwrap.wrap(para, 78) + [""]

@@ -39,8 +39,23 @@ from cleaner.kernels.shape import (  # noqa: F401  (the columns of a shape row, 
 )
 
 # a bullet character followed by a space starts a list item
-BULLETS = {"*": 1, "o": 2, "+": 3, "-": 4, "\u2013": 4, "\u2014": 4, "\u2022": 5, "\u00b7": 5, "\u25aa": 5,
-           "\u25cf": 5, "\u25e6": 5, "\u2023": 5, "\u25ba": 5, "\u25b8": 5, "\u2192": 5}
+BULLETS = {
+    "*": 1,
+    "o": 2,
+    "+": 3,
+    "-": 4,
+    "\u2013": 4,
+    "\u2014": 4,
+    "\u2022": 5,
+    "\u00b7": 5,
+    "\u25aa": 5,
+    "\u25cf": 5,
+    "\u25e6": 5,
+    "\u2023": 5,
+    "\u25ba": 5,
+    "\u25b8": 5,
+    "\u2192": 5,
+}
 from cleaner.kernels.shape import MARKER_ORDERED, MARKER_QUOTE  # noqa: E402
 
 
@@ -84,7 +99,12 @@ def shape_row(t: str) -> list[int]:
         k = p
         while k < e and "0" <= t[k] <= "9" and k - p < 4:
             k += 1
-        if k - p <= 3 and k + 1 < e and (t[k] == "." or t[k] == ")") and (t[k + 1] == " " or t[k + 1] == "\t"):
+        if (
+            k - p <= 3
+            and k + 1 < e
+            and (t[k] == "." or t[k] == ")")
+            and (t[k + 1] == " " or t[k + 1] == "\t")
+        ):
             row[S_MARKER] = MARKER_ORDERED
             p = k + 1
     while p < e and _space(t[p]):

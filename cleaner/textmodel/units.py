@@ -105,8 +105,13 @@ def join_wrapped(shape: np.ndarray, w: int) -> np.ndarray:
 
 
 def read_units(
-    texts: Sequence[str], lang: str | None, fallback_stop: float = 0.3, view: Any = None, wrapped: bool = True,
-    shape: np.ndarray | None = None, gate: np.ndarray | None = None,
+    texts: Sequence[str],
+    lang: str | None,
+    fallback_stop: float = 0.3,
+    view: Any = None,
+    wrapped: bool = True,
+    shape: np.ndarray | None = None,
+    gate: np.ndarray | None = None,
 ) -> Units:
     """Read a document's lines (``texts``, blank ones included, as they came).
     ``view``: a :class:`cleaner.kernels.lines.TextView` of exactly these lines (not
@@ -128,8 +133,18 @@ def read_units(
     nonblank = np.flatnonzero(shape[:, S_BLANK] == 0)
     if not len(nonblank):
         z = np.zeros(0, dtype=np.int64)
-        return Units(z, z, np.zeros((0, 31)), np.zeros((0, N_SHAPE), dtype=np.int64), np.zeros(0, dtype=np.uint64),
-                     z, z, 1.0, 0, np.zeros((0, len(vocab.GROUPS))))
+        return Units(
+            z,
+            z,
+            np.zeros((0, 31)),
+            np.zeros((0, N_SHAPE), dtype=np.int64),
+            np.zeros(0, dtype=np.uint64),
+            z,
+            z,
+            1.0,
+            0,
+            np.zeros((0, len(vocab.GROUPS))),
+        )
     w = wrap_width(shape) if wrapped else 0
     if w:
         cont = join_wrapped(shape, w)
@@ -143,8 +158,9 @@ def read_units(
     base = view.starts
     bounds = (base[first] + shape[first, S_START], base[last] + shape[last, S_END])
     stops = doc_stopwords((texts[i] for i in first.tolist()), lang)
-    words, hashes = line_data(None, stops, fallback_stop, view, first, gate[first] if gate is not None else None,
-                              bounds)
+    words, hashes = line_data(
+        None, stops, fallback_stop, view, first, gate[first] if gate is not None else None, bounds
+    )
     ushape = shape[first].copy()
     if w and len(first) < len(nonblank):
         sums = np.add.reduceat(shape[nonblank][:, list(_SUMMED)], np.flatnonzero(~cont[nonblank]), axis=0)
@@ -155,5 +171,7 @@ def read_units(
     blank_after = np.concatenate([first[1:], [n]]) - last - 1
     blank_share = (n - len(nonblank)) / n
     keys, vals = vocab.table()
-    counts = vocab_rows(view.cps, bounds[0], bounds[1], flags, lower, keys, vals, len(vocab.GROUPS), vocab.LIMIT, AN)
+    counts = vocab_rows(
+        view.cps, bounds[0], bounds[1], flags, lower, keys, vals, len(vocab.GROUPS), vocab.LIMIT, AN
+    )
     return Units(first, last, words, ushape, hashes, blank_before, blank_after, blank_share, w, counts)
