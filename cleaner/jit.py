@@ -204,8 +204,9 @@ _key: str | None = None
 
 
 def _build_key() -> str:
-    """A digest of what compiled kernels depend on: cleaner's source files, numba,
-    llvmlite, Python and the machine (numba's cache checks the same, per kernel)."""
+    """A digest of what compiled kernels depend on: cleaner's source files and
+    where they are installed, numba, llvmlite, Python and the machine (numba's
+    cache checks the same, per kernel)."""
     global _key
     if _key is None:
         import hashlib
@@ -220,6 +221,8 @@ def _build_key() -> str:
                 versions.append("-")
         h = hashlib.sha256(f"{'|'.join(versions)}|{sys.version}|{platform.machine()}".encode())
         root = Path(__file__).resolve().parent
+        # numba's cache is per source file: per install
+        h.update(str(root).encode("utf-8", "surrogatepass"))
         for f in sorted(root.rglob("*.py")):
             h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
         _key = h.hexdigest()[:20]

@@ -142,3 +142,21 @@ def test_a_process_runs_its_kernels_one_way(tmp_path):
     assert first == "python function False"
     assert second.startswith("refused: this process already runs its kernels python")
     assert _nbi(tmp_path) == []
+
+
+def test_the_ready_key_is_per_install(tmp_path, monkeypatch):
+    """numba keeps a kernel's compiled code per source file, so a second install
+    of the same version (another venv) sharing the cache folder has nothing
+    compiled yet: its ready markers must not be the first install's."""
+    import shutil
+
+    src = Path(jit.__file__).resolve().parent
+    keys = []
+    for name in ("a", "b", "a"):
+        root = tmp_path / name / "cleaner"
+        if not root.exists():
+            shutil.copytree(src, root, ignore=shutil.ignore_patterns("__pycache__", "*.npz"))
+        monkeypatch.setattr(jit, "__file__", str(root / "jit.py"))
+        monkeypatch.setattr(jit, "_key", None)
+        keys.append(jit._build_key())
+    assert keys[0] != keys[1] and keys[0] == keys[2]
