@@ -66,6 +66,9 @@ log = logging.getLogger("cleaner")
 JOBS_ENV = "CLEANER_COMPILE_JOBS"
 MAX_JOBS = 6  # processes compiling at once, at most (each takes some 300 MB while it compiles)
 _HELPER_START = 1.0  # seconds a helper takes to start (interpreter, imports, numba): counted in its share
+# a compile helper that reports nothing for this long while this process waits for
+# one of its groups (stopped, or stuck) is killed, and its groups compile here
+HELPER_STALL_SECONDS = 180.0
 
 
 # ------------------------------------------------------------- cache folder
@@ -309,6 +312,8 @@ class _Session:
         self.helped: dict[str, threading.Event] = {}  # groups given to a helper -> set when it is done
         self.helper_done: set[str] = set()  # of those, the ones a helper compiled
         self.helpers: list[subprocess.Popen[str]] = []
+        self.owner: dict[str, subprocess.Popen[str]] = {}  # group -> the helper compiling it
+        self.heard: dict[int, float] = {}  # helper pid -> when it last said something (or started)
         self.readers: list[threading.Thread] = []
         self.cold = False
         self.kernels = 0
@@ -379,6 +384,8 @@ class _Session:
         log.debug("compile helper %d: %s", proc.pid, ", ".join(g.name for g in share))
         events = {g.name: threading.Event() for g in share}
         self.helped.update(events)
+        self.owner.update({g.name: proc for g in share})
+        self.heard[proc.pid] = time.monotonic()
         self.helpers.append(proc)
         reader = threading.Thread(
             target=self._read, args=(proc, events), name="cleaner-compile-helper", daemon=True
@@ -389,6 +396,7 @@ class _Session:
     def _read(self, proc: subprocess.Popen[str], events: dict[str, threading.Event]) -> None:
         assert proc.stdout is not None
         for line in proc.stdout:
+            self.heard[proc.pid] = time.monotonic()
             what, _, rest = line.strip().partition(" ")
             name, _, detail = rest.partition(" ")
             ev = events.get(name)
@@ -409,7 +417,7 @@ class _Session:
             g = self.current = self.pending.pop(0)
             ev = self.helped.get(g.name)
             if ev is not None:
-                ev.wait()
+                self._wait_for_helper(g.name, ev)
             t0 = time.monotonic()
             with _group_lock(g.name):
                 g.run()
@@ -420,6 +428,29 @@ class _Session:
             if self.notice and g.name not in self.helper_done:
                 self.notice.group()
         self.ended = time.monotonic()
+
+    def _wait_for_helper(self, name: str, ev: threading.Event) -> None:
+        """Until the helper compiling ``name`` is done with it, or has exited; a
+        helper silent for :data:`HELPER_STALL_SECONDS` (stopped, or stuck in a
+        compile) is killed: its lock on the group goes with it, and the group
+        compiles here."""
+        proc = self.owner[name]
+        while not ev.wait(1.0):
+            if proc.poll() is not None:  # exited: its reader lets go of its groups
+                ev.wait(5.0)
+                return
+            silent = time.monotonic() - self.heard.get(proc.pid, time.monotonic())
+            if silent > HELPER_STALL_SECONDS:
+                log.warning(
+                    "compile helper %d said nothing for %.0f s; stopped it, compiling its kernels here",
+                    proc.pid,
+                    silent,
+                )
+                with contextlib.suppress(OSError):
+                    proc.kill()
+                proc.wait()
+                ev.wait(5.0)  # its reader sees the end of its output and lets go of its groups
+                return
 
     def compile_time(self) -> float:
         if self.started is None:

@@ -3,9 +3,11 @@ README says, with a notice; the summary's time is the run's wall time."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -435,3 +437,51 @@ def test_a_batch_run_compiles_before_its_workers_fork_outside_their_time_limits(
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == str([(f"d{i}", "ok", None) for i in range(3)]), proc.stdout
     assert any((tmp_path / "xdg" / "cleaner" / "numba").rglob("*.nbi"))
+
+
+@pytest.mark.slow
+def test_a_stopped_compile_helper_is_killed_and_its_kernels_compile_here(tmp_path):
+    """A compile helper that stops (SIGSTOP, as one stuck in a C call) must not
+    hang the run that waits for its groups: after HELPER_STALL_SECONDS of
+    silence it is killed (its lock on the group goes with it) and the group
+    compiles in the process that waits."""
+    from treerss import _children
+
+    env = _fresh_env(tmp_path)
+    env[jit.JOBS_ENV] = "2"
+    code = (
+        "import logging, sys\n"
+        "logging.basicConfig(level=logging.WARNING)\n"
+        "from cleaner import jit, kernels\n"
+        "jit.HELPER_STALL_SECONDS = 3.0\n"
+        "kernels.use('compiled')\n"
+        "import cleaner\n"
+        "pipe = cleaner.Pipeline.from_yaml(None)\n"
+        "pipe.warm(html=False)\n"
+        "doc = pipe.clean('The council voted on Tuesday to close the river road for repairs, officials said.')\n"
+        "print('cleaned', doc.status)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    helper = None
+    deadline = time.monotonic() + 120
+    while helper is None and time.monotonic() < deadline and proc.poll() is None:
+        for pid in _children(proc.pid):
+            with contextlib.suppress(OSError):
+                if b"_helper" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    helper = pid
+        time.sleep(0.02)
+    assert helper is not None, "no compile helper started"
+    os.kill(helper, signal.SIGSTOP)
+    try:
+        out, err = proc.communicate(timeout=400)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            with contextlib.suppress(OSError):
+                os.kill(helper, signal.SIGKILL)
+    assert proc.returncode == 0, err
+    assert out.strip() == "cleaned ok", (out, err)
+    assert f"compile helper {helper} said nothing for" in err
+    assert not Path(f"/proc/{helper}").exists() or b"zombie" in Path(f"/proc/{helper}/status").read_bytes()
