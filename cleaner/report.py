@@ -108,10 +108,29 @@ class Summary:
         self.bytes_out += bytes_out
         if sites:
             self.template_sites.update(sites)
-            if (
-                len(self.template_sites) > 2 * TOP_SITES
-            ):  # bounded: the sites with the most lines (approximately)
-                self.template_sites = Counter(dict(self.template_sites.most_common(TOP_SITES)))
+            self._bound_sites()
+
+    def _bound_sites(self) -> None:
+        if len(self.template_sites) > 2 * TOP_SITES:  # bounded: the sites with the most lines (approximately)
+            self.template_sites = Counter(dict(self.template_sites.most_common(TOP_SITES)))
+
+    def merge(self, other: Summary) -> None:
+        """Add the counts of ``other``, a part of the same run counted apart (a
+        Ray write task's records). ``bytes_in`` becomes unknown (None) when
+        either is; ``seconds`` and ``workers`` are the run's own and stay."""
+        self.documents += other.documents
+        for name in ("status", "dropped", "removed_by_rule", "languages", "findings", "repairs"):
+            getattr(self, name).update(getattr(other, name))
+        self.flagged += other.flagged
+        self.bytes_in = (
+            None if self.bytes_in is None or other.bytes_in is None else self.bytes_in + other.bytes_in
+        )
+        self.bytes_out += other.bytes_out
+        self.skipped.extend(other.skipped)
+        self.skipped_files.update(other.skipped_files)
+        if other.template_sites:
+            self.template_sites.update(other.template_sites)
+            self._bound_sites()
 
     # ------------------------------------------------------------ output
     def as_dict(self) -> dict[str, Any]:
