@@ -1,9 +1,14 @@
 """Adapters for distributed engines and dataset libraries.
 
 Every adapter calls :func:`cleaner.integrations.batch.clean_batch`, the one
-batch function (pandas, Arrow or dict-of-lists batches in, record columns out):
+batch function (pandas, Arrow or dict-of-lists batches in, record columns out),
+with one :class:`~cleaner.integrations.spec.BatchSpec` (the columns, config,
+format and site-template options; every entry point also takes them as keywords):
 
-* :mod:`cleaner.integrations.ray`   ``clean_dataset(ds)`` for a Ray Dataset; ``cleaner clean --engine ray``
+* :mod:`cleaner.integrations.spec`  ``BatchSpec`` and ``check_columns``, the one check of a dataset's columns
+* :mod:`cleaner.integrations.ray`   ``clean_dataset(ds)`` for a Ray Dataset
+* :mod:`cleaner.integrations.ray_files` ``cleaner clean --engine ray`` (files in, part files out;
+  its inputs and outputs in :mod:`cleaner.integrations.ray_io`)
 * :mod:`cleaner.integrations.spark` ``clean_dataframe(df)`` / a ``mapInPandas`` function / a pandas UDF
 * :mod:`cleaner.integrations.hf`    ``clean_dataset(ds)`` for a Hugging Face ``datasets.Dataset``
 
@@ -25,5 +30,14 @@ from cleaner.integrations.batch import (
     get_pipeline,
     row_to_record,
 )
+from cleaner.integrations.spec import BatchSpec
 
-__all__ = ["OUTPUT_COLUMNS", "SPARK_SCHEMA", "arrow_schema", "clean_batch", "get_pipeline", "row_to_record"]
+__all__ = [
+    "OUTPUT_COLUMNS",
+    "SPARK_SCHEMA",
+    "BatchSpec",
+    "arrow_schema",
+    "clean_batch",
+    "get_pipeline",
+    "row_to_record",
+]

@@ -50,8 +50,9 @@ from pathlib import Path
 from typing import Any
 
 from cleaner.document import STATUS_DROPPED, STATUS_ERROR, Document
+from cleaner.integrations.spec import BatchSpec, build_spec, check_columns, config_key, config_path
 from cleaner.io.writers import arrow_str
-from cleaner.pipeline import FORMATS, Pipeline
+from cleaner.pipeline import Pipeline
 
 __all__ = [
     "OUTPUT_COLUMNS",
@@ -60,6 +61,7 @@ __all__ = [
     "arrow_schema",
     "clean_batch",
     "clean_rows",
+    "config_key",
     "config_path",
     "get_pipeline",
     "row_to_record",
@@ -95,31 +97,6 @@ _BUILDS: dict[str, int] = {}
 _LOCK = threading.Lock()
 
 
-def _config_key(config: str | Path | None) -> str:
-    if config is None:
-        return "<default>"
-    from cleaner.config import resolve_config_path
-
-    p = resolve_config_path(config)
-    try:
-        return str(p.resolve())
-    except OSError:
-        return str(p)
-
-
-def config_path(config: str | Path | None) -> str | None:
-    """A config name or path as the absolute path to ship to workers (None: the default).
-
-    Worker processes build their pipeline from this path, so on a cluster it must
-    exist on every node."""
-    if config is None:
-        return None
-    from cleaner.config import resolve_config_path
-
-    p = resolve_config_path(config)
-    return str(p.resolve()) if p.exists() else str(p)
-
-
 def get_pipeline(config: str | Path | Pipeline | None = None) -> Pipeline:
     """The pipeline for ``config`` in this process, built on first use.
 
@@ -128,7 +105,7 @@ def get_pipeline(config: str | Path | Pipeline | None = None) -> Pipeline:
     config path, which each worker process turns into its own pipeline)."""
     if isinstance(config, Pipeline):
         return config
-    key = _config_key(config)
+    key = config_key(config)
     pipe = _PIPELINES.get(key)
     if pipe is None:
         with _LOCK:
@@ -329,23 +306,6 @@ def arrow_schema(passthrough: Any = None) -> Any:
 
 
 # ---------------------------------------------------------------- the batch
-def _check_args(
-    columns: Sequence[str], text_column: str | None, html_column: str | None, format: str
-) -> None:
-    if format not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
-    # One of the two must be there. A batch may lack the other: engines read files whose
-    # schemas differ (a file without any HTML record has no `html` column).
-    have_text = text_column is not None and text_column in columns
-    have_html = html_column is not None and html_column in columns
-    if not have_text and not have_html:
-        names = " or ".join(f"{c!r}" for c in (text_column, html_column) if c is not None) or "(none given)"
-        hint = " (pass html_column= for HTML)" if "html" in columns and html_column is None else ""
-        raise KeyError(
-            f"no content column {names} in the batch{hint} (columns: {', '.join(map(str, columns))})"
-        )
-
-
 def _passthrough_names(
     columns: Sequence[str], text_column: str | None, html_column: str | None, id_column: str | None
 ) -> list[str]:
@@ -363,6 +323,8 @@ def clean_batch(
     indices: Sequence[int] | None = None,
     templates: Any = None,
     site_column: str | None = None,
+    *,
+    spec: BatchSpec | None = None,
 ) -> Any:
     """Clean a batch; return the same type with the output columns (see the module doc).
 
@@ -371,22 +333,35 @@ def clean_batch(
     the content (per row, HTML is used when present, else text);
     ``id_column`` the id (a missing column or a null id gives a null ``id``,
     or ``str(index)`` when ``indices`` are given, as ``datasets`` passes with
-    ``with_indices=True``). ``config`` is a config path or shipped name; the
-    pipeline is built once per process. ``format`` forces ``text`` or ``html``.
-    ``templates``: a site-templates table to clean with
-    (:class:`cleaner.integrations.sites.Shipped`, or a
+    ``with_indices=True``). ``config`` is a config path or shipped name (or a
+    :class:`Pipeline` of this process); the pipeline is built once per process.
+    ``format`` forces ``text`` or ``html``. ``templates``: a site-templates table
+    to clean with (:class:`cleaner.integrations.sites.Shipped`, or a
     :class:`~cleaner.templates.SiteTemplates` in this process; the pipeline is
     built once per process and table); its sites come from the ``url`` column,
     or from the column of its ``site_field`` (``site_column`` names another
-    column that holds that field's values).
+    column that holds that field's values). ``spec``: these options as one
+    :class:`~cleaner.integrations.spec.BatchSpec` instead (its
+    ``site_templates`` is the entry points' business: a batch is cleaned with
+    the table it is given, or none).
 
     Raises ``KeyError`` when neither content column is in the batch (one of
     them may be missing: batches from files with different schemas) and
     ``ValueError`` for a bad ``format``; bad content never raises (the row
     becomes an ``error`` record)."""
     kind = _kind(batch)
+    pipeline = config if isinstance(config, Pipeline) else None
+    spec = build_spec(
+        spec,
+        text_column=text_column,
+        html_column=html_column,
+        id_column=id_column,
+        config=None if pipeline is not None else config,
+        format=format,
+        templates=templates,
+    )
     columns = _columns(batch, kind)
-    _check_args(columns, text_column, html_column, format)
+    check_columns(spec, columns, what="batch", either=True)
     n = _num_rows(batch, kind)
 
     def values(name: str | None) -> list[Any] | None:
@@ -394,30 +369,37 @@ def clean_batch(
             return None
         return _column_values(batch, kind, name)
 
-    ids: list[Any] = values(id_column) or [None] * n
+    ids: list[Any] = values(spec.id_column) or [None] * n
     if indices is not None:
         ids = [i if _id_value(i) is not None else str(idx) for i, idx in zip(ids, indices, strict=True)]
-    if templates is None:
-        pipe, field, sites = get_pipeline(config), None, None
+    table = spec.templates
+    if table is None:
+        pipe, field, sites = pipeline or get_pipeline(spec.config), None, None
+    elif isinstance(table, (str, Path)):
+        raise TypeError(
+            "clean_batch cleans with a table (SiteTemplates or Shipped), not a file: load it first"
+        )
+    elif pipeline is not None:
+        raise TypeError("clean_batch: a Pipeline as config takes no templates (build it with templates=)")
     else:
         from cleaner.integrations.sites import templates_pipeline
 
-        pipe, field = templates_pipeline(config, templates), templates.site_field
+        pipe, field = templates_pipeline(spec.config, table), table.site_field
         sites = values(site_column or field) if field else None
     records = clean_rows(
         pipe,
         ids,
-        values(text_column),
-        values(html_column),
+        values(spec.text_column),
+        values(spec.html_column),
         values("url"),
-        format=format,
-        text_column=text_column or "text",
-        html_column=html_column,
+        format=spec.format,
+        text_column=spec.text_column or "text",
+        html_column=spec.html_column,
         sites=sites,
         site_field=field,
     )
     out = record_columns(records)
-    keep = _passthrough_names(columns, text_column, html_column, id_column)
+    keep = _passthrough_names(columns, spec.text_column, spec.html_column, spec.id_column)
     return _assemble(batch, kind, out, keep)
 
 

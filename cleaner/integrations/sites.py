@@ -168,9 +168,11 @@ def from_pair_counts(counts: Any, cap: int = DEFAULT_CAP, site_field: str | None
 
 
 # ------------------------------------------------------------------ which table
-def load_table(templates: SiteTemplates | str | Path) -> SiteTemplates:
+def load_table(templates: SiteTemplates | Shipped | str | Path) -> SiteTemplates:
     if isinstance(templates, SiteTemplates):
         return templates
+    if isinstance(templates, Shipped):
+        return templates.table()
     if isinstance(templates, (str, Path)):
         return SiteTemplates.load(templates)
     raise TypeError(
@@ -189,7 +191,7 @@ def min_pages(config: Any) -> int | None:
 
 def resolve(
     site_templates: bool | str | None,
-    templates: SiteTemplates | str | Path | None,
+    templates: SiteTemplates | Shipped | str | Path | None,
     count: Callable[[str | None], SiteTemplates],
     config: Any,
     site_field: str | None = None,
@@ -294,11 +296,11 @@ _LOCK = threading.Lock()
 def templates_pipeline(config: Any, templates: Shipped | SiteTemplates) -> Any:
     """This process's pipeline for ``config`` cleaning with ``templates``: built
     once per (config, table) from the config's own pipeline's settings."""
-    from cleaner.integrations.batch import _config_key
+    from cleaner.integrations.spec import config_key
     from cleaner.pipeline import Pipeline
 
     digest = templates.digest if isinstance(templates, Shipped) else f"id:{id(templates)}"
-    key = (_config_key(config), digest)
+    key = (config_key(config), digest)
     pipe = _PIPES.get(key)
     if pipe is None:
         with _LOCK:
