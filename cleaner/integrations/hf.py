@@ -34,11 +34,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from cleaner.integrations.batch import OUTPUT_COLUMNS, OUTPUT_FIELDS, clean_batch, config_path, get_pipeline
+from cleaner.integrations.batch import OUTPUT_COLUMNS, OUTPUT_FIELDS, clean_batch, get_pipeline
 from cleaner.integrations.sites import Shipped, resolve, ship, site_hash_rows, templates_pipeline
+from cleaner.integrations.spec import BatchSpec, build_spec, check_columns
 from cleaner.templates import SiteTemplates
 
 __all__ = ["clean_dataset", "count_templates", "features", "map_function", "site_function"]
@@ -57,22 +59,29 @@ def map_function(
     config: str | Path | None = None,
     format: str = "auto",
     templates: SiteTemplates | Shipped | None = None,
+    *,
+    spec: BatchSpec | None = None,
 ) -> Callable[..., dict[str, list[Any]]]:
     """The function for ``Dataset.map(fn, batched=True[, with_indices=True])`` (picklable for ``num_proc``).
     ``templates``: a site-templates table to clean with (it travels in the
-    function as its compressed bytes; each process loads it once)."""
-    more: dict[str, Any] = {}
-    if templates is not None:
-        more["templates"] = ship(templates) if isinstance(templates, SiteTemplates) else templates
-    return functools.partial(
-        _map_batch,
+    function as its compressed bytes; each process loads it once). ``spec``:
+    the options as one :class:`~cleaner.integrations.spec.BatchSpec`."""
+    spec = build_spec(
+        spec,
         text_column=text_column,
         html_column=html_column,
         id_column=id_column,
-        config=config_path(config),
+        config=config,
         format=format,
-        **more,
+        templates=templates,
     )
+    table = spec.templates
+    if isinstance(table, (str, Path)):
+        raise TypeError(
+            "map_function cleans with a table (SiteTemplates or Shipped), not a file: load it first"
+        )
+    shipped = ship(table) if isinstance(table, SiteTemplates) else table
+    return functools.partial(_map_batch, spec=spec.for_workers(shipped))
 
 
 def _site_batch(
@@ -93,18 +102,23 @@ def site_function(
     html_column: str | None = None,
     site_field: str | None = None,
     format: str = "auto",
+    *,
+    spec: BatchSpec | None = None,
 ) -> Callable[..., dict[str, list[Any]]]:
     """The first step of site templates, for ``Dataset.map(fn, batched=True,
     remove_columns=ds.column_names)``: one row ``{"site", "hashes"}`` (its
     distinct line hashes) per counted document (text documents with a site, the
     local first pass's rules: :func:`cleaner.integrations.sites.site_hash_rows`).
     Sites come from the ``url`` column, or the ``site_field`` column."""
+    spec = build_spec(
+        spec, text_column=text_column, html_column=html_column, site_field=site_field, format=format
+    )
     return functools.partial(
         _site_batch,
-        text_column=text_column,
-        html_column=html_column,
-        site_column=site_field or "url",
-        format=format,
+        text_column=spec.text_column,
+        html_column=spec.html_column,
+        site_column=spec.site_field or "url",
+        format=spec.format,
     )
 
 
@@ -116,6 +130,8 @@ def count_templates(
     format: str = "auto",
     num_proc: int | None = None,
     batch_size: int = 256,
+    *,
+    spec: BatchSpec | None = None,
 ) -> SiteTemplates:
     """The first pass of site templates: ``ds.map(site_function(...))`` (in
     ``num_proc`` processes), then the table built from its rows in the
@@ -123,11 +139,14 @@ def count_templates(
     the local run's). A dataset without the site column counts nothing."""
     from datasets import Features, Sequence, Value
 
-    table = SiteTemplates(site_field=site_field)
-    if (site_field or "url") not in ds.column_names:
+    spec = build_spec(
+        spec, text_column=text_column, html_column=html_column, site_field=site_field, format=format
+    )
+    table = SiteTemplates(site_field=spec.site_field)
+    if (spec.site_field or "url") not in ds.column_names:
         return table
     rows = ds.map(
-        site_function(text_column, html_column, site_field, format),
+        site_function(spec=spec),
         batched=True,
         batch_size=batch_size,
         num_proc=num_proc,
@@ -146,10 +165,13 @@ def features(
     text_column: str | None = "text",
     html_column: str | None = None,
     id_column: str | None = "id",
+    *,
+    spec: BatchSpec | None = None,
 ) -> Any:
     """The ``datasets.Features`` of the mapped dataset: the output columns, then the input's other columns."""
     from datasets import Features, Value
 
+    build_spec(spec, text_column=text_column, html_column=html_column, id_column=id_column)  # (a usage check)
     types = {"string": Value("string"), "double": Value("float64"), "boolean": Value("bool")}
     feats = {name: types[typ] for name, typ in OUTPUT_FIELDS}
     if input_features is not None:
@@ -171,12 +193,16 @@ def clean_dataset(
     site_templates: bool | str = "auto",
     templates: SiteTemplates | str | Path | None = None,
     site_field: str | None = None,
+    *,
+    spec: BatchSpec | None = None,
     **map_kwargs: Any,
 ) -> Any:
     """Clean a ``datasets.Dataset``: ``ds.map`` with the batch function, ``num_proc`` processes.
 
     Rows without an id (no ``id_column``, or a null) get their row number. Other
     keyword arguments go to ``Dataset.map`` (``remove_columns``, ``desc``, ...).
+    ``spec``: the cleaning options as one
+    :class:`~cleaner.integrations.spec.BatchSpec` instead of the keywords.
 
     Site templates (as ``cleaner clean --site-templates``; README "Site
     templates"), a two-step map: ``site_templates="auto"`` (default) first
@@ -186,38 +212,39 @@ def clean_dataset(
     :class:`~cleaner.templates.SiteTemplates` or a file saved by
     ``--templates-out`` to clean with instead of counting. Sites come from the
     ``url`` column, or the ``site_field`` column (a URL or a host)."""
-    names = list(ds.column_names)
-    if html_column is not None and html_column not in names:
-        raise KeyError(f"html_column {html_column!r}: no such column (columns: {', '.join(names)})")
-    if html_column is None and text_column not in names:
-        raise KeyError(f"text_column {text_column!r}: no such column (columns: {', '.join(names)})")
-    cfg = config_path(config)
-    # fail fast here (a bad config, rule pack or model); forked workers inherit it warm, others build their own
-    get_pipeline(cfg).warm(html=html_column is not None)
-    table = resolve(
-        site_templates,
-        templates,
-        lambda field: count_templates(
-            ds,
-            text_column=text_column,
-            html_column=html_column,
-            site_field=field,
-            format=format,
-            num_proc=num_proc,
-        ),
-        cfg,
-        site_field,
+    spec = build_spec(
+        spec,
+        text_column=text_column,
+        html_column=html_column,
+        id_column=id_column,
+        config=config,
+        format=format,
+        site_templates=site_templates,
+        templates=templates,
+        site_field=site_field,
     )
-    shipped = None
+    check_columns(spec, ds.column_names)
+    html = spec.html_column is not None
+    work = spec.for_workers()
+    # fail fast here (a bad config, rule pack or model); forked workers inherit it warm, others build their own
+    get_pipeline(work.config).warm(html=html)
+    table = resolve(
+        spec.site_templates,
+        spec.templates,
+        lambda field: count_templates(ds, spec=replace(spec, site_field=field), num_proc=num_proc),
+        work.config,
+        spec.site_field,
+    )
     if table is not None:  # built and warmed here too: forked workers inherit it
         shipped = ship(table)
-        templates_pipeline(cfg, shipped).warm(html=html_column is not None)
+        work = spec.for_workers(shipped)
+        templates_pipeline(work.config, shipped).warm(html=html)
     removed = set(map_kwargs.get("remove_columns") or ())
     kept = {k: v for k, v in ds.features.items() if k not in removed}
-    map_kwargs.setdefault("features", features(kept, text_column, html_column, id_column))
+    map_kwargs.setdefault("features", features(kept, spec=spec))
     map_kwargs.setdefault("desc", "cleaner")
     return ds.map(
-        map_function(text_column, html_column, id_column, cfg, format, shipped),
+        functools.partial(_map_batch, spec=work),
         batched=True,
         batch_size=batch_size,
         num_proc=num_proc,

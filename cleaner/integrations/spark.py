@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,6 @@ from cleaner.integrations.batch import (
     OUTPUT_FIELDS,
     SPARK_SCHEMA,
     clean_batch,
-    config_path,
     get_pipeline,
 )
 from cleaner.integrations.sites import (
@@ -65,6 +65,7 @@ from cleaner.integrations.sites import (
     ship,
     site_hash_rows,
 )
+from cleaner.integrations.spec import BatchSpec, build_spec, check_columns, config_path
 from cleaner.templates import DEFAULT_CAP, SiteTemplates
 
 __all__ = [
@@ -100,22 +101,29 @@ def map_in_pandas(
     config: str | Path | None = None,
     format: str = "auto",
     templates: SiteTemplates | Shipped | None = None,
+    *,
+    spec: BatchSpec | None = None,
 ) -> Callable[[Iterator[Any]], Iterator[Any]]:
     """The function for ``DataFrame.mapInPandas(fn, schema)`` (schema: :func:`output_schema`).
     ``templates``: a site-templates table to clean with (a :class:`SiteTemplates`
-    travels in the function; :func:`clean_dataframe` broadcasts it)."""
-    more: dict[str, Any] = {}
-    if templates is not None:
-        more["templates"] = ship(templates) if isinstance(templates, SiteTemplates) else templates
-    return functools.partial(
-        _clean_frames,
+    travels in the function; :func:`clean_dataframe` broadcasts it). ``spec``:
+    the options as one :class:`~cleaner.integrations.spec.BatchSpec`."""
+    spec = build_spec(
+        spec,
         text_column=text_column,
         html_column=html_column,
         id_column=id_column,
-        config=config_path(config),
+        config=config,
         format=format,
-        **more,
+        templates=templates,
     )
+    table = spec.templates
+    if isinstance(table, (str, Path)):
+        raise TypeError(
+            "map_in_pandas cleans with a table (SiteTemplates or Shipped), not a file: load it first"
+        )
+    shipped = ship(table) if isinstance(table, SiteTemplates) else table
+    return functools.partial(_clean_frames, spec=spec.for_workers(shipped))
 
 
 def output_schema(
@@ -123,16 +131,19 @@ def output_schema(
     text_column: str | None = "text",
     html_column: str | None = None,
     id_column: str | None = "id",
+    *,
+    spec: BatchSpec | None = None,
 ) -> Any:
     """The ``StructType`` of the cleaned DataFrame: the output columns, then the
     input's other columns (all but ``text``, ``html``, the content and id
     columns, and columns named like an output column)."""
     from pyspark.sql.types import BooleanType, DoubleType, StringType, StructField, StructType
 
+    spec = build_spec(spec, text_column=text_column, html_column=html_column, id_column=id_column)
     types = {"string": StringType(), "double": DoubleType(), "boolean": BooleanType()}
     fields = [StructField(name, types[typ], True) for name, typ in OUTPUT_FIELDS]
     if input_schema is not None:
-        skip = {"text", "html", text_column, html_column, id_column, *OUTPUT_COLUMNS}
+        skip = {"text", "html", spec.text_column, spec.html_column, spec.id_column, *OUTPUT_COLUMNS}
         fields += [f for f in input_schema.fields if f.name not in skip]
     return StructType(fields)
 
@@ -147,8 +158,13 @@ def clean_dataframe(
     site_templates: bool | str = "auto",
     templates: SiteTemplates | str | Path | None = None,
     site_field: str | None = None,
+    *,
+    spec: BatchSpec | None = None,
 ) -> Any:
     """Clean a Spark DataFrame (lazy): ``df.mapInPandas(map_in_pandas(...), output_schema(df.schema, ...))``.
+
+    ``spec``: the options as one :class:`~cleaner.integrations.spec.BatchSpec`
+    instead of the keywords.
 
     Site templates (as ``cleaner clean --site-templates``; README "Site
     templates"): ``site_templates="auto"`` (default) first counts the text
@@ -162,28 +178,31 @@ def clean_dataframe(
 
     Column names are checked here, and the config is loaded on the driver, so
     a mistake raises before any task runs."""
-    names = list(df.columns)
-    if html_column is not None and html_column not in names:
-        raise KeyError(f"html_column {html_column!r}: no such column (columns: {', '.join(names)})")
-    if html_column is None and text_column not in names:
-        raise KeyError(f"text_column {text_column!r}: no such column (columns: {', '.join(names)})")
-    cfg = config_path(config)
+    spec = build_spec(
+        spec,
+        text_column=text_column,
+        html_column=html_column,
+        id_column=id_column,
+        config=config,
+        format=format,
+        site_templates=site_templates,
+        templates=templates,
+        site_field=site_field,
+    )
+    check_columns(spec, df.columns)
+    cfg = config_path(spec.config)
     get_pipeline(cfg).warm(html=False)  # fail fast on the driver (config, rule packs, models)
-    if id_column is not None and id_column not in names:
-        id_column = None
+    if spec.id_column is not None and spec.id_column not in df.columns:
+        spec = replace(spec, id_column=None)
     table = resolve(
-        site_templates,
-        templates,
-        lambda field: count_templates(
-            df, text_column=text_column, html_column=html_column, site_field=field, format=format
-        ),
+        spec.site_templates,
+        spec.templates,
+        lambda field: count_templates(df, spec=replace(spec, site_field=field)),
         cfg,
-        site_field,
+        spec.site_field,
     )
-    fn = map_in_pandas(
-        text_column, html_column, id_column, cfg, format, _broadcast(df, table) if table is not None else None
-    )
-    return df.mapInPandas(fn, output_schema(df.schema, text_column, html_column, id_column))
+    work = spec.for_workers(_broadcast(df, table) if table is not None else None)
+    return df.mapInPandas(functools.partial(_clean_frames, spec=work), output_schema(df.schema, spec=spec))
 
 
 # ------------------------------------------------------------ site templates
@@ -216,6 +235,8 @@ def count_templates(
     site_field: str | None = None,
     format: str = "auto",
     cap: int = DEFAULT_CAP,
+    *,
+    spec: BatchSpec | None = None,
 ) -> SiteTemplates:
     """The first pass of site templates in Spark: each text document's distinct
     ``(site, page, line hash)`` rows (``mapInPandas``; the local first pass's rules:
@@ -228,12 +249,16 @@ def count_templates(
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
+    spec = build_spec(
+        spec, text_column=text_column, html_column=html_column, site_field=site_field, format=format
+    )
+    text_column, html_column, site_field = spec.text_column, spec.html_column, spec.site_field
     column = site_field or "url"
     if column not in df.columns:
         return SiteTemplates(cap=cap, site_field=site_field)
     keep = [c for c in dict.fromkeys((text_column, html_column, column)) if c is not None and c in df.columns]
     fn = functools.partial(
-        _pair_frames, text_column=text_column, html_column=html_column, site_column=column, format=format
+        _pair_frames, text_column=text_column, html_column=html_column, site_column=column, format=spec.format
     )
     pairs = df.select(*keep).mapInPandas(fn, "site string, page long, hash long")
     # distinct pages per (site, hash): a copy of a page (the same lines) counts once
