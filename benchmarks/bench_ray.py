@@ -10,7 +10,7 @@ so start-up (Python, Ray, worker processes, pipeline builds) counts for both:
     cli-1      cleaner clean corpus.jsonl -o out.jsonl --workers 1
     cli-2      cleaner clean corpus.jsonl -o out.jsonl --workers 2
     ray-2      cleaner clean corpus.jsonl -o out/ --engine ray --workers 2
-               (cleaner.integrations.ray.clean_files when the CLI has no --engine yet):
+               (cleaner.integrations.ray_files.clean_files when the CLI has no --engine yet):
                a local Ray with 2 CPUs, started and stopped by the run
 
 Wall time is the best of ``--repeat`` runs; ``ray-2 (in Ray)`` is the same run
@@ -45,7 +45,7 @@ CACHE = HERE / ".cache"
 
 RAY_SNIPPET = """
 import json, sys
-from cleaner.integrations.ray import clean_files
+from cleaner.integrations.ray_files import clean_files
 s = clean_files(sys.argv[1:-1], sys.argv[-1], workers=2, quiet=True)
 print(json.dumps({"seconds": s.seconds, "documents": s.documents}))
 """
@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             "source": "evalsets: text dump + HTML of each readability and trafilatura page",
         },
         "repeat": args.repeat,
-        "ray_via": "cleaner clean --engine ray" if via_cli else "cleaner.integrations.ray.clean_files",
+        "ray_via": "cleaner clean --engine ray" if via_cli else "cleaner.integrations.ray_files.clean_files",
         "output_identical_to_cli": identical,
         "records_differing_from_cli": differing,
         "results": rows,

@@ -370,9 +370,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
             )
         if args.output == "-":
             raise CleanerError("-o -: --engine ray writes part files to a folder, not to standard output")
-        from cleaner.integrations.ray import cli_clean
-
-        return cli_clean(args)
+        return cmd_clean_ray(args)
     if args.charset:  # the decode stage reads it, here and in the worker processes
         from cleaner.stages.decode import CHARSET_ENV
 
@@ -435,6 +433,56 @@ def cmd_clean(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_clean_ray(args: argparse.Namespace) -> int:
+    """``cleaner clean --engine ray``: the arguments as a BatchSpec and FileOptions for
+    :func:`cleaner.integrations.ray_files.run`; ``--resume`` is refused (Ray retries
+    failed tasks itself; a failed run leaves no output). Options a parser built
+    before --engine lacks take their defaults."""
+    from cleaner.integrations.ray_files import FileOptions, run
+    from cleaner.integrations.spec import BatchSpec
+
+    def arg(name: str, default: Any = None) -> Any:
+        return getattr(args, name, default)
+
+    if arg("resume", False):
+        raise CleanerError(
+            "--resume is not supported with --engine ray (a failed run leaves no output; run again)"
+        )
+    _check_template_args(
+        arg("site_templates") or "auto", arg("templates"), arg("templates_out"), arg("site_field")
+    )
+    spec = BatchSpec(
+        text_column=arg("text_column"),
+        html_column=arg("html_column"),
+        id_column=arg("id_column") or "id",
+        config=_config_arg(args),
+        format=arg("format", "auto"),
+        site_templates=arg("site_templates") or "auto",
+        templates=arg("templates"),
+        site_field=arg("site_field"),
+    )
+    quiet = bool(arg("quiet", False))
+    files = FileOptions(
+        inputs=tuple(args.inputs),
+        output=args.output,
+        workers=arg("workers"),
+        batch_size=arg("batch_size"),
+        address=arg("ray_address"),
+        quiet=quiet,
+        verbose=bool(arg("verbose", False)),
+        templates_out=arg("templates_out"),
+    )
+    summary = run(spec, files)
+    if arg("report"):
+        from cleaner.runner import write_report
+
+        write_report(args.report, summary)
+    if not quiet:
+        print(summary.render(), file=sys.stderr)
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
 def _use_kernels(args: argparse.Namespace, groups: list[Any], input_bytes: int | None) -> str:
     """Choose how this process (and the workers it forks or starts) runs the
     kernels: ``--kernels``, else ``$CLEANER_KERNELS``, else by
@@ -484,15 +532,20 @@ def _input_bytes(inputs: list[str], enough: int = 1 << 30) -> int | None:
     return total
 
 
+def _check_template_args(mode: str, table: str | None, out: str | None, site_field: str | None) -> None:
+    """--site-templates, --templates, --templates-out and --site-field that contradict each other."""
+    if mode == "off" and (table or out):
+        raise CleanerError("--site-templates off: --templates and --templates-out need site templates")
+    if table and site_field:
+        raise CleanerError("--site-field: a --templates table cleans by the field it was counted with")
+
+
 def _template_options(args: argparse.Namespace, read: Any) -> Any:
     """--site-templates, --templates, --templates-out, --site-field: checked, or None (no site templates)."""
     from cleaner.templates import TemplateOptions, TemplatesError
 
     mode, table, out = args.site_templates, args.templates, args.templates_out
-    if mode == "off" and (table or out):
-        raise CleanerError("--site-templates off: --templates and --templates-out need site templates")
-    if table and args.site_field:
-        raise CleanerError("--site-field: a --templates table cleans by the field it was counted with")
+    _check_template_args(mode, table, out, args.site_field)
     if table:
         from cleaner.templates import SiteTemplates
 

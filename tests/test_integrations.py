@@ -432,7 +432,7 @@ def test_ray_cli_writes_what_the_local_cli_writes(
     ray_session, corpus: dict[str, Any], tmp_path: Path
 ) -> None:
     """JSONL in (with bad lines, ids from file:line, nested fields, gzip), JSONL out: byte for byte."""
-    from cleaner.integrations.ray import clean_files
+    from cleaner.integrations.ray_files import clean_files
     from cleaner.report import Summary
 
     out = tmp_path / "ray.jsonl"
@@ -453,7 +453,7 @@ def test_ray_cli_writes_what_the_local_cli_writes(
 def test_ray_cli_parquet_in_and_out(ray_session, corpus: dict[str, Any], tmp_path: Path) -> None:
     pa = pytest.importorskip("pyarrow")
     pq = pytest.importorskip("pyarrow.parquet")
-    from cleaner.integrations.ray import clean_files
+    from cleaner.integrations.ray_files import clean_files
     from cleaner.io.writers import iter_parquet_records
 
     rows = read_jsonl(corpus["path"])
@@ -473,9 +473,49 @@ def test_ray_cli_parquet_in_and_out(ray_session, corpus: dict[str, Any], tmp_pat
     assert summary.documents == len(rows)
 
 
+def test_ray_reads_jsonl_files_as_the_local_engine(tmp_path: Path) -> None:
+    """The Ray run's JSONL reader (streamed, local path or URI) gives the local reader's items,
+    on damaged files too: a truncated or corrupt gzip, a truncated zstd, blank lines, no final newline."""
+    pytest.importorskip("pyarrow")
+    zstandard = pytest.importorskip("zstandard")
+    from cleaner.integrations.ray_io import jsonl_items
+    from cleaner.io.readers import read_jsonl
+
+    lines = [json.dumps({"id": f"r{i}", "text": ARTICLE * (i % 3 + 1), "n": i}) for i in range(400)]
+    body = ("\n".join(lines[:200]) + "\n\n  \n" + "\n".join(MESSY_LINES + lines[200:])).encode()
+    whole = gzip.compress(body)
+    two_members = gzip.compress(body[:5000]) + gzip.compress(body[5000:])
+    corrupt = bytearray(two_members)
+    corrupt[len(corrupt) // 2 : len(corrupt) // 2 + 40] = b"\x00" * 40
+    zst = zstandard.ZstdCompressor().compress(body)
+    files = {
+        "plain.jsonl": body,
+        "no-final-newline.jsonl": body.rstrip(b"\n"),
+        "whole.jsonl.gz": whole,
+        "two-members.jsonl.gz": two_members,
+        "truncated.jsonl.gz": two_members[: len(two_members) * 2 // 3],
+        "corrupt.jsonl.gz": bytes(corrupt),
+        "frames.jsonl.zst": zst,
+        "truncated.jsonl.zst": zst[: len(zst) // 2],
+    }
+    damaged = 0
+    for name, data in files.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        want = [vars(item) for item in read_jsonl(path)]
+        assert len(want) > 5
+        damaged += "truncated or corrupt" in (want[-1]["error"] or "")
+        assert [vars(item) for item in jsonl_items(str(path), str(path))] == want, name
+        assert [vars(item) for item in jsonl_items(path.as_uri(), str(path))] == want, name
+    assert damaged == 3  # (the truncated and corrupt files end in the error item)
+    missing = list(jsonl_items(str(tmp_path / "gone.jsonl"), "gone.jsonl"))
+    assert [(m.id, m.error) for m in missing] == [("gone", missing[0].error)]
+    assert missing[0].error.startswith("gone.jsonl: cannot read:")
+
+
 def test_ray_cli_usage_errors(tmp_path: Path) -> None:
     """Mistakes are reported before Ray starts."""
-    from cleaner.integrations.ray import clean_files
+    from cleaner.integrations.ray_files import clean_files
 
     src = tmp_path / "in.jsonl"
     src.write_text('{"id": "a", "text": "x"}\n', encoding="utf-8")
@@ -502,7 +542,7 @@ def test_ray_cli_hook(ray_session, corpus: dict[str, Any], tmp_path: Path) -> No
     """``cli_clean(args)`` takes the ``cleaner clean`` arguments; through ``cleaner.cli`` once it has --engine."""
     import argparse
 
-    from cleaner.integrations.ray import cli_clean
+    from cleaner.cli import cmd_clean_ray as cli_clean
 
     out = tmp_path / "hook.jsonl.gz"
     report = tmp_path / "report.json"

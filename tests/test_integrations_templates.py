@@ -374,7 +374,7 @@ def _parts(folder: Path) -> bytes:
 def test_ray_cli_site_templates_write_what_the_local_cli_writes(
     ray_session, local: dict[str, Any], tmp_path: Path
 ) -> None:
-    from cleaner.integrations.ray import cli_clean
+    from cleaner.cli import cmd_clean_ray as cli_clean
 
     base = {
         "config": None,
@@ -491,7 +491,7 @@ def test_ray_cli_site_template_usage_errors(tmp_path: Path) -> None:
         r = cli("clean", str(src), "-o", "out", "--engine", "ray", *extra, cwd=tmp_path)
         assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr, (extra, r.stderr)
         assert not (tmp_path / "out").exists()
-    from cleaner.integrations.ray import clean_files
+    from cleaner.integrations.ray_files import clean_files
 
     with pytest.raises(CleanerError, match="bad.npz"):
         clean_files([str(src)], str(tmp_path / "o"), templates=str(tmp_path / "bad.npz"))
