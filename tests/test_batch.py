@@ -519,6 +519,32 @@ def test_summary_counts() -> None:
     assert Summary.from_state(s.to_state()).as_dict() == d
 
 
+def test_summary_merge_of_parts_is_the_summary_of_all() -> None:
+    recs = _records() + [
+        {**r, "removed": [{"line": 1, "text": "x", "rule": "template.site", "site": "a.org"}]}
+        for r in _records()
+    ]
+    whole, parts = Summary(), [Summary(), Summary(), Summary()]
+    for i, rec in enumerate(recs):
+        whole.add(rec, 10 * i)
+        parts[i % 3].add(rec, 10 * i)
+    parts[1].skipped.append(("fifo", "FIFO"))
+    parts[2].skipped_files[".md"] += 2
+    total = Summary()
+    total.seconds, total.workers = 1.5, 4  # the run's own: merging keeps them
+    for part in parts:
+        total.merge(Summary.from_state(part.to_state()))
+    got, want = total.as_dict(), whole.as_dict()
+    for key in ("seconds", "docs_per_second", "mb_per_second", "workers", "skipped_inputs", "skipped_files"):
+        got.pop(key), want.pop(key)
+    assert got == want and total.documents == len(recs) and total.template_sites == {"a.org": 3}
+    assert total.skipped == [("fifo", "FIFO")] and total.skipped_files == {".md": 2}
+    assert (total.seconds, total.workers) == (1.5, 4)
+    unknown = Summary.from_records(recs)  # bytes in unknown: so is the total's
+    total.merge(unknown)
+    assert total.bytes_in is None and total.documents == 2 * len(recs)
+
+
 def test_html_report_shows_counts_and_escapes_document_text() -> None:
     summary, sample = build_report(_records(), sample_size=5)
     page_html = render_html(summary, sample)

@@ -343,6 +343,65 @@ def test_clean_batch_config_is_used(tmp_path: Path) -> None:
     assert out["reason"][1].startswith("language")
 
 
+def test_batch_spec_is_the_keywords_as_one(tmp_path: Path) -> None:
+    from cleaner.integrations import BatchSpec
+    from cleaner.integrations.batch import clean_batch
+    from cleaner.integrations.spec import build_spec, check_columns
+
+    cfg = tmp_path / "en-only.yaml"
+    cfg.write_text("extends: default\nsettings:\n  filters: {languages: [en]}\n", encoding="utf-8")
+    batch = {
+        "id": ["en", "de", "page"],
+        "body": [ARTICLE, INLINE[4]["text"], None],
+        "page": [None, None, _page("T", ARTICLE)],
+    }
+    spec = BatchSpec(text_column="body", html_column="page", config=str(cfg))
+    by_spec = clean_batch(dict(batch), spec=spec)
+    assert by_spec == clean_batch(dict(batch), text_column="body", html_column="page", config=str(cfg))
+    assert by_spec["status"] == ["ok", "dropped", "ok"] and by_spec["reason"][1].startswith("language")
+    # the spec for workers: the config as the absolute path each worker reads, no counting there
+    work = spec.for_workers()
+    assert work.config == str(cfg.resolve()) and work.site_templates is False and work.text_column == "body"
+    # one thing said twice is a mistake; so are bad values
+    with pytest.raises(TypeError, match="text_column"):
+        clean_batch(dict(batch), text_column="other", spec=spec)
+    assert build_spec(spec, text_column="text") is spec  # a keyword left at its default is no clash
+    with pytest.raises(ValueError, match="format"):
+        BatchSpec(format="pdf")
+    with pytest.raises(ValueError, match="site_templates"):
+        BatchSpec(site_templates="sometimes")
+    with pytest.raises(TypeError, match="BatchSpec"):
+        clean_batch(dict(batch), spec={"text_column": "body"})  # type: ignore[arg-type]
+    # the one column check: a dataset needs the column its content comes from; a batch either one
+    with pytest.raises(KeyError, match=r"html_column 'page': no such column \(columns: id, body\)"):
+        check_columns(spec, ["id", "body"])
+    check_columns(spec, ["id", "body"], either=True)
+    with pytest.raises(KeyError, match=r"text_column 'text': no such column \(columns: id, html\)"):
+        check_columns(BatchSpec(), ["id", "html"])
+    with pytest.raises(KeyError, match="no content column 'text' in the dataset .pass html_column"):
+        check_columns(BatchSpec(), ["id", "html"], either=True)
+
+
+def test_hf_clean_dataset_takes_a_spec(tmp_path: Path) -> None:
+    datasets = pytest.importorskip("datasets")
+    from cleaner.integrations import BatchSpec
+    from cleaner.integrations.hf import clean_dataset
+
+    rows = [
+        {"id": "a", "body": ARTICLE, "page": None},
+        {"id": "b", "body": None, "page": _page("T", ARTICLE)},
+    ]
+    ds = datasets.Dataset.from_list(rows)
+    spec = BatchSpec(text_column="body", html_column="page", site_templates=False)
+    out = clean_dataset(ds, spec=spec)
+    assert out["status"] == ["ok", "ok"] and "bus lane" in out["text"][1]
+    assert list(out) == list(clean_dataset(ds, text_column="body", html_column="page", site_templates=False))
+    with pytest.raises(KeyError, match=r"text_column 'text': no such column \(columns: id, body, page\)"):
+        clean_dataset(ds, site_templates=False)
+    with pytest.raises(TypeError, match="site_field"):
+        clean_dataset(ds, spec=spec, site_field="domain")
+
+
 def test_spark_schema_string_matches_the_columns() -> None:
     from cleaner.integrations.batch import OUTPUT_COLUMNS, SPARK_SCHEMA, arrow_schema
 
