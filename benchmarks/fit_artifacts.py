@@ -35,7 +35,13 @@ YAML = REPO / "rules" / "artifacts.yaml"
 BEGIN = "# --- evidence (written by benchmarks/fit_artifacts.py) ---"
 END = "# --- end evidence ---"
 # the classes weighed apart within a kind
-CLASSES = ("glued-word.function", "glued-word.content", "glued-word.camel", "glued-word.possessive")
+CLASSES = (
+    "glued-word.function",
+    "glued-word.content",
+    "glued-word.camel",
+    "glued-word.name",
+    "glued-word.possessive",
+)
 
 
 def class_events(

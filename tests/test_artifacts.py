@@ -95,11 +95,26 @@ class TestGlued:
     def test_glues_next_to_apostrophes_hyphens_and_brackets(self):
         text = "He said andthey’re ready for thiswell-timed move (pricesstart at ten) to the region."
         assert spans(text, "glued-word") == ["andthey", "thiswell", "pricesstart"]
-        assert [h.sure for h in hits_of(text, "glued-word")] == [True, True, False]
+        # two function words: sure; a split on "this" (a frequent word, not one of the
+        # data's function words) or two content words: unsure
+        assert [h.sure for h in hits_of(text, "glued-word")] == [True, False, False]
         fixed, reps = Detector(load_data(), threshold=1.01).repair(text, "en")  # never flagged
-        assert "and they’re" in fixed and "this well-timed" in fixed
+        assert "and they’re" in fixed and "thiswell-timed" in fixed
         assert "pricesstart" in fixed  # two content words: only in a flagged document
         assert "(prices start" in repair(text, "en")[0]  # three marks in 15 words: flagged
+        fixed, reps = Detector({**load_data(), "repair_threshold": 0.0}, threshold=0.0).repair(text, "en")
+        assert "this well-timed" in fixed and "(prices start" in fixed
+
+    def test_sure_tier_needs_a_function_word_and_a_frequent_word(self):
+        # wrong splits the fit part's clean bodies showed when any frequent word made a
+        # split sure: a frequent word that is no function word (is, my) or a short part
+        text = "Then we call isinstance on it and write myfolder to the disk every time."
+        hs = hits_of(text, "glued-word")
+        assert hs and not any(h.sure for h in hs)
+        assert Detector(load_data(), threshold=1.01).repair(text, "en")[0] == text
+        # a function word and a frequent word of four letters or more: sure
+        hs = hits_of("They agreed to work togetheron the plan and the budget.", "glued-word")
+        assert [(h.fix, h.sure) for h in hs] == [("together on", True)]
 
     def test_camel_case_is_an_unsure_repair_and_headline_names_stay(self):
         text = (
@@ -140,8 +155,25 @@ class TestGlued:
         assert [text[h.start : h.end] for h in hs] == ["chiefexecutive"]
         assert hs[0].fix == "chief executive" and not hs[0].sure  # repaired only in a flagged document
         assert Detector(load_data(), threshold=1.01).repair(text, "en")[0] == text
-        flagged = Detector(load_data(), threshold=0.0)
+        flagged = Detector({**load_data(), "repair_threshold": 0.0}, threshold=0.0)
         assert flagged.repair(text, "en")[0] == text.replace("chiefexecutive", "chief executive")
+        # flagged, but with a score below repair_threshold: the unsure repair waits
+        barely = Detector({**load_data(), "repair_threshold": 1.0}, threshold=0.0)
+        assert barely.detect(text, "en").flagged
+        assert barely.repair(text, "en")[0] == text
+
+    def test_names_glued(self):
+        # two capitalised words glued, one of them written alone elsewhere in the document
+        text = "Crash on the highway\nOfficials said KatieJohnson was in critical condition.\nJohnson was taken to a hospital."
+        hs = hits_of(text, "glued-word")
+        assert [(text[h.start : h.end], h.sub, h.sure) for h in hs] == [("KatieJohnson", "name", False)]
+        # a naming pattern (one first part glued to many words) is no glue
+        credits = "Storm photos\n" + "\n".join(
+            f"Photo Credit{n} Lee for the paper" for n in ("Kevin", "Ellen", "Maria", "Pete")
+        )
+        assert "glued-word" not in kinds(credits)
+        # (three are still counted)
+        assert kinds(credits.rsplit("\n", 1)[0]).count("glued-word") == 3
 
     def test_lowercase_joins_off_for_compounding_languages(self):
         # German writes compounds as one word: no lowercase-join check there

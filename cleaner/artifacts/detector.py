@@ -47,6 +47,7 @@ class Detector:
         self.data = d
         self.evidence = Evidence(d, threshold)
         self.threshold = self.evidence.threshold
+        self.repair_threshold = float(d.get("repair_threshold", 0.0))
         self.kinds = frozenset(kinds) if kinds is not None else frozenset(KINDS)
         unknown = self.kinds - set(KINDS)
         if unknown:
@@ -112,7 +113,7 @@ class Detector:
         self, text: str, lang: str | None = None, kinds: Iterable[str] = DEFAULT_REPAIRS, max_rounds: int = 4
     ) -> tuple[str, list[dict[str, Any]]]:
         """Make the repairs of the given kinds until none is left: the sure ones
-        everywhere, the unsure ones when the text is flagged.
+        everywhere, the unsure ones when the text is flagged (:meth:`unsure_repairs`).
 
         Returns the new text and one ``{"kind", "before", "after", "offset"}``
         per repair (``offset`` in the text as it was in that round).
@@ -121,9 +122,9 @@ class Detector:
         if not enabled or not text:
             return text, []
         hits, words = self._scan(text, lang, self.kinds)
-        flagged = self.summarise(text, hits, words).flagged
+        unsure = self.unsure_repairs(self.summarise(text, hits, words))
         new, made = repairs.rounds(
-            text, hits, lambda t: self.scan(t, lang, enabled), enabled, flagged, max_rounds
+            text, hits, lambda t: self.scan(t, lang, enabled), enabled, unsure, max_rounds
         )
         return new, [{"kind": r.kind, "before": r.before, "after": r.after, "offset": r.offset} for r in made]
 
@@ -137,9 +138,19 @@ class Detector:
         if not enabled or not text:
             return res, text, []
         new, made = repairs.rounds(
-            text, res.hits, lambda t: self.scan(t, lang, enabled), enabled, res.flagged, max_rounds
+            text,
+            res.hits,
+            lambda t: self.scan(t, lang, enabled),
+            enabled,
+            self.unsure_repairs(res),
+            max_rounds,
         )
         return res, new, made
+
+    def unsure_repairs(self, res: Result) -> bool:
+        """Whether the unsure repairs (two content words, camel case) are made in a text with
+        result ``res``: when it is flagged with a score of at least ``repair_threshold``."""
+        return res.flagged and res.score >= self.repair_threshold
 
     def guess_language(self, text: str | list[list[str]]) -> str | None:
         """The candidate language whose most frequent words are most frequent in ``text`` (or None)."""

@@ -56,6 +56,14 @@ class GluedCheck:
         self.content_zipf = float(g.get("content_join_zipf", 99.0))
         self.common_zipf = float(g.get("common_zipf", 3.5))
         self.content_len = int(g.get("content_min_part_length", 4))
+        self.sure_len = int(g.get("sure_min_length", 4))
+        self.sure_zipf = float(g.get("sure_min_zipf", 4.0))
+        self.name_zipf = float(g.get("name_part_zipf", 3.0))
+        self.pattern_tokens = int(g.get("pattern_tokens", 3))
+        self.lead_letters = {
+            k: frozenset(_strs(v, f"glued.lead_letters.{k}"))
+            for k, v in (g.get("lead_letters") or {}).items()
+        }
         self.one_letter = {
             k: frozenset(_strs(v, f"glued.one_letter_words.{k}"))
             for k, v in (g.get("one_letter_words") or {}).items()
@@ -72,7 +80,7 @@ class GluedCheck:
         self._common_tables: dict[str, tuple[Any, ...]] = {}
         self.split = functools.lru_cache(maxsize=65536)(self._split_uncached)
         self.camel_re = re.compile(rf"([{_UP}][{_LO}]+)([{_UP}][{_LO}]+)")
-        self.lower_camel_re = re.compile(rf"(?<![\w{FILL}'’\-])([{_LO}]{{2,4}})([{_UP}][{_LO}]+)")
+        self.lower_camel_re = re.compile(rf"(?<![\w{FILL}'’\-])([{_LO}]{{1,7}})([{_UP}][{_LO}]+)")
         self.poss_re = re.compile(rf"['’]s(?=[{_LO}]{{3}})")
         self.lower_re = re.compile(rf" ([{_LO}]{{{self.min_len},}})\b")
         self.letters_lo = re.compile(rf"[{_LO}]*")
@@ -142,36 +150,73 @@ class GluedCheck:
         need = self.short_zipf if len(part) <= self.short_len else self.min_part
         return z if z >= need else 0.0
 
-    def _split_uncached(self, lang: str, word: str) -> tuple[tuple[float, str, str, bool], ...]:
-        """Valid splits ``(score, a, b, joined)`` of a lowercase ``word``, best first.
+    def _split_uncached(
+        self, lang: str, word: str, tail: str = ""
+    ) -> tuple[tuple[float, str, str, bool, bool], ...]:
+        """Valid splits ``(score, a, b, joined, sure)`` of a lowercase ``word``, best first.
 
-        ``joined``: one part is a join word ("communication|between"): sure to
-        repair; else two frequent content words of an unlisted token
-        ("chief|executive"): a glue, repaired only in a flagged document.
+        ``joined``: one part is a join word ("communication|between"); else two
+        frequent content words of an unlisted token ("chief|executive").
+        ``sure``: the join word is a function word and the other part a frequent
+        word of ``sure_min_length`` letters or more, in a token wordfreq does not
+        list: repaired everywhere; any other split only in a flagged document.
+        ``tail``: the contraction the token is glued to ("t" of ``youdon’t``):
+        the second part is weighed with it ("don't"); or "-" before a hyphen,
+        where the second part may be a short word (second|non-existent).
         Empty when the word is a word itself.
         """
         if _norm_name(word) in self.allow:
             return ()
         zw = zipf(lang, word)
         join = self.join_words(lang)
+        fw = self.function_words.get(lang, frozenset())
         prefixes = self.prefix_parts.get(lang, frozenset())
+        lead = self.lead_letters.get(lang, frozenset())
         splits = []
         for i in range(1, len(word)):
             a, b = word[:i], word[i:]
-            joined = b in join or (a in join and a not in prefixes)
-            if not joined and (zw or min(len(a), len(b)) < self.content_len):
+            prefix = a in prefixes and b not in join
+            joined = b in join or a in join
+            # a second part glued to a contraction or a hyphen counts with it: don't, non-existent
+            b_len = len(b) + len(tail) + 1 if tail else len(b)
+            if not joined and (zw or min(len(a), b_len) < self.content_len):
                 continue
-            za = self._part_ok(lang, a)
+            if prefix and zw:
+                continue  # in|bound, as|sorting: a listed word made on a prefix
+            if a in lead and len(b) >= self.content_len:
+                za = zipf(lang, a)
+            else:
+                za = self._part_ok(lang, a)
             if not za:
                 continue
-            zb = self._part_ok(lang, b)
+            if tail == "-":
+                zb = self._part_ok(lang, b) if len(b) > 1 else 0.0
+                zb = zb or (zipf(lang, b) if len(b) > 1 and zipf(lang, b) >= self.min_part else 0.0)
+            else:
+                zb = self._part_ok(lang, b)
+            if tail and tail != "-":
+                zb = max(zb, zipf(lang, f"{b}'{tail}"))
             if not zb:
                 continue
-            if not joined and min(za, zb) < self.content_zipf:
+            if (not joined or prefix or a in lead) and min(
+                za if a not in lead else 99.0, zb
+            ) < self.content_zipf:
                 continue
             if zw and zw > za + zb - 9.0 - self.known_margin:
                 continue  # a listed word, more frequent than a join of the two would be
-            splits.append((za + zb, a, b, joined))
+            if a in fw and b in fw:  # two function words: of|the, and|they
+                sure = not zw and not prefix
+            else:
+                other = a if b in fw else b if a in fw else ""
+                sure = bool(
+                    other
+                    and not zw
+                    and not prefix
+                    and a not in lead
+                    and len(other) >= self.sure_len
+                    and zipf(lang, other) >= self.sure_zipf
+                )
+            splits.append((za + zb, a, b, joined, sure))
         splits.sort(reverse=True)
         return tuple(splits)
 
@@ -183,15 +228,30 @@ class GluedCheck:
         hits = self._camel(s, lang) + self._possessive(s, lang)
         if lang in self.lower_langs:
             hits += self._lowercase(s, lang)
+        hits = self._drop_patterns(s, hits)
         hits.sort(key=lambda h: h.start)
         return hits
+
+    def _drop_patterns(self, s: Scan, hits: list[Hit]) -> list[Hit]:
+        """The hits less those whose first part starts ``pattern_tokens`` or more different
+        tokens of the document: a naming pattern (CreditKevin, CreditEllen...; onclose,
+        onerror, onopen), not words that lost their space."""
+        if len(hits) < self.pattern_tokens:
+            return hits
+        firsts: dict[str, set[str]] = {}
+        for h in hits:
+            if h.fix and " " in h.fix and not h.sure:
+                firsts.setdefault(h.fix.split(" ", 1)[0], set()).add(s.masked[h.start : h.end])
+        many = {a for a, toks in firsts.items() if len(toks) >= self.pattern_tokens}
+        if not many:
+            return hits
+        return [h for h in hits if h.sure or not h.fix or h.fix.split(" ", 1)[0] not in many]
 
     def _camel(self, s: Scan, lang: str) -> list[Hit]:
         """BidenFirst (a capitalised word glued to the next) and theWhite (a function word to a name)."""
         masked = s.masked
         n = len(masked)
         join = self.join_words(lang)
-        fw = self.function_words.get(lang, frozenset())
         headline_end = s.headline_end()
         hits: list[Hit] = []
         for _, ls, le in s.lines(L_CAMEL):
@@ -210,28 +270,55 @@ class GluedCheck:
                 tok = a + b
                 if a in self.prefixes or _norm_name(tok) in self.allow:
                     continue
-                if a.lower() not in join and b.lower() not in join:
-                    continue
                 if before in "(“\"'‘[" and after in ")”\"'’]":
                     continue  # a name being introduced: (ClaimTask), "WebFinger"
                 za, zb = zipf(lang, a.lower()), zipf(lang, b.lower())
-                if za < self.camel_part or zb < self.camel_part:
-                    continue
                 zt = zipf(lang, tok.lower())
-                if zt and zt > za + zb - 9.0 - self.known_margin:
-                    continue  # a name wordfreq knows (SolarWinds, YouTube)
                 if s.seen_elsewhere(tok, s0) or s0 < headline_end:
                     continue  # a name of the document (in its headline, or used again)
-                hits.append(Hit("glued-word", s0, e0, f"{a} {b}", sure=False, sub="camel"))
+                if a.lower() in join or b.lower() in join:
+                    if za < self.camel_part or zb < self.camel_part:
+                        continue
+                    sub = "camel"
+                elif (min(za, zb) >= self.name_zipf) or self._alone(s, a, b, s0, e0):
+                    sub = "name"  # JohnHinckley beside Hinckley, ChampionsLeague
+                else:
+                    continue
+                if zt and zt > za + zb - 9.0 - self.known_margin:
+                    continue  # a name wordfreq knows (SolarWinds, YouTube)
+                hits.append(Hit("glued-word", s0, e0, f"{a} {b}", sure=False, sub=sub))
             for m in self.lower_camel_re.finditer(masked, ls, le):
                 a, b = m.group(1), m.group(2)
                 s0, e0 = m.start(), m.end()
-                if a not in fw or (e0 < n and (_is_word_char(masked[e0]) or masked[e0] in "-" + FILL)):
+                if a not in join or (e0 < n and (_is_word_char(masked[e0]) or masked[e0] in "-" + FILL)):
                     continue
-                if zipf(lang, b.lower()) < self.camel_part or s.seen_elsewhere(a + b, s0):
-                    continue  # (iPhone, eBay: a first part that is no function word)
+                if (
+                    s.seen_elsewhere(a + b, s0)
+                    or zipf(lang, (a + b).lower()) >= self.camel_part
+                    or (zipf(lang, b.lower()) < self.camel_part and not self._alone(s, "", b, s0, e0))
+                ):
+                    continue  # (iPhone, eBay: a first part that is no join word)
                 hits.append(Hit("glued-word", s0, e0, f"{a} {b}", sure=False, sub="camel"))
         return hits
+
+    @staticmethod
+    def _alone(s: Scan, a: str, b: str, s0: int, e0: int) -> bool:
+        """Whether the document writes ``b`` (or ``a``) as a word of its own outside ``s0:e0``."""
+        masked = s.masked
+        for part in (a, b):
+            if not part:
+                continue
+            i = masked.find(part)
+            while i >= 0:
+                j = i + len(part)
+                if (
+                    not (s0 <= i < e0)
+                    and (i == 0 or not masked[i - 1].isalnum())
+                    and (j >= len(masked) or not masked[j].isalnum())
+                ):
+                    return True
+                i = masked.find(part, i + 1)
+        return False
 
     def _possessive(self, s: Scan, lang: str) -> list[Hit]:
         """Russia'sforeign."""
@@ -280,24 +367,28 @@ class GluedCheck:
         n = len(masked)
         hits = []
         for s0, w in self._candidates(s, lang).items():
-            splits = self.split(lang, w)
-            if not splits:
-                continue
             e0 = s0 + len(w)
+            tail = ""
             if e0 < n:
                 c = masked[e0]
                 if c in "'’":
-                    if not _CONTRACTION.match(masked, e0):
+                    m = _CONTRACTION.match(masked, e0)
+                    if not m:
                         continue
+                    tail = m.group()[1:]
                 elif c == "-":
                     if not (e0 + 1 < n and masked[e0 + 1].isalpha()):
                         continue
+                    tail = "-"
                 elif (
                     c in _NOT_BEFORE_WORD
                     or c == "@"
                     or (c == "." and e0 + 1 < n and masked[e0 + 1].isalnum())
                 ):
                     continue
+            splits = self.split(lang, w, tail)
+            if not splits:
+                continue
             if s0 and masked[s0 - 1] in "-'’":
                 continue  # the second half of a hyphenated or elided word (well-thisisgood, l'aujourd)
             if s.seen_elsewhere(w, s0):
@@ -307,6 +398,6 @@ class GluedCheck:
             if len(splits) == 1 or best[0] - splits[1][0] >= self.ambiguity:
                 fix = f"{best[1]} {best[2]}"
             hits.append(
-                Hit("glued-word", s0, e0, fix, sure=best[3], sub="function" if best[3] else "content")
+                Hit("glued-word", s0, e0, fix, sure=best[4], sub="function" if best[3] else "content")
             )
         return hits

@@ -158,7 +158,7 @@ class ArtifactsStage(Stage[ArtifactsOptions]):
             result.hits,
             lambda t: det.scan(t, lang, kinds=self.repairs),
             self.repairs,
-            result.flagged,
+            det.unsure_repairs(result),
             self.MAX_ROUNDS,
         )
         new_lines = new.split("\n")
