@@ -57,7 +57,7 @@ class GluedCheck:
         self.common_zipf = float(g.get("common_zipf", 3.5))
         self.content_len = int(g.get("content_min_part_length", 4))
         self.sure_len = int(g.get("sure_min_length", 4))
-        self.sure_zipf = float(g.get("sure_min_zipf", 4.0))
+        self.sure_zipf = float(g.get("sure_min_zipf", 4.5))
         self.name_zipf = float(g.get("name_part_zipf", 3.0))
         self.pattern_tokens = int(g.get("pattern_tokens", 3))
         self.lead_letters = {
