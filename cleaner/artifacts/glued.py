@@ -153,17 +153,13 @@ class GluedCheck:
     def _split_uncached(
         self, lang: str, word: str, tail: str = ""
     ) -> tuple[tuple[float, str, str, bool, bool], ...]:
-        """Valid splits ``(score, a, b, joined, sure)`` of a lowercase ``word``, best first.
+        """Valid splits ``(score, a, b, joined, sure)`` of a lowercase ``word``, best first (none: a word).
 
-        ``joined``: one part is a join word ("communication|between"); else two
-        frequent content words of an unlisted token ("chief|executive").
-        ``sure``: the join word is a function word and the other part a frequent
-        word of ``sure_min_length`` letters or more, in a token wordfreq does not
-        list: repaired everywhere; any other split only in a flagged document.
-        ``tail``: the contraction the token is glued to ("t" of ``youdon’t``):
-        the second part is weighed with it ("don't"); or "-" before a hyphen,
-        where the second part may be a short word (second|non-existent).
-        Empty when the word is a word itself.
+        ``joined``: one part is a join word ("communication|between"), else two frequent content
+        words of an unlisted token ("chief|executive"). ``sure`` (repaired everywhere): a function
+        word and a frequent word of ``sure_min_length`` letters or more, in an unlisted token.
+        ``tail``: the contraction after the token ("t" of ``youdon’t``: "don't" is weighed), or
+        "-" before a hyphen, where the second part may be a short word (second|non-existent).
         """
         if _norm_name(word) in self.allow:
             return ()
