@@ -41,6 +41,7 @@ CLASSES = (
     "glued-word.camel",
     "glued-word.name",
     "glued-word.possessive",
+    "capitalized-function-word.loose",
 )
 
 

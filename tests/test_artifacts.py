@@ -282,6 +282,19 @@ class TestCapitalisedFunctionWords:
         ):
             assert "capitalized-function-word" not in kinds(text), text
 
+    def test_frequent_words_and_after_a_name_count_loosely(self):
+        # a frequent word that is no function word, between two lowercase words; a function
+        # word after a capitalised name: found, as the weaker "loose" evidence
+        text = "The annual figure Is expected soon, and we believed that Nitesh Would speak the truth."
+        hs = hits_of(text, "capitalized-function-word")
+        assert [(text[h.start : h.end], h.sub) for h in hs] == [("Is", "loose"), ("Would", "loose")]
+        assert [h.sub for h in hits_of(text.replace("Is", "To"), "capitalized-function-word")][0] == ""
+        for text in (
+            "The story ran in the magazine owned by Time Inc last year.",  # before a capitalised word
+            "She met Anna Best at the fair in the spring.",  # a name: a frequent word after a name
+        ):
+            assert "capitalized-function-word" not in kinds(text), text
+
 
 # ------------------------------------------ lowercase starts, repeats, fragments
 class TestOtherDetectors:

@@ -13,7 +13,7 @@ import numpy as np
 from cleaner.artifacts.base import _LO, _SP, Hit, _is_word_char, _lang_sets
 from cleaner.artifacts.scan import NEED_CAP, Scan
 from cleaner.artifacts.textpass import L_CAP, L_LOWER_START, _fnv, _hash_table
-from cleaner.artifacts.words import _alt, _cap
+from cleaner.artifacts.words import _alt, _cap, _top_words
 
 
 class CapitalisedFunctionWordCheck:
@@ -23,6 +23,14 @@ class CapitalisedFunctionWordCheck:
         self.function_words = _lang_sets(d, "function_words")
         self.articles = _lang_sets(d, "articles")
         self.title_cues = _lang_sets(d, "title_cues")
+        # the language's most frequent words count too, but only between two lowercase words
+        top = int((d.get("capitals") or {}).get("top_words", 0))
+        self.frequent: dict[str, frozenset[str]] = {}
+        for lang in list(self.function_words) if top else []:
+            fw = self.function_words[lang]
+            extra = frozenset(w for w in _top_words(lang, top) if len(w) >= 2 and w.isalpha() and w.islower())
+            self.frequent[lang] = extra - fw
+            self.function_words[lang] = fw | extra
         self.fw_re: dict[str, re.Pattern[str]] = {}
         for lang, words in self.function_words.items():
             # A hit needs a letter before the space (the lowercase word before it), so the
@@ -52,6 +60,7 @@ class CapitalisedFunctionWordCheck:
         masked = t.masked
         cues = self.title_cues.get(lang, frozenset())
         articles = self.articles.get(lang, frozenset())
+        frequent = self.frequent.get(lang, frozenset())
         hits = []
         pat = self.fw_re[lang]
         if lang in self.cap_tables and not t.plain:  # on the lines the space pass lets through
@@ -66,11 +75,13 @@ class CapitalisedFunctionWordCheck:
             while k > 0 and masked[k - 1].isalpha():
                 k -= 1
             prev = masked[k:j]
-            if not prev or not prev.islower() or prev in cues:
+            word = m.group(1)
+            # after a capitalised word ("Brandon Stroud Who is"): a function word only, counted loosely
+            after_name = prev.istitle() and len(prev) > 1 and word.lower() not in frequent
+            if not prev or not (prev.islower() or after_name) or prev.lower() in cues:
                 continue
             if k and (_is_word_char(masked[k - 1]) or masked[k - 1] in "'’-."):
                 continue
-            word = m.group(1)
             caps = 0
             nxt = self.next_words.match(masked, m.end())
             if nxt:
@@ -82,7 +93,11 @@ class CapitalisedFunctionWordCheck:
                         break
             if caps >= 2 or (caps and word.lower() in articles):
                 continue  # opens a title or a name: "read The New York Times", "told The Independent"
-            hits.append(Hit("capitalized-function-word", m.start(1), m.end(1)))
+            loose = word.lower() in frequent or after_name
+            if caps and loose:
+                continue  # before a capitalised word: "the New Yorker", "by Time Inc", "Vision For All"
+            sub = "loose" if loose else ""
+            hits.append(Hit("capitalized-function-word", m.start(1), m.end(1), sub=sub))
         return hits
 
 
