@@ -302,12 +302,29 @@ class TestOtherDetectors:
         text = "The ministry published the figures, the government said. sheet. A further eight were named."
         assert spans(text, "lowercase-sentence-start") == ["sheet"]
 
+    def test_lowercase_after_other_stops_numbers_and_brackets(self):
+        text = (
+            "We tried it last year! there's more to come. Sales rose in 2021. similar trends held "
+            "(see the site). in March the plan was stress-free. with a team ready."
+        )
+        assert spans(text, "lowercase-sentence-start") == ["there", "similar", "in", "with"]
+        # initials and an abbreviation still pass
+        assert "lowercase-sentence-start" not in kinds("Letters from Jerry M. chow and Dr. smith came.")
+
     def test_abbreviations_before_lowercase(self):
         text = "Some firms, e.g. the larger ones, met at 9 a.m. on Monday with approx. five officials and Mr. Lee."
         assert "lowercase-sentence-start" not in kinds(text)
 
     def test_repeated_word(self):
         assert spans("They voted for the the new budget on Tuesday.", "repeated-word") == ["the the"]
+
+    def test_doubled_function_words_twice_are_two_slips(self):
+        text = "They voted for the the new budget. Then the the mayor spoke, and you you know the rest."
+        assert spans(text, "repeated-word") == ["the the", "the the", "you you"]
+        # a content word doubled twice is a refrain
+        refrain = "They built a tiny tiny house with a tiny tiny garden behind it."
+        assert "repeated-word" not in kinds(refrain)
+        assert spans(refrain.replace("a tiny tiny garden", "a garden"), "repeated-word") == ["tiny tiny"]
 
     def test_repeats_that_are_correct(self):
         for text in (

@@ -71,7 +71,12 @@ def plain_repeated(masked, lang, line_toks):
         return []
     hits = REPEATS._in(masked, 0, len(masked), REPEATS.rep.get(lang or "", frozenset()), lang)
     twice = Counter(masked[h.start : h.end].lower() for h in hits)  # a double written twice is a refrain
-    return [h for h in hits if twice[masked[h.start : h.end].lower()] < 2]
+    fw = REPEATS.function_words.get(lang or "", frozenset())  # (unless a function word: two slips)
+    return [
+        h
+        for h in hits
+        if twice[masked[h.start : h.end].lower()] < 2 or masked[h.start : h.end].split()[0].lower() in fw
+    ]
 
 
 def plain_foreign(masked, lang, line_toks):

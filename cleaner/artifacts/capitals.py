@@ -101,6 +101,10 @@ class CapitalisedFunctionWordCheck:
         return hits
 
 
+_CLOSERS = ')”"’'
+_CONTRACTION = re.compile(r"['’](?:s|re|ll|ve|d|t|m)\b")
+
+
 class LowercaseStartCheck:
     kinds = ("lowercase-sentence-start",)
 
@@ -108,7 +112,7 @@ class LowercaseStartCheck:
         ab = _lang_sets(d, "abbreviations")
         self.abbr_all = ab.pop("all", frozenset())
         self.abbr = ab
-        self.lc_start = re.compile(rf"\.[{_SP}]+([{_LO}]{{2,}})")
+        self.lc_start = re.compile(rf"[.!?][{_SP}]+([{_LO}]{{2,}})")
 
     def needs(self, lang: str | None) -> int:
         return 0
@@ -122,14 +126,25 @@ class LowercaseStartCheck:
         pat = self.lc_start
         for m in (m for _, ls, le in t.lines(L_LOWER_START) for m in pat.finditer(masked, ls, le)):
             j = m.start()
+            if j and masked[j - 1] in _CLOSERS:  # "the site). in Jan.", "he said.” then"
+                j -= 1
             k = j
-            while k > 0 and masked[k - 1].isalpha():
+            while k > 0 and masked[k - 1].isalnum():  # a word or a number ends the sentence
                 k -= 1
-            if j - k < 2 or (k and (_is_word_char(masked[k - 1]) or masked[k - 1] in "'’-.")):
+            h = k
+            while h > 1 and masked[h - 1] in "'’-" and masked[h - 2].isalpha():  # stress-free, don't
+                h -= 1
+                while h > 0 and masked[h - 1].isalpha():
+                    h -= 1
+            if j - h < 2 or (h and (_is_word_char(masked[h - 1]) or masked[h - 1] in "'’-.")):
                 continue
             e = m.end()
-            if e < n and (_is_word_char(masked[e]) or masked[e] in "'’-"):
-                continue
+            if (
+                e < n
+                and (_is_word_char(masked[e]) or masked[e] in "'’-")
+                and not _CONTRACTION.match(masked, e)
+            ):
+                continue  # (a contraction is a word: "there's", "they've")
             prev = masked[k:j].lower()
             if prev in self.abbr_all or prev in abbr:
                 continue

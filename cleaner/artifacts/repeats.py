@@ -26,6 +26,10 @@ class RepeatedWordCheck:
         rep = _lang_sets(d, "repeated_ok")
         self.rep_all = rep.pop("all", frozenset())
         self.rep = rep
+        self.function_words = {
+            k: v | _lang_sets(d, "articles").get(k, frozenset())
+            for k, v in _lang_sets(d, "function_words").items()
+        }
         r = d.get("repeated") or {}
         self.reduplicating = frozenset(
             _strs(r.get("reduplicating_languages") or [], "repeated.reduplicating_languages")
@@ -61,9 +65,18 @@ class RepeatedWordCheck:
                 if len(tk) > 1
             ):
                 return []
+            # (a function word doubled twice is two slips: "the the" is never a refrain)
+            fw = self.function_words.get(lang or "", frozenset())
             twice = Counter(masked[h.start : h.end].lower() for h in hits)
-            hits = [h for h in hits if twice[masked[h.start : h.end].lower()] < 2]
+            hits = [
+                h for h in hits if twice[masked[h.start : h.end].lower()] < 2 or self._first(masked, h) in fw
+            ]
         return hits
+
+    @staticmethod
+    def _first(masked: str, h: Hit) -> str:
+        """The doubled word of a hit, in lowercase."""
+        return masked[h.start : h.end].split(None, 1)[0].lower()
 
     def _in(self, masked: str, pos: int, endpos: int, ok: frozenset[str], lang: str | None) -> list[Hit]:
         hits = []

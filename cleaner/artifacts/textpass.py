@@ -28,7 +28,7 @@ L_MISSING = 32  # _miss_after may match: [LO][LO] and "." "!" "?" before [UP][LO
 L_QUOTE = 64  # the line holds a curly quote mark of _quote_re (“”„): straight ones alone make no hit
 L_CAP = 128  # _fw_re may match: a letter, a space, a capitalised function word (set by _space_pass_py)
 L_POSS = 256  # _poss_re may match: an apostrophe, an s and three lowercase letters
-L_LOWER_START = 512  # _lc_start may match: ".", spaces of _SP and two lowercase letters
+L_LOWER_START = 512  # _lc_start may match: "." "!" or "?", spaces of _SP and two lowercase letters
 
 _FNV_OFFSET = np.uint64(14695981039346656037)
 _FNV_PRIME = np.uint64(1099511628211)
@@ -150,7 +150,12 @@ def _text_pass_py(
                     bits[li] |= L_CAMEL
                 if (c == 46 or c == 33 or c == 63 or c == 44) and _missing_at(cps, i, c):
                     bits[li] |= L_MISSING
-                if c == 46 and i + 1 < n and _is_sp(cps[i + 1]) and _lower_start_at(cps, i + 1):
+                if (
+                    (c == 46 or c == 33 or c == 63)
+                    and i + 1 < n
+                    and _is_sp(cps[i + 1])
+                    and _lower_start_at(cps, i + 1)
+                ):
                     bits[li] |= L_LOWER_START
         if (f & alnum_flag) == 0 or (f & dec_flag) != 0:
             run = i + 1
