@@ -41,7 +41,7 @@ from typing import Any, NamedTuple
 from cleaner.document import Document
 from cleaner.errors import CleanerError
 from cleaner.io.readers import InputItem
-from cleaner.io.writers import _line_bytes
+from cleaner.io.writers import line_bytes
 from cleaner.limits import scaled, time_scale
 from cleaner.pipeline import Pipeline
 from cleaner.report import Facts, record_facts
@@ -97,12 +97,12 @@ def _encode(record: dict[str, Any]) -> Encoded:
     ``encode``, workers send these instead of the records, so that the main
     process (one, for all workers) only writes bytes and adds counts."""
     try:
-        line = _line_bytes(record)
+        line = line_bytes(record)
     except Exception as exc:  # a value no encoder takes: the document fails, the run goes on
         doc = Document(id=str(record.get("id")))
         doc.fail(f"cannot encode the record: {type(exc).__name__}: {exc}")
         record = doc.to_record()
-        line = _line_bytes(record)
+        line = line_bytes(record)
     return Encoded(line, record_facts(record))
 
 
