@@ -377,16 +377,16 @@ def test_encoded_records_are_the_records_lines_and_summary() -> None:
 def test_a_document_that_kills_its_worker_becomes_an_error_record(
     monkeypatch: pytest.MonkeyPatch, encode: bool
 ) -> None:
-    from cleaner import pool
+    from cleaner.runner import worker
 
-    real = pool._clean_item
+    real = worker.clean_item
 
     def deadly(pipe, item):  # type: ignore[no-untyped-def]
         if item.id == "d13":
             os._exit(9)  # as a segfault in a C library would
         return real(pipe, item)
 
-    monkeypatch.setattr(pool, "_clean_item", deadly)  # workers are forked: they see the patch
+    monkeypatch.setattr(worker, "clean_item", deadly)  # workers are forked: they see the patch
     items = [InputItem(f"d{i}", scrape(i), "text") for i in range(40)]
     out = list(run(items, None, 2, chunk=4, encode=encode))
     if encode:  # the main process makes the crash record: it is encoded like the others

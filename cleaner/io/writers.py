@@ -36,6 +36,7 @@ into records. Row groups of up to 1000 rows, zstd-compressed.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
@@ -162,6 +163,24 @@ def create_file(path: Path, mode: str = "wb") -> Any:
     link too) is already there, so nothing outside is ever written through it."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, FILE_MODE)
     return os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8")
+
+
+def replace_atomically(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` through a unique temporary file beside it and
+    a rename: a link at ``target`` is replaced, never written through."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        os.fchmod(fd, FILE_MODE)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def open_existing(path: Path, mode: str = "r+b") -> Any:
