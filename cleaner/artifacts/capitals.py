@@ -10,36 +10,38 @@ from typing import Any
 
 import numpy as np
 
-from cleaner.artifacts.base import _LO, _SP, Hit, _is_word_char, _lang_sets
+from cleaner.artifacts.base import LOWER, SPACES, Hit, is_word_char, lang_word_sets
 from cleaner.artifacts.scan import NEED_CAP, Scan
-from cleaner.artifacts.textpass import L_CAP, L_LOWER_START, _fnv, _hash_table
-from cleaner.artifacts.words import _alt, _cap
+from cleaner.artifacts.textpass import L_CAP, L_LOWER_START, fnv_hash, word_hash_table
+from cleaner.artifacts.words import alternation, capitalized
 
 
 class CapitalisedFunctionWordCheck:
     kinds = ("capitalized-function-word",)
 
     def __init__(self, d: Mapping[str, Any]) -> None:
-        self.function_words = _lang_sets(d, "function_words")
-        self.articles = _lang_sets(d, "articles")
-        self.title_cues = _lang_sets(d, "title_cues")
+        self.function_words = lang_word_sets(d, "function_words")
+        self.articles = lang_word_sets(d, "articles")
+        self.title_cues = lang_word_sets(d, "title_cues")
         self.fw_re: dict[str, re.Pattern[str]] = {}
         for lang, words in self.function_words.items():
             # A hit needs a letter before the space (the lowercase word before it), so the
             # regex may ask for one: dropping the other matches changes none of the rest when
             # no match can start inside another (no function word holds a space).
             after = r"(?<=[^\W\d_] )" if not any(" " in w for w in words) else ""
-            self.fw_re[lang] = re.compile(rf" {after}({_alt(_cap(w) for w in words)})(?=[ ,;:]|$)", re.M)
+            self.fw_re[lang] = re.compile(
+                rf" {after}({alternation(capitalized(w) for w in words)})(?=[ ,;:]|$)", re.M
+            )
         self.next_words = re.compile(r"[ ]+(\S+)(?:[ ]+(\S+))?")
         # the capitalised function words as the space pass looks them up, where fw_re
         # asks for a letter before the space and no word holds " ,;:" or a newline
         self.cap_tables: dict[str, tuple[Any, int, Any]] = {}
         for lang, words in self.function_words.items():
-            caps = {_cap(w) for w in words}
+            caps = {capitalized(w) for w in words}
             if self.fw_re[lang].pattern.startswith(" (?<=") and not any(set(w) & set(" ,;:\n") for w in caps):
                 first = np.zeros(max(ord(w[0]) for w in caps) + 1, dtype=np.uint8)
                 first[[ord(w[0]) for w in caps]] = 1
-                table = _hash_table(_fnv(map(ord, w)) for w in caps)
+                table = word_hash_table(fnv_hash(map(ord, w)) for w in caps)
                 self.cap_tables[lang] = (table, max(map(len, caps)), first)
 
     def needs(self, lang: str | None) -> int:
@@ -68,7 +70,7 @@ class CapitalisedFunctionWordCheck:
             prev = masked[k:j]
             if not prev or not prev.islower() or prev in cues:
                 continue
-            if k and (_is_word_char(masked[k - 1]) or masked[k - 1] in "'’-."):
+            if k and (is_word_char(masked[k - 1]) or masked[k - 1] in "'’-."):
                 continue
             word = m.group(1)
             caps = 0
@@ -90,10 +92,10 @@ class LowercaseStartCheck:
     kinds = ("lowercase-sentence-start",)
 
     def __init__(self, d: Mapping[str, Any]) -> None:
-        ab = _lang_sets(d, "abbreviations")
+        ab = lang_word_sets(d, "abbreviations")
         self.abbr_all = ab.pop("all", frozenset())
         self.abbr = ab
-        self.lc_start = re.compile(rf"\.[{_SP}]+([{_LO}]{{2,}})")
+        self.lc_start = re.compile(rf"\.[{SPACES}]+([{LOWER}]{{2,}})")
 
     def needs(self, lang: str | None) -> int:
         return 0
@@ -110,10 +112,10 @@ class LowercaseStartCheck:
             k = j
             while k > 0 and masked[k - 1].isalpha():
                 k -= 1
-            if j - k < 2 or (k and (_is_word_char(masked[k - 1]) or masked[k - 1] in "'’-.")):
+            if j - k < 2 or (k and (is_word_char(masked[k - 1]) or masked[k - 1] in "'’-.")):
                 continue
             e = m.end()
-            if e < n and (_is_word_char(masked[e]) or masked[e] in "'’-"):
+            if e < n and (is_word_char(masked[e]) or masked[e] in "'’-"):
                 continue
             prev = masked[k:j].lower()
             if prev in self.abbr_all or prev in abbr:

@@ -23,16 +23,25 @@ from typing import Any
 
 import numpy as np
 
-from cleaner.artifacts.base import _LO, _NOT_BEFORE_WORD, _UP, FILL, Hit, _is_word_char, _lang_sets, _strs
+from cleaner.artifacts.base import (
+    FILL,
+    LOWER,
+    NOT_BEFORE_WORD,
+    UPPER,
+    Hit,
+    is_word_char,
+    lang_word_sets,
+    str_list,
+)
 from cleaner.artifacts.scan import NEED_CAMEL, NEED_RUNS, Scan
-from cleaner.artifacts.textpass import L_CAMEL, L_POSS, _fnv
-from cleaner.artifacts.words import _freq_dict, _norm_name, _top_words, _wordfreq_cache, zipf
+from cleaner.artifacts.textpass import L_CAMEL, L_POSS, fnv_hash
+from cleaner.artifacts.words import freq_dict, norm_name, top_words, wordfreq_cache_file, zipf
 
 # contractions after which a lowercase join may stand: andthey’re, itwasn't
 _CONTRACTION = re.compile(r"['’](?:s|re|ll|ve|d|t|m)\b")
 # a lowercase run right after an opening bracket or quote, or (matched at a line's start) a line's first word
-_OPENER_RUN = re.compile(rf"[(\[“‘\"«—/]([{_LO}]+)\b")
-_FIRST_RUN = re.compile(rf"([{_LO}]+)\b")
+_OPENER_RUN = re.compile(rf"[(\[“‘\"«—/]([{LOWER}]+)\b")
+_FIRST_RUN = re.compile(rf"([{LOWER}]+)\b")
 
 
 class GluedCheck:
@@ -41,9 +50,9 @@ class GluedCheck:
 
     def __init__(self, d: Mapping[str, Any], allow: Iterable[str] = ()) -> None:
         g = d.get("glued") or {}
-        self.langs = frozenset(_strs(g.get("languages") or ["en"], "glued.languages"))
+        self.langs = frozenset(str_list(g.get("languages") or ["en"], "glued.languages"))
         self.lower_langs = frozenset(
-            _strs(g.get("lowercase_languages") or ["en"], "glued.lowercase_languages")
+            str_list(g.get("lowercase_languages") or ["en"], "glued.lowercase_languages")
         )
         self.min_len = int(g.get("min_length", 6))
         self.min_part = float(g.get("min_part_zipf", 3.0))
@@ -57,25 +66,25 @@ class GluedCheck:
         self.common_zipf = float(g.get("common_zipf", 3.5))
         self.content_len = int(g.get("content_min_part_length", 4))
         self.one_letter = {
-            k: frozenset(_strs(v, f"glued.one_letter_words.{k}"))
+            k: frozenset(str_list(v, f"glued.one_letter_words.{k}"))
             for k, v in (g.get("one_letter_words") or {}).items()
         }
-        self.prefixes = frozenset(_strs(g.get("camel_prefixes") or [], "glued.camel_prefixes"))
-        self.allow = frozenset(_norm_name(n) for n in [*_strs(g.get("allow") or [], "glued.allow"), *allow])
+        self.prefixes = frozenset(str_list(g.get("camel_prefixes") or [], "glued.camel_prefixes"))
+        self.allow = frozenset(norm_name(n) for n in [*str_list(g.get("allow") or [], "glued.allow"), *allow])
         self.prefix_parts = {
-            k: frozenset(_strs(v, f"glued.prefix_parts.{k}"))
+            k: frozenset(str_list(v, f"glued.prefix_parts.{k}"))
             for k, v in (g.get("prefix_parts") or {}).items()
         }
-        self.function_words = _lang_sets(d, "function_words")
+        self.function_words = lang_word_sets(d, "function_words")
         self._join_words: dict[str, frozenset[str]] = {}
         self._common: dict[str, frozenset[str]] = {}
         self._common_tables: dict[str, tuple[Any, ...]] = {}
         self.split = functools.lru_cache(maxsize=65536)(self._split_uncached)
-        self.camel_re = re.compile(rf"([{_UP}][{_LO}]+)([{_UP}][{_LO}]+)")
-        self.lower_camel_re = re.compile(rf"(?<![\w{FILL}'’\-])([{_LO}]{{2,4}})([{_UP}][{_LO}]+)")
-        self.poss_re = re.compile(rf"['’]s(?=[{_LO}]{{3}})")
-        self.lower_re = re.compile(rf" ([{_LO}]{{{self.min_len},}})\b")
-        self.letters_lo = re.compile(rf"[{_LO}]*")
+        self.camel_re = re.compile(rf"([{UPPER}][{LOWER}]+)([{UPPER}][{LOWER}]+)")
+        self.lower_camel_re = re.compile(rf"(?<![\w{FILL}'’\-])([{LOWER}]{{2,4}})([{UPPER}][{LOWER}]+)")
+        self.poss_re = re.compile(rf"['’]s(?=[{LOWER}]{{3}})")
+        self.lower_re = re.compile(rf" ([{LOWER}]{{{self.min_len},}})\b")
+        self.letters_lo = re.compile(rf"[{LOWER}]*")
 
     def needs(self, lang: str | None) -> int:
         if lang not in self.langs:
@@ -87,7 +96,7 @@ class GluedCheck:
         """The language's most frequent words and function words: one part of a glue is one of them."""
         jw = self._join_words.get(lang)
         if jw is None:
-            jw = frozenset(_top_words(lang, self.join_top)) | self.function_words.get(lang, frozenset())
+            jw = frozenset(top_words(lang, self.join_top)) | self.function_words.get(lang, frozenset())
             self._join_words[lang] = jw
         return jw
 
@@ -95,7 +104,7 @@ class GluedCheck:
         """Words common enough (zipf above ``common_zipf``) never to be taken for a glue."""
         cw = self._common.get(lang)
         if cw is None:
-            cw = frozenset(_freq_dict(lang).above(10 ** (self.common_zipf - 9.0)))
+            cw = frozenset(freq_dict(lang).above(10 ** (self.common_zipf - 9.0)))
             self._common[lang] = cw
         return cw
 
@@ -109,12 +118,14 @@ class GluedCheck:
         from cleaner import datacache, kernels
 
         # ("1": the table's layout and hash; change it when they change)
-        path = _wordfreq_cache("artifacts-common", "1", lang, repr(self.common_zipf), str(self.min_len), _LO)
+        path = wordfreq_cache_file(
+            "artifacts-common", "1", lang, repr(self.common_zipf), str(self.min_len), LOWER
+        )
         cached = datacache.load_arrays(path)
         if cached is not None and set(cached) == set(self._TABLE_PARTS):
             table = tuple(cached[k] for k in self._TABLE_PARTS)
         else:
-            low = re.compile(rf"[{_LO}]{{{self.min_len},}}")
+            low = re.compile(rf"[{LOWER}]{{{self.min_len},}}")
             words = sorted(w for w in self.common_words(lang) if low.fullmatch(w))
             lens = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
             offs = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64) if words else lens
@@ -123,7 +134,7 @@ class GluedCheck:
             keys = np.zeros(size, dtype=np.uint64)
             ids = np.zeros(size, dtype=np.int64)
             for k, w in enumerate(words):
-                h = _fnv(map(ord, w))
+                h = fnv_hash(map(ord, w))
                 slot = h & (size - 1)
                 while keys[slot]:
                     slot = (slot + 1) & (size - 1)
@@ -150,7 +161,7 @@ class GluedCheck:
         ("chief|executive"): a glue, repaired only in a flagged document.
         Empty when the word is a word itself.
         """
-        if _norm_name(word) in self.allow:
+        if norm_name(word) in self.allow:
             return ()
         zw = zipf(lang, word)
         join = self.join_words(lang)
@@ -178,7 +189,7 @@ class GluedCheck:
     # ----------------------------------------------------------------- find
     def find(self, s: Scan) -> list[Hit]:
         lang = s.lang
-        if lang not in self.langs or not _freq_dict(lang):
+        if lang not in self.langs or not freq_dict(lang):
             return []
         hits = self._camel(s, lang) + self._possessive(s, lang)
         if lang in self.lower_langs:
@@ -200,15 +211,15 @@ class GluedCheck:
                 before = masked[s0 - 1] if s0 else " "
                 after = masked[e0] if e0 < n else " "
                 if (
-                    _is_word_char(before)
-                    or before in _NOT_BEFORE_WORD
-                    or _is_word_char(after)
+                    is_word_char(before)
+                    or before in NOT_BEFORE_WORD
+                    or is_word_char(after)
                     or after in "-" + FILL
                 ):
                     continue
                 a, b = m.group(1), m.group(2)
                 tok = a + b
-                if a in self.prefixes or _norm_name(tok) in self.allow:
+                if a in self.prefixes or norm_name(tok) in self.allow:
                     continue
                 if a.lower() not in join and b.lower() not in join:
                     continue
@@ -226,7 +237,7 @@ class GluedCheck:
             for m in self.lower_camel_re.finditer(masked, ls, le):
                 a, b = m.group(1), m.group(2)
                 s0, e0 = m.start(), m.end()
-                if a not in fw or (e0 < n and (_is_word_char(masked[e0]) or masked[e0] in "-" + FILL)):
+                if a not in fw or (e0 < n and (is_word_char(masked[e0]) or masked[e0] in "-" + FILL)):
                     continue
                 if zipf(lang, b.lower()) < self.camel_part or s.seen_elsewhere(a + b, s0):
                     continue  # (iPhone, eBay: a first part that is no function word)
@@ -244,14 +255,12 @@ class GluedCheck:
                 s0 = i
                 while s0 > 0 and masked[s0 - 1].isalpha():
                     s0 -= 1
-                if i - s0 < 2 or (
-                    s0 and (_is_word_char(masked[s0 - 1]) or masked[s0 - 1] in _NOT_BEFORE_WORD)
-                ):
+                if i - s0 < 2 or (s0 and (is_word_char(masked[s0 - 1]) or masked[s0 - 1] in NOT_BEFORE_WORD)):
                     continue
                 letters = self.letters_lo.match(masked, i + 2)
                 tail = letters.group() if letters else ""
                 e0 = i + 2 + len(tail)
-                if e0 < n and (_is_word_char(masked[e0]) or masked[e0] in _NOT_BEFORE_WORD):
+                if e0 < n and (is_word_char(masked[e0]) or masked[e0] in NOT_BEFORE_WORD):
                     continue
                 if zipf(lang, tail) < self.min_part or zipf(lang, "s" + tail) >= self.min_part:
                     continue
@@ -293,9 +302,7 @@ class GluedCheck:
                     if not (e0 + 1 < n and masked[e0 + 1].isalpha()):
                         continue
                 elif (
-                    c in _NOT_BEFORE_WORD
-                    or c == "@"
-                    or (c == "." and e0 + 1 < n and masked[e0 + 1].isalnum())
+                    c in NOT_BEFORE_WORD or c == "@" or (c == "." and e0 + 1 < n and masked[e0 + 1].isalnum())
                 ):
                     continue
             if s0 and masked[s0 - 1] in "-'’":
