@@ -9,7 +9,8 @@ Readers make input items from files; writers (sinks) consume cleaned records.
   ``warc``, ``parquet``, ``text``, ``html`` or None); the pieces an engine that
   reads files itself needs to make the same items: ``doc_id`` (a file's
   document id), ``jsonl_item`` (one JSONL line as an item, or an error item
-  naming file and line), ``file_size``, ``short_message`` (an exception as a
+  naming file and line), ``jsonl_stream_items`` (the items of an open JSONL
+  stream, a truncated end included), ``file_size``, ``short_message`` (an exception as a
   one-line message for an error record).
 * :mod:`cleaner.io.streams`: bounded reading: ``codec_of`` (``gz``, ``zst`` or
   None by name), ``decompressing`` (any binary file's decompressed bytes in
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
         file_size,
         iter_inputs,
         jsonl_item,
+        jsonl_stream_items,
         kind_of,
         short_message,
         walk,
@@ -75,6 +77,7 @@ _WHERE = {
         "file_size",
         "iter_inputs",
         "jsonl_item",
+        "jsonl_stream_items",
         "kind_of",
         "short_message",
         "walk",
@@ -117,6 +120,7 @@ __all__ = [  # (each name also in _WHERE: tests/test_layout.py holds the two tog
     "flatten_record",
     "iter_inputs",
     "jsonl_item",
+    "jsonl_stream_items",
     "kind_of",
     "line_bytes",
     "open_binary",

@@ -415,9 +415,6 @@ def doc_id(path: Path, root: Path | None) -> str:
     return name
 
 
-_doc_id = doc_id  # (kept for cleaner.integrations until it switches to doc_id)
-
-
 def file_size(path: Path) -> int:
     """A file's size in bytes (0 when it cannot be read)."""
     try:
@@ -512,7 +509,28 @@ def read_jsonl(
     st.track(raw)
     try:
         with fh, raw:
-            yield from _jsonl_lines(fh, path, stem, format, st, max_bytes)
+            yield from jsonl_stream_items(fh, path, format, st, max_bytes, stem=stem)
+    finally:
+        st.finish_file(file_size(path))
+
+
+def jsonl_stream_items(
+    fh: IO[bytes],
+    path: Path,
+    format: str = "auto",
+    state: ReadState | None = None,
+    max_bytes: int = 0,
+    stem: str | None = None,
+) -> Iterator[InputItem]:
+    """The items of the JSONL lines of an open (decompressed) binary stream,
+    read as the file ``path`` (:func:`read_jsonl` opens a local file; an
+    engine that opens its own, a URI, passes the stream): bad and over-long
+    lines become error items naming file:line, and a truncated or corrupt end
+    one error item that says how many lines were read before it."""
+    st = state if state is not None else ReadState()
+    stem = stem if stem is not None else doc_id(path, None)
+    try:
+        yield from _jsonl_lines(fh, path, stem, format, st, max_bytes)
     except _LinesFailed as exc:
         if not st.take_skip():
             yield InputItem(
@@ -523,8 +541,6 @@ def read_jsonl(
                 error=f"{path}:{exc.lineno}: file is truncated or corrupt ({exc.cause}); "
                 f"the {exc.lineno - 1} line(s) before were read",
             )
-    finally:
-        st.finish_file(file_size(path))
 
 
 class _LinesFailed(Exception):
@@ -650,9 +666,6 @@ def jsonl_item(line: str | bytes, path: Path, lineno: int, stem: str, format: st
             error=f"{where}: expected a JSON object, got {type(rec).__name__}",
         )
     return _record_item(rec, where, fallback_id, format, nbytes)
-
-
-_jsonl_item = jsonl_item  # (kept for cleaner.integrations until it switches to jsonl_item)
 
 
 def _record_item(

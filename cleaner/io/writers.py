@@ -142,9 +142,6 @@ def line_bytes(record: dict[str, Any]) -> bytes:
         return (json.dumps(finite(record), ensure_ascii=True, default=str) + "\n").encode("ascii")
 
 
-_line_bytes = line_bytes  # (kept for cleaner.integrations until it switches to line_bytes)
-
-
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
