@@ -410,7 +410,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     )
     opts.templates = _template_options(args, read)
     if out == "-":
-        from cleaner.streaming import run_to_stream
+        from cleaner.runner import run_to_stream
 
         if opts.templates is not None:
             from cleaner.runner import use_templates
@@ -644,7 +644,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
         write_report(args.json, summary)
     if args.html:
-        from cleaner.runstate import replace_atomically
+        from cleaner.io.writers import replace_atomically
 
         page = render_html(
             summary,

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from cleaner.htmltext import _hidden
+from cleaner.htmltext import is_hidden
 
 # elements that start a block of their own
 BLOCK_TAGS = frozenset(
@@ -246,7 +246,7 @@ def blocks_of(root: Any) -> Page:
             continue
         tag = tag.lower()
         n_el += 1
-        if tag in SKIP_TAGS or _hidden(el):
+        if tag in SKIP_TAGS or is_hidden(el):
             if el.tail:
                 text.append(el.tail)
                 md.append(el.tail)

@@ -21,7 +21,7 @@ _HIDDEN_STYLE = re.compile(
 )
 
 
-def _hidden(el: object) -> bool:
+def is_hidden(el: object) -> bool:
     """Whether an element is hidden by its own markup: the ``hidden``
     attribute, or an inline display:none / visibility:hidden."""
     attrib = el.attrib  # type: ignore[attr-defined]
@@ -54,7 +54,7 @@ def visible_lines(html: str) -> list[str]:
             if el.tail:
                 parts.append(el.tail)
             continue
-        if tag in _SKIP or not tag or _hidden(el):
+        if tag in _SKIP or not tag or is_hidden(el):
             if el.tail:
                 parts.append(el.tail)
             continue

@@ -5,7 +5,7 @@ Two layers hold them. Inside a process, a stage's time limit is a timer
 (``SIGALRM``) whose handler raises :class:`TimeLimitExceeded` at the next
 Python step. That cannot interrupt a call into C (an lxml XPath over a million
 siblings, a regex in a C library), so a batch run also watches each worker
-process from the main one (:mod:`cleaner.pool`): a worker over a stage's time
+process from the main one (:mod:`cleaner.runner.pool`): a worker over a stage's time
 limit (with a little grace), over the document's time limit or over its memory
 budget is killed and replaced, and its document becomes an ``error`` record
 that names the limit.

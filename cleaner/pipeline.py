@@ -50,7 +50,8 @@ class Pipeline:
             float(st.options.timeout_seconds or 0) if mine else float(self.limits.stage_timeout_seconds)
             for st, mine in zip(self.stages, own, strict=True)
         ]
-        self._stage_what = [
+        #: how each stage's time limit is named in an error (the setting that sets it)
+        self.stage_limit_text = [
             f"{st.name}.timeout_seconds={st.options.timeout_seconds:g}"
             if mine
             else f"{self.limits.describe('stage_timeout_seconds')}, stage {st.name}"
@@ -182,7 +183,7 @@ class Pipeline:
             t0 = time.perf_counter()
             repairs = len(doc.repairs)
             try:
-                clock.stage(self.stage_seconds[i], self._stage_what[i])
+                clock.stage(self.stage_seconds[i], self.stage_limit_text[i])
                 if monitor is not None:
                     monitor(i)
                 stage.process(doc)

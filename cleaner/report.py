@@ -290,10 +290,10 @@ def read_records(path: str | Path) -> Iterator[dict[str, Any]]:
         with gzip.open(p, "rb") as fh:
             yield from _jsonl_records(fh, str(p))  # a damaged file raises: the report must not undercount
     elif name.endswith((".zst", ".zstd")):
-        from cleaner.io.readers import _DecompressingRaw
+        from cleaner.io.streams import DecompressingRaw
 
         with open(p, "rb") as raw:
-            yield from _jsonl_records(io.BufferedReader(_DecompressingRaw(raw, "zst")), str(p))
+            yield from _jsonl_records(io.BufferedReader(DecompressingRaw(raw, "zst")), str(p))
     else:
         with open(p, "rb") as fh:
             yield from _jsonl_records(fh, str(p))

@@ -69,8 +69,8 @@ _SPACE = re.compile(r"\s+")
 _EVIL_INPUTS = ("a" * 28 + "!", "aaaa bbbb " * 8 + "!", "x" * 24 + "\u00e9", "1" * 30 + "a", " " * 30 + "x")
 
 
-_LEAD = " \t\n\r\f\v\u00a0-–—•·*>»«|:#0123456789.)([]"
-_TRAIL = " \t\n\r\f\v\u00a0:：…»«|>-–—.,;!?"
+PHRASE_LEAD = " \t\n\r\f\v\u00a0-–—•·*>»«|:#0123456789.)([]"
+PHRASE_TRAIL = " \t\n\r\f\v\u00a0:：…»«|>-–—.,;!?"
 
 
 def norm_phrase(text: str) -> str:
@@ -78,7 +78,7 @@ def norm_phrase(text: str) -> str:
     numbers, no trailing ``:``/``…``/punctuation, single spaces, casefolded."""
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
-    return " ".join(text.lstrip(_LEAD).rstrip(_TRAIL).split()).casefold()
+    return " ".join(text.lstrip(PHRASE_LEAD).rstrip(PHRASE_TRAIL).split()).casefold()
 
 
 _PREFIX_DELIM = re.compile(r"\s*[:\-–—»|>]")

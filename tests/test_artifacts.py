@@ -728,19 +728,19 @@ def test_top_words_cached_between_runs(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
     want = tuple(wordfreq.top_n_list("de", 120))
     for _ in range(2):  # build and write, then read
-        artifacts._top_words.cache_clear()
-        assert artifacts._top_words("de", 120) == want
+        artifacts.top_words.cache_clear()
+        assert artifacts.top_words("de", 120) == want
     files = list(tmp_path.glob("data/wordfreq-top-*.json"))
     assert len(files) == 1
     for bad in (b"{not json", b'{"a": 1}', b"[1, 2]"):
         files[0].write_bytes(bad)
-        artifacts._top_words.cache_clear()
-        assert artifacts._top_words("de", 120) == want
+        artifacts.top_words.cache_clear()
+        assert artifacts.top_words("de", 120) == want
     # another length or language is its own file
-    artifacts._top_words.cache_clear()
-    assert artifacts._top_words("fr", 30) == tuple(wordfreq.top_n_list("fr", 30))
+    artifacts.top_words.cache_clear()
+    assert artifacts.top_words("fr", 30) == tuple(wordfreq.top_n_list("fr", 30))
     assert len(list(tmp_path.glob("data/wordfreq-top-*.json"))) == 2
-    artifacts._top_words.cache_clear()
+    artifacts.top_words.cache_clear()
 
 
 @pytest.mark.slow
@@ -755,8 +755,8 @@ def test_frequency_lists_equal_wordfreq(tmp_path: Path, monkeypatch: pytest.Monk
     for lang in ("en", "de"):
         want = wordfreq.get_frequency_dict(lang)
         for _ in range(2):  # built from wordfreq and written, then read back
-            artifacts._freq_dict.cache_clear()
-            got = artifacts._freq_dict(lang)
+            artifacts.freq_dict.cache_clear()
+            got = artifacts.freq_dict(lang)
             assert len(got) == len(want)
             assert all(got.get(w) == f for w, f in want.items())
             for w in ("", "zzqxj", "The", "the ", "thé", "\ud800", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"):
@@ -767,12 +767,12 @@ def test_frequency_lists_equal_wordfreq(tmp_path: Path, monkeypatch: pytest.Monk
     # a damaged file is built again, not trusted
     for f in tmp_path.glob("data/wordfreq-freqs-*.npz"):
         f.write_bytes(b"PK\x03\x04 not really a zip")
-    artifacts._freq_dict.cache_clear()
-    assert artifacts._freq_dict("en").get("the") == wordfreq.get_frequency_dict("en")["the"]
+    artifacts.freq_dict.cache_clear()
+    assert artifacts.freq_dict("en").get("the") == wordfreq.get_frequency_dict("en")["the"]
     # a language wordfreq lacks has an empty list
-    artifacts._freq_dict.cache_clear()
-    assert len(artifacts._freq_dict("xx")) == 0 and artifacts._freq_dict("xx").get("the") is None
-    artifacts._freq_dict.cache_clear()
+    artifacts.freq_dict.cache_clear()
+    assert len(artifacts.freq_dict("xx")) == 0 and artifacts.freq_dict("xx").get("the") is None
+    artifacts.freq_dict.cache_clear()
 
 
 @pytest.mark.parametrize(

@@ -34,14 +34,14 @@ from cleaner import kernels
 from cleaner.artifacts import REPAIRABLE, Detector, Hit
 from cleaner.artifacts import scan as S
 from cleaner.artifacts import textpass as A
-from cleaner.artifacts.base import _PUNCT_AFTER
+from cleaner.artifacts.base import PUNCT_AFTER
 from cleaner.artifacts.capitals import LowercaseStartCheck
 from cleaner.artifacts.foreign import ForeignFragmentCheck
 from cleaner.artifacts.quotes import QuotesCheck
 from cleaner.artifacts.repeats import RepeatedWordCheck
 from cleaner.artifacts.scan import _TRIGGER, Scan
 from cleaner.artifacts.spacing import MissingSpaceCheck, SpaceBeforeCheck
-from cleaner.artifacts.words import _cap
+from cleaner.artifacts.words import capitalized
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
@@ -66,7 +66,7 @@ SPACE_BEFORE, MISSING, QUOTES, LOWER_START, REPEATS, FOREIGN = (
 
 def plain_repeated(masked, lang, line_toks):
     """Doubled words by the regex over the whole text (as the check was before the text pass)."""
-    punct = itertools.repeat(_PUNCT_AFTER)
+    punct = itertools.repeat(PUNCT_AFTER)
     if not any(any(map(operator.eq, t, map(str.rstrip, t[1:], punct))) for t in line_toks if len(t) > 1):
         return []
     hits = REPEATS._in(masked, 0, len(masked), REPEATS.rep.get(lang or "", frozenset()), lang)
@@ -106,8 +106,8 @@ def plain_foreign(masked, lang, line_toks):
 LANGS = [None, "en", "de", "fr", "es", "it", "pt", "xx"]
 
 # ------------------------------------------------------------ random text
-# Characters each fast path looks at: the spaces of _SP and other spaces, line
-# ends, the Latin-1 letters at the edges of _UP/_LO (À Ö × Ø Þ ß ö ÷ ø ÿ),
+# Characters each fast path looks at: the spaces of SPACES and other spaces, line
+# ends, the Latin-1 letters at the edges of UPPER/LOWER (À Ö × Ø Þ ß ö ÷ ø ÿ),
 # digits of other scripts (not \d, or \d but not ASCII), apostrophes, hyphens,
 # FILL, the punctuation of the regexes, all quote marks, characters whose case
 # mappings differ between str.lower and re.IGNORECASE (İ ı ſ K µ Σ ς), letters
@@ -121,7 +121,7 @@ CHARS = (
     "İıſKµΣσςǅ\u0301😀𝐀𐐀𐐨\ud800"
 )
 WORDS = [
-    # doubled words, whole and in part, across the spaces of _SP and the case
+    # doubled words, whole and in part, across the spaces of SPACES and the case
     "the the",
     "The the",
     "the The",
@@ -395,7 +395,7 @@ class TestPasses:
     @pytest.mark.parametrize(
         "name, alphabet, size",
         [
-            # the edges of _UP and _LO and their neighbours
+            # the edges of UPPER and LOWER and their neighbours
             ("camel", "AZ@[ÀÖ×ØÞaz`{ßö÷øÿ", 4),
             ("missing", "aÿ÷ßAÞ×.,!?", 5),
             ("possessive", "'’sSaÿ÷A", 5),
@@ -445,7 +445,7 @@ class TestPasses:
     def test_every_capitalised_function_word(self, lang):
         """Each capitalised function word, after a letter and a space, at the end of
         a line or before " ,;:", lets its line through (and nothing longer does)."""
-        words = sorted({_cap(w) for w in CAPS.function_words[lang]})
+        words = sorted({capitalized(w) for w in CAPS.function_words[lang]})
         lines = [
             f"{a} {w}{b}" for w in words for a in ("x", "ž", "𐐨") for b in ("", " y", ",", ";", ":", " ")
         ]
@@ -573,7 +573,7 @@ class TestStrFacts:
     @pytest.mark.parametrize("prefix", ["a", "é", "“", "\ud800", "😀"])
     def test_code_points_of_every_width(self, prefix):
         text = prefix + ' the the BidenFirst said The debt . x\n"y" communicationbetween'
-        cps = A._code_points(text)
+        cps = A.utf32_code_points(text)
         assert cps.dtype == np.uint32
         assert cps.tolist() == kernels.code_points(text).tolist()
         same(text, "en")

@@ -355,7 +355,7 @@ def test_two_workers_give_the_same_records_in_input_order() -> None:
 def test_encoded_records_are_the_records_lines_and_summary() -> None:
     # with encode, workers send each record as its JSONL line and the facts the
     # summary counts: the same bytes a sink writes for the record, the same summary
-    from cleaner.io.writers import _line_bytes
+    from cleaner.io.writers import line_bytes
     from cleaner.runner import Encoded
 
     items = _items(60)
@@ -364,7 +364,7 @@ def test_encoded_records_are_the_records_lines_and_summary() -> None:
         enc = list(run(items, None, workers, chunk=5, encode=True))
         assert [it.id for it, _ in enc] == [i.id for i in items]
         assert all(isinstance(e, Encoded) for _, e in enc)
-        assert [e.line for _, e in enc] == [_line_bytes(r) for r in plain]
+        assert [e.line for _, e in enc] == [line_bytes(r) for r in plain]
         a, b = Summary(), Summary()
         for (it, e), rec in zip(enc, plain, strict=True):
             a.add_facts(e.facts, it.size)
@@ -377,16 +377,16 @@ def test_encoded_records_are_the_records_lines_and_summary() -> None:
 def test_a_document_that_kills_its_worker_becomes_an_error_record(
     monkeypatch: pytest.MonkeyPatch, encode: bool
 ) -> None:
-    from cleaner import pool
+    from cleaner.runner import worker
 
-    real = pool._clean_item
+    real = worker.clean_item
 
     def deadly(pipe, item):  # type: ignore[no-untyped-def]
         if item.id == "d13":
             os._exit(9)  # as a segfault in a C library would
         return real(pipe, item)
 
-    monkeypatch.setattr(pool, "_clean_item", deadly)  # workers are forked: they see the patch
+    monkeypatch.setattr(worker, "clean_item", deadly)  # workers are forked: they see the patch
     items = [InputItem(f"d{i}", scrape(i), "text") for i in range(40)]
     out = list(run(items, None, 2, chunk=4, encode=encode))
     if encode:  # the main process makes the crash record: it is encoded like the others

@@ -180,7 +180,7 @@ def test_a_truncated_zstd_file_still_says_so(tmp_path, cli):
 
 
 def test_nan_is_never_written_as_a_number() -> None:
-    from cleaner.io.writers import _line_bytes, flatten_record
+    from cleaner.io.writers import flatten_record, line_bytes
 
     rec = {
         "id": "x",
@@ -189,6 +189,6 @@ def test_nan_is_never_written_as_a_number() -> None:
         "language_score": math.nan,
         "v": [math.inf],
     }
-    assert b"NaN" not in _line_bytes(rec) and b"Infinity" not in _line_bytes(rec)
+    assert b"NaN" not in line_bytes(rec) and b"Infinity" not in line_bytes(rec)
     flat = flatten_record(rec)
     assert flat["language_score"] is None and "Infinity" not in flat["extra"]

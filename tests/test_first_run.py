@@ -427,7 +427,7 @@ def test_a_batch_run_compiles_before_its_workers_fork_outside_their_time_limits(
     code = (
         "import sys\n"
         "from cleaner.io.readers import InputItem\n"
-        "from cleaner.pool import run\n"
+        "from cleaner.runner import run\n"
         f"items = [InputItem(f'd{{i}}', open({str(SMALL)!r}, 'rb').read(), 'text') for i in range(3)]\n"
         f"recs = [r for _, r in run(items, {str(cfg)!r}, workers=1, isolate=True)]\n"
         "print([(r['id'], r['status'], r.get('error')) for r in recs])\n"

@@ -246,6 +246,31 @@ def test_compressed_input_is_handed_out_in_bounded_pieces(tmp_path):
         assert sum(sizes) == len(data) and max(sizes) <= PIECE, (codec, max(sizes))
 
 
+def test_decompressing_reads_any_binary_file_and_keeps_what_precedes_damage():
+    """cleaner.io.streams.decompressing, for an engine that reads a file's bytes
+    itself (a URI): the whole of two gzip members or zstd frames, or, cut off
+    inside the second, the first one's bytes and then TruncatedInput."""
+    import gzip
+
+    import zstandard
+
+    from cleaner.io.streams import TruncatedInput, decompressing
+
+    one, two = b'{"id": "a", "text": "x"}\n', b'{"id": "b", "text": "' + b"y" * 50_000 + b'"}\n'
+    for name, pack in (
+        ("in.jsonl.gz", lambda b: gzip.compress(b, mtime=0)),
+        ("in.jsonl.zst", lambda b: zstandard.ZstdCompressor().compress(b)),
+    ):
+        whole = pack(one) + pack(two)
+        assert decompressing(io.BytesIO(whole), name).read() == one + two, name
+        fh = decompressing(io.BytesIO(whole[: len(pack(one)) + 40]), name)
+        assert fh.readline() == one, name
+        with pytest.raises(TruncatedInput, match="truncated"):
+            fh.read()
+    plain = io.BytesIO(one)
+    assert decompressing(plain, "in.jsonl") is plain
+
+
 def test_a_time_limit_holds_for_every_stage(tmp_path, cli):
     # the artifacts stage had none; one long line keeps it busy for seconds
     cfg = config(tmp_path, "limits:\n  stage_timeout_seconds: 1\n")

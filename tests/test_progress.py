@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cleaner.progress import Progress
+from cleaner.runner import Progress
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "fixtures" / "corpus.jsonl"

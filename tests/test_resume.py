@@ -189,12 +189,12 @@ def test_resume_refuses_a_different_command(corpus: Path, tmp_path: Path) -> Non
 
 
 def test_a_second_run_on_the_same_output_is_refused_while_the_first_runs(tmp_path: Path) -> None:
-    from cleaner.runner import _lock
+    from cleaner.runner.state import lock
 
     src = tmp_path / "in.jsonl"
     src.write_text(json.dumps({"id": "a", "text": _doc(1)}) + "\n")
     out = tmp_path / "out.jsonl"
-    with _lock(work_dir(str(out))):  # as a run in progress holds it
+    with lock(work_dir(str(out))):  # as a run in progress holds it
         r = subprocess.run(
             [sys.executable, "-m", "cleaner", "clean", str(src), "-o", str(out), "-q"],
             capture_output=True,

@@ -33,7 +33,7 @@ from typing import Any
 
 from cleaner.artifacts.base import DEFAULT_REPAIRS, FILL, KINDS, REPAIRABLE, Check, Hit, Result
 from cleaner.artifacts.detector import Detector, default_detector
-from cleaner.artifacts.words import _freq_dict, _top_words, default_data_path, load_data, norm_lang
+from cleaner.artifacts.words import default_data_path, freq_dict, load_data, norm_lang, top_words
 from cleaner.jit import Group
 
 __all__ = [
@@ -53,8 +53,8 @@ __all__ = [
     "norm_lang",
     "repair",
     "warm",
-    "_freq_dict",
-    "_top_words",
+    "freq_dict",
+    "top_words",
 ]
 
 

@@ -28,18 +28,19 @@ REPAIRABLE = ("glued-word", "space-before-punct", "reversed-quotes", "missing-sp
 DEFAULT_REPAIRS = frozenset({"glued-word", "space-before-punct", "reversed-quotes"})
 
 FILL = "\ue000"  # masks non-prose spans (not a letter, digit, space or quote)
-_UP = "A-ZÀ-ÖØ-Þ"
-_LO = "a-zß-öø-ÿ"
-_SP = " \t\u00a0\u202f\u2009"  # spaces inside a line
-_OPEN_CTX = "([{—–-/\u00ab"  # before an opening quote, like a space
-_CLOSE_PUNCT = ".,;:!?)]}"  # after a closing quote
-_PUNCT_AFTER = ',.;:!?"”’)'
-_LEAD = "(“\"‘'[«„<"
-_TRAIL = ".,;:!?)”\"’']»>"
-_NOT_BEFORE_WORD = set(f"'’-{FILL}")  # a token glued to these is not a word of prose
+# character classes the checks share (UPPER and LOWER as ranges inside a regex's [...])
+UPPER = "A-ZÀ-ÖØ-Þ"
+LOWER = "a-zß-öø-ÿ"
+SPACES = " \t\u00a0\u202f\u2009"  # spaces inside a line
+OPEN_CONTEXT = "([{—–-/\u00ab"  # before an opening quote, like a space
+CLOSE_PUNCT = ".,;:!?)]}"  # after a closing quote
+PUNCT_AFTER = ',.;:!?"”’)'  # cut from a word's end when a doubled word's copies are compared
+LEAD_MARKS = "(“\"‘'[«„<"  # not part of a masked token (a URL in brackets or quotes) at its start
+TRAIL_MARKS = ".,;:!?)”\"’']»>"  # ... and at its end
+NOT_BEFORE_WORD = set(f"'’-{FILL}")  # a token glued to these is not a word of prose
 
 
-def _is_word_char(c: str) -> bool:
+def is_word_char(c: str) -> bool:
     return c.isalnum() or c == "_" or c == FILL
 
 
@@ -97,7 +98,7 @@ class Check(Protocol):
     def find(self, s: Scan) -> list[Hit]: ...
 
 
-def _strs(items: Any, key: str) -> list[str]:
+def str_list(items: Any, key: str) -> list[str]:
     """A list of strings from the data file (YAML reads a bare no or on as a boolean: quote it)."""
     if isinstance(items, str) or not isinstance(items, Iterable):
         raise ValueError(f"artifact data: {key}: expected a list of strings")
@@ -109,9 +110,9 @@ def _strs(items: Any, key: str) -> list[str]:
     return out
 
 
-def _lang_sets(d: Mapping[str, Any], key: str) -> dict[str, frozenset[str]]:
+def lang_word_sets(d: Mapping[str, Any], key: str) -> dict[str, frozenset[str]]:
     """``{lang: [words]}`` from the data file as ``{lang: frozenset(lowercase words)}``."""
     section = d.get(key) or {}
     if not isinstance(section, Mapping):
         raise ValueError(f"artifact data: {key}: expected a mapping of language to a list of words")
-    return {lang: frozenset(w.lower() for w in _strs(v, f"{key}.{lang}")) for lang, v in section.items()}
+    return {lang: frozenset(w.lower() for w in str_list(v, f"{key}.{lang}")) for lang, v in section.items()}

@@ -10,25 +10,25 @@ from typing import Any
 
 import numpy as np
 
-from cleaner.artifacts.base import _LO, _SP, Hit, _is_word_char, _lang_sets
+from cleaner.artifacts.base import LOWER, SPACES, Hit, is_word_char, lang_word_sets
 from cleaner.artifacts.scan import NEED_CAP, Scan
-from cleaner.artifacts.textpass import L_CAP, L_LOWER_START, _fnv, _hash_table
-from cleaner.artifacts.words import _alt, _cap, _top_words
+from cleaner.artifacts.textpass import L_CAP, L_LOWER_START, fnv_hash, word_hash_table
+from cleaner.artifacts.words import alternation, capitalized, top_words
 
 
 class CapitalisedFunctionWordCheck:
     kinds = ("capitalized-function-word",)
 
     def __init__(self, d: Mapping[str, Any]) -> None:
-        self.function_words = _lang_sets(d, "function_words")
-        self.articles = _lang_sets(d, "articles")
-        self.title_cues = _lang_sets(d, "title_cues")
+        self.function_words = lang_word_sets(d, "function_words")
+        self.articles = lang_word_sets(d, "articles")
+        self.title_cues = lang_word_sets(d, "title_cues")
         # the language's most frequent words count too, but only between two lowercase words
         top = int((d.get("capitals") or {}).get("top_words", 0))
         self.frequent: dict[str, frozenset[str]] = {}
         for lang in list(self.function_words) if top else []:
             fw = self.function_words[lang]
-            extra = frozenset(w for w in _top_words(lang, top) if len(w) >= 2 and w.isalpha() and w.islower())
+            extra = frozenset(w for w in top_words(lang, top) if len(w) >= 2 and w.isalpha() and w.islower())
             self.frequent[lang] = extra - fw
             self.function_words[lang] = fw | extra
         self.fw_re: dict[str, re.Pattern[str]] = {}
@@ -37,17 +37,19 @@ class CapitalisedFunctionWordCheck:
             # regex may ask for one: dropping the other matches changes none of the rest when
             # no match can start inside another (no function word holds a space).
             after = r"(?<=[^\W\d_] )" if not any(" " in w for w in words) else ""
-            self.fw_re[lang] = re.compile(rf" {after}({_alt(_cap(w) for w in words)})(?=[ ,;:]|$)", re.M)
+            self.fw_re[lang] = re.compile(
+                rf" {after}({alternation(capitalized(w) for w in words)})(?=[ ,;:]|$)", re.M
+            )
         self.next_words = re.compile(r"[ ]+(\S+)(?:[ ]+(\S+))?")
         # the capitalised function words as the space pass looks them up, where fw_re
         # asks for a letter before the space and no word holds " ,;:" or a newline
         self.cap_tables: dict[str, tuple[Any, int, Any]] = {}
         for lang, words in self.function_words.items():
-            caps = {_cap(w) for w in words}
+            caps = {capitalized(w) for w in words}
             if self.fw_re[lang].pattern.startswith(" (?<=") and not any(set(w) & set(" ,;:\n") for w in caps):
                 first = np.zeros(max(ord(w[0]) for w in caps) + 1, dtype=np.uint8)
                 first[[ord(w[0]) for w in caps]] = 1
-                table = _hash_table(_fnv(map(ord, w)) for w in caps)
+                table = word_hash_table(fnv_hash(map(ord, w)) for w in caps)
                 self.cap_tables[lang] = (table, max(map(len, caps)), first)
 
     def needs(self, lang: str | None) -> int:
@@ -80,7 +82,7 @@ class CapitalisedFunctionWordCheck:
             after_name = prev.istitle() and len(prev) > 1 and word.lower() not in frequent
             if not prev or not (prev.islower() or after_name) or prev.lower() in cues:
                 continue
-            if k and (_is_word_char(masked[k - 1]) or masked[k - 1] in "'’-."):
+            if k and (is_word_char(masked[k - 1]) or masked[k - 1] in "'’-."):
                 continue
             caps = 0
             nxt = self.next_words.match(masked, m.end())
@@ -109,10 +111,10 @@ class LowercaseStartCheck:
     kinds = ("lowercase-sentence-start",)
 
     def __init__(self, d: Mapping[str, Any]) -> None:
-        ab = _lang_sets(d, "abbreviations")
+        ab = lang_word_sets(d, "abbreviations")
         self.abbr_all = ab.pop("all", frozenset())
         self.abbr = ab
-        self.lc_start = re.compile(rf"[.!?][{_SP}]+([{_LO}]{{2,}})")
+        self.lc_start = re.compile(rf"[.!?][{SPACES}]+([{LOWER}]{{2,}})")
 
     def needs(self, lang: str | None) -> int:
         return 0
@@ -136,12 +138,12 @@ class LowercaseStartCheck:
                 h -= 1
                 while h > 0 and masked[h - 1].isalpha():
                     h -= 1
-            if j - h < 2 or (h and (_is_word_char(masked[h - 1]) or masked[h - 1] in "'’-.")):
+            if j - h < 2 or (h and (is_word_char(masked[h - 1]) or masked[h - 1] in "'’-.")):
                 continue
             e = m.end()
             if (
                 e < n
-                and (_is_word_char(masked[e]) or masked[e] in "'’-")
+                and (is_word_char(masked[e]) or masked[e] in "'’-")
                 and not _CONTRACTION.match(masked, e)
             ):
                 continue  # (a contraction is a word: "there's", "they've")

@@ -6,9 +6,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from cleaner.artifacts.base import _LO, Hit, _strs
+from cleaner.artifacts.base import LOWER, Hit, str_list
 from cleaner.artifacts.scan import Scan
-from cleaner.artifacts.words import _alt
+from cleaner.artifacts.words import alternation
 
 
 class DerivedPairCheck:
@@ -17,10 +17,12 @@ class DerivedPairCheck:
     def __init__(self, d: Mapping[str, Any]) -> None:
         self.derived: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {}
         for lang, spec in (d.get("derived_pairs") or {}).items():
-            dets = _alt(_strs(spec.get("determiners") or ["the"], f"derived_pairs.{lang}.determiners"))
+            dets = alternation(
+                str_list(spec.get("determiners") or ["the"], f"derived_pairs.{lang}.determiners")
+            )
             self.derived[lang] = (
-                re.compile(rf"ed (?:(?:{dets}) )?([{_LO}]{{5,}})\b"),
-                tuple(_strs(spec.get("noun_suffixes") or (), f"derived_pairs.{lang}.noun_suffixes")),
+                re.compile(rf"ed (?:(?:{dets}) )?([{LOWER}]{{5,}})\b"),
+                tuple(str_list(spec.get("noun_suffixes") or (), f"derived_pairs.{lang}.noun_suffixes")),
             )
 
     def needs(self, lang: str | None) -> int:

@@ -23,16 +23,25 @@ from typing import Any
 
 import numpy as np
 
-from cleaner.artifacts.base import _LO, _NOT_BEFORE_WORD, _UP, FILL, Hit, _is_word_char, _lang_sets, _strs
+from cleaner.artifacts.base import (
+    FILL,
+    LOWER,
+    NOT_BEFORE_WORD,
+    UPPER,
+    Hit,
+    is_word_char,
+    lang_word_sets,
+    str_list,
+)
 from cleaner.artifacts.scan import NEED_CAMEL, NEED_RUNS, Scan
-from cleaner.artifacts.textpass import L_CAMEL, L_POSS, _fnv
-from cleaner.artifacts.words import _freq_dict, _norm_name, _top_words, _wordfreq_cache, zipf
+from cleaner.artifacts.textpass import L_CAMEL, L_POSS, fnv_hash
+from cleaner.artifacts.words import freq_dict, norm_name, top_words, wordfreq_cache_file, zipf
 
 # contractions after which a lowercase join may stand: andthey’re, itwasn't
 _CONTRACTION = re.compile(r"['’](?:s|re|ll|ve|d|t|m)\b")
 # a lowercase run right after an opening bracket or quote, or (matched at a line's start) a line's first word
-_OPENER_RUN = re.compile(rf"[(\[“‘\"«—/]([{_LO}]+)\b")
-_FIRST_RUN = re.compile(rf"([{_LO}]+)\b")
+_OPENER_RUN = re.compile(rf"[(\[“‘\"«—/]([{LOWER}]+)\b")
+_FIRST_RUN = re.compile(rf"([{LOWER}]+)\b")
 
 
 class GluedCheck:
@@ -41,9 +50,9 @@ class GluedCheck:
 
     def __init__(self, d: Mapping[str, Any], allow: Iterable[str] = ()) -> None:
         g = d.get("glued") or {}
-        self.langs = frozenset(_strs(g.get("languages") or ["en"], "glued.languages"))
+        self.langs = frozenset(str_list(g.get("languages") or ["en"], "glued.languages"))
         self.lower_langs = frozenset(
-            _strs(g.get("lowercase_languages") or ["en"], "glued.lowercase_languages")
+            str_list(g.get("lowercase_languages") or ["en"], "glued.lowercase_languages")
         )
         self.min_len = int(g.get("min_length", 6))
         self.min_part = float(g.get("min_part_zipf", 3.0))
@@ -61,29 +70,29 @@ class GluedCheck:
         self.name_zipf = float(g.get("name_part_zipf", 3.0))
         self.pattern_tokens = int(g.get("pattern_tokens", 3))
         self.lead_letters = {
-            k: frozenset(_strs(v, f"glued.lead_letters.{k}"))
+            k: frozenset(str_list(v, f"glued.lead_letters.{k}"))
             for k, v in (g.get("lead_letters") or {}).items()
         }
         self.one_letter = {
-            k: frozenset(_strs(v, f"glued.one_letter_words.{k}"))
+            k: frozenset(str_list(v, f"glued.one_letter_words.{k}"))
             for k, v in (g.get("one_letter_words") or {}).items()
         }
-        self.prefixes = frozenset(_strs(g.get("camel_prefixes") or [], "glued.camel_prefixes"))
-        self.allow = frozenset(_norm_name(n) for n in [*_strs(g.get("allow") or [], "glued.allow"), *allow])
+        self.prefixes = frozenset(str_list(g.get("camel_prefixes") or [], "glued.camel_prefixes"))
+        self.allow = frozenset(norm_name(n) for n in [*str_list(g.get("allow") or [], "glued.allow"), *allow])
         self.prefix_parts = {
-            k: frozenset(_strs(v, f"glued.prefix_parts.{k}"))
+            k: frozenset(str_list(v, f"glued.prefix_parts.{k}"))
             for k, v in (g.get("prefix_parts") or {}).items()
         }
-        self.function_words = _lang_sets(d, "function_words")
+        self.function_words = lang_word_sets(d, "function_words")
         self._join_words: dict[str, frozenset[str]] = {}
         self._common: dict[str, frozenset[str]] = {}
         self._common_tables: dict[str, tuple[Any, ...]] = {}
         self.split = functools.lru_cache(maxsize=65536)(self._split_uncached)
-        self.camel_re = re.compile(rf"([{_UP}][{_LO}]+)([{_UP}][{_LO}]+)")
-        self.lower_camel_re = re.compile(rf"(?<![\w{FILL}'’\-])([{_LO}]{{1,7}})([{_UP}][{_LO}]+)")
-        self.poss_re = re.compile(rf"['’]s(?=[{_LO}]{{3}})")
-        self.lower_re = re.compile(rf" ([{_LO}]{{{self.min_len},}})\b")
-        self.letters_lo = re.compile(rf"[{_LO}]*")
+        self.camel_re = re.compile(rf"([{UPPER}][{LOWER}]+)([{UPPER}][{LOWER}]+)")
+        self.lower_camel_re = re.compile(rf"(?<![\w{FILL}'’\-])([{LOWER}]{{1,7}})([{UPPER}][{LOWER}]+)")
+        self.poss_re = re.compile(rf"['’]s(?=[{LOWER}]{{3}})")
+        self.lower_re = re.compile(rf" ([{LOWER}]{{{self.min_len},}})\b")
+        self.letters_lo = re.compile(rf"[{LOWER}]*")
 
     def needs(self, lang: str | None) -> int:
         if lang not in self.langs:
@@ -95,7 +104,7 @@ class GluedCheck:
         """The language's most frequent words and function words: one part of a glue is one of them."""
         jw = self._join_words.get(lang)
         if jw is None:
-            jw = frozenset(_top_words(lang, self.join_top)) | self.function_words.get(lang, frozenset())
+            jw = frozenset(top_words(lang, self.join_top)) | self.function_words.get(lang, frozenset())
             self._join_words[lang] = jw
         return jw
 
@@ -103,7 +112,7 @@ class GluedCheck:
         """Words common enough (zipf above ``common_zipf``) never to be taken for a glue."""
         cw = self._common.get(lang)
         if cw is None:
-            cw = frozenset(_freq_dict(lang).above(10 ** (self.common_zipf - 9.0)))
+            cw = frozenset(freq_dict(lang).above(10 ** (self.common_zipf - 9.0)))
             self._common[lang] = cw
         return cw
 
@@ -117,12 +126,14 @@ class GluedCheck:
         from cleaner import datacache, kernels
 
         # ("1": the table's layout and hash; change it when they change)
-        path = _wordfreq_cache("artifacts-common", "1", lang, repr(self.common_zipf), str(self.min_len), _LO)
+        path = wordfreq_cache_file(
+            "artifacts-common", "1", lang, repr(self.common_zipf), str(self.min_len), LOWER
+        )
         cached = datacache.load_arrays(path)
         if cached is not None and set(cached) == set(self._TABLE_PARTS):
             table = tuple(cached[k] for k in self._TABLE_PARTS)
         else:
-            low = re.compile(rf"[{_LO}]{{{self.min_len},}}")
+            low = re.compile(rf"[{LOWER}]{{{self.min_len},}}")
             words = sorted(w for w in self.common_words(lang) if low.fullmatch(w))
             lens = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
             offs = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64) if words else lens
@@ -131,7 +142,7 @@ class GluedCheck:
             keys = np.zeros(size, dtype=np.uint64)
             ids = np.zeros(size, dtype=np.int64)
             for k, w in enumerate(words):
-                h = _fnv(map(ord, w))
+                h = fnv_hash(map(ord, w))
                 slot = h & (size - 1)
                 while keys[slot]:
                     slot = (slot + 1) & (size - 1)
@@ -161,7 +172,7 @@ class GluedCheck:
         ``tail``: the contraction after the token ("t" of ``youdon’t``: "don't" is weighed), or
         "-" before a hyphen, where the second part may be a short word (second|non-existent).
         """
-        if _norm_name(word) in self.allow:
+        if norm_name(word) in self.allow:
             return ()
         zw = zipf(lang, word)
         join = self.join_words(lang)
@@ -219,7 +230,7 @@ class GluedCheck:
     # ----------------------------------------------------------------- find
     def find(self, s: Scan) -> list[Hit]:
         lang = s.lang
-        if lang not in self.langs or not _freq_dict(lang):
+        if lang not in self.langs or not freq_dict(lang):
             return []
         hits = self._camel(s, lang) + self._possessive(s, lang)
         if lang in self.lower_langs:
@@ -256,15 +267,15 @@ class GluedCheck:
                 before = masked[s0 - 1] if s0 else " "
                 after = masked[e0] if e0 < n else " "
                 if (
-                    _is_word_char(before)
-                    or before in _NOT_BEFORE_WORD
-                    or _is_word_char(after)
+                    is_word_char(before)
+                    or before in NOT_BEFORE_WORD
+                    or is_word_char(after)
                     or after in "-" + FILL
                 ):
                     continue
                 a, b = m.group(1), m.group(2)
                 tok = a + b
-                if a in self.prefixes or _norm_name(tok) in self.allow:
+                if a in self.prefixes or norm_name(tok) in self.allow:
                     continue
                 if before in "(“\"'‘[" and after in ")”\"'’]":
                     continue  # a name being introduced: (ClaimTask), "WebFinger"
@@ -286,7 +297,7 @@ class GluedCheck:
             for m in self.lower_camel_re.finditer(masked, ls, le):
                 a, b = m.group(1), m.group(2)
                 s0, e0 = m.start(), m.end()
-                if a not in join or (e0 < n and (_is_word_char(masked[e0]) or masked[e0] in "-" + FILL)):
+                if a not in join or (e0 < n and (is_word_char(masked[e0]) or masked[e0] in "-" + FILL)):
                     continue
                 if (
                     s.seen_elsewhere(a + b, s0)
@@ -327,14 +338,12 @@ class GluedCheck:
                 s0 = i
                 while s0 > 0 and masked[s0 - 1].isalpha():
                     s0 -= 1
-                if i - s0 < 2 or (
-                    s0 and (_is_word_char(masked[s0 - 1]) or masked[s0 - 1] in _NOT_BEFORE_WORD)
-                ):
+                if i - s0 < 2 or (s0 and (is_word_char(masked[s0 - 1]) or masked[s0 - 1] in NOT_BEFORE_WORD)):
                     continue
                 letters = self.letters_lo.match(masked, i + 2)
                 tail = letters.group() if letters else ""
                 e0 = i + 2 + len(tail)
-                if e0 < n and (_is_word_char(masked[e0]) or masked[e0] in _NOT_BEFORE_WORD):
+                if e0 < n and (is_word_char(masked[e0]) or masked[e0] in NOT_BEFORE_WORD):
                     continue
                 if zipf(lang, tail) < self.min_part or zipf(lang, "s" + tail) >= self.min_part:
                     continue
@@ -377,9 +386,7 @@ class GluedCheck:
                         continue
                     tail = "-"
                 elif (
-                    c in _NOT_BEFORE_WORD
-                    or c == "@"
-                    or (c == "." and e0 + 1 < n and masked[e0 + 1].isalnum())
+                    c in NOT_BEFORE_WORD or c == "@" or (c == "." and e0 + 1 < n and masked[e0 + 1].isalnum())
                 ):
                     continue
             splits = self.split(lang, w, tail)

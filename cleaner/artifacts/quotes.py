@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from cleaner.artifacts.base import _CLOSE_PUNCT, _OPEN_CTX, _SP, Hit, _strs
+from cleaner.artifacts.base import CLOSE_PUNCT, OPEN_CONTEXT, SPACES, Hit, str_list
 from cleaner.artifacts.scan import Scan
 from cleaner.artifacts.textpass import L_QUOTE
 
@@ -18,14 +18,14 @@ class QuotesCheck:
 
     def __init__(self, d: Mapping[str, Any], french_spacing: Iterable[str] | None = None) -> None:
         self.french = frozenset(
-            _strs(
+            str_list(
                 french_spacing if french_spacing is not None else d.get("french_spacing", ["fr"]),
                 "french_spacing",
             )
         )
         self.quote_re = re.compile('["“”„]')
         # a swapped pair encloses a phrase: no sentence end, at most 12 words
-        self.pair_inner = re.compile(rf"[{_SP}]+([^\n\"“”„.!?]{{1,120}}?)[{_SP}]+")
+        self.pair_inner = re.compile(rf"[{SPACES}]+([^\n\"“”„.!?]{{1,120}}?)[{SPACES}]+")
 
     def needs(self, lang: str | None) -> int:
         return 0
@@ -66,7 +66,7 @@ class QuotesCheck:
         opens with a quote itself."""
         for j in range(first, min(stop + 1, len(t.starts))):
             line = t.masked[t.starts[j] : t.ends[j]]
-            stripped = line.lstrip(_SP)
+            stripped = line.lstrip(SPACES)
             if stripped:
                 if stripped[0] not in '“„"«':
                     hits.append(Hit("unbalanced-quotes", pending, pending + 1))
@@ -91,9 +91,9 @@ class QuotesCheck:
             nx = " " if r_end else line[i + 1]
             if q == '"' and p.isdigit():
                 continue  # inch marks: 12" screen
-            l_space = p in _SP or p.isspace() or p in _OPEN_CTX
-            r_space = nx in _SP or nx.isspace()
-            r_punct = nx in _CLOSE_PUNCT
+            l_space = p in SPACES or p.isspace() or p in OPEN_CONTEXT
+            r_space = nx in SPACES or nx.isspace()
+            r_punct = nx in CLOSE_PUNCT
             pos = self._position(l_space, r_space, r_punct, r_end)
             if q == "„":
                 glyph = "open"
@@ -129,9 +129,9 @@ class QuotesCheck:
                 spacing
                 and glyph == "close"
                 and (is_open is None or is_open != spaced_open)  # (a spaced pair is one event)
-                and p in _SP
+                and p in SPACES
                 and i >= 2
-                and line[i - 2] not in _SP
+                and line[i - 2] not in SPACES
                 and (r_space or r_punct)
             ):
                 hits.append(Hit("quote-spacing", at - 1, at + 1))  # election, ” the
@@ -148,12 +148,12 @@ class QuotesCheck:
             # an unmatched closer: a swapped pair  word” inner “word  ->  word “inner” word
             if q == "”" and not low9 and p.isalnum() and r_space and k + 1 < len(marks):
                 j = marks[k + 1]
-                if line[j] == "“" and j + 1 < n and line[j + 1].isalnum() and line[j - 1] in _SP:
+                if line[j] == "“" and j + 1 < n and line[j + 1].isalnum() and line[j - 1] in SPACES:
                     inner = self.pair_inner.fullmatch(line, i + 1, j)
                     if inner is not None and inner.group(1).count(" ") < 12:
                         seg = text[base + i + 1 : base + j]
-                        lead = len(seg) - len(seg.lstrip(_SP))
-                        trail = len(seg) - len(seg.rstrip(_SP))
+                        lead = len(seg) - len(seg.lstrip(SPACES))
+                        trail = len(seg) - len(seg.rstrip(SPACES))
                         core = seg[lead : len(seg) - trail]
                         ws, we = self._widen(text, at, base + j + 1)
                         fixed = (
@@ -187,8 +187,8 @@ class QuotesCheck:
         p = line[j - 1] if j > 0 else " "
         r_end = j + 1 >= len(line)
         nx = " " if r_end else line[j + 1]
-        l_space = p in _SP or p.isspace() or p in _OPEN_CTX
-        return self._position(l_space, nx in _SP or nx.isspace(), nx in _CLOSE_PUNCT, r_end) == "close"
+        l_space = p in SPACES or p.isspace() or p in OPEN_CONTEXT
+        return self._position(l_space, nx in SPACES or nx.isspace(), nx in CLOSE_PUNCT, r_end) == "close"
 
     @staticmethod
     def _widen(text: str, s: int, e: int) -> tuple[int, int]:

@@ -13,29 +13,29 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from cleaner.artifacts.base import _PUNCT_AFTER, _SP, FILL, Hit, _is_word_char, _lang_sets, _strs
+from cleaner.artifacts.base import FILL, PUNCT_AFTER, SPACES, Hit, is_word_char, lang_word_sets, str_list
 from cleaner.artifacts.scan import NEED_REPEAT, Scan
 from cleaner.artifacts.textpass import L_REPEAT
-from cleaner.artifacts.words import _freq_dict, zipf
+from cleaner.artifacts.words import freq_dict, zipf
 
 
 class RepeatedWordCheck:
     kinds = ("repeated-word",)
 
     def __init__(self, d: Mapping[str, Any]) -> None:
-        rep = _lang_sets(d, "repeated_ok")
+        rep = lang_word_sets(d, "repeated_ok")
         self.rep_all = rep.pop("all", frozenset())
         self.rep = rep
         self.function_words = {
-            k: v | _lang_sets(d, "articles").get(k, frozenset())
-            for k, v in _lang_sets(d, "function_words").items()
+            k: v | lang_word_sets(d, "articles").get(k, frozenset())
+            for k, v in lang_word_sets(d, "function_words").items()
         }
         r = d.get("repeated") or {}
         self.reduplicating = frozenset(
-            _strs(r.get("reduplicating_languages") or [], "repeated.reduplicating_languages")
+            str_list(r.get("reduplicating_languages") or [], "repeated.reduplicating_languages")
         )
         self.name_zipf = float(r.get("name_zipf", 0.0))  # a doubled word rarer than this is a name
-        self.repeat_re = re.compile(rf"([^\W\d_]+)[{_SP}]+(\1)(?![\w{FILL}'’\-])", re.I)
+        self.repeat_re = re.compile(rf"([^\W\d_]+)[{SPACES}]+(\1)(?![\w{FILL}'’\-])", re.I)
 
     def needs(self, lang: str | None) -> int:
         return 0 if lang in self.reduplicating else NEED_REPEAT
@@ -43,7 +43,7 @@ class RepeatedWordCheck:
     def find(self, t: Scan) -> list[Hit]:
         """Only where a token is followed by itself (lowercase, trailing
         punctuation aside) anywhere in the text: the regex runs where the text
-        pass found a hit may be (a match holds only letters and spaces of _SP,
+        pass found a hit may be (a match holds only letters and spaces of SPACES,
         so matches in different stretches of those do not touch; the character
         after the last stretch is read too, for the lookahead), and that token
         test is made only when there are hits to return."""
@@ -58,7 +58,7 @@ class RepeatedWordCheck:
         for i, _, _ in t.lines(L_REPEAT):
             hits += self._in(masked, int(lo[i]), min(int(hi[i]) + 1, n), ok, lang)
         if hits:
-            punct = itertools.repeat(_PUNCT_AFTER)
+            punct = itertools.repeat(PUNCT_AFTER)
             if not any(
                 any(map(operator.eq, tk, map(str.rstrip, tk[1:], punct)))
                 for tk in t.line_toks()
@@ -80,10 +80,10 @@ class RepeatedWordCheck:
 
     def _in(self, masked: str, pos: int, endpos: int, ok: frozenset[str], lang: str | None) -> list[Hit]:
         hits = []
-        names = self.name_zipf > 0 and lang is not None and bool(_freq_dict(lang))
+        names = self.name_zipf > 0 and lang is not None and bool(freq_dict(lang))
         for m in self.repeat_re.finditer(masked, pos, endpos):
             s = m.start()
-            if s and (_is_word_char(masked[s - 1]) or masked[s - 1] in "'’-"):
+            if s and (is_word_char(masked[s - 1]) or masked[s - 1] in "'’-"):
                 continue
             a, b = m.group(1), m.group(2)
             low = a.lower()

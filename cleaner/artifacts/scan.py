@@ -17,17 +17,17 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from cleaner.artifacts.base import _LEAD, _TRAIL, FILL, _strs
-from cleaner.artifacts.spacepass import _space_pass
+from cleaner.artifacts.base import FILL, LEAD_MARKS, TRAIL_MARKS, str_list
+from cleaner.artifacts.spacepass import space_pass_kernel
 from cleaner.artifacts.textpass import (
     L_CAMEL,
     L_FOREIGN,
     L_REPEAT,
-    _code_points,
-    _fnv,
-    _text_pass,
+    fnv_hash,
+    text_pass_kernel,
+    utf32_code_points,
 )
-from cleaner.artifacts.words import _top_words
+from cleaner.artifacts.words import top_words
 
 # what a check may ask of the scan beyond what it always holds
 NEED_REPEAT = L_REPEAT  # the stretches of doubled words (text pass)
@@ -88,9 +88,9 @@ def mask(text: str) -> str:
         e = i + 1
         while e < n and not text[e].isspace():
             e += 1
-        while s < i and text[s] in _LEAD:
+        while s < i and text[s] in LEAD_MARKS:
             s += 1
-        while e > i + 1 and text[e - 1] in _TRAIL:
+        while e > i + 1 and text[e - 1] in TRAIL_MARKS:
             e -= 1
         spans.append((s, e))
         last = e
@@ -225,7 +225,7 @@ class Scanner:
     def __init__(self, d: Mapping[str, Any], *, plain: bool = False) -> None:
         self.plain = plain
         f = d.get("foreign") or {}
-        self.f_langs = tuple(_strs(f.get("languages") or (), "foreign.languages"))
+        self.f_langs = tuple(str_list(f.get("languages") or (), "foreign.languages"))
         self.f_min_words = int(f.get("min_words", 10))
         self.f_min_share = float(f.get("min_share", 0.25))
         self.f_min_markers = int(f.get("min_markers", 4))
@@ -233,7 +233,7 @@ class Scanner:
         # word -> bit mask of the candidate languages among whose most frequent words it is
         self.marker: dict[str, int] = {}
         for bit, lang in enumerate(self.f_langs):
-            for w in _top_words(lang, top):
+            for w in top_words(lang, top):
                 if w.isalpha():
                     self.marker[w] = self.marker.get(w, 0) | (1 << bit)
         self._mask_langs: dict[int, tuple[str, ...]] = {}
@@ -279,7 +279,7 @@ class Scanner:
         """Run the text pass on ``t``: its word count, line starts and line bits."""
         from cleaner import kernels
 
-        cps = t.cps = _code_points(t.masked)
+        cps = t.cps = utf32_code_points(t.masked)
         flags, lower, done = kernels.tables()
         keys, vals = self.marker_table() if self.foreign_pass else self._no_markers
         own = self.f_langs.index(lang) if want & L_FOREIGN else 0
@@ -299,10 +299,10 @@ class Scanner:
             kernels.DEC,
             want,
         )
-        words, starts, ends, bits, found, astral, rep_lo, rep_hi = _text_pass()(cps, *args)
+        words, starts, ends, bits, found, astral, rep_lo, rep_hi = text_pass_kernel()(cps, *args)
         if astral and not done[np.unique(cps[cps > 0xFFFF])].all():
             cps = t.cps = kernels.code_points(t.masked)  # fills the tables for them; then again
-            words, starts, ends, bits, found, astral, rep_lo, rep_hi = _text_pass()(cps, *args)
+            words, starts, ends, bits, found, astral, rep_lo, rep_hi = text_pass_kernel()(cps, *args)
         t.words, t.starts, t.ends, t.bits, t.found = words, starts, ends, bits, found
         t.rep = (rep_lo, rep_hi)
 
@@ -316,7 +316,7 @@ class Scanner:
         min_len = runs.min_len if runs is not None else 1
         cap_keys, cap_max, cap_first = cap_table or self._no_cap
         flags, _, _ = kernels.tables()
-        starts, ends, found = _space_pass()(
+        starts, ends, found = space_pass_kernel()(
             t.cps, flags, kernels.AN, kernels.DEC, min_len, *table, cap_keys, cap_max, cap_first, t.bits
         )
         t.found = found
@@ -351,7 +351,7 @@ class Scanner:
             _, lower, _ = kernels.tables()
             entries: dict[int, int] = {}
             for w, m in self.marker.items():
-                h = _fnv(int(lower[ord(ch)]) for ch in w)
+                h = fnv_hash(int(lower[ord(ch)]) for ch in w)
                 entries[h] = entries.get(h, 0) | m
             size = 1 << max(4, (4 * len(entries) - 1).bit_length())
             keys = np.zeros(size, dtype=np.uint64)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from cleaner.artifacts import textpass
-from cleaner.artifacts.textpass import _FNV_OFFSET, _FNV_PRIME, L_CAP
+from cleaner.artifacts.textpass import FNV_OFFSET, FNV_PRIME, L_CAP
 
 
 def _space_pass_py(
@@ -45,12 +45,12 @@ def _space_pass_py(
             b = flags[cps[i - 1]]
             if (b & alnum_flag) != 0 and (b & dec_flag) == 0:
                 e = i + 1
-                h = _FNV_OFFSET
+                h = FNV_OFFSET
                 while e < n and e - i - 1 <= cap_max:
                     d = cps[e]
                     if d == 32 or d == 44 or d == 59 or d == 58 or d == 10:
                         break
-                    h = (h ^ np.uint64(d)) * _FNV_PRIME
+                    h = (h ^ np.uint64(d)) * FNV_PRIME
                     e += 1
                 if e > i + 1 and e - i - 1 <= cap_max:
                     if h == 0:
@@ -64,15 +64,15 @@ def _space_pass_py(
         if len(keys) == 0:
             continue
         e = i + 1
-        while e < n and _is_lo(cps[e]):
+        while e < n and is_lo(cps[e]):
             e += 1
         if e - i - 1 < min_len:
             continue
         if e < n and ((flags[cps[e]] & alnum_flag) != 0 or cps[e] == 95):
             continue  # no word boundary after the letters
-        h = _FNV_OFFSET
+        h = FNV_OFFSET
         for j in range(i + 1, e):
-            h = (h ^ np.uint64(cps[j])) * _FNV_PRIME
+            h = (h ^ np.uint64(cps[j])) * FNV_PRIME
         if h == 0:
             h = np.uint64(1)
         common = False
@@ -94,20 +94,20 @@ def _space_pass_py(
             out_s[found] = i + 1
             out_e[found] = e
             found += 1
-    return out_s[:found], out_e[:found], _or_all(bits)
+    return out_s[:found], out_e[:found], or_all(bits)
 
 
 _SPACE_PASS: Any = None
-_is_lo = textpass._is_lo
-_or_all = textpass._or_all
+is_lo = textpass.is_lo
+or_all = textpass.or_all
 
 
-def _space_pass() -> Any:
+def space_pass_kernel() -> Any:
     """:func:`_space_pass_py` compiled."""
-    global _SPACE_PASS, _is_lo, _or_all
+    global _SPACE_PASS, is_lo, or_all
     if _SPACE_PASS is None:
-        textpass._text_pass()  # compiles the helpers; this module calls them compiled
-        _is_lo, _or_all = textpass._is_lo, textpass._or_all
+        textpass.text_pass_kernel()  # compiles the helpers; this module calls them compiled
+        is_lo, or_all = textpass.is_lo, textpass.or_all
         from cleaner.kernels import njit
 
         _SPACE_PASS = njit(cache=True, nogil=True)(_space_pass_py)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from cleaner.artifacts.base import _LO, _SP, _UP, Hit, _lang_sets, _strs
+from cleaner.artifacts.base import LOWER, SPACES, UPPER, Hit, lang_word_sets, str_list
 from cleaner.artifacts.scan import Scan
 from cleaner.artifacts.textpass import L_MISSING, L_SPACE_COLON, L_SPACE_DOT
 
@@ -17,16 +17,16 @@ class SpaceBeforeCheck:
 
     def __init__(self, d: Mapping[str, Any], french_spacing: Iterable[str] | None = None) -> None:
         self.french = frozenset(
-            _strs(
+            str_list(
                 french_spacing if french_spacing is not None else d.get("french_spacing", ["fr"]),
                 "french_spacing",
             )
         )
         # words after which a space before "." or "," means something was lost there (a
         # formula, a link: "denoted by , then"), not a translation's spacing
-        self.dangling = _lang_sets(d, "dangling_words")
-        self.dot_re = re.compile(rf"[.,](?<=[{_SP}][.,])(?![.\w])")
-        self.colon_re = re.compile(rf"[;:](?<=[{_SP}][;:])(?=[{_SP}]+[^\W\d_])")
+        self.dangling = lang_word_sets(d, "dangling_words")
+        self.dot_re = re.compile(rf"[.,](?<=[{SPACES}][.,])(?![.\w])")
+        self.colon_re = re.compile(rf"[;:](?<=[{SPACES}][;:])(?=[{SPACES}]+[^\W\d_])")
 
     def needs(self, lang: str | None) -> int:
         return 0
@@ -39,7 +39,7 @@ class SpaceBeforeCheck:
             for m in self.dot_re.finditer(masked, ls, le):
                 p = m.start()
                 j = p
-                while j > 0 and masked[j - 1] in _SP:
+                while j > 0 and masked[j - 1] in SPACES:
                     j -= 1
                 if j == 0 or not (masked[j - 1].isalnum() or masked[j - 1] in "”’»_"):
                     continue
@@ -55,7 +55,7 @@ class SpaceBeforeCheck:
                 for m in self.colon_re.finditer(masked, ls, le):
                     p = m.start()
                     j = p
-                    while j > 0 and masked[j - 1] in _SP:
+                    while j > 0 and masked[j - 1] in SPACES:
                         j -= 1
                     if j and (masked[j - 1].isalnum() or masked[j - 1] in "”’"):
                         hits.append(Hit("space-before-punct", j, p + 1))
@@ -68,12 +68,12 @@ class MissingSpaceCheck:
 
     def __init__(self, d: Mapping[str, Any]) -> None:
         self.miss_re = re.compile(
-            rf"[.!?,](?<=[{_LO}]{{2}}[.!?,])(?:(?<=[.!?])(?=[{_UP}][{_LO}])|(?<=,)(?=[{_LO}]{{2}}))"
+            rf"[.!?,](?<=[{LOWER}]{{2}}[.!?,])(?:(?<=[.!?])(?=[{UPPER}][{LOWER}])|(?<=,)(?=[{LOWER}]{{2}}))"
         )
-        titles = _strs((d.get("missing_space") or {}).get("titles") or [], "missing_space.titles")
+        titles = str_list((d.get("missing_space") or {}).get("titles") or [], "missing_space.titles")
         # a title before a name: Mr.Smith (the text pass asks for two lowercase letters before the stop)
         self.title_re = (
-            re.compile(rf"(?<![\w.])(?:{'|'.join(map(re.escape, titles))})\.(?=[{_UP}][{_LO}])")
+            re.compile(rf"(?<![\w.])(?:{'|'.join(map(re.escape, titles))})\.(?=[{UPPER}][{LOWER}])")
             if titles
             else None
         )

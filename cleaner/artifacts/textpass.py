@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 # ------------------------------------------------------------ the text pass
-# One compiled pass over a text's code points (:func:`_text_pass`) finds which
+# One compiled pass over a text's code points (:func:`text_pass_kernel`) finds which
 # lines some of the regular expressions below can match on, so that they run
 # on those lines only, and counts the words. Each line test is necessary for a
 # match (a superset: a line it lets through may still hold none), which keeps
@@ -22,16 +22,17 @@ import numpy as np
 L_REPEAT = 1  # _repeat_re may make a hit (a match at the start of a run of letters)
 L_CAMEL = 2  # _camel_re may match: a lowercase letter right before a capital
 L_FOREIGN = 4  # _foreign may flag the line: enough words, foreign marker words, one language's markers
-L_SPACE_DOT = 8  # _sp_before may match: a space of _SP right before "." or ","
-L_SPACE_COLON = 16  # _sp_before_fr may match: a space of _SP right before ";" or ":"
+L_SPACE_DOT = 8  # _sp_before may match: a space of SPACES right before "." or ","
+L_SPACE_COLON = 16  # _sp_before_fr may match: a space of SPACES right before ";" or ":"
 L_MISSING = 32  # _miss_after may match: [LO][LO] and "." "!" "?" before [UP][LO], or "," before [LO][LO]
 L_QUOTE = 64  # the line holds a curly quote mark of _quote_re (“”„): straight ones alone make no hit
 L_CAP = 128  # _fw_re may match: a letter, a space, a capitalised function word (set by _space_pass_py)
 L_POSS = 256  # _poss_re may match: an apostrophe, an s and three lowercase letters
-L_LOWER_START = 512  # _lc_start may match: "." "!" or "?", spaces of _SP and two lowercase letters
+L_LOWER_START = 512  # _lc_start may match: "." "!" or "?", spaces of SPACES and two lowercase letters
 
-_FNV_OFFSET = np.uint64(14695981039346656037)
-_FNV_PRIME = np.uint64(1099511628211)
+# 64-bit FNV-1a, as cleaner.kernels.chars hashes (not imported from there: this module loads no numba)
+FNV_OFFSET = np.uint64(14695981039346656037)
+FNV_PRIME = np.uint64(1099511628211)
 _U64 = (1 << 64) - 1
 
 
@@ -63,7 +64,7 @@ def _text_pass_py(
     and L_FOREIGN only where ``want`` holds them): each test is a necessary
     condition for a match. Character classes come from the tables
     (``alnum_flag``, ``dec_flag``; ``fold``, the classes ``re.IGNORECASE``
-    compares by); the Latin-1 letters of _UP and _LO are spelled out.
+    compares by); the Latin-1 letters of UPPER and LOWER are spelled out.
     Where L_REPEAT is set, the line's doubled words lie in cps[rep_lo:rep_hi].
     L_FOREIGN needs the marker words: FNV-1a hashes of the words lower-cased
     by the table ``lower``, in the open-addressing table ``keys``, with each
@@ -84,7 +85,7 @@ def _text_pass_py(
     li = 0
     in_tok = False
     run = 0  # where the run of letters ([^\W\d_]) that ends here starts
-    seg = 0  # where the stretch of letters and spaces of _SP that ends here starts
+    seg = 0  # where the stretch of letters and spaces of SPACES that ends here starts
     stretch_end = 0  # where the last stretch of letters and spaces scanned for L_REPEAT ends
     prev = 10
     astral = False
@@ -104,7 +105,7 @@ def _text_pass_py(
             starts[li] = i + 1
         elif (f & sp_flag) != 0:
             in_tok = False
-            if c == 32 or c == 9 or c == 0xA0 or c == 0x202F or c == 0x2009:  # a space of _SP
+            if c == 32 or c == 9 or c == 0xA0 or c == 0x202F or c == 0x2009:  # a space of SPACES
                 if i + 1 < n:
                     d = cps[i + 1]
                     if d == 46 or d == 44:
@@ -140,7 +141,7 @@ def _text_pass_py(
             if c == 0x201C or c == 0x201D or c == 0x201E:
                 bits[li] |= L_QUOTE
             elif (c == 39 or c == 0x2019) and i + 4 < n and cps[i + 1] == 115:  # ['’]s(?=[LO]{3})
-                if _is_lo(cps[i + 2]) and _is_lo(cps[i + 3]) and _is_lo(cps[i + 4]):
+                if is_lo(cps[i + 2]) and is_lo(cps[i + 3]) and is_lo(cps[i + 4]):
                     bits[li] |= L_POSS
             if c < 256:
                 # [a-zß-öø-ÿ][A-ZÀ-ÖØ-Þ]
@@ -166,10 +167,10 @@ def _text_pass_py(
         _foreign_lines(
             cps, flags, lower, keys, vals, own, nlangs, min_words, min_markers, min_share, sp_flag, bits
         )
-    return words, starts, ends, bits, _or_all(bits), astral, rep_lo, rep_hi
+    return words, starts, ends, bits, or_all(bits), astral, rep_lo, rep_hi
 
 
-def _or_all(bits):  # pragma: no cover - compiled
+def or_all(bits):  # pragma: no cover - compiled
     """The bits of all lines."""
     found = 0
     for b in bits:
@@ -178,17 +179,17 @@ def _or_all(bits):  # pragma: no cover - compiled
 
 
 def _is_sp(c):  # pragma: no cover - compiled
-    """c in _SP."""
+    """c in SPACES."""
     return c == 32 or c == 9 or c == 0xA0 or c == 0x202F or c == 0x2009
 
 
-def _is_lo(c):  # pragma: no cover - compiled
-    """c in [a-zß-öø-ÿ] (_LO)."""
+def is_lo(c):  # pragma: no cover - compiled
+    """c in [a-zß-öø-ÿ] (LOWER)."""
     return 97 <= c <= 122 or 0xDF <= c <= 0xFF and c != 0xF7
 
 
 def _is_up(c):  # pragma: no cover - compiled
-    """c in [A-ZÀ-ÖØ-Þ] (_UP)."""
+    """c in [A-ZÀ-ÖØ-Þ] (UPPER)."""
     return 65 <= c <= 90 or 0xC0 <= c <= 0xDE and c != 0xD7
 
 
@@ -196,17 +197,17 @@ def _missing_at(cps, i, c):  # pragma: no cover - compiled
     """Whether _miss_after matches at cps[i] (one of ".!?,")."""
     if i < 2 or i + 2 >= len(cps):
         return False
-    if not (_is_lo(cps[i - 1]) and _is_lo(cps[i - 2]) and _is_lo(cps[i + 2])):
+    if not (is_lo(cps[i - 1]) and is_lo(cps[i - 2]) and is_lo(cps[i + 2])):
         return False
-    return _is_lo(cps[i + 1]) if c == 44 else _is_up(cps[i + 1])
+    return is_lo(cps[i + 1]) if c == 44 else _is_up(cps[i + 1])
 
 
 def _lower_start_at(cps, q):  # pragma: no cover - compiled
-    """Whether spaces of _SP from q on are followed by two of [a-zß-öø-ÿ]."""
+    """Whether spaces of SPACES from q on are followed by two of [a-zß-öø-ÿ]."""
     n = len(cps)
     while q < n and _is_sp(cps[q]):
         q += 1
-    return q + 1 < n and _is_lo(cps[q]) and _is_lo(cps[q + 1])
+    return q + 1 < n and is_lo(cps[q]) and is_lo(cps[q + 1])
 
 
 def _is_letter(c, flags, alnum_flag, dec_flag):  # pragma: no cover - compiled
@@ -221,7 +222,7 @@ def _not_after_word(c, flags, alnum_flag):  # pragma: no cover - compiled
 
 def _doubled(cps, flags, fold, alnum_flag, run, p):  # pragma: no cover - compiled
     r"""Whether _repeat_re may match at ``run`` (the start of the letters cps[run:p],
-    before a space of _SP at p) and the match be a hit: the character before
+    before a space of SPACES at p) and the match be a hit: the character before
     is none of [\w FILL ' ’ -], the letters come again after the spaces
     (compared by ``fold``, which is coarser than the back-reference's
     lower case) and no such character follows them."""
@@ -254,7 +255,7 @@ def _foreign_lines(
     line_tokens = 0
     n_foreign = 0
     in_tok = False
-    h = _FNV_OFFSET
+    h = FNV_OFFSET
     for i in range(n + 1):
         c = np.int64(cps[i]) if i < n else np.int64(10)
         if c == 10 or (flags[c] & sp_flag) != 0:
@@ -288,14 +289,14 @@ def _foreign_lines(
         else:
             if not in_tok:
                 in_tok = True
-                h = _FNV_OFFSET
-            h = (h ^ np.uint64(lower[c])) * _FNV_PRIME
+                h = FNV_OFFSET
+            h = (h ^ np.uint64(lower[c])) * FNV_PRIME
 
 
 _HELPERS = (
-    "_or_all",
+    "or_all",
     "_is_sp",
-    "_is_lo",
+    "is_lo",
     "_is_up",
     "_is_letter",
     "_missing_at",
@@ -307,7 +308,7 @@ _HELPERS = (
 _TEXT_PASS: Any = None
 
 
-def _text_pass() -> Any:
+def text_pass_kernel() -> Any:
     """:func:`_text_pass_py` compiled (numba; compiled once, then loaded from the disk cache)."""
     global _TEXT_PASS
     if _TEXT_PASS is None:
@@ -321,7 +322,7 @@ def _text_pass() -> Any:
     return _TEXT_PASS
 
 
-def _hash_table(hashes: Iterable[int]) -> Any:
+def word_hash_table(hashes: Iterable[int]) -> Any:
     """An open-addressing table (a power of two, at most a quarter full; 0 is empty) of ``hashes``."""
     hs = sorted(set(hashes))
     size = 1 << max(4, (4 * len(hs) - 1).bit_length())
@@ -334,7 +335,7 @@ def _hash_table(hashes: Iterable[int]) -> Any:
     return keys
 
 
-def _code_points(text: str) -> Any:
+def utf32_code_points(text: str) -> Any:
     """The code points of ``text`` (as kernels.code_points makes them, without its
     search for characters beyond the basic plane: the text pass tells when there
     is one), four bytes each: one array type, so the compiled passes have one
@@ -342,9 +343,9 @@ def _code_points(text: str) -> Any:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
-def _fnv(codes: Iterable[int]) -> int:
+def fnv_hash(codes: Iterable[int]) -> int:
     """The kernel's hash of a word (its code points, lower-cased by the kernel's table)."""
-    h = int(_FNV_OFFSET)
+    h = int(FNV_OFFSET)
     for c in codes:
-        h = ((h ^ c) * int(_FNV_PRIME)) & _U64
+        h = ((h ^ c) * int(FNV_PRIME)) & _U64
     return h or 1

@@ -111,7 +111,7 @@ def _find_word(blob: Any, bounds: Any, key: bytes) -> int:
     return int(find_word(blob, bounds, key))
 
 
-def _wordfreq_cache(kind: str, *built_from: str, suffix: str = ".npz") -> Path | None:
+def wordfreq_cache_file(kind: str, *built_from: str, suffix: str = ".npz") -> Path | None:
     """The cache file (:mod:`cleaner.datacache`) for data of ``kind`` built from
     wordfreq's lists and ``built_from``; None when wordfreq's version is unknown."""
     from cleaner import datacache
@@ -134,12 +134,12 @@ def _wordfreq_version() -> str | None:
 
 
 @functools.lru_cache(maxsize=64)
-def _freq_dict(lang: str) -> _Freqs:
+def freq_dict(lang: str) -> _Freqs:
     """wordfreq's frequency list for ``lang`` (shipped with the package), loaded
     once per process: from the cache folder, else from wordfreq (then cached)."""
     from cleaner import datacache
 
-    path = _wordfreq_cache("wordfreq-freqs", lang)
+    path = wordfreq_cache_file("wordfreq-freqs", lang)
     arrays = datacache.load_arrays(path)
     freqs = _Freqs.from_arrays(arrays) if arrays is not None else None
     if freqs is not None:
@@ -158,13 +158,13 @@ def _freq_dict(lang: str) -> _Freqs:
 
 
 @functools.lru_cache(maxsize=64)
-def _top_words(lang: str, n: int) -> tuple[str, ...]:
+def top_words(lang: str, n: int) -> tuple[str, ...]:
     """wordfreq's ``n`` most frequent words of ``lang``, kept between runs in the
     cache folder (:mod:`cleaner.datacache`): reading a full wordfreq list takes
     about 0.1 s per language, which every run and worker would pay at start-up."""
     from cleaner import datacache
 
-    path = _wordfreq_cache("wordfreq-top", lang, str(n), suffix=".json")
+    path = wordfreq_cache_file("wordfreq-top", lang, str(n), suffix=".json")
     cached = datacache.load_json(path)
     if isinstance(cached, list) and all(isinstance(w, str) for w in cached):
         return tuple(cached)
@@ -178,7 +178,7 @@ def _top_words(lang: str, n: int) -> tuple[str, ...]:
     return words
 
 
-def _alt(words: Iterable[str]) -> str:
+def alternation(words: Iterable[str]) -> str:
     """An alternation of ``words`` shaped as a trie ("T(?:o|he)"), which the regex engine scans fast."""
     trie: dict[str, Any] = {}
     for w in set(words):
@@ -199,11 +199,11 @@ def _alt(words: Iterable[str]) -> str:
     return emit(trie)
 
 
-def _cap(w: str) -> str:
+def capitalized(w: str) -> str:
     return w[:1].upper() + w[1:]
 
 
-def _norm_name(name: str) -> str:
+def norm_name(name: str) -> str:
     """Allow-list key: lowercase, straight apostrophe, no trailing s."""
     k = name.lower().replace("’", "'")
     return k[:-1] if k.endswith("s") and len(k) > 3 else k
@@ -211,5 +211,5 @@ def _norm_name(name: str) -> str:
 
 def zipf(lang: str, word: str) -> float:
     """The word's Zipf frequency in wordfreq's list of ``lang`` (0 when unlisted)."""
-    f = _freq_dict(lang).get(word)
+    f = freq_dict(lang).get(word)
     return math.log10(f) + 9.0 if f else 0.0

@@ -144,32 +144,21 @@ def jsonl_items(file: str, display: str, format: str = "auto") -> Iterator[Input
     reads the file ``display`` (:func:`cleaner.io.readers.read_jsonl`): streamed
     and decompressed in bounded pieces, bad lines and a truncated or corrupt
     end as error items naming ``display`` and the line."""
-    # (io's private helpers until it names them publicly: the line loop and its failure)
-    from cleaner.io.readers import _doc_id, _jsonl_lines, _LinesFailed
-    from cleaner.io.streams import READ_CHUNK, DecompressingRaw
-    from cleaner.io.writers import _codec
+    from cleaner.io.readers import doc_id, jsonl_stream_items
+    from cleaner.io.streams import READ_CHUNK, DecompressingRaw, codec_of
 
     path = Path(display)
-    stem = _doc_id(path, None)
+    stem = doc_id(path, None)
     try:
         raw = _open_input(file)
     except OSError as exc:
         yield InputItem(stem, None, format, display, error=f"{display}: cannot read: {exc}")
         return
     with raw:
-        codec = _codec(display)
+        codec = codec_of(display)
         fh = io.BufferedReader(DecompressingRaw(raw, codec), buffer_size=READ_CHUNK) if codec else raw
         try:
-            yield from _jsonl_lines(fh, path, stem, format, ReadState(), 0)
-        except _LinesFailed as exc:
-            yield InputItem(
-                f"{stem}:{exc.lineno}",
-                None,
-                format,
-                display,
-                error=f"{display}:{exc.lineno}: file is truncated or corrupt ({exc.cause}); "
-                f"the {exc.lineno - 1} line(s) before were read",
-            )
+            yield from jsonl_stream_items(fh, path, format, ReadState(), 0, stem=stem)
         finally:
             fh.close()
 
@@ -263,21 +252,21 @@ def content_columns(names: list[str], spec: BatchSpec, where: str) -> tuple[str 
     """(html column, text column) of a Parquet input with these columns, as the
     local engine picks them (``--html-column`` / ``--text-column``, else ``text``,
     else ``html``); a :class:`CleanerError` naming ``where`` when it has none."""
-    from cleaner.io.parquet import _parquet_columns  # (io's private helper until it is named publicly)
+    from cleaner.io.parquet import parquet_columns
 
     read = ReadOptions(text_column=spec.text_column, html_column=spec.html_column)
-    chosen = {fmt: col for col, fmt in _parquet_columns(names, read, Path(where))}
+    chosen = {fmt: col for col, fmt in parquet_columns(names, read, Path(where))}
     return chosen.get("html"), chosen.get("text")
 
 
 def check_parquet_columns(files: list[str], shown: dict[str, str], spec: BatchSpec) -> None:
     """Each local Parquet file has the content column (a usage error before Ray starts)."""
-    from cleaner.io.parquet import _parquet_names
+    from cleaner.io.parquet import parquet_names
 
     for f in files:
         where = shown.get(f, f)
         try:
-            names = _parquet_names(Path(f))
+            names = parquet_names(Path(f))
         except Exception as exc:
             raise CleanerError(f"{where}: cannot read Parquet file: {exc}") from exc
         content_columns(names, spec, where)
@@ -306,13 +295,13 @@ def to_output(batch: Any, kind: str) -> Any:
     """Cleaned rows -> ``line`` (binary JSONL line) or the local engine's Parquet row, plus the size."""
     import pyarrow as pa
 
-    from cleaner.io.writers import _line_bytes, flatten_record, parquet_schema
+    from cleaner.io.writers import flatten_record, line_bytes, parquet_schema
 
     pairs = _records_of(batch)
     sizes = pa.array([s for _, s in pairs], type=pa.int64())
     if kind == "jsonl":
         return pa.table(
-            {"line": pa.array([_line_bytes(r) for r, _ in pairs], type=pa.binary()), NBYTES: sizes}
+            {"line": pa.array([line_bytes(r) for r, _ in pairs], type=pa.binary()), NBYTES: sizes}
         )
     schema = parquet_schema()
     table = pa.Table.from_pylist([flatten_record(r) for r, _ in pairs], schema=schema)

@@ -23,13 +23,13 @@ PARQUET_BATCH_ROWS = 256
 PARQUET_BATCH_BYTES = 32 << 20
 
 
-def _parquet_names(path: Path) -> list[str]:
+def parquet_names(path: Path) -> list[str]:
     import pyarrow.parquet as pq
 
     return list(pq.read_schema(path).names)
 
 
-def _parquet_columns(names: list[str], opts: ReadOptions, path: Path) -> list[tuple[str, str]]:
+def parquet_columns(names: list[str], opts: ReadOptions, path: Path) -> list[tuple[str, str]]:
     """The content columns to read, as (column, format), in order of preference."""
     chosen: list[tuple[str, str]] = []
     for col, fmt in ((opts.html_column, "html"), (opts.text_column, "text")):
@@ -59,26 +59,26 @@ def read_parquet(
         InputItem,
         ReadOptions,
         ReadState,
-        _doc_id,
-        _file_size,
-        _short,
+        doc_id,
+        file_size,
         limit_message,
+        short_message,
     )
 
     opts = opts or ReadOptions()
     st = state if state is not None else ReadState()
-    stem = _doc_id(path, None)
-    size = _file_size(path)
+    stem = doc_id(path, None)
+    size = file_size(path)
     try:
         pf = pq.ParquetFile(path)
         names = list(pf.schema_arrow.names)
-        content = _parquet_columns(names, opts, path)
+        content = parquet_columns(names, opts, path)
     except Exception as exc:
         if not st.take_skip():
             msg = (
                 str(exc)
                 if isinstance(exc, InputError)
-                else f"{path}: cannot read Parquet file: {_short(exc)}"
+                else f"{path}: cannot read Parquet file: {short_message(exc)}"
             )
             yield InputItem(stem, None, opts.format, str(path), error=msg)
         st.finish_file(size)
@@ -130,7 +130,7 @@ def read_parquet(
                 opts.format,
                 f"{path}:{row + 1}",
                 error=f"{path}: Parquet file is truncated or corrupt at row {row + 1} "
-                f"({type(exc).__name__}: {_short(exc)}); the {row} row(s) before were read",
+                f"({type(exc).__name__}: {short_message(exc)}); the {row} row(s) before were read",
             )
     finally:
         st.finish_file(size)

@@ -64,7 +64,6 @@ from cleaner.io.streams import (  # noqa: F401 - older names
     read_capped,
     read_line,
 )
-from cleaner.io.streams import DecompressingRaw as _DecompressingRaw  # noqa: F401
 from cleaner.io.warc import read_warc  # noqa: F401 - part of this module's interface
 
 TEXT_EXT = (".txt",)
@@ -400,13 +399,14 @@ def check_inputs(inputs: list[str], opts: ReadOptions) -> None:
             require(_needs(p))  # type: ignore[arg-type]
         if stat.S_ISREG(mode) and kind_of(p) == "parquet":
             try:
-                names = _parquet_names(p)
+                names = parquet_names(p)
             except Exception as exc:
                 raise InputError(f"{spec}: cannot read Parquet file: {exc}") from exc
-            _parquet_columns(names, opts, p)
+            parquet_columns(names, opts, p)
 
 
-def _doc_id(path: Path, root: Path | None) -> str:
+def doc_id(path: Path, root: Path | None) -> str:
+    """A file's document id: its path under ``root`` (its name without one), the input extension cut off."""
     rel = path.relative_to(root) if root is not None else Path(path.name)
     name = rel.as_posix()
     for ext in ALL_EXT:
@@ -415,7 +415,8 @@ def _doc_id(path: Path, root: Path | None) -> str:
     return name
 
 
-def _file_size(path: Path) -> int:
+def file_size(path: Path) -> int:
+    """A file's size in bytes (0 when it cannot be read)."""
     try:
         return path.stat().st_size
     except OSError:
@@ -441,19 +442,19 @@ def _read_file(path: Path, opts: ReadOptions, st: ReadState, root: Path | None) 
         kind = "auto"
     fmt = format if format != "auto" else (kind or "auto")
     if st.take_skip():
-        st.finish_file(_file_size(path))
+        st.finish_file(file_size(path))
         return
-    doc_id = _doc_id(path, root)
+    rid = doc_id(path, root)
     cap = opts.max_bytes
     try:
         fh, info = open_nonblocking(path)  # a FIFO put there since the walk must not block the run
     except OSError as exc:
-        yield InputItem(doc_id, None, fmt, str(path), error=f"{path}: cannot read: {exc}")
+        yield InputItem(rid, None, fmt, str(path), error=f"{path}: cannot read: {exc}")
         return
     with fh:
         if not stat.S_ISREG(info.st_mode):
             yield InputItem(
-                doc_id,
+                rid,
                 None,
                 fmt,
                 str(path),
@@ -463,7 +464,7 @@ def _read_file(path: Path, opts: ReadOptions, st: ReadState, root: Path | None) 
         if cap and info.st_size > cap:
             st.finish_file(info.st_size)
             yield InputItem(
-                doc_id,
+                rid,
                 None,
                 fmt,
                 str(path),
@@ -474,12 +475,12 @@ def _read_file(path: Path, opts: ReadOptions, st: ReadState, root: Path | None) 
         try:
             data, size = read_capped(fh, cap)  # it may have grown since
         except OSError as exc:
-            yield InputItem(doc_id, None, fmt, str(path), error=f"{path}: cannot read: {exc}")
+            yield InputItem(rid, None, fmt, str(path), error=f"{path}: cannot read: {exc}")
             return
     st.finish_file(size)
     if data is None:
         yield InputItem(
-            doc_id,
+            rid,
             None,
             fmt,
             str(path),
@@ -487,7 +488,7 @@ def _read_file(path: Path, opts: ReadOptions, st: ReadState, root: Path | None) 
             error=limit_message(str(path), size, cap, "file", at_least=True),
         )
         return
-    yield InputItem(doc_id, data, fmt, str(path))
+    yield InputItem(rid, data, fmt, str(path))
 
 
 # ------------------------------------------------------------------ JSONL
@@ -498,7 +499,7 @@ def read_jsonl(
     file:line, and so do lines longer than ``max_bytes`` (0: no limit), which
     are passed over without being held."""
     st = state if state is not None else ReadState()
-    stem = _doc_id(path, None)
+    stem = doc_id(path, None)
     try:
         fh, raw = open_binary(path)
     except OSError as exc:
@@ -508,7 +509,28 @@ def read_jsonl(
     st.track(raw)
     try:
         with fh, raw:
-            yield from _jsonl_lines(fh, path, stem, format, st, max_bytes)
+            yield from jsonl_stream_items(fh, path, format, st, max_bytes, stem=stem)
+    finally:
+        st.finish_file(file_size(path))
+
+
+def jsonl_stream_items(
+    fh: IO[bytes],
+    path: Path,
+    format: str = "auto",
+    state: ReadState | None = None,
+    max_bytes: int = 0,
+    stem: str | None = None,
+) -> Iterator[InputItem]:
+    """The items of the JSONL lines of an open (decompressed) binary stream,
+    read as the file ``path`` (:func:`read_jsonl` opens a local file; an
+    engine that opens its own, a URI, passes the stream): bad and over-long
+    lines become error items naming file:line, and a truncated or corrupt end
+    one error item that says how many lines were read before it."""
+    st = state if state is not None else ReadState()
+    stem = stem if stem is not None else doc_id(path, None)
+    try:
+        yield from _jsonl_lines(fh, path, stem, format, st, max_bytes)
     except _LinesFailed as exc:
         if not st.take_skip():
             yield InputItem(
@@ -519,8 +541,6 @@ def read_jsonl(
                 error=f"{path}:{exc.lineno}: file is truncated or corrupt ({exc.cause}); "
                 f"the {exc.lineno - 1} line(s) before were read",
             )
-    finally:
-        st.finish_file(_file_size(path))
 
 
 class _LinesFailed(Exception):
@@ -558,7 +578,7 @@ def _jsonl_lines(
                 error=limit_message(where, size, cap, "line"),
             )
             continue
-        yield _jsonl_item(line, path, lineno, stem, format)
+        yield jsonl_item(line, path, lineno, stem, format)
 
 
 _NOT_PARSED = object()
@@ -580,7 +600,10 @@ def _big_float(value: Any) -> bool:
     return False
 
 
-def _jsonl_item(line: str | bytes, path: Path, lineno: int, stem: str, format: str) -> InputItem:
+def jsonl_item(line: str | bytes, path: Path, lineno: int, stem: str, format: str) -> InputItem:
+    """One JSONL line as an input item: the record's ``id`` (else ``<stem>:<lineno>``),
+    its ``text`` or ``html`` and the fields carried through; a line that is not a
+    usable record becomes an item carrying an error that names ``path:lineno``."""
     where = f"{path}:{lineno}"
     fallback_id = f"{stem}:{lineno}"
     nbytes = len(line)
@@ -677,7 +700,8 @@ def _record_item(
     return InputItem(str(rid), None, format, where, extra, meta, error=f"{where}: {msg}", nbytes=nbytes)
 
 
-def _short(exc: BaseException) -> str:
+def short_message(exc: BaseException) -> str:
+    """An exception's message on one line, at most 200 characters (for an error record)."""
     msg = " ".join(str(exc).split())
     return msg[:200] + ("..." if len(msg) > 200 else "")
 
@@ -703,7 +727,7 @@ def _read_stream(
         if is_jsonl:
             path = Path(where)
             if not st.take_skip():
-                yield _jsonl_item(first, path, 1, stem, opts.format)
+                yield jsonl_item(first, path, 1, stem, opts.format)
             try:
                 yield from _jsonl_lines(stream, path, stem, opts.format, st, cap, first=2)
             except _LinesFailed as exc:
@@ -736,7 +760,7 @@ def _read_stream(
 def _read_named_stream(path: Path, opts: ReadOptions, st: ReadState) -> Iterator[InputItem]:
     """A FIFO or device named on the command line (``<(zcat x.jsonl.gz)``, ``/dev/stdin``)."""
     kind = kind_of(path)
-    stem = _doc_id(path, None)
+    stem = doc_id(path, None)
     if kind in ("warc", "parquet"):
         if not st.take_skip():
             yield InputItem(
@@ -775,7 +799,7 @@ def _read_named_stream(path: Path, opts: ReadOptions, st: ReadState) -> Iterator
 from cleaner.io.parquet import (  # noqa: E402, F401 - part of this module's interface (parquet.py imports this one)
     PARQUET_BATCH_BYTES,
     PARQUET_BATCH_ROWS,
-    _parquet_columns,
-    _parquet_names,
+    parquet_columns,
+    parquet_names,
     read_parquet,
 )

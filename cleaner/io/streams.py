@@ -219,19 +219,36 @@ class DecompressingRaw(io.RawIOBase):
                 return
 
 
+def codec_of(name: str | Path) -> str | None:
+    """The compression a file name says: ``"gz"`` (``.gz``), ``"zst"`` (``.zst``, ``.zstd``) or None."""
+    low = str(name).lower()
+    if low.endswith(".gz"):
+        return "gz"
+    if low.endswith((".zst", ".zstd")):
+        return "zst"
+    return None
+
+
+def decompressing(raw: IO[bytes], name: str | Path) -> IO[bytes]:
+    """The decompressed bytes of ``raw`` (any binary file: a local file, an input
+    stream of pyarrow's file systems, ``io.BytesIO``) as the compression ``name``
+    says (:func:`codec_of`; ``raw`` itself when none), read in bounded pieces
+    (:class:`DecompressingRaw`): what precedes damage is read, then a read raises
+    :class:`TruncatedInput` (cut off inside a member or frame) or OSError (corrupt)."""
+    codec = codec_of(name)
+    if codec is None:
+        return raw
+    return io.BufferedReader(DecompressingRaw(raw, codec), buffer_size=READ_CHUNK)
+
+
 def open_binary(path: Path) -> tuple[IO[bytes], IO[bytes]]:
     """(reader of decompressed bytes, the underlying file for position)."""
     raw = open(path, "rb")  # noqa: SIM115 - closed by the caller
-    name = str(path).lower()
     try:
-        if name.endswith(".gz"):
-            return io.BufferedReader(DecompressingRaw(raw, "gz"), buffer_size=READ_CHUNK), raw
-        if name.endswith((".zst", ".zstd")):
-            return io.BufferedReader(DecompressingRaw(raw, "zst"), buffer_size=READ_CHUNK), raw
+        return decompressing(raw, path), raw
     except BaseException:
         raw.close()
         raise
-    return raw, raw
 
 
 def read_line(fh: IO[bytes], cap: int) -> tuple[bytes, int]:

@@ -69,10 +69,10 @@ def read_warc(path: Path, state: Any = None, max_bytes: int = 0) -> Any:
     """Response records of a WARC(.gz) file (see the module doc), as input items."""
     from warcio.archiveiterator import ArchiveIterator
 
-    from cleaner.io.readers import InputItem, ReadState, _doc_id, _file_size, _short
+    from cleaner.io.readers import InputItem, ReadState, doc_id, file_size, short_message
 
     st = state if state is not None else ReadState()
-    stem = _doc_id(path, None)
+    stem = doc_id(path, None)
     n = 0  # response records seen
     offset = 0
     head = b""
@@ -113,7 +113,7 @@ def read_warc(path: Path, state: Any = None, max_bytes: int = 0) -> Any:
                 if fatal:
                     return
             _check_complete(prev)
-            end = dec.total_out if dec is not None else _file_size(path)
+            end = dec.total_out if dec is not None else file_size(path)
             if it.offset < end:
                 offset = it.offset
                 raise _Truncated(f"{end - it.offset} byte(s) after the last complete record are not a record")
@@ -127,10 +127,10 @@ def read_warc(path: Path, state: Any = None, max_bytes: int = 0) -> Any:
                 "auto",
                 f"{path}@{offset}",
                 error=f"{path}: WARC file is truncated or corrupt at offset {offset}{unz}{after} "
-                f"({_short(exc)}); the {n} response record(s) before were read",
+                f"({short_message(exc)}); the {n} response record(s) before were read",
             )
     finally:
-        st.finish_file(_file_size(path))
+        st.finish_file(file_size(path))
 
 
 def _check_complete(rec: Any) -> None:
@@ -168,7 +168,7 @@ def _warc_item(
     rec: Any, path: Path, offset: int, stem: str, max_bytes: int = 0, budget: _Budget | None = None
 ) -> tuple[Any, bool]:
     """(item, fatal): fatal when the file itself ended inside the record."""
-    from cleaner.io.readers import InputItem, _short, limit_message
+    from cleaner.io.readers import InputItem, limit_message, short_message
 
     url = rec.rec_headers.get_header("WARC-Target-URI")
     rid = _warc_id(rec, stem, offset)
@@ -214,7 +214,7 @@ def _warc_item(
         body, size = _read_body(rec.content_stream(), max_bytes, budget)
     except (EOFError, OSError) as exc:  # the file itself ends or is damaged inside the record
         return InputItem(
-            rid, None, "auto", source, extra, meta, error=f"{where} is truncated ({_short(exc)})"
+            rid, None, "auto", source, extra, meta, error=f"{where} is truncated ({short_message(exc)})"
         ), True
     except Exception as exc:
         return InputItem(
@@ -224,7 +224,7 @@ def _warc_item(
             source,
             extra,
             meta,
-            error=f"{where}: cannot read body ({type(exc).__name__}: {_short(exc)})",
+            error=f"{where}: cannot read body ({type(exc).__name__}: {short_message(exc)})",
         ), _drain(rec, budget)
     if body is None:  # the content encoding expanded it past the limit
         fatal = _drain(rec, budget)

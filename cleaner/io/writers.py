@@ -36,6 +36,7 @@ into records. Row groups of up to 1000 rows, zstd-compressed.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
@@ -53,6 +54,7 @@ from typing import IO, Any, Protocol, runtime_checkable
 import orjson
 
 from cleaner.document import STATUS_OK
+from cleaner.io.streams import codec_of
 
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
 MAX_NAME = 120
@@ -122,7 +124,7 @@ def finite(value: Any) -> Any:
     return value
 
 
-def _line_bytes(record: dict[str, Any]) -> bytes:
+def line_bytes(record: dict[str, Any]) -> bytes:
     """One JSON line, UTF-8. orjson first (the main process encodes every record
     of a run; the standard library's encoder took a tenth of a two-worker run's
     CPU); the standard library for what orjson refuses (lone surrogates from
@@ -158,6 +160,24 @@ def create_file(path: Path, mode: str = "wb") -> Any:
     link too) is already there, so nothing outside is ever written through it."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, FILE_MODE)
     return os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8")
+
+
+def replace_atomically(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` through a unique temporary file beside it and
+    a rename: a link at ``target`` is replaced, never written through."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        os.fchmod(fd, FILE_MODE)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def open_existing(path: Path, mode: str = "r+b") -> Any:
@@ -241,15 +261,6 @@ class _Stream:
             pass
 
 
-def _codec(name: str) -> str | None:
-    n = name.lower()
-    if n.endswith(".gz"):
-        return "gz"
-    if n.endswith((".zst", ".zstd")):
-        return "zst"
-    return None
-
-
 class JsonlSink:
     """All records into one JSONL (or JSONL.gz / JSONL.zst) file."""
 
@@ -261,17 +272,17 @@ class JsonlSink:
             "data"
             + (
                 ".jsonl.gz"
-                if _codec(output) == "gz"
+                if codec_of(output) == "gz"
                 else ".jsonl.zst"
-                if _codec(output) == "zst"
+                if codec_of(output) == "zst"
                 else ".jsonl"
             )
         )
-        self.stream = _Stream(self.data, _codec(output), (state or {}).get("offset"))
+        self.stream = _Stream(self.data, codec_of(output), (state or {}).get("offset"))
         self.count = int((state or {}).get("count", 0))
 
     def write(self, record: dict[str, Any]) -> None:
-        self.write_line(_line_bytes(record))
+        self.write_line(line_bytes(record))
 
     def write_line(self, line: bytes) -> None:
         """Write a record already encoded as its JSONL line (newline included)."""
@@ -371,7 +382,7 @@ class FolderSink:
                 Path(tmp).unlink(missing_ok=True)
                 raise
             record = {**record, "file": f"{name}.txt"}
-        self.stream.write(_line_bytes(record))
+        self.stream.write(line_bytes(record))
         self.count += 1
 
     def checkpoint(self) -> dict[str, Any]:
@@ -631,21 +642,44 @@ class ParquetSink:
             self.writer = None
 
 
-Sink = JsonlSink | FolderSink | ParquetSink
+@runtime_checkable
+class Sink(Protocol):
+    """What a run writes its records through (see the module doc): :class:`JsonlSink`,
+    :class:`FolderSink` and :class:`ParquetSink`, made by :func:`open_sink`."""
+
+    target: Path  # the final name (the output file, or a folder output's records.jsonl)
+    count: int  # records written, over all sessions of a resumed run
+    checkpoint_seconds: float  # how often a run makes what it wrote durable
+
+    def write(self, record: dict[str, Any]) -> None: ...
+
+    def checkpoint(self) -> dict[str, Any]:
+        """Make what was written durable; the state a resumed run opens the sink with."""
+        ...
+
+    def seal(self) -> Path:
+        """Complete the output inside the run folder; the file to rename onto :attr:`target`."""
+        ...
+
+    def close(self) -> None:
+        """Release the files without completing the output (an interrupted run)."""
+        ...
 
 
 @runtime_checkable
-class LineSink(Protocol):
+class LineSink(Sink, Protocol):
     """A sink that also takes records already encoded as JSON lines (:class:`JsonlSink`):
     a batch run's workers then encode and count each record, the main process writes the bytes."""
 
-    def write_line(self, line: bytes) -> None: ...
+    def write_line(self, line: bytes) -> None:
+        """Write a record already encoded by :func:`line_bytes` (newline included)."""
+        ...
 
 
 def open_sink(output: str, work: Path, state: dict[str, Any] | None = None) -> Sink:
     kind = output_kind(output)
     need = {"parquet": "pyarrow", "zst": "zstandard"}.get(
-        "parquet" if kind == "parquet" else _codec(output) or ""
+        "parquet" if kind == "parquet" else codec_of(output) or ""
     )
     if need:
         try:

@@ -10,7 +10,7 @@ as ``re.IGNORECASE`` does. The basic plane's rows are kept in the cache folder
 characters (:func:`code_points`).
 
 Hashes are 64-bit FNV-1a of lower-cased code points, looked up in
-open-addressing tables (:func:`hash_table`, :func:`_in_table`);
+open-addressing tables (:func:`hash_table`, :func:`in_table`);
 :func:`find_word` bisects a sorted word list kept as one buffer.
 """
 
@@ -46,8 +46,8 @@ SP, UP, LO, TI, DIG, DEC, AN, CS, CJK, PUNCT, PLAIN, UNDERSCORE = (
 SIGMA_CASED, CASE_IGNORABLE = 4096, 8192
 CAPITAL_SIGMA, SMALL_SIGMA, FINAL_SIGMA = 0x3A3, 0x3C3, 0x3C2
 _MAX_CP = 0x110000
-_FNV_OFFSET = np.uint64(14695981039346656037)
-_FNV_PRIME = np.uint64(1099511628211)
+FNV_OFFSET = np.uint64(14695981039346656037)
+FNV_PRIME = np.uint64(1099511628211)
 
 _lock = threading.Lock()
 _tables: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -262,7 +262,7 @@ def code_points(joined: str) -> np.ndarray:
 
 def stop_hashes(stops: frozenset[str]) -> np.ndarray:
     """The stop words' hashes (words lower-cased as the kernel does) as an
-    open-addressing table for :func:`_in_table`."""
+    open-addressing table for :func:`in_table`."""
     flags, lower, _ = tables()
     words = sorted(stops)
     if not words:
@@ -274,7 +274,7 @@ def stop_hashes(stops: frozenset[str]) -> np.ndarray:
 
 def hash_table(hashes: np.ndarray) -> np.ndarray:
     """An open-addressing table of 64-bit hashes (0 = empty slot), at most a
-    quarter full, for ``_in_table``."""
+    quarter full, for ``in_table``."""
     hashes = np.unique(np.asarray(hashes, dtype=np.uint64))
     size = 1 << max(4, int(4 * len(hashes) - 1).bit_length())
     return _hash_table(hashes[hashes != 0], size)
@@ -305,9 +305,9 @@ def lower_at(cps, s, e, k, flags, lower):  # pragma: no cover - compiled
 @njit(cache=True, nogil=True)
 def _hash(cps, a, b, lower):  # pragma: no cover - compiled
     """64-bit FNV-1a of the lower-cased code points cps[a:b]."""
-    h = _FNV_OFFSET
+    h = FNV_OFFSET
     for k in range(a, b):
-        h = (h ^ np.uint64(lower[cps[k]])) * _FNV_PRIME
+        h = (h ^ np.uint64(lower[cps[k]])) * FNV_PRIME
     return h
 
 
@@ -332,7 +332,7 @@ def _hash_table(hashes, size):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _in_table(h, table):  # pragma: no cover - compiled
+def in_table(h, table):  # pragma: no cover - compiled
     mask = np.uint64(max(len(table), 1) - 1)
     i = h & mask
     while table[i] != 0:
@@ -374,7 +374,7 @@ def find_word(blob, bounds, key):  # pragma: no cover - compiled
 @functools.lru_cache(maxsize=65536)
 def hash_text(text: str) -> int:
     """The FNV-1a hash :func:`cleaner.kernels.prefilter.phrase_keys` gives a normalised phrase."""
-    h = int(_FNV_OFFSET)
+    h = int(FNV_OFFSET)
     for ch in text:
-        h = ((h ^ ord(ch)) * int(_FNV_PRIME)) & 0xFFFFFFFFFFFFFFFF
+        h = ((h ^ ord(ch)) * int(FNV_PRIME)) & 0xFFFFFFFFFFFFFFFF
     return h

@@ -102,7 +102,7 @@ def _runs_of(flag):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _window_mean(x, k):  # pragma: no cover - compiled
+def window_mean(x, k):  # pragma: no cover - compiled
     m = len(x)
     c = np.zeros(m + 1)
     for i in range(m):
@@ -231,7 +231,7 @@ def line_matrix(
                 X[i, o] = MISSING
     for r in range(win.shape[0]):
         v, k, o = win[r, 0], win[r, 1], win[r, 2]
-        wm = _window_mean(V[:, v].copy(), k)
+        wm = window_mean(V[:, v].copy(), k)
         for i in range(m):
             X[i, o] = wm[i]
     short = np.zeros(m, dtype=np.bool_)
@@ -241,7 +241,7 @@ def line_matrix(
         lst[i] = V[i, V_LIST_ITEM] > 0
     sr = _runs_of(short)
     lr = _runs_of(lst)
-    wm = _window_mean(markers, 5)
+    wm = window_mean(markers, 5)
     for i in range(m):
         X[i, cols[K_SHORT_RUN]] = np.log1p(sr[i])
         X[i, cols[K_LIST_RUN]] = np.log1p(lr[i])
@@ -276,7 +276,7 @@ def line_matrix(
         for i in range(m):
             X[i, voc[g, 0]] = min(vocab[i, g], 3.0)
             has[i] = 1.0 if vocab[i, g] > 0 else 0.0
-        wm = _window_mean(has, voc_k)
+        wm = window_mean(has, voc_k)
         for i in range(m):
             X[i, voc[g, 1]] = wm[i]
     return X

@@ -21,20 +21,20 @@ import numpy as np
 
 from cleaner.kernels import njit
 from cleaner.kernels.chars import (
-    _FNV_OFFSET,
-    _FNV_PRIME,
     AN,
     CJK,
     CS,
     DEC,
     DIG,
+    FNV_OFFSET,
+    FNV_PRIME,
     LO,
     PUNCT,
     SP,
     TI,
     UP,
-    _in_table,
     code_points,
+    in_table,
     lower_at,
 )
 
@@ -110,7 +110,7 @@ def _word_shapes(
         # see it) and the hash of its characters before stop_limit (a
         # stop word?), in one pass
         hashed = has_stops and w < stop_words
-        hw = _FNV_OFFSET
+        hw = FNV_OFFSET
         ws = 0
         while k < e:
             c = cps[k]
@@ -119,7 +119,7 @@ def _word_shapes(
                 break
             ws = _shape_step(ws, f)
             if hashed and k < stop_limit:
-                hw = (hw ^ np.uint64(lower_at(cps, s, e, k, flags, lower))) * _FNV_PRIME
+                hw = (hw ^ np.uint64(lower_at(cps, s, e, k, flags, lower))) * FNV_PRIME
             k += 1
         b = k
         if w == 0:
@@ -130,7 +130,7 @@ def _word_shapes(
         upper += u
         digits += d
         if hashed:
-            stop += _in_table(hw, stop_table)
+            stop += in_table(hw, stop_table)
         w += 1
     return title, upper, digits, stop, first_a, first_b
 
@@ -145,8 +145,8 @@ def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, 
     gates = np.zeros(m, dtype=np.int64)
     line_hash = np.empty(m, dtype=np.uint64)  # of each line's exact text (duplicates)
     for i in range(m):
-        line_hash[i] = _FNV_OFFSET
-        lh = _FNV_OFFSET
+        line_hash[i] = FNV_OFFSET
+        lh = FNV_OFFSET
         s = starts[i]
         e = ends[i]
         nc = e - s
@@ -185,7 +185,7 @@ def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, 
         # the shape and hash of the word being read, when it started before
         # limit (ws: -1 for none)
         ws = -1
-        hw = _FNV_OFFSET
+        hw = FNV_OFFSET
         for k in range(s, e):
             c = cps[k]
             f = flags[c]
@@ -204,7 +204,7 @@ def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, 
                             gate |= G_DIGITS
             else:
                 run = 0
-            lh = (lh ^ np.uint64(c)) * _FNV_PRIME
+            lh = (lh ^ np.uint64(c)) * FNV_PRIME
             if f & SP:
                 if ws >= 0:  # a word ends
                     t, u, d = _shape_of(ws)
@@ -212,7 +212,7 @@ def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, 
                     upper += u
                     digits += d
                     if has_stops:
-                        stop += _in_table(hw, stop_table)
+                        stop += in_table(hw, stop_table)
                     if first_b < 0:
                         first_b = k
                     ws = -1
@@ -236,10 +236,10 @@ def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, 
                         if first_a < 0:
                             first_a = k
                         ws = 0
-                        hw = _FNV_OFFSET
+                        hw = FNV_OFFSET
                 if ws >= 0:
                     ws = _shape_step(ws, f)
-                    hw = (hw ^ np.uint64(lower_at(cps, s, e, k, flags, lower))) * _FNV_PRIME
+                    hw = (hw ^ np.uint64(lower_at(cps, s, e, k, flags, lower))) * FNV_PRIME
             if f & PUNCT:
                 if c == 44:
                     commas += 1
@@ -255,7 +255,7 @@ def line_rows(cps, starts, ends, flags, lower, stop_table, has_stops, fallback, 
             upper += u
             digits += d
             if has_stops:
-                stop += _in_table(hw, stop_table)
+                stop += in_table(hw, stop_table)
             if first_b < 0:
                 first_b = e
         line_hash[i] = lh

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from cleaner.kernels import njit
-from cleaner.kernels.chars import _FNV_OFFSET, _FNV_PRIME, CJK, PLAIN, SP, _in_table, fold_table, tables
+from cleaner.kernels.chars import CJK, FNV_OFFSET, FNV_PRIME, PLAIN, SP, fold_table, in_table, tables
 
 # ------------------------------------------------------------- literal scans
 # chain heads: strings of one character by it, of two by both, longer ones by
@@ -321,14 +321,14 @@ def phrase_keys(
                 n += cjk // 2
             out[i, 3] = 1 if n >= para_words else 0
         # a prefix: the first 1..4 characters
-        h = _FNV_OFFSET
+        h = FNV_OFFSET
         for k in range(s, min(s + 4, e)):
             c = cps[k]
             if not (flags[c] & PLAIN):
                 out[i, 1] = 1
                 break
-            h = (h ^ np.uint64(lower[c])) * _FNV_PRIME
-            if _in_table(h, prefixes):
+            h = (h ^ np.uint64(lower[c])) * FNV_PRIME
+            if in_table(h, prefixes):
                 out[i, 1] = 1
                 break
         if e - s > max_chars:
@@ -342,7 +342,7 @@ def phrase_keys(
         b = e
         while b > a and trail[cps[b - 1]]:
             b -= 1
-        h = _FNV_OFFSET
+        h = FNV_OFFSET
         pending = False  # a space between two words
         started = False
         for k in range(a, b):
@@ -351,9 +351,9 @@ def phrase_keys(
                 pending = started
                 continue
             if pending:
-                h = (h ^ np.uint64(32)) * _FNV_PRIME
+                h = (h ^ np.uint64(32)) * FNV_PRIME
                 pending = False
-            h = (h ^ np.uint64(lower[c])) * _FNV_PRIME
+            h = (h ^ np.uint64(lower[c])) * FNV_PRIME
             started = True
-        out[i, 0] = 1 if _in_table(h, phrases) else 0
+        out[i, 0] = 1 if in_table(h, phrases) else 0
     return out

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from cleaner.kernels import njit
-from cleaner.kernels.features import _window_mean
+from cleaner.kernels.features import window_mean
 
 # region_matrix's output columns, by position in its `rcols` argument
 (
@@ -74,7 +74,7 @@ def region_matrix(p1, X, nc, n_out, rcols, own_src, own_dst):  # pragma: no cove
     for i in range(m):
         Z[i, rcols[R_P1]] = p1[i]
     for k, col in ((1, R_MEAN1), (3, R_MEAN3), (10, R_MEAN10), (30, R_MEAN30)):
-        wm = _window_mean(p1, k)
+        wm = window_mean(p1, k)
         for i in range(m):
             Z[i, rcols[col]] = wm[i]
     for i in range(m):

@@ -16,7 +16,7 @@ import numpy as np
 
 from cleaner.jit import Group
 from cleaner.kernels import njit
-from cleaner.kernels.chars import _FNV_OFFSET, _FNV_PRIME, AN, DEC, SP, code_points, tables
+from cleaner.kernels.chars import AN, DEC, FNV_OFFSET, FNV_PRIME, SP, code_points, tables
 
 # list and quote marks that start a line ("* Home", "o Subscribe", "> quote", "| cell")
 MARKS = "-*+\u2022\u00b7\u25e6\u25aa\u25b8\u25ba\u00bb>|o"
@@ -71,7 +71,7 @@ def template_hashes(cps, starts, ends, flags, lower, marks, max_chars):  # pragm
         if b - a > max_chars:
             continue
         k = _skip_marks(cps, a, b, flags, marks)
-        h = _FNV_OFFSET
+        h = FNV_OFFSET
         started = False
         sep = False
         while k < b:
@@ -94,9 +94,9 @@ def template_hashes(cps, starts, ends, flags, lower, marks, max_chars):  # pragm
             f = flags[c]
             if f & AN:
                 if sep and started:
-                    h = (h ^ np.uint64(32)) * _FNV_PRIME
+                    h = (h ^ np.uint64(32)) * FNV_PRIME
                 v = 48 if f & DEC else lower[c]
-                h = (h ^ np.uint64(v)) * _FNV_PRIME
+                h = (h ^ np.uint64(v)) * FNV_PRIME
                 started = True
                 sep = False
             else:

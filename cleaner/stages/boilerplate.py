@@ -23,8 +23,8 @@ from cleaner.document import Document, Line
 from cleaner.jit import Group
 from cleaner.limits import time_limit
 from cleaner.rules import (
-    _LEAD,
-    _TRAIL,
+    PHRASE_LEAD,
+    PHRASE_TRAIL,
     Rule,
     RuleSet,
     first_chars,
@@ -751,9 +751,9 @@ def _isolated(tmpl: np.ndarray, nonblank: np.ndarray, kept_inside: np.ndarray) -
 def _lead_trail() -> tuple[np.ndarray, np.ndarray]:
     """Which characters ``norm_phrase`` strips from a line's start and end (by code)."""
     lead = np.zeros(0x110000, dtype=bool)
-    lead[[ord(c) for c in _LEAD]] = True
+    lead[[ord(c) for c in PHRASE_LEAD]] = True
     trail = np.zeros(0x110000, dtype=bool)
-    trail[[ord(c) for c in _TRAIL]] = True
+    trail[[ord(c) for c in PHRASE_TRAIL]] = True
     return lead, trail
 
 

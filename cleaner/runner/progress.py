@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from typing import Any, TextIO
 
-__all__ = ["Progress"]
+__all__ = ["Progress", "total_in_background"]
 
 # documents done, share of the input read, bar, bytes read of the total,
 # elapsed<left, rate: the bar shrinks to fit, and tqdm cuts what still does not
@@ -84,3 +84,14 @@ class Progress:
             if self._bar is not None:
                 self._bar.close()
                 self._bar = None
+
+
+def total_in_background(inputs: list[str], progress: Progress, exclude: tuple[str, ...] = ()) -> None:
+    """Set ``progress.total_bytes`` (the bar's end) to the inputs' size, measured in
+    a thread: a folder of many files takes a while to walk, and the run starts at once."""
+    from cleaner.io.readers import input_bytes
+
+    def work() -> None:
+        progress.total_bytes = input_bytes(inputs, exclude)
+
+    threading.Thread(target=work, name="cleaner-input-size", daemon=True).start()

@@ -1,28 +1,19 @@
-"""Batch runs: worker processes, ordered output, progress, resume, a summary.
+"""``cleaner clean``: readers -> :func:`cleaner.runner.window.run` -> a sink, with a
+progress line, checkpoints, ``--resume``, Ctrl-C and SIGTERM, and the summary.
 
-:func:`run` cleans a stream of input items and yields ``(item, record)`` in
-input order. With one worker it runs in this process; with more it feeds a
-pool of worker processes through a sliding window. Each worker has its
-pipeline built once: forked (on Linux) from a process that already built it,
-it shares that one copy-on-write; otherwise it builds its own at start.
-Chunks of items are queued while earlier ones are cleaned, so a worker never
-waits at the end of a batch for the slowest chunk, and at most
-``workers * window_chunks`` chunks are in flight, so memory stays flat however
-long the input is. A document that raises becomes an ``error`` record; a
-worker that dies (a crash in a C library, the OOM killer) is replaced and the
-documents it held are retried one by one, so that only the one that kills a
-worker becomes an ``error`` record.
-
-:func:`run_job` is ``cleaner clean``: readers -> :func:`run` -> a sink, with a
-progress line, checkpoints, ``--resume`` and the summary. The run's state lives
-in a run folder beside the output (``cleaner.io.writers.work_dir``):
-``state.json`` holds how many input documents are done, the sink's checkpoint
-(byte offset or number of Parquet parts) and the summary so far; it is
-rewritten atomically after each checkpoint (every few seconds). A resumed run
-skips that many input documents (inputs are read in a deterministic order),
-truncates the output to the checkpoint and appends, so every document is
-written exactly once. When the run ends, the output is renamed onto its final
-name and the run folder is removed.
+:func:`run_job` checks the output and report paths first (:func:`check_job`),
+takes the run folder's lock (:mod:`cleaner.runner.state`; ``state.json``
+beside the output being written, in ``.NAME.cleaner-run``), and refuses to
+start over an unfinished run unless told to ``--resume`` it, and to resume one
+that was started with other inputs, config or options. ``state.json`` holds
+how many input documents are done, the sink's checkpoint (byte offset or
+number of Parquet parts) and the summary so far; it is rewritten atomically
+after each checkpoint (every few seconds). A resumed run skips that many input
+documents (inputs are read in a deterministic order), truncates the output to
+the checkpoint and appends, so every document is written exactly once. Ctrl-C
+and SIGTERM are held while a record is written and counted, then end the run
+with its state saved (:class:`RunInterrupted`). When the run ends, the output
+is renamed onto its final name, the report written and the run folder removed.
 """
 
 from __future__ import annotations
@@ -41,28 +32,25 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from cleaner import runstate
 from cleaner.errors import CleanerError
-from cleaner.io.readers import ReadOptions, ReadState, input_bytes, iter_inputs
-from cleaner.io.writers import LineSink, fsync_dir, open_sink, output_kind, work_dir
+from cleaner.io.readers import ReadOptions, ReadState, iter_inputs
+from cleaner.io.writers import (
+    LineSink,
+    create_file,
+    fsync_dir,
+    open_sink,
+    output_kind,
+    replace_atomically,
+    work_dir,
+)
 from cleaner.pipeline import Pipeline
-from cleaner.pool import Encoded, default_workers, run
-from cleaner.progress import Progress
 from cleaner.report import Summary
+from cleaner.runner import state as runstate
+from cleaner.runner.progress import Progress, total_in_background
+from cleaner.runner.window import run
 from cleaner.templates import TemplateOptions
 
-__all__ = [
-    "run",
-    "run_job",
-    "JobOptions",
-    "Progress",
-    "Summary",
-    "RunInterrupted",
-    "default_workers",
-    "Encoded",
-]
-
-STATE_VERSION = runstate.STATE_VERSION
+__all__ = ["JobOptions", "RunInterrupted", "check_job", "run_job", "use_templates", "write_report"]
 
 
 # ---------------------------------------------------------------------- job
@@ -101,78 +89,6 @@ class RunInterrupted(CleanerError):
         )
 
 
-def _fingerprint(opts: JobOptions, pipeline: Pipeline) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(what must match for --resume, the file lists its digests stand for)."""
-
-    def absolute(spec: str) -> str:
-        return spec if spec == "-" else str(Path(spec).resolve())
-
-    inputs = runstate.input_signature(opts.inputs, opts.read.exclude)
-    config = runstate.config_signature(pipeline)
-    fp = {
-        "inputs": [absolute(s) for s in opts.inputs],
-        "output": absolute(opts.output),
-        "config": str(Path(opts.config).resolve()) if opts.config else None,
-        "format": opts.read.format,
-        "text_column": opts.read.text_column,
-        "html_column": opts.read.html_column,
-        "id_column": opts.read.id_column,
-        "input_files": runstate.digest(inputs),
-        "config_files": runstate.digest(config),
-        **({"charset": opts.charset} if opts.charset else {}),
-        **_templates_fingerprint(opts.templates),
-    }
-    return fp, {"input_files": inputs, "config_files": config}
-
-
-_WHAT = {
-    "inputs": "inputs",
-    "output": "output",
-    "config": "--config",
-    "format": "--format",
-    "text_column": "--text-column",
-    "html_column": "--html-column",
-    "id_column": "--id-column",
-    "charset": "--charset",
-    "site_templates": "--site-templates",
-    "templates": "--templates",
-    "site_field": "--site-field",
-}
-
-
-def _templates_fingerprint(t: TemplateOptions | None) -> dict[str, Any]:
-    if t is None or (t.mode == "off" and not t.table):
-        return {}
-    return {
-        "site_templates": t.mode,
-        "templates": str(Path(t.table).resolve()) if t.table else None,
-        "site_field": t.site_field,
-    }
-
-
-def _resume_refusal(work: Path, old: dict[str, Any], fp: dict[str, Any], lists: dict[str, Any]) -> str:
-    """One line: why the unfinished run in ``work`` cannot be finished with this command."""
-    diff = [_WHAT[k] for k in _WHAT if old.get(k) != fp.get(k)]
-    if diff:
-        return (
-            f"--resume: the unfinished run in {work} was started with different {', '.join(diff)}; "
-            f"repeat that command with --resume, or remove {work} to start over"
-        )
-    try:
-        with runstate.open_existing(work / "inputs.json", "rb") as fh:
-            before = json.loads(fh.read())
-    except (OSError, ValueError):
-        before = {}
-    for key, what in (("input_files", "input files"), ("config_files", "config files")):
-        if old.get(key) != fp.get(key):
-            why = runstate.first_difference(before.get(key) or [], lists.get(key) or [], what)
-            return (
-                f"--resume: {why}; the documents already written came from what the interrupted run "
-                f"read, so the run cannot go on: remove {work} to start over"
-            )
-    return f"--resume: the unfinished run in {work} was started differently; remove {work} to start over"
-
-
 def check_job(opts: JobOptions) -> None:
     """Usage errors of the output and report paths, found before any work."""
     out = opts.output
@@ -180,7 +96,7 @@ def check_job(opts: JobOptions) -> None:
         raise CleanerError(
             "-o: an empty name; name a .jsonl or .parquet file, a folder, or - for standard output"
         )
-    if out == "-":  # standard output (cleaner.streaming): no file, no run folder, nothing made
+    if out == "-":  # standard output (cleaner.runner.stream): no file, no run folder, nothing made
         _check_report(opts)
         return
     kind = output_kind(out)
@@ -247,17 +163,6 @@ def _strerror(exc: OSError) -> str:
     return exc.strerror or str(exc) or type(exc).__name__
 
 
-def _save_state(work: Path, state: dict[str, Any]) -> None:
-    runstate.save_state(work, state)
-
-
-def _load_state(work: Path) -> dict[str, Any] | None:
-    return runstate.load_state(work)
-
-
-_lock = runstate.lock
-
-
 class _Interrupts:
     """Ctrl-C and SIGTERM end the run with KeyboardInterrupt, but never inside a
     critical section (a record written and counted, a checkpoint): there the
@@ -302,13 +207,6 @@ class _Interrupts:
             raise KeyboardInterrupt
 
 
-def _total_in_background(inputs: list[str], progress: Progress, exclude: tuple[str, ...] = ()) -> None:
-    def work() -> None:
-        progress.total_bytes = input_bytes(inputs, exclude)
-
-    threading.Thread(target=work, name="cleaner-input-size", daemon=True).start()
-
-
 def run_job(opts: JobOptions) -> Summary:
     """Run ``cleaner clean``: see the module doc. Raises :class:`RunInterrupted`
     on Ctrl-C / SIGTERM (state saved) and :class:`CleanerError` for usage
@@ -322,19 +220,21 @@ def run_job(opts: JobOptions) -> Summary:
     exclude = [os.path.realpath(target), os.path.realpath(work)]
     opts.read = replace(opts.read, max_bytes=pipeline.limits.max_document_bytes, exclude=tuple(exclude))
     try:
-        with _lock(work):  # first: a run still going is not an unfinished one
-            existing = _load_state(work)
+        with runstate.lock(work):  # first: a run still going is not an unfinished one
+            existing = runstate.load_state(work)
             if existing is not None and not opts.resume:
                 raise CleanerError(
                     f"{target}: an unfinished run was found ({existing.get('done', 0):,} documents done; "
                     f"state in {work}); pass --resume to finish it, or remove {work} to start over"
                 )
-            fp, lists = _fingerprint(opts, pipeline)
+            fp, lists = runstate.fingerprint(opts, pipeline)
             if existing is not None and existing.get("fingerprint") != fp:
-                raise CleanerError(_resume_refusal(work, existing.get("fingerprint") or {}, fp, lists))
+                raise CleanerError(
+                    runstate.resume_refusal(work, existing.get("fingerprint") or {}, fp, lists)
+                )
             if existing is None:  # a fresh run: clear what a run killed before its first state left
                 runstate.clear_run_folder(work)
-                with runstate.create_file(work / "inputs.json") as fh:
+                with create_file(work / "inputs.json") as fh:
                     fh.write(json.dumps(lists).encode("utf-8"))
             elif existing.get("finished"):
                 return _finish(opts, work, existing, Summary.from_state(existing["summary"]))
@@ -383,7 +283,7 @@ def _run_locked(opts: JobOptions, work: Path, fp: dict[str, Any], existing: dict
     sink = open_sink(opts.output, work, existing.get("sink") if existing else None)
     interval = opts.checkpoint_seconds if opts.checkpoint_seconds is not None else sink.checkpoint_seconds
     state: dict[str, Any] = {
-        "version": STATE_VERSION,
+        "version": runstate.STATE_VERSION,
         "fingerprint": fp,
         "done": done,
         "sink": existing.get("sink") if existing else None,
@@ -394,10 +294,10 @@ def _run_locked(opts: JobOptions, work: Path, fp: dict[str, Any], existing: dict
     }
     if existing is None:
         state["sink"] = sink.checkpoint()
-        _save_state(work, state)
+        runstate.save_state(work, state)
     progress = Progress(opts.progress or sys.stderr, opts.progress is not None)
     if progress.enabled:
-        _total_in_background(opts.inputs, progress, opts.read.exclude)
+        total_in_background(opts.inputs, progress, opts.read.exclude)
     rs = ReadState(skip=done)
     items = iter_inputs(opts.inputs, opts.read, state=rs)
     t0 = opts.started if opts.started is not None else time.monotonic()
@@ -408,7 +308,7 @@ def _run_locked(opts: JobOptions, work: Path, fp: dict[str, Any], existing: dict
         state["done"] = done
         summary.seconds = seconds_before + (time.monotonic() - t0)
         state["summary"] = summary.to_state()
-        _save_state(work, state)
+        runstate.save_state(work, state)
 
     guard = _Interrupts()
     try:
@@ -462,7 +362,7 @@ def _run_locked(opts: JobOptions, work: Path, fp: dict[str, Any], existing: dict
     summary.skipped_files = Counter(rs.skipped_kinds)
     final = sink.seal()
     state.update({"finished": True, "final": final.name, "summary": summary.to_state(), "done": done})
-    _save_state(work, state)
+    runstate.save_state(work, state)
     return _finish(opts, work, state, summary)
 
 
@@ -488,6 +388,6 @@ def write_report(path: str, summary: Summary) -> None:
     """The summary as JSON, through a unique temporary file and a rename."""
     data = (json.dumps(summary.as_dict(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     try:
-        runstate.replace_atomically(Path(path), data)
+        replace_atomically(Path(path), data)
     except OSError as exc:
         raise CleanerError(f"{path}: cannot write the report: {_strerror(exc)}") from None

@@ -20,7 +20,9 @@ from typing import BinaryIO
 from cleaner.io.readers import ReadState, iter_inputs
 from cleaner.pipeline import Pipeline
 from cleaner.report import Summary
-from cleaner.runner import JobOptions, Progress, check_job, run, write_report
+from cleaner.runner.job import JobOptions, check_job, write_report
+from cleaner.runner.progress import Progress, total_in_background
+from cleaner.runner.window import run
 
 __all__ = ["run_to_stream"]
 
@@ -28,7 +30,7 @@ __all__ = ["run_to_stream"]
 def run_to_stream(opts: JobOptions, stream: BinaryIO) -> Summary:
     """Clean ``opts.inputs`` and write each record as a JSON line to ``stream``.
 
-    As :func:`cleaner.runner.run_job` does: every read within the pipeline's
+    As :func:`cleaner.runner.job.run_job` does: every read within the pipeline's
     ``limits.max_document_bytes`` (standard input too), and the documents
     cleaned by worker processes under the watchdog (``--workers 1`` too)."""
     check_job(opts)
@@ -39,9 +41,7 @@ def run_to_stream(opts: JobOptions, stream: BinaryIO) -> Summary:
     summary.workers = opts.workers
     progress = Progress(opts.progress or sys.stderr, opts.progress is not None)
     if progress.enabled:
-        from cleaner.runner import _total_in_background
-
-        _total_in_background(opts.inputs, progress)
+        total_in_background(opts.inputs, progress)
     rs = ReadState()
     t0 = opts.started if opts.started is not None else time.monotonic()
     try:

@@ -17,7 +17,9 @@ It is handled as a place others may have tampered with:
 ``--resume`` goes on only with what the interrupted run had: the same inputs
 (each file's size, modification time and a hash of its first and last blocks,
 in the same order) and the same config files and rule packs (their content);
-:func:`input_signature` and :func:`config_signature` make what is compared.
+:func:`input_signature` and :func:`config_signature` make what is compared, and
+:func:`fingerprint` the whole of it; :func:`resume_refusal` says in one line what
+differs.
 """
 
 from __future__ import annotations
@@ -32,10 +34,15 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cleaner.errors import CleanerError
-from cleaner.io.writers import FILE_MODE, create_file, fsync_dir, open_existing  # noqa: F401 - used by the runner
+from cleaner.io.writers import fsync_dir, open_existing
+
+if TYPE_CHECKING:
+    from cleaner.pipeline import Pipeline
+    from cleaner.runner.job import JobOptions
+    from cleaner.templates import TemplateOptions
 
 STATE_VERSION = 2
 BLOCK = 1 << 16  # bytes hashed at each end of an input file
@@ -99,24 +106,6 @@ def remove_run_folder(work: Path) -> None:
     with contextlib.suppress(OSError):
         if stat.S_ISDIR(os.lstat(work).st_mode):
             shutil.rmtree(work, ignore_errors=True)
-
-
-def replace_atomically(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` through a unique temporary file beside it and
-    a rename: a link at ``target`` is replaced, never written through."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        os.fchmod(fd, FILE_MODE)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 @contextlib.contextmanager
@@ -270,3 +259,77 @@ def _how(before: list[Any], now: list[Any]) -> str:
     if len(before) == 2 and len(now) == 2 and before[1] != now[1] and len(str(before[1])) == 64:
         return "content"
     return f"{before[1:]} -> {now[1:]}"
+
+
+# ------------------------------------------------ the run as --resume sees it
+def fingerprint(opts: JobOptions, pipeline: Pipeline) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(what must match for --resume, the file lists its digests stand for): the
+    inputs, output, config and the options that change what is read or how."""
+
+    def absolute(spec: str) -> str:
+        return spec if spec == "-" else str(Path(spec).resolve())
+
+    inputs = input_signature(opts.inputs, opts.read.exclude)
+    config = config_signature(pipeline)
+    fp = {
+        "inputs": [absolute(s) for s in opts.inputs],
+        "output": absolute(opts.output),
+        "config": str(Path(opts.config).resolve()) if opts.config else None,
+        "format": opts.read.format,
+        "text_column": opts.read.text_column,
+        "html_column": opts.read.html_column,
+        "id_column": opts.read.id_column,
+        "input_files": digest(inputs),
+        "config_files": digest(config),
+        **({"charset": opts.charset} if opts.charset else {}),
+        **_templates_fingerprint(opts.templates),
+    }
+    return fp, {"input_files": inputs, "config_files": config}
+
+
+_WHAT = {
+    "inputs": "inputs",
+    "output": "output",
+    "config": "--config",
+    "format": "--format",
+    "text_column": "--text-column",
+    "html_column": "--html-column",
+    "id_column": "--id-column",
+    "charset": "--charset",
+    "site_templates": "--site-templates",
+    "templates": "--templates",
+    "site_field": "--site-field",
+}
+
+
+def _templates_fingerprint(t: TemplateOptions | None) -> dict[str, Any]:
+    if t is None or (t.mode == "off" and not t.table):
+        return {}
+    return {
+        "site_templates": t.mode,
+        "templates": str(Path(t.table).resolve()) if t.table else None,
+        "site_field": t.site_field,
+    }
+
+
+def resume_refusal(work: Path, old: dict[str, Any], fp: dict[str, Any], lists: dict[str, Any]) -> str:
+    """One line: why the unfinished run in ``work`` cannot be finished with this command."""
+    diff = [_WHAT[k] for k in _WHAT if old.get(k) != fp.get(k)]
+    if diff:
+        return (
+            f"--resume: the unfinished run in {work} was started with different {', '.join(diff)}; "
+            f"repeat that command with --resume, or remove {work} to start over"
+        )
+    try:
+        with open_existing(work / "inputs.json", "rb") as fh:
+            before = json.loads(fh.read())
+    except (OSError, ValueError):
+        before = {}
+    for key, what in (("input_files", "input files"), ("config_files", "config files")):
+        if old.get(key) != fp.get(key):
+            why = first_difference(before.get(key) or [], lists.get(key) or [], what)
+            return (
+                f"--resume: {why}; the documents already written came from what the interrupted run "
+                f"read, so the run cannot go on: remove {work} to start over"
+            )
+    return f"--resume: the unfinished run in {work} was started differently; remove {work} to start over"
