@@ -601,7 +601,7 @@ def test_ray_cli_hook(ray_session, corpus: dict[str, Any], tmp_path: Path) -> No
     """``cli_clean(args)`` takes the ``cleaner clean`` arguments; through ``cleaner.cli`` once it has --engine."""
     import argparse
 
-    from cleaner.cli import cmd_clean_ray as cli_clean
+    from cleaner.cli.clean import cmd_clean_ray as cli_clean
 
     out = tmp_path / "hook.jsonl.gz"
     report = tmp_path / "report.json"

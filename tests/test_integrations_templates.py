@@ -374,7 +374,7 @@ def _parts(folder: Path) -> bytes:
 def test_ray_cli_site_templates_write_what_the_local_cli_writes(
     ray_session, local: dict[str, Any], tmp_path: Path
 ) -> None:
-    from cleaner.cli import cmd_clean_ray as cli_clean
+    from cleaner.cli.clean import cmd_clean_ray as cli_clean
 
     base = {
         "config": None,

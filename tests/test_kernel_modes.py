@@ -100,17 +100,17 @@ def test_choose_by_size_and_by_what_the_cache_holds(tmp_path, monkeypatch):
 
 
 def test_input_size_estimate_by_kind(tmp_path):
-    from cleaner.cli import _input_bytes
+    from cleaner.cli.clean import estimated_text_bytes
 
     (tmp_path / "a.txt").write_bytes(b"x" * 1000)
     (tmp_path / "p.html").write_bytes(b"x" * 4000)
     (tmp_path / "d").mkdir()
     (tmp_path / "d" / "r.jsonl.gz").write_bytes(b"x" * 100)
     (tmp_path / "d" / "page.html.gz").write_bytes(b"x" * 400)
-    assert _input_bytes([str(tmp_path / "a.txt")]) == 1000
-    assert _input_bytes([str(tmp_path / "p.html")]) == 1000  # (markup: a quarter)
-    assert _input_bytes([str(tmp_path / "d")]) == 500 + 500
-    assert _input_bytes([str(tmp_path / "a.txt"), "-"]) is None
+    assert estimated_text_bytes([str(tmp_path / "a.txt")]) == 1000
+    assert estimated_text_bytes([str(tmp_path / "p.html")]) == 1000  # (markup: a quarter)
+    assert estimated_text_bytes([str(tmp_path / "d")]) == 500 + 500
+    assert estimated_text_bytes([str(tmp_path / "a.txt"), "-"]) is None
 
 
 def test_a_process_runs_its_kernels_one_way(tmp_path):
