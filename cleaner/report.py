@@ -282,7 +282,7 @@ def read_records(path: str | Path) -> Iterator[dict[str, Any]]:
         raise InputError(f"{path}: no such records file")
     name = p.name.lower()
     if name.endswith(".parquet"):
-        from cleaner.io.writers import iter_parquet_records
+        from cleaner.io.parquet_sink import iter_parquet_records
 
         yield from iter_parquet_records(p)
         return

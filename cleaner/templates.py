@@ -427,7 +427,7 @@ class SiteTemplates:
             "count": counts,
             "delta": deltas,
         }
-        from cleaner.io.writers import replace_atomically
+        from cleaner.io.files import replace_atomically
 
         buf = io.BytesIO()
         np.savez_compressed(buf, **arrays)

@@ -180,7 +180,8 @@ def test_a_truncated_zstd_file_still_says_so(tmp_path, cli):
 
 
 def test_nan_is_never_written_as_a_number() -> None:
-    from cleaner.io.writers import flatten_record, line_bytes
+    from cleaner.io.parquet_sink import flatten_record
+    from cleaner.io.writers import line_bytes
 
     rec = {
         "id": "x",

@@ -513,7 +513,7 @@ def test_ray_cli_parquet_in_and_out(ray_session, corpus: dict[str, Any], tmp_pat
     pa = pytest.importorskip("pyarrow")
     pq = pytest.importorskip("pyarrow.parquet")
     from cleaner.integrations.ray_files import clean_files
-    from cleaner.io.writers import iter_parquet_records
+    from cleaner.io.parquet_sink import iter_parquet_records
 
     rows = read_jsonl(corpus["path"])
     src = tmp_path / "in.parquet"

@@ -32,7 +32,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
         write_report(args.json, summary)
     if args.html:
-        from cleaner.io.writers import replace_atomically
+        from cleaner.io.files import replace_atomically
 
         page = render_html(
             summary,

@@ -51,7 +51,7 @@ from typing import Any
 
 from cleaner.document import STATUS_DROPPED, STATUS_ERROR, Document
 from cleaner.integrations.spec import BatchSpec, build_spec, check_columns, config_key, config_path
-from cleaner.io.writers import arrow_str
+from cleaner.io.parquet_sink import arrow_str
 from cleaner.pipeline import Pipeline
 
 __all__ = [

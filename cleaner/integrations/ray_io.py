@@ -31,8 +31,8 @@ from cleaner.document import Document
 from cleaner.errors import CleanerError
 from cleaner.integrations.batch import OUTPUT_COLUMNS, row_to_record
 from cleaner.integrations.spec import BatchSpec
+from cleaner.io.parquet_sink import arrow_str
 from cleaner.io.readers import InputItem, ReadOptions, ReadState, kind_of, walk
-from cleaner.io.writers import arrow_str
 from cleaner.report import Summary
 
 __all__ = [
@@ -295,7 +295,8 @@ def to_output(batch: Any, kind: str) -> Any:
     """Cleaned rows -> ``line`` (binary JSONL line) or the local engine's Parquet row, plus the size."""
     import pyarrow as pa
 
-    from cleaner.io.writers import flatten_record, line_bytes, parquet_schema
+    from cleaner.io.parquet_sink import flatten_record, parquet_schema
+    from cleaner.io.writers import line_bytes
 
     pairs = _records_of(batch)
     sizes = pa.array([s for _, s in pairs], type=pa.int64())
@@ -337,7 +338,7 @@ def make_sink(path: str, kind: str, compression: str | None) -> Any:
         def write_block_to_file(self, block: Any, file: Any) -> None:
             import pyarrow.parquet as pq
 
-            from cleaner.io.writers import parquet_schema, unflatten_row
+            from cleaner.io.parquet_sink import parquet_schema, unflatten_row
 
             table = block.to_arrow()
             sizes = table.column(NBYTES).to_pylist()

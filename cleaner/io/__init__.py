@@ -20,8 +20,10 @@ Readers make input items from files; writers (sinks) consume cleaned records.
 * :mod:`cleaner.io.writers`: the sinks (JSONL, Parquet, a folder of ``.txt``)
   made by ``open_sink``: ``Sink``, and ``LineSink`` for those that take encoded
   lines; ``line_bytes`` (a record as its JSONL line, as every output writes
-  it), ``flatten_record`` / ``unflatten_row`` (a record as a Parquet row and
-  back), ``work_dir`` (a run's folder), ``output_kind``.
+  it), ``work_dir`` (a run's folder), ``output_kind``.
+* :mod:`cleaner.io.parquet_sink`: the Parquet output: ``flatten_record`` /
+  ``unflatten_row`` (a record as a Parquet row and back) and its sink.
+* :mod:`cleaner.io.files`: files of a run folder, never written through a link.
 * :mod:`cleaner.io.parquet` and :mod:`cleaner.io.warc`: the Parquet and WARC readers.
 
 The names above can also be imported from ``cleaner.io`` itself; each is
@@ -34,6 +36,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from cleaner.io.parquet_sink import flatten_record, unflatten_row
     from cleaner.io.readers import (
         InputItem,
         ReadOptions,
@@ -60,11 +63,9 @@ if TYPE_CHECKING:
     from cleaner.io.writers import (
         LineSink,
         Sink,
-        flatten_record,
         line_bytes,
         open_sink,
         output_kind,
-        unflatten_row,
         work_dir,
     )
 
@@ -95,12 +96,14 @@ _WHERE = {
     "writers": (
         "LineSink",
         "Sink",
-        "flatten_record",
         "line_bytes",
         "open_sink",
         "output_kind",
-        "unflatten_row",
         "work_dir",
+    ),
+    "parquet_sink": (
+        "flatten_record",
+        "unflatten_row",
     ),
 }
 _MODULE = {name: module for module, names in _WHERE.items() for name in names}

@@ -33,16 +33,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from cleaner.errors import CleanerError
+from cleaner.io.files import create_file, fsync_dir, replace_atomically
 from cleaner.io.readers import ReadOptions, ReadState, iter_inputs
-from cleaner.io.writers import (
-    LineSink,
-    create_file,
-    fsync_dir,
-    open_sink,
-    output_kind,
-    replace_atomically,
-    work_dir,
-)
+from cleaner.io.writers import LineSink, open_sink, output_kind, work_dir
 from cleaner.pipeline import Pipeline
 from cleaner.report import Summary
 from cleaner.runner import state as runstate

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cleaner.errors import CleanerError
-from cleaner.io.writers import fsync_dir, open_existing
+from cleaner.io.files import fsync_dir, open_existing
 
 if TYPE_CHECKING:
     from cleaner.pipeline import Pipeline
