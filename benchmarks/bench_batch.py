@@ -86,7 +86,8 @@ def compare_in_process(corpus: Path, block: int = 50) -> dict[str, Any]:
     import ftfy
     from langdetect import DetectorFactory, detect
 
-    from cleaner.io.readers import ReadOptions, iter_inputs
+    from cleaner.io.items import ReadOptions
+    from cleaner.io.readers import iter_inputs
     from cleaner.io.writers import dumps
     from cleaner.pipeline import Pipeline
     from cleaner.runner import run

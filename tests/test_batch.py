@@ -15,7 +15,8 @@ import pytest
 
 from cleaner.errors import InputError
 from cleaner.io import readers, writers
-from cleaner.io.readers import InputItem, ReadOptions, iter_inputs
+from cleaner.io.items import InputItem, ReadOptions
+from cleaner.io.readers import iter_inputs
 from cleaner.report import Summary, build_report, read_records, render_html
 from cleaner.runner import Progress, run
 

@@ -182,7 +182,7 @@ def test_after_warming_no_document_compiles_anything(default_pipeline, fixtures_
 
 
 def test_summary_time_counts_from_the_command_start(tmp_path):
-    from cleaner.io.readers import ReadOptions
+    from cleaner.io.items import ReadOptions
     from cleaner.runner import JobOptions, run_job
 
     src = tmp_path / "a.txt"
@@ -426,7 +426,7 @@ def test_a_batch_run_compiles_before_its_workers_fork_outside_their_time_limits(
     )
     code = (
         "import sys\n"
-        "from cleaner.io.readers import InputItem\n"
+        "from cleaner.io.items import InputItem\n"
         "from cleaner.runner import run\n"
         f"items = [InputItem(f'd{{i}}', open({str(SMALL)!r}, 'rb').read(), 'text') for i in range(3)]\n"
         f"recs = [r for _, r in run(items, {str(cfg)!r}, workers=1, isolate=True)]\n"

@@ -538,7 +538,7 @@ def test_ray_reads_jsonl_files_as_the_local_engine(tmp_path: Path) -> None:
     pytest.importorskip("pyarrow")
     zstandard = pytest.importorskip("zstandard")
     from cleaner.integrations.ray_io import jsonl_items
-    from cleaner.io.readers import read_jsonl
+    from cleaner.io.jsonl import read_jsonl
 
     lines = [json.dumps({"id": f"r{i}", "text": ARTICLE * (i % 3 + 1), "n": i}) for i in range(400)]
     body = ("\n".join(lines[:200]) + "\n\n  \n" + "\n".join(MESSY_LINES + lines[200:])).encode()

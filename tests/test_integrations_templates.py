@@ -33,7 +33,7 @@ from cleaner.integrations.sites import (
     site_hash_rows,
     template_mode,
 )
-from cleaner.io.readers import ReadOptions
+from cleaner.io.items import ReadOptions
 from cleaner.templates import SiteTemplates, count_inputs
 
 REPO = Path(__file__).resolve().parents[1]

@@ -16,7 +16,8 @@ from cleaner.errors import CleanerError
 
 def cmd_clean(args: argparse.Namespace) -> int:
     from cleaner.config import load_config
-    from cleaner.io.readers import ReadOptions, check_inputs
+    from cleaner.io.items import ReadOptions
+    from cleaner.io.readers import check_inputs
     from cleaner.pipeline import Pipeline
     from cleaner.runner import JobOptions, RunInterrupted, check_job, default_workers, run_job
 
@@ -252,7 +253,7 @@ def _check_output(out: str, args: argparse.Namespace) -> None:
 
 def _may_hold_html(inputs: list[str], fmt: str) -> bool:
     """Whether HTML may come: not when every input is a .txt file (or --format text)."""
-    from cleaner.io.readers import kind_of
+    from cleaner.io.items import kind_of
 
     if fmt == "text":
         return False

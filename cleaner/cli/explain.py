@@ -87,7 +87,8 @@ def _explain_item(args: argparse.Namespace, cap: int) -> Any:
     file, the record ``--id`` names in a file of records (or its first), or
     standard input (JSON lines are records, anything else one document); each
     read up to the size limit ``cap`` (never whole when larger)."""
-    from cleaner.io.readers import InputItem, ReadOptions, iter_inputs, kind_of
+    from cleaner.io.items import InputItem, ReadOptions, kind_of
+    from cleaner.io.readers import iter_inputs
 
     read = ReadOptions(
         format=args.format,

@@ -31,8 +31,9 @@ from cleaner.document import Document
 from cleaner.errors import CleanerError
 from cleaner.integrations.batch import OUTPUT_COLUMNS, row_to_record
 from cleaner.integrations.spec import BatchSpec
+from cleaner.io.items import InputItem, ReadOptions, ReadState, kind_of
 from cleaner.io.parquet_sink import arrow_str
-from cleaner.io.readers import InputItem, ReadOptions, ReadState, kind_of, walk
+from cleaner.io.readers import walk
 from cleaner.report import Summary
 
 __all__ = [
@@ -58,7 +59,7 @@ RECORD = "__cleaner_record"  # a finished record (a line that could not be read)
 NBYTES = "__cleaner_nbytes"  # input size of the document, for the summary
 SITE = "__cleaner_site"  # the --site-field value of a JSONL record (site templates)
 INTERNAL = (EXTRA, RECORD, NBYTES, SITE)
-READS = ("jsonl", "parquet")  # the kinds of file (cleaner.io.readers.kind_of) Ray reads
+READS = ("jsonl", "parquet")  # the kinds of file (cleaner.io.items.kind_of) Ray reads
 
 
 def is_uri(spec: str) -> bool:
@@ -141,10 +142,11 @@ def _open_input(path: str) -> IO[bytes]:
 
 def jsonl_items(file: str, display: str, format: str = "auto") -> Iterator[InputItem]:
     """The items of a JSONL(.gz/.zst) file, local path or URI, as the local engine
-    reads the file ``display`` (:func:`cleaner.io.readers.read_jsonl`): streamed
+    reads the file ``display`` (:func:`cleaner.io.jsonl.read_jsonl`): streamed
     and decompressed in bounded pieces, bad lines and a truncated or corrupt
     end as error items naming ``display`` and the line."""
-    from cleaner.io.readers import doc_id, jsonl_stream_items
+    from cleaner.io.items import doc_id
+    from cleaner.io.jsonl import jsonl_stream_items
     from cleaner.io.streams import READ_CHUNK, DecompressingRaw, codec_of
 
     path = Path(display)

@@ -3,15 +3,19 @@
 Readers make input items from files; writers (sinks) consume cleaned records.
 
 * :mod:`cleaner.io.readers`: files, folders, JSONL, WARC, Parquet and standard
-  input as :class:`~cleaner.io.readers.InputItem` (``iter_inputs`` with
-  ``ReadOptions``, counting into a ``ReadState``; ``walk`` for a folder in the
-  order a run reads it; ``kind_of`` for a file's kind by name: ``jsonl``,
-  ``warc``, ``parquet``, ``text``, ``html`` or None); the pieces an engine that
-  reads files itself needs to make the same items: ``doc_id`` (a file's
-  document id), ``jsonl_item`` (one JSONL line as an item, or an error item
-  naming file and line), ``jsonl_stream_items`` (the items of an open JSONL
-  stream, a truncated end included), ``file_size``, ``short_message`` (an exception as a
-  one-line message for an error record).
+  input as input items: ``iter_inputs`` (with ``ReadOptions``, counting into a
+  ``ReadState``); ``walk`` for a folder in the order a run reads it.
+* :mod:`cleaner.io.items`: what the readers make and share:
+  :class:`~cleaner.io.items.InputItem`, ``ReadOptions``, ``ReadState``;
+  ``kind_of`` for a file's kind by name (``jsonl``, ``warc``, ``parquet``,
+  ``text``, ``html`` or None); the pieces an engine that reads files itself
+  needs to make the same items: ``doc_id`` (a file's document id),
+  ``file_size``, ``short_message`` (an exception as a one-line message for an
+  error record).
+* :mod:`cleaner.io.jsonl`: JSONL input: ``jsonl_item`` (one JSONL line as an
+  item, or an error item naming file and line), ``jsonl_stream_items`` (the
+  items of an open JSONL stream, a truncated end included).
+* :mod:`cleaner.io.stdin`: standard input, FIFOs and devices as input.
 * :mod:`cleaner.io.streams`: bounded reading: ``codec_of`` (``gz``, ``zst`` or
   None by name), ``decompressing`` (any binary file's decompressed bytes in
   bounded pieces, through ``DecompressingRaw``; ``TruncatedInput`` after what
@@ -36,20 +40,18 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from cleaner.io.parquet_sink import flatten_record, unflatten_row
-    from cleaner.io.readers import (
+    from cleaner.io.items import (
         InputItem,
         ReadOptions,
         ReadState,
         doc_id,
         file_size,
-        iter_inputs,
-        jsonl_item,
-        jsonl_stream_items,
         kind_of,
         short_message,
-        walk,
     )
+    from cleaner.io.jsonl import jsonl_item, jsonl_stream_items
+    from cleaner.io.parquet_sink import flatten_record, unflatten_row
+    from cleaner.io.readers import iter_inputs, walk
     from cleaner.io.streams import (
         DecompressingRaw,
         TruncatedInput,
@@ -71,17 +73,21 @@ if TYPE_CHECKING:
 
 _WHERE = {
     "readers": (
+        "iter_inputs",
+        "walk",
+    ),
+    "items": (
         "InputItem",
         "ReadOptions",
         "ReadState",
         "doc_id",
         "file_size",
-        "iter_inputs",
-        "jsonl_item",
-        "jsonl_stream_items",
         "kind_of",
         "short_message",
-        "walk",
+    ),
+    "jsonl": (
+        "jsonl_item",
+        "jsonl_stream_items",
     ),
     "streams": (
         "DecompressingRaw",

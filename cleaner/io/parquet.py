@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from cleaner.errors import InputError
 
 if TYPE_CHECKING:
-    from cleaner.io.readers import InputItem, ReadOptions, ReadState
+    from cleaner.io.items import InputItem, ReadOptions, ReadState
 
 PARQUET_BATCH_ROWS = 256
 PARQUET_BATCH_BYTES = 32 << 20
@@ -55,7 +55,7 @@ def read_parquet(
     """Rows of a Parquet file, read one record batch at a time."""
     import pyarrow.parquet as pq
 
-    from cleaner.io.readers import (
+    from cleaner.io.items import (
         InputItem,
         ReadOptions,
         ReadState,
@@ -195,7 +195,7 @@ def _parquet_item(
     stem: str,
     format: str,
 ) -> InputItem:
-    from cleaner.io.readers import InputItem
+    from cleaner.io.items import InputItem
 
     where = f"{path}:{row}"
     rid = _parquet_id(cols, k, row, id_col, stem)

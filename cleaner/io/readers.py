@@ -39,23 +39,44 @@ kinds not read (``.md``, ``.csv``) are counted in :attr:`ReadState.skipped_kinds
 the paths in :attr:`ReadOptions.exclude` (a run's own output) are left out. A
 FIFO or device named on the command line is read as a stream, as standard
 input is: one document (or JSONL records), up to ``max_bytes``.
+
+This module walks folders and reads files by kind; the items and options are
+:mod:`cleaner.io.items`', JSONL lines :mod:`cleaner.io.jsonl`'s, standard input
+and other streams :mod:`cleaner.io.stdin`'s, WARC and Parquet
+:mod:`cleaner.io.warc`'s and :mod:`cleaner.io.parquet`'s.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import sys
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
-
-import orjson
+from typing import Any
 
 from cleaner.errors import InputError
+from cleaner.io.items import (
+    InputItem,
+    ReadOptions,
+    ReadState,
+    doc_id,
+    file_size,
+    file_type,
+    is_stream,
+    kind_of,
+    limit_message,
+)
+from cleaner.io.jsonl import read_jsonl
+from cleaner.io.parquet import (  # noqa: F401 - part of this module's interface
+    PARQUET_BATCH_BYTES,
+    PARQUET_BATCH_ROWS,
+    parquet_columns,
+    parquet_names,
+    read_parquet,
+)
+from cleaner.io.stdin import read_named_stream, read_stream
 from cleaner.io.streams import (  # noqa: F401 - older names
     DecompressingRaw,
     TruncatedInput,
@@ -65,153 +86,6 @@ from cleaner.io.streams import (  # noqa: F401 - older names
     read_line,
 )
 from cleaner.io.warc import read_warc  # noqa: F401 - part of this module's interface
-
-TEXT_EXT = (".txt",)
-HTML_EXT = (".html", ".htm")
-JSONL_EXT = (
-    ".jsonl",
-    ".jsonl.gz",
-    ".jsonl.zst",
-    ".jsonl.zstd",
-    ".ndjson",
-    ".ndjson.gz",
-    ".ndjson.zst",
-    ".ndjson.zstd",
-)
-WARC_EXT = (".warc", ".warc.gz")
-PARQUET_EXT = (".parquet",)
-ALL_EXT = (*JSONL_EXT, *WARC_EXT, *PARQUET_EXT, *TEXT_EXT, *HTML_EXT)
-
-
-@dataclass
-class InputItem:
-    id: str
-    raw: str | bytes | None
-    format: str = "auto"
-    source: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-    metadata: dict[str, Any] = field(default_factory=dict)
-    error: str | None = None  # set when the item could not be read
-    drop: str | None = None  # set when the reader already knows the item is not a document to clean
-    nbytes: int | None = None  # size of the input as read (bytes), when known
-
-    @property
-    def size(self) -> int:
-        """Bytes of input this item stands for (its JSONL line, file or record body)."""
-        if self.nbytes is not None:
-            return self.nbytes
-        if self.raw is None:
-            return 0
-        if isinstance(self.raw, str):
-            return len(self.raw) if self.raw.isascii() else len(self.raw.encode("utf-8", "surrogatepass"))
-        return len(self.raw)
-
-
-@dataclass
-class ReadOptions:
-    """How inputs are read: the ``--format``, the Parquet column names, the
-    document size limit (0: none) and the paths never read as input (the
-    run's own output and run folder)."""
-
-    format: str = "auto"
-    text_column: str | None = None
-    html_column: str | None = None
-    id_column: str = "id"
-    max_bytes: int = 0
-    exclude: tuple[str, ...] = ()
-
-
-def limit_message(where: str, size: int, cap: int, what: str = "document", at_least: bool = False) -> str:
-    """The error of a document over the size limit."""
-    how = f"more than {cap:,}" if at_least else f"{size:,}"
-    return (
-        f"{where}: {what} of {how} bytes exceeds limits.max_document_bytes={cap}; "
-        f"passed over without being read whole (raise the limit in the config to clean it)"
-    )
-
-
-class ReadState:
-    """Shared by the readers of one run: items still to skip (resume), the
-    on-disk bytes consumed so far (progress and ETA) and the inputs passed
-    over because they are not regular files."""
-
-    def __init__(self, skip: int = 0) -> None:
-        self.skip = max(0, int(skip))
-        self.skipped_kinds: Counter[str] = (
-            Counter()
-        )  # files in folders of kinds not read, by extension (".md")
-        self.done_bytes = 0  # bytes of finished files
-        self._current: IO[bytes] | None = None  # the file being read, for its position
-        self._partial = 0  # bytes of the current file consumed, when there is no handle
-        self.skipped: list[tuple[str, str]] = []  # (path, what it is): FIFOs, devices, sockets
-
-    def take_skip(self) -> bool:
-        """True (and one fewer left) while items are still to be skipped."""
-        if self.skip:
-            self.skip -= 1
-            return True
-        return False
-
-    def bytes_read(self) -> int:
-        """On-disk bytes of input consumed so far."""
-        cur = self._current
-        if cur is not None:
-            try:
-                return self.done_bytes + cur.tell()
-            except (OSError, ValueError):
-                return self.done_bytes
-        return self.done_bytes + self._partial
-
-    def track(self, fh: IO[bytes] | None) -> None:
-        self._current, self._partial = fh, 0
-
-    def advance(self, nbytes: int) -> None:
-        self._current, self._partial = None, nbytes
-
-    def finish_file(self, size: int) -> None:
-        self._current, self._partial = None, 0
-        self.done_bytes += size
-
-
-def kind_of(path: str | Path) -> str | None:
-    name = str(path).lower()
-    if name.endswith(JSONL_EXT):
-        return "jsonl"
-    if name.endswith(WARC_EXT):
-        return "warc"
-    if name.endswith(PARQUET_EXT):
-        return "parquet"
-    if name.endswith(TEXT_EXT):
-        return "text"
-    if name.endswith(HTML_EXT):
-        return "html"
-    return None
-
-
-_NOT_REGULAR = (
-    (stat.S_ISFIFO, "FIFO"),
-    (stat.S_ISCHR, "character device"),
-    (stat.S_ISBLK, "block device"),
-    (stat.S_ISSOCK, "socket"),
-)
-
-
-def file_type(mode: int) -> str:
-    """What a file of this mode is, in words ("FIFO", "socket", ...)."""
-    if stat.S_ISREG(mode):
-        return "file"
-    if stat.S_ISDIR(mode):
-        return "folder"
-    return next((name for test, name in _NOT_REGULAR if test(mode)), "special file")
-
-
-def is_stream(path: Path) -> bool:
-    """A FIFO or device: read as a stream (as standard input), never by size."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return False
-    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
 
 
 def iter_inputs(
@@ -232,7 +106,7 @@ def iter_inputs(
         st.skip = skip
     for spec in inputs:
         if spec == "-":
-            yield from _read_stream(sys.stdin.buffer, "<stdin>", "stdin", opts, st)
+            yield from read_stream(sys.stdin.buffer, "<stdin>", "stdin", opts, st)
             continue
         path = Path(spec)
         if path.is_dir():
@@ -241,7 +115,7 @@ def iter_inputs(
         elif path.is_file():
             yield from _read_file(path, opts, st, root=None)
         elif is_stream(path):
-            yield from _read_named_stream(path, opts, st)
+            yield from read_named_stream(path, opts, st)
         else:
             raise InputError(f"{spec}: no such file or folder")
 
@@ -405,24 +279,6 @@ def check_inputs(inputs: list[str], opts: ReadOptions) -> None:
             parquet_columns(names, opts, p)
 
 
-def doc_id(path: Path, root: Path | None) -> str:
-    """A file's document id: its path under ``root`` (its name without one), the input extension cut off."""
-    rel = path.relative_to(root) if root is not None else Path(path.name)
-    name = rel.as_posix()
-    for ext in ALL_EXT:
-        if name.lower().endswith(ext):
-            return name[: -len(ext)]
-    return name
-
-
-def file_size(path: Path) -> int:
-    """A file's size in bytes (0 when it cannot be read)."""
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
 def _read_file(path: Path, opts: ReadOptions, st: ReadState, root: Path | None) -> Iterator[InputItem]:
     kind = kind_of(path)
     need = _needs(path)
@@ -489,317 +345,3 @@ def _read_file(path: Path, opts: ReadOptions, st: ReadState, root: Path | None) 
         )
         return
     yield InputItem(rid, data, fmt, str(path))
-
-
-# ------------------------------------------------------------------ JSONL
-def read_jsonl(
-    path: Path, format: str = "auto", state: ReadState | None = None, max_bytes: int = 0
-) -> Iterator[InputItem]:
-    """Records of a JSONL(.gz/.zst) file; bad lines become error items naming
-    file:line, and so do lines longer than ``max_bytes`` (0: no limit), which
-    are passed over without being held."""
-    st = state if state is not None else ReadState()
-    stem = doc_id(path, None)
-    try:
-        fh, raw = open_binary(path)
-    except OSError as exc:
-        if not st.take_skip():
-            yield InputItem(stem, None, format, str(path), error=f"{path}: cannot read: {exc}")
-        return
-    st.track(raw)
-    try:
-        with fh, raw:
-            yield from jsonl_stream_items(fh, path, format, st, max_bytes, stem=stem)
-    finally:
-        st.finish_file(file_size(path))
-
-
-def jsonl_stream_items(
-    fh: IO[bytes],
-    path: Path,
-    format: str = "auto",
-    state: ReadState | None = None,
-    max_bytes: int = 0,
-    stem: str | None = None,
-) -> Iterator[InputItem]:
-    """The items of the JSONL lines of an open (decompressed) binary stream,
-    read as the file ``path`` (:func:`read_jsonl` opens a local file; an
-    engine that opens its own, a URI, passes the stream): bad and over-long
-    lines become error items naming file:line, and a truncated or corrupt end
-    one error item that says how many lines were read before it."""
-    st = state if state is not None else ReadState()
-    stem = stem if stem is not None else doc_id(path, None)
-    try:
-        yield from _jsonl_lines(fh, path, stem, format, st, max_bytes)
-    except _LinesFailed as exc:
-        if not st.take_skip():
-            yield InputItem(
-                f"{stem}:{exc.lineno}",
-                None,
-                format,
-                str(path),
-                error=f"{path}:{exc.lineno}: file is truncated or corrupt ({exc.cause}); "
-                f"the {exc.lineno - 1} line(s) before were read",
-            )
-
-
-class _LinesFailed(Exception):
-    def __init__(self, lineno: int, cause: BaseException) -> None:
-        self.lineno, self.cause = lineno, cause
-
-
-def _jsonl_lines(
-    fh: IO[bytes], path: Path, stem: str, format: str, st: ReadState, cap: int, first: int = 1
-) -> Iterator[InputItem]:
-    """The items of the JSONL lines of ``fh`` (numbered from ``first``)."""
-    import zlib
-
-    lineno = first - 1
-    while True:
-        try:
-            line, size = read_line(fh, cap)
-        except (EOFError, OSError, zlib.error) as exc:
-            raise _LinesFailed(lineno + 1, exc) from None
-        if not size:
-            return
-        lineno += 1
-        if line and not line.strip():
-            continue
-        if st.take_skip():
-            continue
-        if not line:  # over the limit: passed over
-            where = f"{path}:{lineno}"
-            yield InputItem(
-                f"{stem}:{lineno}",
-                None,
-                format,
-                where,
-                nbytes=size,
-                error=limit_message(where, size, cap, "line"),
-            )
-            continue
-        yield jsonl_item(line, path, lineno, stem, format)
-
-
-_NOT_PARSED = object()
-
-
-def _big_float(value: Any) -> bool:
-    """Whether a parsed JSON value holds a float of 2**63 or more (orjson reads
-    an integer beyond 64 bits as such a float; the standard library keeps it)."""
-    stack = [value]
-    while stack:
-        v = stack.pop()
-        if isinstance(v, float):
-            if abs(v) >= 9.2e18:
-                return True
-        elif isinstance(v, dict):
-            stack.extend(v.values())
-        elif isinstance(v, list):
-            stack.extend(v)
-    return False
-
-
-def jsonl_item(line: str | bytes, path: Path, lineno: int, stem: str, format: str) -> InputItem:
-    """One JSONL line as an input item: the record's ``id`` (else ``<stem>:<lineno>``),
-    its ``text`` or ``html`` and the fields carried through; a line that is not a
-    usable record becomes an item carrying an error that names ``path:lineno``."""
-    where = f"{path}:{lineno}"
-    fallback_id = f"{stem}:{lineno}"
-    nbytes = len(line)
-    if isinstance(line, str):
-        try:
-            line.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            return InputItem(
-                fallback_id,
-                None,
-                format,
-                where,
-                nbytes=nbytes,
-                error=f"{where}: line is not valid UTF-8 (byte at column {exc.start + 1})",
-            )
-    try:
-        # orjson first (about 3x faster); the standard library for what orjson
-        # refuses (NaN, escaped lone surrogates, other encodings), for the
-        # messages of invalid lines, and where a float may be an integer beyond
-        # 64 bits that orjson turned into one
-        rec = orjson.loads(line)
-        if _big_float(rec):
-            rec = _NOT_PARSED
-    except orjson.JSONDecodeError:
-        rec = _NOT_PARSED
-    try:
-        if rec is _NOT_PARSED:
-            rec = json.loads(line)
-    except UnicodeDecodeError as exc:
-        assert isinstance(line, bytes)
-        col = len(line[: exc.start].decode("utf-8", "replace")) + 1
-        return InputItem(
-            fallback_id,
-            None,
-            format,
-            where,
-            nbytes=nbytes,
-            error=f"{where}: line is not valid UTF-8 (byte at column {col})",
-        )
-    except json.JSONDecodeError as exc:
-        return InputItem(
-            fallback_id,
-            None,
-            format,
-            where,
-            nbytes=nbytes,
-            error=f"{where}: invalid JSON: {exc.msg} (column {exc.colno})",
-        )
-    except RecursionError:
-        return InputItem(
-            fallback_id, None, format, where, nbytes=nbytes, error=f"{where}: invalid JSON: nested too deeply"
-        )
-    if not isinstance(rec, dict):
-        return InputItem(
-            fallback_id,
-            None,
-            format,
-            where,
-            nbytes=nbytes,
-            error=f"{where}: expected a JSON object, got {type(rec).__name__}",
-        )
-    return _record_item(rec, where, fallback_id, format, nbytes)
-
-
-def _record_item(
-    rec: dict[str, Any], where: str, fallback_id: str, format: str, nbytes: int | None
-) -> InputItem:
-    rid = rec.get("id", fallback_id)
-    if not isinstance(rid, (str, int)) or isinstance(rid, bool):
-        return InputItem(
-            fallback_id,
-            None,
-            format,
-            where,
-            nbytes=nbytes,
-            error=f"{where}: `id` must be a string or number, not {type(rid).__name__}",
-        )
-    extra = {k: v for k, v in rec.items() if k not in ("id", "text", "html")}
-    meta = {"url": rec["url"]} if isinstance(rec.get("url"), str) else {}
-    html, text = rec.get("html"), rec.get("text")
-    if isinstance(html, str):
-        return InputItem(
-            str(rid), html, "html" if format == "auto" else format, where, extra, meta, nbytes=nbytes
-        )
-    if isinstance(text, str):
-        return InputItem(
-            str(rid), text, "text" if format == "auto" else format, where, extra, meta, nbytes=nbytes
-        )
-    if html is None and text is None:
-        msg = "record has no `text` or `html` field"
-    else:
-        name, value = ("html", html) if html is not None else ("text", text)
-        msg = f"field `{name}` must be a string, not {type(value).__name__}"
-    return InputItem(str(rid), None, format, where, extra, meta, error=f"{where}: {msg}", nbytes=nbytes)
-
-
-def short_message(exc: BaseException) -> str:
-    """An exception's message on one line, at most 200 characters (for an error record)."""
-    msg = " ".join(str(exc).split())
-    return msg[:200] + ("..." if len(msg) > 200 else "")
-
-
-# ------------------------------------------------------------------ stdin
-def _read_stream(
-    stream: IO[bytes], where: str, stem: str, opts: ReadOptions, st: ReadState, fmt: str | None = None
-) -> Iterator[InputItem]:
-    """Standard input, or a FIFO or device named as input: JSONL records when
-    its first line is a JSON object (and the format is not given), else one
-    document. Read up to the size limit and no further: a stream that never
-    ends (``/dev/zero``) ends as one error item."""
-    cap = opts.max_bytes
-    fmt = fmt or opts.format
-    first = stream.readline(cap + 1) if cap else stream.readline()
-    over = bool(cap) and len(first) > cap
-    if not over and fmt == "auto" and first.lstrip()[:1] == b"{":
-        try:
-            json.loads(first)
-            is_jsonl = True
-        except ValueError:
-            is_jsonl = False
-        if is_jsonl:
-            path = Path(where)
-            if not st.take_skip():
-                yield jsonl_item(first, path, 1, stem, opts.format)
-            try:
-                yield from _jsonl_lines(stream, path, stem, opts.format, st, cap, first=2)
-            except _LinesFailed as exc:
-                if not st.take_skip():
-                    yield InputItem(
-                        f"{stem}:{exc.lineno}",
-                        None,
-                        opts.format,
-                        f"{where}:{exc.lineno}",
-                        error=f"{where}:{exc.lineno}: cannot read ({exc.cause})",
-                    )
-            return
-    rest, size = (None, 0) if over else read_capped(stream, cap - len(first) if cap else 0)
-    if st.take_skip():
-        return
-    if rest is None:
-        total = len(first) + size
-        yield InputItem(
-            stem,
-            None,
-            fmt,
-            where,
-            nbytes=total,
-            error=limit_message(where, total, cap, "input", at_least=True),
-        )
-        return
-    yield InputItem(stem, first + rest, fmt, where)
-
-
-def _read_named_stream(path: Path, opts: ReadOptions, st: ReadState) -> Iterator[InputItem]:
-    """A FIFO or device named on the command line (``<(zcat x.jsonl.gz)``, ``/dev/stdin``)."""
-    kind = kind_of(path)
-    stem = doc_id(path, None)
-    if kind in ("warc", "parquet"):
-        if not st.take_skip():
-            yield InputItem(
-                stem,
-                None,
-                opts.format,
-                str(path),
-                error=f"{path}: a {kind} file must be a regular file (it is read by position), "
-                f"not a {file_type(os.stat(path).st_mode)}",
-            )
-        return
-    try:
-        fh, raw = open_binary(path)
-    except OSError as exc:
-        if not st.take_skip():
-            yield InputItem(stem, None, opts.format, str(path), error=f"{path}: cannot read: {exc}")
-        return
-    with fh, raw:
-        if kind == "jsonl":
-            try:
-                yield from _jsonl_lines(fh, path, stem, opts.format, st, opts.max_bytes)
-            except _LinesFailed as exc:
-                if not st.take_skip():
-                    yield InputItem(
-                        f"{stem}:{exc.lineno}",
-                        None,
-                        opts.format,
-                        f"{path}:{exc.lineno}",
-                        error=f"{path}:{exc.lineno}: cannot read ({exc.cause})",
-                    )
-            return
-        fmt = opts.format if opts.format != "auto" or kind is None else kind
-        yield from _read_stream(fh, str(path), stem, opts, st, fmt)
-
-
-from cleaner.io.parquet import (  # noqa: E402, F401 - part of this module's interface (parquet.py imports this one)
-    PARQUET_BATCH_BYTES,
-    PARQUET_BATCH_ROWS,
-    parquet_columns,
-    parquet_names,
-    read_parquet,
-)

@@ -69,7 +69,7 @@ def read_warc(path: Path, state: Any = None, max_bytes: int = 0) -> Any:
     """Response records of a WARC(.gz) file (see the module doc), as input items."""
     from warcio.archiveiterator import ArchiveIterator
 
-    from cleaner.io.readers import InputItem, ReadState, doc_id, file_size, short_message
+    from cleaner.io.items import InputItem, ReadState, doc_id, file_size, short_message
 
     st = state if state is not None else ReadState()
     stem = doc_id(path, None)
@@ -168,7 +168,7 @@ def _warc_item(
     rec: Any, path: Path, offset: int, stem: str, max_bytes: int = 0, budget: _Budget | None = None
 ) -> tuple[Any, bool]:
     """(item, fatal): fatal when the file itself ended inside the record."""
-    from cleaner.io.readers import InputItem, limit_message, short_message
+    from cleaner.io.items import InputItem, limit_message, short_message
 
     url = rec.rec_headers.get_header("WARC-Target-URI")
     rid = _warc_id(rec, stem, offset)

@@ -34,7 +34,8 @@ from typing import Any, TextIO
 
 from cleaner.errors import CleanerError
 from cleaner.io.files import create_file, fsync_dir, replace_atomically
-from cleaner.io.readers import ReadOptions, ReadState, iter_inputs
+from cleaner.io.items import ReadOptions, ReadState
+from cleaner.io.readers import iter_inputs
 from cleaner.io.writers import LineSink, open_sink, output_kind, work_dir
 from cleaner.pipeline import Pipeline
 from cleaner.report import Summary

@@ -32,7 +32,7 @@ import time
 from collections import deque
 from typing import Any, NamedTuple
 
-from cleaner.io.readers import InputItem
+from cleaner.io.items import InputItem
 from cleaner.limits import scaled, time_scale
 from cleaner.pipeline import Pipeline
 from cleaner.runner.worker import Slot, worker_main

@@ -17,7 +17,8 @@ from collections import Counter
 from dataclasses import replace
 from typing import BinaryIO
 
-from cleaner.io.readers import ReadState, iter_inputs
+from cleaner.io.items import ReadState
+from cleaner.io.readers import iter_inputs
 from cleaner.pipeline import Pipeline
 from cleaner.report import Summary
 from cleaner.runner.job import JobOptions, check_job, write_report

@@ -23,7 +23,7 @@ from collections.abc import Generator, Iterable, Iterator
 from typing import Any
 
 from cleaner.errors import CleanerError
-from cleaner.io.readers import InputItem
+from cleaner.io.items import InputItem
 from cleaner.pipeline import Pipeline
 from cleaner.runner.pool import Death, Pool
 from cleaner.runner.worker import clean_item, encode_record, failed_record

@@ -22,7 +22,7 @@ import time
 from typing import Any, NamedTuple
 
 from cleaner.document import Document
-from cleaner.io.readers import InputItem
+from cleaner.io.items import InputItem
 from cleaner.io.writers import line_bytes
 from cleaner.pipeline import Pipeline
 from cleaner.report import Facts, record_facts
