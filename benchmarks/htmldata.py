@@ -2,7 +2,7 @@
 
 Each page of the four sets (:func:`corpus.load_pages`) is parsed and cut into
 blocks (:mod:`cleaner.htmlblocks`); each block gets the block model's feature
-row (:func:`cleaner.htmlmodel.features`, with trafilatura's cached outputs from
+row (:func:`cleaner.htmlfeatures.features`, with trafilatura's cached outputs from
 :mod:`htmlcache`) and a label: 1 when most of its word trigrams are in the
 page's gold text (a block of one or two words: when the gold holds it as a
 phrase), 0 otherwise; on the trafilatura set, whose gold is snippets, 1 for a
@@ -87,7 +87,7 @@ class Table:
 
 
 def _labels(page: Any, texts: list[str]) -> np.ndarray:
-    from cleaner.htmlmodel import Overlap, tokens
+    from cleaner.htmlfeatures import Overlap, tokens
 
     if page.set == "trafilatura":
         return np.array(
@@ -103,17 +103,17 @@ _TRAF: dict[str, Any] = {}
 
 
 def _one(i: int) -> dict[str, Any]:
-    from cleaner import htmlblocks, htmlmodel
+    from cleaner import htmlblocks, htmlfeatures
 
     p = _PAGES[i]
     site = corpus.page_site(p)
     tr = _TRAF.get(p.name) or {}
     root = htmlblocks.parse(p.html)
     pg = htmlblocks.blocks_of(root) if root is not None else htmlblocks.Page([], "", "", 0)
-    X = htmlmodel.features(pg, tr.get("fast_precision"), tr.get("fast_recall")).astype(np.float32)
+    X = htmlfeatures.features(pg, tr.get("fast_precision"), tr.get("fast_recall")).astype(np.float32)
     texts = [b.text for b in pg.blocks]
     y = _labels(p, texts)
-    w = np.array([max(len(htmlmodel.tokens(t)), 1) for t in texts], dtype=np.float32)
+    w = np.array([max(len(htmlfeatures.tokens(t)), 1) for t in texts], dtype=np.float32)
     return {
         "ref": PageRef(p.set, p.name, site, corpus.split_of(site), p.page_type),
         "X": X,
@@ -126,7 +126,7 @@ def _one(i: int) -> dict[str, Any]:
 
 
 def path(name: str) -> Path:
-    from cleaner.htmlmodel import FEATURES
+    from cleaner.htmlfeatures import FEATURES
 
     tag = hashlib.sha1(" ".join(FEATURES).encode()).hexdigest()[:8]
     return htmlcache.CACHE / f"blocks-v{VERSION}-{tag}-{name}.pkl.gz"
@@ -163,7 +163,7 @@ def load(
         with gzip.open(path(name), "rb") as f:
             recs.extend(r for r in pickle.load(f) if r["ref"].split in splits)  # our own cache file
     offs = np.concatenate([[0], np.cumsum([len(r["y"]) for r in recs])]).astype(np.int64)
-    from cleaner.htmlmodel import FEATURES
+    from cleaner.htmlfeatures import FEATURES
 
     X = np.concatenate([r["X"] for r in recs]) if recs else np.zeros((0, len(FEATURES)), np.float32)
     return Table(

@@ -42,7 +42,7 @@ import htmldata  # noqa: E402
 import textscore  # noqa: E402
 from train_textmodel import PARAMS, fit_trees  # noqa: E402
 
-from cleaner.htmlmodel import CONTEXT_FEATURES, FEATURES, context, title_match  # noqa: E402
+from cleaner.htmlfeatures import CONTEXT_FEATURES, FEATURES, context, title_match  # noqa: E402
 
 _DUP = FEATURES.index("dup_before")
 NO_PRECISION = ("vote_p", "win_vote_p", "page_p_share")  # the columns read off trafilatura's precision text

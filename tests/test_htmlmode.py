@@ -13,7 +13,8 @@ import pytest
 import cleaner
 from cleaner.errors import ConfigError
 from cleaner.htmlblocks import blocks_of, markdown_of, parse
-from cleaner.htmlmodel import FEATURES, HtmlModel, Overlap, features, tokens
+from cleaner.htmlfeatures import FEATURES, Overlap, features, tokens
+from cleaner.htmlmodel import HtmlModel
 
 REPO = Path(__file__).resolve().parents[1]
 

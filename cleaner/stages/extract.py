@@ -224,7 +224,8 @@ class ExtractStage(Stage[ExtractOptions]):
         from trafilatura.utils import load_html
 
         from cleaner.htmlblocks import Page, blocks_of
-        from cleaner.htmlmodel import features, select
+        from cleaner.htmlfeatures import features
+        from cleaner.htmlmodel import select
 
         assert self._model is not None
         try:  # one parse, trafilatura's (it works on copies of the tree it is given)
