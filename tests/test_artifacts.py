@@ -830,3 +830,23 @@ def test_common_word_table_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert results[0] == results[1]
     glued = [f for f in results[0]["findings"] if f["kind"] == "glued-word"]
     assert glued and glued[0]["count"] == 2  # newbudget, communicationbetween
+
+
+def test_a_frequent_word_the_text_always_capitalises_is_a_name_not_a_slip():
+    """ "May" (the month) is among English's most frequent words as "may": written
+    capitalised mid-sentence three times and never in lowercase, it is a name here;
+    the same word capitalised once in a text that uses it in lowercase is a slip."""
+    text = (
+        "The council voted to close the square to cars on weekends, starting with a trial in May that "
+        "supporters hope will bring shoppers back. The square will be car-free from May after the vote, "
+        "and the council will review the trial at the end of May when the figures are in.\n"
+    )
+    assert [h for h in DET.detect(text, "en").hits if h.kind == "capitalized-function-word"] == []
+    slip = (
+        "The council said the plan may change. Officials said the trial May start in spring, "
+        "and the shops may stay open late on weekends while the square is closed to cars.\n"
+    )
+    hits = [
+        slip[h.start : h.end] for h in DET.detect(slip, "en").hits if h.kind == "capitalized-function-word"
+    ]
+    assert hits == ["May"]

@@ -64,6 +64,7 @@ class CapitalisedFunctionWordCheck:
         articles = self.articles.get(lang, frozenset())
         frequent = self.frequent.get(lang, frozenset())
         hits = []
+        seen: dict[str, bool] = {}
         pat = self.fw_re[lang]
         if lang in self.cap_tables and not t.plain:  # on the lines the space pass lets through
             found: Iterable[re.Match[str]] = (
@@ -98,9 +99,24 @@ class CapitalisedFunctionWordCheck:
             loose = word.lower() in frequent or after_name
             if caps and loose:
                 continue  # before a capitalised word: "the New Yorker", "by Time Inc", "Vision For All"
+            if word.lower() in frequent and self._a_name_here(masked, word, seen):
+                continue  # "in May that", "from May after": a frequent word written capitalised, never lowercase
             sub = "loose" if loose else ""
             hits.append(Hit("capitalized-function-word", m.start(1), m.end(1), sub=sub))
         return hits
+
+    @staticmethod
+    def _a_name_here(text: str, word: str, seen: dict[str, bool]) -> bool:
+        """Whether ``text`` writes the capitalised ``word`` at least twice and never in
+        lowercase as a word of its own: a name or a month here (cached in ``seen``)."""
+        known = seen.get(word)
+        if known is None:
+
+            def count(w: str) -> int:
+                return len(re.findall(rf"(?<![^\W\d_]){re.escape(w)}(?![^\W\d_])", text))
+
+            known = seen[word] = count(word) >= 2 and count(word.lower()) == 0
+        return known
 
 
 _CLOSERS = ')”"’'
