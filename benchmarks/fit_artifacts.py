@@ -38,6 +38,7 @@ END = "# --- end evidence ---"
 CLASSES = (
     "glued-word.function",
     "glued-word.content",
+    "glued-word.compound",
     "glued-word.camel",
     "glued-word.name",
     "glued-word.possessive",

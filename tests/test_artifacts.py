@@ -101,8 +101,13 @@ class TestGlued:
         fixed, reps = Detector(load_data(), threshold=1.01).repair(text, "en")  # never flagged
         assert "and they’re" in fixed and "thiswell-timed" in fixed
         assert "pricesstart" in fixed  # two content words: only in a flagged document
-        assert "(prices start" in repair(text, "en")[0]  # three marks in 15 words: flagged
-        fixed, reps = Detector({**load_data(), "repair_threshold": 0.0}, threshold=0.0).repair(text, "en")
+        # three marks in 15 words: flagged, but the unsure splits wait for two marks of other kinds
+        assert detect(text, "en").flagged and "(pricesstart" in repair(text, "en")[0]
+        more = text + " The the talks went on ."
+        assert "(prices start" in repair(more, "en")[0]
+        fixed, reps = Detector(
+            {**load_data(), "repair_threshold": 0.0, "repair_other_events": 0}, threshold=0.0
+        ).repair(text, "en")
         assert "this well-timed" in fixed and "(prices start" in fixed
 
     def test_sure_tier_needs_a_function_word_and_a_frequent_word(self):
@@ -123,6 +128,41 @@ class TestGlued:
         assert spans(text, "glued-word") == ["theWhite"]
         assert [h.sure for h in hits_of(text, "glued-word")] == [False]
         assert Detector(load_data(), threshold=1.01).repair(text, "en")[0] == text  # unflagged: left alone
+
+    def test_a_word_after_a_slash_is_a_path_or_command_not_a_glue(self):
+        text = "Changes in this version:\n+ Added /blockdata command\n+ Added /worldborder command for all"
+        assert "glued-word" not in kinds(text)
+        # after an opening bracket it is still looked at
+        assert spans("The shop said (pricesstart at ten) for all of them.", "glued-word") == ["pricesstart"]
+
+    def test_a_join_on_a_compound_head_is_weighed_apart_and_never_split(self):
+        # super|, post|, hand| begin many listed words (supermarket, postwar, handmade):
+        # a join on them reads as a new compound as often as a glue
+        for token in ("supercrisp", "postconsumer", "handwarmer"):
+            text = f"The jacket uses {token} fabric in the lining and the hood."
+            hs = hits_of(text, "glued-word")
+            assert [(h.sub, h.fix) for h in hs] == [("compound", None)], token
+        # a first part that heads few compounds: a content join, split in a flagged document
+        hs = hits_of("The company named a new chiefexecutive on Friday.", "glued-word")
+        assert [(h.sub, h.fix) for h in hs] == [("content", "chief executive")]
+        flagged = Detector({**load_data(), "repair_threshold": 0.0, "repair_other_events": 0}, threshold=0.0)
+        text = "The jacket uses supercrisp fabric and the chiefexecutive liked it."
+        assert flagged.repair(text, "en")[0] == text.replace("chiefexecutive", "chief executive")
+
+    def test_unsure_splits_need_other_marks_to_vouch_for_them(self):
+        # a page flagged for its unsure glues alone (product names, compounds) keeps them
+        det = Detector({**load_data(), "repair_threshold": 0.0}, threshold=0.0)
+        assert det.repair_other_events == 2  # (the shipped setting)
+        text = "The company named a new chiefexecutive on Friday after a long search."
+        res = det.detect(text, "en")
+        assert res.flagged and res.other_events == 0
+        assert det.repair(text, "en")[0] == text
+        # one mark of another kind is not enough, two are
+        one = text + " They said the the search was long."
+        assert det.detect(one, "en").other_events == 1 and "chiefexecutive" in det.repair(one, "en")[0]
+        two = one + " It ended on Monday ."
+        assert det.detect(two, "en").other_events == 2
+        assert "chief executive" in det.repair(two, "en")[0]
 
     def test_urls_handles_hashtags_are_not_inspected(self):
         text = (
@@ -155,10 +195,10 @@ class TestGlued:
         assert [text[h.start : h.end] for h in hs] == ["chiefexecutive"]
         assert hs[0].fix == "chief executive" and not hs[0].sure  # repaired only in a flagged document
         assert Detector(load_data(), threshold=1.01).repair(text, "en")[0] == text
-        flagged = Detector({**load_data(), "repair_threshold": 0.0}, threshold=0.0)
+        flagged = Detector({**load_data(), "repair_threshold": 0.0, "repair_other_events": 0}, threshold=0.0)
         assert flagged.repair(text, "en")[0] == text.replace("chiefexecutive", "chief executive")
         # flagged, but with a score below repair_threshold: the unsure repair waits
-        barely = Detector({**load_data(), "repair_threshold": 1.0}, threshold=0.0)
+        barely = Detector({**load_data(), "repair_threshold": 1.0, "repair_other_events": 0}, threshold=0.0)
         assert barely.detect(text, "en").flagged
         assert barely.repair(text, "en")[0] == text
 
@@ -242,6 +282,17 @@ class TestQuotes:
             "“and the second closes it.”"
         )
         assert not [k for k in kinds(text) if "quote" in k]
+
+    def test_a_closing_low9_language_mark_is_not_reversed(self):
+        # German closes „…“ with “: where the opening „ is missing from the text (a lost
+        # line), the closing “ is a lone mark, not one put the wrong way round
+        text = "Ein tolles Ergebnis für die Vereine im Vereinssport“, so die Sprecherin am Montag."
+        assert "reversed-quotes" not in kinds(text, "de")
+        assert "reversed-quotes" in kinds(text, "en")  # English: an opening mark used as closing
+        # a flipped pair is still found in German
+        assert "reversed-quotes" in kinds("Er nannte den Plan ”leichtsinnig“ und ging dann.", "de")
+        # and German written with English-style marks has no finding
+        assert not [k for k in kinds("Sie nannte es “eine Chance” und ging am Abend.", "de") if "quote" in k]
 
     def test_unbalanced(self):
         text = "“When I spoke with him, I said we agree, “Smith said in a speech.\nThe next day was quiet."
@@ -822,7 +873,7 @@ def test_common_word_table_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     tables, results = [], []
     for _ in range(2):
         det = Detector.from_yaml()
-        tables.append(det.glued.common_table("en"))
+        tables.append(det.glued.words.common_table("en"))
         results.append(det.detect(text, "en").as_dict())
     assert list(tmp_path.glob("data/artifacts-common-*.npz"))
     for a, b in zip(*tables, strict=True):

@@ -50,6 +50,7 @@ FIXTURES = REPO / "fixtures"
 DET = Detector()
 PLAIN = Detector(plain=True)  # every line a candidate for every check: the reference
 GLUED = DET.glued
+RUNS = DET.glued.words  # (what the space pass takes: the check's word lists)
 CAPS = DET.capitals
 SPACE_BEFORE, MISSING, QUOTES, LOWER_START, REPEATS, FOREIGN = (
     next(c for c in DET.checks if isinstance(c, k))
@@ -324,7 +325,7 @@ def text_of(text: str, lang: str | None = "en", want: int = A.L_REPEAT | A.L_CAM
 
 
 def space_pass(t: Scan, lang: str, lower: bool) -> None:
-    DET.scanner._space_pass(t, lang, GLUED if lower else None, CAPS.cap_tables.get(lang))
+    DET.scanner._space_pass(t, lang, RUNS if lower else None, CAPS.cap_tables.get(lang))
 
 
 def line_of(masked: str, pos: int) -> int:
@@ -382,7 +383,7 @@ class TestPasses:
             assert line_of(masked, h.start) in lines_with(t, A.L_FOREIGN)
         # the lowercase runs that are not common words
         runs = {masked[a:b] for a, b in zip(*t.runs, strict=True)}
-        assert runs == set(GLUED.lower_re.findall(masked)) - GLUED.common_words(lang)
+        assert runs == set(RUNS.lower_re.findall(masked)) - RUNS.common_words(lang)
 
     @SETTINGS
     @given(text=para_st, lang=st.sampled_from(["en", "de", "fr", "es", "it", "pt", "nl", "pl", "tr"]))
@@ -439,7 +440,7 @@ class TestPasses:
             assert REPEATS.find(t) == plain_repeated(masked, "en", [["x", "x"]])  # (the token test passed)
         if name == "space":  # the words of _lower_re that are not common
             runs = {masked[a:b] for a, b in zip(*t.runs, strict=True)}
-            assert runs == set(GLUED.lower_re.findall(masked)) - GLUED.common_words("en")
+            assert runs == set(RUNS.lower_re.findall(masked)) - RUNS.common_words("en")
 
     @pytest.mark.parametrize("lang", sorted(CAPS.cap_tables))
     def test_every_capitalised_function_word(self, lang):
@@ -480,7 +481,7 @@ class TestPasses:
         t = text_of(text)
         space_pass(t, "en", True)
         runs = [t.masked[a:b] for a, b in zip(*t.runs, strict=True)]
-        assert runs == [m for m in GLUED.lower_re.findall(t.masked) if m not in GLUED.common_words("en")]
+        assert runs == [m for m in RUNS.lower_re.findall(t.masked) if m not in RUNS.common_words("en")]
         assert "abcdef" in runs and "communicationbetween" in runs and "between" not in runs
 
     def test_the_bits_can_tell(self):

@@ -76,6 +76,8 @@ class Result:
     findings: list[dict[str, Any]]
     words: int
     hits: list[Hit] = field(default_factory=list)
+    # events of weighed classes other than the unsure glues (which cannot vouch for their own splits)
+    other_events: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """The ``{"score", "flagged", "findings"}`` mapping stored on a document."""

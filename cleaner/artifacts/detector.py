@@ -48,6 +48,7 @@ class Detector:
         self.evidence = Evidence(d, threshold)
         self.threshold = self.evidence.threshold
         self.repair_threshold = float(d.get("repair_threshold", 0.0))
+        self.repair_other_events = int(d.get("repair_other_events", 0))
         self.kinds = frozenset(kinds) if kinds is not None else frozenset(KINDS)
         unknown = self.kinds - set(KINDS)
         if unknown:
@@ -107,7 +108,14 @@ class Detector:
                 }
             )
         flagged = score >= self.threshold
-        return Result(score=score, flagged=flagged, findings=findings, words=words, hits=hits)
+        other = 0
+        if flagged:
+            rest = [h for h in hits if h.sure or h.kind != "glued-word"]
+            ev = events if len(rest) == len(hits) else self.evidence.events(text, rest)
+            other = sum(n for k, n in ev.items() if self.evidence.weight(k) > 0)
+        return Result(
+            score=score, flagged=flagged, findings=findings, words=words, hits=hits, other_events=other
+        )
 
     def repair(
         self, text: str, lang: str | None = None, kinds: Iterable[str] = DEFAULT_REPAIRS, max_rounds: int = 4
@@ -149,8 +157,14 @@ class Detector:
 
     def unsure_repairs(self, res: Result) -> bool:
         """Whether the unsure repairs (two content words, camel case) are made in a text with
-        result ``res``: when it is flagged with a score of at least ``repair_threshold``."""
-        return res.flagged and res.score >= self.repair_threshold
+        result ``res``: when it is flagged with a score of at least ``repair_threshold`` and
+        shows ``repair_other_events`` marks or more of other kinds than the unsure glues (a
+        page flagged for its compounds and product names alone does not vouch for splitting them)."""
+        return (
+            res.flagged
+            and res.score >= self.repair_threshold
+            and res.other_events >= self.repair_other_events
+        )
 
     def guess_language(self, text: str | list[list[str]]) -> str | None:
         """The candidate language whose most frequent words are most frequent in ``text`` (or None)."""
@@ -171,7 +185,7 @@ class Detector:
             if want.intersection(c.kinds):
                 needs |= c.needs(lang)
         cap = self.capitals.cap_tables.get(lang or "") if "capitalized-function-word" in want else None
-        return self.scanner.scan(text, lang, needs, runs=self.glued, cap_table=cap)
+        return self.scanner.scan(text, lang, needs, runs=self.glued.words, cap_table=cap)
 
     # ------------------------------------------------------------------ scan
     def _scan(self, text: str, lang: str | None, want: frozenset[str]) -> tuple[list[Hit], int]:

@@ -23,6 +23,10 @@ class QuotesCheck:
                 "french_spacing",
             )
         )
+        # languages whose own pair is „…“: a “ there may close a quote as well as open one
+        self.low9 = frozenset(
+            str_list(d.get("low9_quote_languages", ["de", "cs", "sk", "sl"]), "low9_quote_languages")
+        )
         self.quote_re = re.compile('["“”„]')
         # a swapped pair encloses a phrase: no sentence end, at most 12 words
         self.pair_inner = re.compile(rf"[{SPACES}]+([^\n\"“”„.!?]{{1,120}}?)[{SPACES}]+")
@@ -50,7 +54,7 @@ class QuotesCheck:
             if pending is not None:
                 self._close_pending(t, pending, last + 1, i, hits)
                 pending = None
-            line_hits, open_at = self._quotes_line(masked[ls:le], ls, text, spacing)
+            line_hits, open_at = self._quotes_line(masked[ls:le], ls, text, spacing, t.lang in self.low9)
             hits += line_hits
             pending = open_at
             last = i
@@ -72,8 +76,12 @@ class QuotesCheck:
                     hits.append(Hit("unbalanced-quotes", pending, pending + 1))
                 return
 
-    def _quotes_line(self, line: str, base: int, text: str, spacing: bool) -> tuple[list[Hit], int | None]:
-        """Hits on one paragraph, and the offset of an opening mark left open at its end."""
+    def _quotes_line(
+        self, line: str, base: int, text: str, spacing: bool, low9_lang: bool = False
+    ) -> tuple[list[Hit], int | None]:
+        """Hits on one paragraph, and the offset of an opening mark left open at its end.
+        ``low9_lang``: the text's language writes „…“, so a “ is a closing mark as often
+        as an opening one (Vereinssport“, so ...) and its place alone says which."""
         low9 = "„" in line  # German/Polish style: „ opens, “ or ” closes
         marks = [m.start() for m in self.quote_re.finditer(line)]
         n = len(line)
@@ -95,10 +103,11 @@ class QuotesCheck:
             r_space = nx in SPACES or nx.isspace()
             r_punct = nx in CLOSE_PUNCT
             pos = self._position(l_space, r_space, r_punct, r_end)
+            glyph: str | None
             if q == "„":
                 glyph = "open"
             elif q == "“":
-                glyph = "close" if low9 else "open"
+                glyph = "close" if low9 else None if low9_lang else "open"
             elif q == "”":
                 glyph = "close"
             else:
