@@ -148,6 +148,24 @@ class TestGlued:
         flagged = Detector({**load_data(), "repair_threshold": 0.0, "repair_other_events": 0}, threshold=0.0)
         text = "The jacket uses supercrisp fabric and the chiefexecutive liked it."
         assert flagged.repair(text, "en")[0] == text.replace("chiefexecutive", "chief executive")
+        # a run of joins on one head is a naming pattern, compound or not: none counted
+        line = "a supercrisp, superwarm, superthin, superquiet, superdry, superlong model"
+        assert "glued-word" not in kinds(f"The new range has {line} for the winter.")
+
+    def test_compound_heads_are_kept_in_the_cache_folder(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ):
+        monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+        heads = Detector().glued.words.compound_heads("en")
+        assert {"super", "micro", "post", "hand"} <= heads and "serious" not in heads
+        files = list(tmp_path.glob("data/artifacts-heads-*"))
+        assert len(files) == 1 and files[0].suffix == ".json"
+        assert sorted(json.loads(files[0].read_text())) == sorted(heads)
+        # read back by a new detector; a damaged file is built again, not trusted
+        assert Detector().glued.words.compound_heads("en") == heads
+        for bad in (b"[1, 2", b'{"a": 1}', b"[1, 2]"):
+            files[0].write_bytes(bad)
+            assert Detector().glued.words.compound_heads("en") == heads
 
     def test_unsure_splits_need_other_marks_to_vouch_for_them(self):
         # a page flagged for its unsure glues alone (product names, compounds) keeps them
@@ -163,6 +181,10 @@ class TestGlued:
         two = one + " It ended on Monday ."
         assert det.detect(two, "en").other_events == 2
         assert "chief executive" in det.repair(two, "en")[0]
+        # marks that say little of damage (stray quote marks) do not vouch
+        stray = text + "\nThe ” board met.\nThe ” staff left."
+        assert det.detect(stray, "en").other_events == 0
+        assert "chiefexecutive" in det.repair(stray, "en")[0]
 
     def test_urls_handles_hashtags_are_not_inspected(self):
         text = (
@@ -293,6 +315,10 @@ class TestQuotes:
         assert "reversed-quotes" in kinds("Er nannte den Plan ”leichtsinnig“ und ging dann.", "de")
         # and German written with English-style marks has no finding
         assert not [k for k in kinds("Sie nannte es “eine Chance” und ging am Abend.", "de") if "quote" in k]
+        # but an English-style opening mark closed by another “ is still a pair the wrong way round
+        assert "reversed-quotes" in kinds("Sie nannte es “eine Chance“ und ging am Abend.", "de")
+        # and a spaced English-style pair is still spaced
+        assert "quote-spacing" in kinds("Sie nannte es “ eine Chance ” und ging am Abend.", "de")
 
     def test_unbalanced(self):
         text = "“When I spoke with him, I said we agree, “Smith said in a speech.\nThe next day was quiet."

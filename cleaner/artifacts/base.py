@@ -50,7 +50,8 @@ class Hit:
 
     ``fix`` replaces that span when the check knows the repair; ``sure`` says
     which tier it belongs to: a sure fix is made everywhere, an unsure one
-    (two content words, camel case) only inside a flagged document. ``sub``
+    (two content words, camel case) only inside a flagged document that other
+    marks vouch for (:meth:`cleaner.artifacts.Detector.unsure_repairs`). ``sub``
     names the sort of evidence within the kind ("camel", "content", ...), which
     the evidence weighs apart."""
 
@@ -60,6 +61,7 @@ class Hit:
     fix: str | None = None
     sure: bool = True
     sub: str = ""
+    first: str = ""  # a glue's first part, when the check has split it (with or without a fix)
 
     @property
     def evidence(self) -> str:

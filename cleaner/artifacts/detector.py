@@ -49,6 +49,7 @@ class Detector:
         self.threshold = self.evidence.threshold
         self.repair_threshold = float(d.get("repair_threshold", 0.0))
         self.repair_other_events = int(d.get("repair_other_events", 0))
+        self.vouch_weight = float(d.get("repair_vouch_weight", 0.0))
         self.kinds = frozenset(kinds) if kinds is not None else frozenset(KINDS)
         unknown = self.kinds - set(KINDS)
         if unknown:
@@ -112,7 +113,7 @@ class Detector:
         if flagged:
             rest = [h for h in hits if h.sure or h.kind != "glued-word"]
             ev = events if len(rest) == len(hits) else self.evidence.events(text, rest)
-            other = sum(n for k, n in ev.items() if self.evidence.weight(k) > 0)
+            other = sum(n for k, n in ev.items() if self.evidence.weight(k) >= self.vouch_weight)
         return Result(
             score=score, flagged=flagged, findings=findings, words=words, hits=hits, other_events=other
         )
@@ -158,8 +159,10 @@ class Detector:
     def unsure_repairs(self, res: Result) -> bool:
         """Whether the unsure repairs (two content words, camel case) are made in a text with
         result ``res``: when it is flagged with a score of at least ``repair_threshold`` and
-        shows ``repair_other_events`` marks or more of other kinds than the unsure glues (a
-        page flagged for its compounds and product names alone does not vouch for splitting them)."""
+        shows ``repair_other_events`` marks or more of other kinds than the unsure glues, of
+        classes weighing ``repair_vouch_weight`` or more (a page flagged for its compounds and
+        product names alone does not vouch for splitting them). With only the glued-word
+        check switched on (``kinds``), nothing else can vouch: the unsure splits are not made."""
         return (
             res.flagged
             and res.score >= self.repair_threshold

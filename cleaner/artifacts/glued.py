@@ -11,7 +11,9 @@ term or a name, never a glue; the YAML allow-list holds a user's own names.
 Repairs come in two tiers: a split with a function word that the frequency
 list resolves one way only is sure (made everywhere); two content words
 (``seriousproblem``) and camel case are unsure (made only inside a flagged
-document).
+document that marks of other kinds vouch for). A join on a compound head
+(``supercrisp``, ``overscroll``: a first part that begins many listed words)
+is weighed apart (``glued-word.compound``) and never split.
 """
 
 from __future__ import annotations
@@ -87,12 +89,13 @@ class GluedCheck:
             return hits
         firsts: dict[str, set[str]] = {}
         for h in hits:
-            if h.fix and " " in h.fix and not h.sure:
-                firsts.setdefault(h.fix.split(" ", 1)[0], set()).add(s.masked[h.start : h.end])
+            a = _first_part(h)
+            if a and not h.sure:
+                firsts.setdefault(a, set()).add(s.masked[h.start : h.end])
         many = {a for a, toks in firsts.items() if len(toks) >= self.pattern_tokens}
         if not many:
             return hits
-        return [h for h in hits if h.sure or not h.fix or h.fix.split(" ", 1)[0] not in many]
+        return [h for h in hits if h.sure or _first_part(h) not in many]
 
     def _camel(self, s: Scan, lang: str) -> list[Hit]:
         """BidenFirst (a capitalised word glued to the next) and theWhite (a function word to a name)."""
@@ -245,5 +248,12 @@ class GluedCheck:
                 sub = "compound"  # super|crisp, post|consumer, over|scroll: weighed apart, never split
             elif len(splits) == 1 or best[0] - splits[1][0] >= self.ambiguity:
                 fix = f"{best[1]} {best[2]}"
-            hits.append(Hit("glued-word", s0, e0, fix, sure=best[4], sub=sub))
+            hits.append(Hit("glued-word", s0, e0, fix, sure=best[4], sub=sub, first=a))
         return hits
+
+
+def _first_part(h: Hit) -> str:
+    """The first part of a glue's split (also of a compound, which has no fix), or ""."""
+    if h.first:
+        return h.first
+    return h.fix.split(" ", 1)[0] if h.fix and " " in h.fix else ""

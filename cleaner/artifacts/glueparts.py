@@ -88,7 +88,13 @@ class GlueWords:
 
         # ("1": how the heads are counted; change it when that changes)
         path = wordfreq_cache_file(
-            "artifacts-heads", "1", lang, str(self.compound_min), repr(self.min_part), str(self.content_len)
+            "artifacts-heads",
+            "1",
+            lang,
+            str(self.compound_min),
+            repr(self.min_part),
+            str(self.content_len),
+            suffix=".json",
         )
         cached = datacache.load_json(path)
         if isinstance(cached, list) and all(isinstance(w, str) for w in cached):

@@ -24,9 +24,7 @@ class QuotesCheck:
             )
         )
         # languages whose own pair is „…“: a “ there may close a quote as well as open one
-        self.low9 = frozenset(
-            str_list(d.get("low9_quote_languages", ["de", "cs", "sk", "sl"]), "low9_quote_languages")
-        )
+        self.low9 = frozenset(str_list(d.get("low9_quote_languages") or [], "low9_quote_languages"))
         self.quote_re = re.compile('["“”„]')
         # a swapped pair encloses a phrase: no sentence end, at most 12 words
         self.pair_inner = re.compile(rf"[{SPACES}]+([^\n\"“”„.!?]{{1,120}}?)[{SPACES}]+")
@@ -80,8 +78,9 @@ class QuotesCheck:
         self, line: str, base: int, text: str, spacing: bool, low9_lang: bool = False
     ) -> tuple[list[Hit], int | None]:
         """Hits on one paragraph, and the offset of an opening mark left open at its end.
-        ``low9_lang``: the text's language writes „…“, so a “ is a closing mark as often
-        as an opening one (Vereinssport“, so ...) and its place alone says which."""
+        ``low9_lang``: the text's language writes „…“, so a lone “ where a mark closes
+        (Vereinssport“, so ..., its „ lost with an earlier line) is that language's closing
+        mark, not an opening one put the wrong way round."""
         low9 = "„" in line  # German/Polish style: „ opens, “ or ” closes
         marks = [m.start() for m in self.quote_re.finditer(line)]
         n = len(line)
@@ -107,7 +106,9 @@ class QuotesCheck:
             if q == "„":
                 glyph = "open"
             elif q == "“":
-                glyph = "close" if low9 else None if low9_lang else "open"
+                # (in a „…“ language a lone “ where a mark closes may be that language's closing mark)
+                lone_close = low9_lang and pos == "close" and is_open is None
+                glyph = "close" if low9 else None if lone_close else "open"
             elif q == "”":
                 glyph = "close"
             else:

@@ -3,7 +3,8 @@
 Two tiers: a hit whose fix is ``sure`` (space before ``.``/``,``, a swapped
 quote pair, a glue the frequency list resolves with a function word) is
 repaired wherever its kind is switched on; an unsure one (two content words,
-camel case) only inside a flagged document. The text is scanned again after
+camel case) only inside a flagged document that other marks vouch for
+(:meth:`cleaner.artifacts.Detector.unsure_repairs`). The text is scanned again after
 each round until no repair is left (at most ``max_rounds``), so that a second
 run changes nothing.
 """

@@ -4,8 +4,8 @@ Detection runs on the kept lines joined as one text (each line a paragraph), so
 that the findings describe the document as it reaches this stage, before any
 repair and before ``normalize`` straightens quotes. Each excerpt carries the
 number of the line it is on. The repairs that are switched on are then made
-(the sure ones everywhere, the unsure ones only in a flagged document; see
-:mod:`cleaner.artifacts.repair`) on ``line.text`` of the kept lines, each
+(the sure ones everywhere, the unsure ones only in a flagged document that
+other marks vouch for; see :mod:`cleaner.artifacts.repairs`) on ``line.text`` of the kept lines, each
 recorded in ``doc.repairs`` with its kind, before, after and line number.
 
 The detector data (weights, threshold, allow-list, word lists) is read once, in
@@ -150,7 +150,8 @@ class ArtifactsStage(Stage[ArtifactsOptions]):
         if not self.repairs:
             return
         # Repairs are decided on the whole document (a token seen twice is a term,
-        # not a glue; the unsure tier only in a flagged document) and made by
+        # not a glue; the unsure tier only in a flagged document that other marks
+        # vouch for) and made by
         # cleaner.artifacts.repair on the joined lines, which no repair crosses.
         lang = doc.language if trusted else None
         new, made = repairs.rounds(
