@@ -816,3 +816,41 @@ def test_a_stage_that_repairs_has_the_stages_it_names_judge_again(tmp_path: Path
     cfg = tmp_path / "after.yaml"
     cfg.write_text("stages: [decode, encoding, artifacts, boilerplate]\n", encoding="utf-8")
     assert _judgings(Pipeline.from_yaml(cfg), repaired) == 1
+
+
+class _Peeler:
+    """A stand-in for the text model that, each time it judges, removes the first kept
+    line that starts with "~": a document that loses one more line on every judging,
+    as a page whose menu the model peels off one line at a time."""
+
+    def judge(self, texts, lang, **kw):
+        import numpy as np
+
+        from cleaner.textmodel.model import Judgement
+
+        n = len(texts)
+        keep, code = np.ones(n, dtype=bool), np.full(n, -1, dtype=np.int64)
+        for i, t in enumerate(texts):
+            if t.lstrip().startswith("~"):
+                keep[i], code[i] = False, 0
+                break
+        return Judgement(keep, code, ["classifier.peeled"], np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
+
+
+@pytest.mark.parametrize("rounds", [3, 8])
+def test_boilerplate_judges_its_output_again_until_nothing_more_goes(rounds: int) -> None:
+    stage = STAGES["boilerplate"]({"max_rounds": rounds, "rules": False})
+    stage.ready()
+    stage.classifier = _Peeler()  # type: ignore[assignment]
+    menu = [f"~ Section {k}" for k in range(5)]
+    text = "\n".join(["The council met on Monday to agree the budget.", *menu, "It meets again in May."])
+    first = Document(id="a", format="text")
+    first.set_text(text)
+    stage.process(first)
+    gone = [ln.text for ln in first.lines if ln.rule == "classifier.peeled"]
+    assert gone == menu[: min(rounds, len(menu))]  # one judging and up to rounds - 1 more
+    second = Document(id="b", format="text")
+    second.set_text(first.text)
+    stage.process(second)
+    # enough rounds reach a fixed point: cleaning the output again removes nothing more
+    assert any(ln.rule for ln in second.lines) is (rounds <= len(menu))

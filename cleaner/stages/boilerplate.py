@@ -95,7 +95,7 @@ class BoilerplateOptions(StageOptions):
     max_rounds: int = option(
         Setting(
             int,
-            3,
+            8,
             "the text model judges the lines it kept again, as a second run would read them, until "
             "nothing more goes or this many rounds (a fixed point: cleaning the output again changes nothing)",
         )
@@ -363,7 +363,9 @@ class BoilerplateStage(Stage[BoilerplateOptions]):
         """Judge the kept lines again, as a second run over this stage's output
         would read them (runs of blank lines made one, each line's spaces
         collapsed, as the normalize stage leaves them), until nothing more goes
-        (``max_rounds``): cleaning the output again changes nothing."""
+        (``max_rounds``): cleaning the output again changes nothing (but where the
+        language, the rules' language or a repair reads the shorter text differently:
+        benchmarks/bench_idempotence.py)."""
         assert self.classifier is not None
         for _ in range(self.options.max_rounds - 1):
             idx = np.flatnonzero(keep)
