@@ -708,6 +708,60 @@ class TestLanguage:
         stage("language").process(doc)
         assert doc.language == "de"
 
+    @settings(max_examples=300, deadline=None)
+    @given(
+        texts=st.lists(
+            st.one_of(
+                st.text(alphabet="ab \t", max_size=40),
+                st.builds(
+                    lambda w, u: f"[{w}](https://x.org/{u})",
+                    st.text("ab", max_size=8),
+                    st.text("ab/", max_size=30),
+                ),
+                st.builds(lambda n, w: " " * n + w, st.integers(0, 50), st.text("ab ", max_size=12)),
+            ),
+            max_size=40,
+        ),
+        budget=st.integers(0, 200),
+    )
+    def test_longest_words_reads_only_the_lines_it_needs_and_gives_what_a_full_sort_does(self, texts, budget):
+        from cleaner.document import Line
+        from cleaner.stages.language import longest_words, words_of
+
+        def prefix(words):
+            out, used = [], 0
+            for w in words:
+                if used >= budget:
+                    break
+                out.append(w)
+                used += len(w)
+            return out
+
+        lines = [Line(i, t) for i, t in enumerate(texts)]
+        every = sorted((words_of(t) for t in texts), key=len, reverse=True)
+        assert prefix(longest_words(lines, budget)) == prefix(every)
+
+    def test_link_targets_and_padding_do_not_fill_the_sample(self):
+        # a markdown dump's menu: lines long for their link targets; a text dump's padded
+        # (centred) lines: long for their spaces. The sample is the article's words.
+        article = (
+            "Der Stadtrat hat am Dienstag beschlossen, die Busspur entlang der Uferstraße zu verlängern, "
+            "nachdem die Anwohner monatelang über den Verkehr geklagt hatten."
+        )
+        menu = [
+            f"* [Home](https://www.example-news-site.com/en/section/{k}/index-of-the-latest-stories-and-"
+            f'features-for-readers-everywhere-{"and-more-" * 10}.html "Home")'
+            for k in range(12)
+        ]
+        padded = [" " * 140 + "Home" + " " * 60] * 12
+        st_ = stage("language", sample_chars=300)
+        for junk in (menu, padded):
+            assert min(map(len, junk)) > len(article)
+            doc = text_doc("\n".join([*junk, article]))
+            assert "Stadtrat" in st_.sample(doc)
+            st_.process(doc)
+            assert doc.language == "de"
+
 
 # ==================================================================== filters
 class TestFilters:

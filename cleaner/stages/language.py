@@ -9,6 +9,8 @@ with)."""
 
 from __future__ import annotations
 
+import heapq
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +35,43 @@ class LanguageOptions(StageOptions):
     )
 
 
+# what a line's language is not read from: markdown link and image targets ("](/path "title")"),
+# web addresses (langdetect drops http:// ones itself, but not after counting them in a line's length)
+_NOT_WORDS = re.compile(r"\]\([^()\s]*(?:\s+\"[^\"]*\")?\)|\b(?:https?://|www\.)\S+")
+
+
+def words_of(line: str) -> str:
+    """The line without its outer white space (a text dump's padding and centring),
+    markdown link targets and web addresses."""
+    if "](" not in line and "http" not in line and "www." not in line:
+        return line.strip()
+    return _NOT_WORDS.sub(" ", line).strip()
+
+
+def longest_words(lines: list[Any], budget: int) -> list[str]:
+    """The lines' words (:func:`words_of`), longest first (in their order where equally
+    long), as many as it takes to reach ``budget`` characters: the same as sorting every
+    line's words, but only the longest lines are read (a line's words are never longer
+    than the line, so once a line is shorter than the shortest one needed, no later one
+    is needed either)."""
+    if budget <= 0:
+        return []
+    texts = [ln.text for ln in lines]
+    lens = list(map(len, texts))
+    chosen: list[tuple[int, int, str]] = []  # a min-heap of (length, -index, words): the set needed
+    total = 0
+    for i in sorted(range(len(texts)), key=lens.__getitem__, reverse=True):
+        if total >= budget and lens[i] < chosen[0][0]:
+            break
+        w = words_of(texts[i])
+        heapq.heappush(chosen, (len(w), -i, w))
+        total += len(w)
+        while total - chosen[0][0] >= budget:  # the shortest is not needed to reach the budget
+            total -= heapq.heappop(chosen)[0]
+    chosen.sort(key=lambda c: (-c[0], -c[1]))
+    return [c[2] for c in chosen]
+
+
 class LanguageStage(Stage[LanguageOptions]):
     name = "language"
     Options = LanguageOptions
@@ -55,9 +94,11 @@ class LanguageStage(Stage[LanguageOptions]):
         return [self._kernel.GROUP]  # tables, profile arrays and the compiled kernel
 
     def sample(self, doc: Document) -> str:
-        """The longest kept lines up to ``sample_chars``: article paragraphs, not menus."""
+        """The longest kept lines up to ``sample_chars``: article paragraphs, not menus
+        (a markdown dump's link lines, long for their targets, and a text dump's padded
+        lines are as long as their words)."""
         budget = self.options.sample_chars
-        lines = sorted((ln.text for ln in doc.kept_lines()), key=len, reverse=True)
+        lines = longest_words(doc.kept_lines(), budget)
         out, used = [], 0
         for text in lines:
             if used >= budget:
