@@ -240,15 +240,11 @@ class GluedCheck:
             if s.seen_elsewhere(w, s0):
                 continue  # a term of the document (or a name it writes capitalised elsewhere)
             best = splits[0]
+            _, a, b, sub, sure = best
             fix = None
-            sub = "function" if best[3] else "content"
-            a, b = best[1], best[2]
-            prefixed = a in self.words.prefix_parts.get(lang, ()) and b not in self.words.join_words(lang)
-            if not best[4] and (sub == "content" or prefixed) and a in self.words.compound_heads(lang):
-                sub = "compound"  # super|crisp, post|consumer, over|scroll: weighed apart, never split
-            elif len(splits) == 1 or best[0] - splits[1][0] >= self.ambiguity:
-                fix = f"{best[1]} {best[2]}"
-            hits.append(Hit("glued-word", s0, e0, fix, sure=best[4], sub=sub, first=a))
+            if sub != "compound" and (len(splits) == 1 or best[0] - splits[1][0] >= self.ambiguity):
+                fix = f"{a} {b}"  # (a compound: weighed apart, never split)
+            hits.append(Hit("glued-word", s0, e0, fix, sure=sure, sub=sub, first=a))
         return hits
 
 

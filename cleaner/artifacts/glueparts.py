@@ -152,11 +152,13 @@ class GlueWords:
 
     def _split_uncached(
         self, lang: str, word: str, tail: str = ""
-    ) -> tuple[tuple[float, str, str, bool, bool], ...]:
-        """Valid splits ``(score, a, b, joined, sure)`` of a lowercase ``word``, best first (none: a word).
+    ) -> tuple[tuple[float, str, str, str, bool], ...]:
+        """Valid splits ``(score, a, b, sort, sure)`` of a lowercase ``word``, best first (none: a word).
 
-        ``joined``: one part is a join word ("communication|between"), else two frequent content
-        words of an unlisted token ("chief|executive"). ``sure`` (repaired everywhere): a function
+        ``sort``: "function" when one part is a join word ("communication|between"), else
+        "content": two frequent content words of an unlisted token ("chief|executive");
+        "compound" for an unsure split of either sort whose first part heads compounds
+        (:meth:`compound_heads`; "super|crisp", "over|scroll"). ``sure`` (repaired everywhere): a function
         word and a frequent word of ``sure_min_length`` letters or more, in an unlisted token.
         ``tail``: the contraction after the token ("t" of ``youdon’t``: "don't" is weighed), or
         "-" before a hyphen, where the second part may be a short word (second|non-existent).
@@ -168,6 +170,7 @@ class GlueWords:
         fw = self.function_words.get(lang, frozenset())
         prefixes = self.prefix_parts.get(lang, frozenset())
         lead = self.lead_letters.get(lang, frozenset())
+        heads = self.compound_heads(lang)
         splits = []
         for i in range(1, len(word)):
             a, b = word[:i], word[i:]
@@ -212,7 +215,10 @@ class GlueWords:
                     and len(other) >= self.sure_len
                     and zipf(lang, other) >= self.sure_zipf
                 )
-            splits.append((za + zb, a, b, joined, sure))
+            sort = "function" if joined else "content"
+            if not sure and (not joined or prefix) and a in heads:
+                sort = "compound"
+            splits.append((za + zb, a, b, sort, sure))
         splits.sort(reverse=True)
         return tuple(splits)
 
