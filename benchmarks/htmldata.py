@@ -86,6 +86,21 @@ class Table:
         )
 
 
+def concat(a: Table, b: Table) -> Table:
+    """The pages of ``a`` then those of ``b`` in one table (titles too when both have them)."""
+    return Table(
+        a.pages + b.pages,
+        np.concatenate([a.offsets[:-1], b.offsets + a.offsets[-1]]).astype(np.int64),
+        np.concatenate([a.X, b.X]),
+        np.concatenate([a.y, b.y]),
+        np.concatenate([a.w, b.w]),
+        a.texts + b.texts,
+        a.fallback + b.fallback,
+        a.ctx + b.ctx,
+        a.titles + b.titles if a.titles is not None and b.titles is not None else None,
+    )
+
+
 def _labels(page: Any, texts: list[str]) -> np.ndarray:
     from cleaner.htmlfeatures import Overlap, tokens
 

@@ -358,3 +358,38 @@ def test_real_readability_pages_align_with_their_gold():
         pairs.append(("\n".join(ln for ln, lab in labelled if lab), p.gold))
     # the lines labelled 1 reproduce the gold almost exactly
     assert shingle_prf(pairs)["f1"] > 0.98
+
+
+def test_block_tables_concatenate_page_by_page() -> None:
+    """htmldata.concat (the refit's fit+val table): every page keeps its own rows."""
+    import htmldata
+    import numpy as np
+
+    def table(tag: str, sizes: list[int]) -> htmldata.Table:
+        offs = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        n = int(offs[-1])
+        refs = [
+            htmldata.PageRef("dragnet", f"{tag}{i}", f"{tag}.example", "fit", "article")
+            for i in range(len(sizes))
+        ]
+        return htmldata.Table(
+            refs,
+            offs,
+            np.arange(n * 2, dtype=np.float32).reshape(n, 2) + (100 if tag == "b" else 0),
+            np.ones(n, dtype=np.int8),
+            np.ones(n, dtype=np.float32),
+            [f"{tag} block {j}" for j in range(n)],
+            [None] * len(sizes),
+            [[(j,) for j in range(s)] for s in sizes],
+            [f"{tag} title {i}" for i in range(len(sizes))],
+        )
+
+    a, b = table("a", [2, 3]), table("b", [1, 4])
+    both = htmldata.concat(a, b)
+    assert [p.id for p in both.pages] == ["a0", "a1", "b0", "b1"]
+    assert both.offsets.tolist() == [0, 2, 5, 6, 10]
+    for k, (t, i) in enumerate([(a, 0), (a, 1), (b, 0), (b, 1)]):
+        assert both.texts[both.rows(k)] == t.texts[t.rows(i)]
+        assert (both.X[both.rows(k)] == t.X[t.rows(i)]).all()
+    assert both.titles == ["a title 0", "a title 1", "b title 0", "b title 1"]
+    assert htmldata.concat(a, htmldata.Table(**{**b.__dict__, "titles": None})).titles is None
