@@ -1,7 +1,7 @@
-"""Fit the block model of HTML mode on the site-split corpus (fit part), choose its decision on val.
+"""Fit the block model of HTML mode on the site-split corpus: fit part, decision on val, refit on both.
 
     python benchmarks/train_htmlmodel.py --no-precision-vote   # fit, choose, refit, write rules/htmlmodel.{npz,yaml}
-    python benchmarks/train_htmlmodel.py --dry-run   # the same without writing
+    python benchmarks/train_htmlmodel.py --no-precision-vote --dry-run   # the same without writing
 
 1. The block model: boosted trees (LightGBM, depth 6, the forest format of
    :mod:`cleaner.textmodel.forest`) over :data:`cleaner.htmlmodel.FEATURES` with
@@ -24,7 +24,8 @@
    sites still help. No figure of the refitted model is read on val (it has
    seen it): its figures come from the test part (``bench_html.py``).
 
-``test`` is never read here. Needs LightGBM (``pip install -e '.[dev]'``).
+``test`` is never used here for fitting or a choice (its pages are loaded with
+the rest and filtered out). Needs LightGBM (``pip install -e '.[dev]'``).
 """
 
 from __future__ import annotations
@@ -221,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         models = refit(models, htmldata.concat(fit, val), args.folds, params)
         print(f"refitted on fit+val ({time.time() - t0:.0f} s)", flush=True)
     if not args.dry_run:
-        write_model(models, best, fit, val, not args.no_precision_vote, args.weights, not args.no_refit)
+        write_model(models, best, fit, val, not args.no_precision_vote, args.weights, not args.no_refit, argv)
     print(f"done in {time.time() - t0:.0f} s")
     return 0
 
@@ -286,6 +287,7 @@ def write_model(
     precision_vote: bool,
     weights: str,
     refitted: bool,
+    argv: list[str] | None = None,
 ) -> None:
     import yaml
 
@@ -307,7 +309,9 @@ def write_model(
         "precision_vote": precision_vote,
         "features": {"block": list(FEATURES), "context": list(CONTEXT_FEATURES)},
         "fitted": {
-            "by": " ".join(["python benchmarks/train_htmlmodel.py", *sys.argv[1:]]),
+            "by": " ".join(
+                ["python benchmarks/train_htmlmodel.py", *(sys.argv[1:] if argv is None else argv)]
+            ),
             "trees": {name: n for name, _, n in models},
             "depth": {name: f.depth for name, f in forests.items()},
             "params": dict(PARAMS, min_data_in_leaf=50, learning_rate=0.08),

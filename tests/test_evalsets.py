@@ -365,7 +365,8 @@ def test_block_tables_concatenate_page_by_page() -> None:
     import htmldata
     import numpy as np
 
-    def table(tag: str, sizes: list[int]) -> htmldata.Table:
+    def table(tag: str, sizes: list[int], seed: int) -> htmldata.Table:
+        rng = np.random.default_rng(seed)
         offs = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         n = int(offs[-1])
         refs = [
@@ -375,21 +376,24 @@ def test_block_tables_concatenate_page_by_page() -> None:
         return htmldata.Table(
             refs,
             offs,
-            np.arange(n * 2, dtype=np.float32).reshape(n, 2) + (100 if tag == "b" else 0),
-            np.ones(n, dtype=np.int8),
-            np.ones(n, dtype=np.float32),
+            rng.random((n, 2)).astype(np.float32),
+            rng.integers(-1, 2, n).astype(np.int8),
+            rng.random(n).astype(np.float32),
             [f"{tag} block {j}" for j in range(n)],
-            [None] * len(sizes),
-            [[(j,) for j in range(s)] for s in sizes],
+            [f"{tag} recall text {i}" for i in range(len(sizes))],
+            [[(seed, i, j) for j in range(s)] for i, s in enumerate(sizes)],
             [f"{tag} title {i}" for i in range(len(sizes))],
         )
 
-    a, b = table("a", [2, 3]), table("b", [1, 4])
+    a, b = table("a", [2, 3], 1), table("b", [1, 4], 2)
     both = htmldata.concat(a, b)
     assert [p.id for p in both.pages] == ["a0", "a1", "b0", "b1"]
     assert both.offsets.tolist() == [0, 2, 5, 6, 10]
     for k, (t, i) in enumerate([(a, 0), (a, 1), (b, 0), (b, 1)]):
         assert both.texts[both.rows(k)] == t.texts[t.rows(i)]
-        assert (both.X[both.rows(k)] == t.X[t.rows(i)]).all()
+        for field in ("X", "y", "w"):
+            assert np.array_equal(getattr(both, field)[both.rows(k)], getattr(t, field)[t.rows(i)]), field
+        assert both.fallback[k] == t.fallback[i]
+        assert both.ctx[k] == t.ctx[i]
     assert both.titles == ["a title 0", "a title 1", "b title 0", "b title 1"]
     assert htmldata.concat(a, htmldata.Table(**{**b.__dict__, "titles": None})).titles is None
