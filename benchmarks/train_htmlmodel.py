@@ -20,9 +20,9 @@
    forests are fitted again on ``fit`` and ``val`` together (``--no-refit``: the
    forests of step 1-2 as they are). The model sees 39% more pages; on val, a
    model fitted on 50%, 75% and 100% of fit's sites scored 0.897, 0.898 and
-   0.902 mean F1 (``--learning-curve``), so more
-   sites still help. No figure of the refitted model is read on val (it has
-   seen it): its figures come from the test part (``bench_html.py``).
+   0.902 mean F1 (``--learning-curve``), so more sites still help. No figure of
+   the refitted model is read on val (it has seen it): its figures come from
+   the test part (``bench_html.py``).
 
 ``test`` is never used here for fitting or a choice (its pages are loaded with
 the rest and filtered out). Needs LightGBM (``pip install -e '.[dev]'``).

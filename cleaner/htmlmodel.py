@@ -4,8 +4,9 @@ Each block (:mod:`cleaner.htmlblocks`) gets a row of features
 (:mod:`cleaner.htmlfeatures`). A forest of boosted trees
 (:class:`cleaner.textmodel.forest.Forest`, fitted by
 ``benchmarks/train_htmlmodel.py``: chosen on the ``val`` part of the site split,
-then fitted on ``fit`` and ``val``) turns a row into a probability; a second forest reads the first one's probabilities
-of the blocks around each block. Both ship as arrays in ``rules/htmlmodel.npz``
+then fitted on ``fit`` and ``val``) turns a row into a probability; a second
+forest, when the model has one, reads the first one's probabilities of the
+blocks around each block. Both ship as arrays in ``rules/htmlmodel.npz``
 with their settings in ``rules/htmlmodel.yaml``. :func:`select` turns the
 probabilities into the kept lines.
 """
