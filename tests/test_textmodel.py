@@ -146,6 +146,35 @@ def test_a_section_rule_stops_at_the_article_text_after_its_box() -> None:
     assert not any(b in kept for b in box[1:])
 
 
+@pytest.mark.parametrize("where", ["top", "middle"])
+def test_a_section_rule_stops_at_a_hard_wrapped_paragraph(where: str) -> None:
+    """html2text's markdown wraps paragraphs at 78 columns: no line alone has a paragraph's
+    words and end, yet the section stops at the paragraph (the text model's wrapped unit),
+    whether the box is a menu above the article or in its middle; before, the section ran to
+    the end of the page and the document came out empty."""
+    box = [
+        "### Most Read",
+        "",
+        "  * [Stolen bike returned after 30 years](/news/stolen-bike)",
+        "  * [Bakery wins regional bread prize](/news/bakery-prize)",
+        "  * [Storm closes coastal road overnight](/news/storm-road)",
+    ]
+    lines = ["  * [Home](/)", "  * [News](/news)", ""]
+    if where == "top":
+        lines += box + [""]
+    lines += ["# Riverton Council Votes to Close Old Market Square to Cars on Weekends", ""]
+    for k, p in enumerate(ARTICLE):
+        lines += [*textwrap.wrap(p, 78), ""]
+        if k == 2 and where == "middle":
+            lines += box + [""]
+    doc = cleaner.clean("\n".join(lines), format="text")
+    assert doc.status == "ok", doc.reason
+    kept = {ln.text for ln in doc.lines if ln.kept}
+    lost = [ln.text for p in ARTICLE for ln in doc.lines if ln.text in textwrap.wrap(p, 78) and not ln.kept]
+    assert not lost, [r for r in doc.removed if r["text"] in lost]
+    assert not any(b in kept for b in box if b.strip())
+
+
 def test_the_threshold_setting_moves_the_inside_cut(tmp_path: Path) -> None:
     """Short lines between the paragraphs (a credit, a time stamp, a teaser, a one-sentence
     paragraph) are where the model is less sure: the inside threshold decides them."""

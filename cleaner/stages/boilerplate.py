@@ -261,7 +261,8 @@ class BoilerplateStage(Stage[BoilerplateOptions]):
         live = view.lens > 0
         if compiled is not None:
             sure = judged.sure if judged is not None else evidence
-            live = compiled.apply(lines, self.counts, view, sure, named)
+            wrapped = judged.wrapped if judged is not None else None
+            live = compiled.apply(lines, self.counts, view, sure, named, wrapped)
             if sure is not None:
                 for i in np.flatnonzero(sure & ~live & (view.lens > 0)).tolist():
                     self.overruled[lines[i].rule or ""] += 1
@@ -637,12 +638,15 @@ class _Compiled:
         view: Any,
         sure: np.ndarray | None = None,
         named: dict[int, Rule] | None = None,
+        wrapped: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> np.ndarray:
         """Remove the lines the rules name, each marked with its rule (``view``:
         a TextView of ``lines``, all kept; ``counts``: lines removed per rule;
         ``sure``: per line, whether the text model is sure it is article text,
         which stops a section; ``named``: :meth:`named` of ``view``, when the
-        caller has it); return which lines are still kept."""
+        caller has it; ``wrapped``: the first and last lines of the document's
+        hard-wrapped paragraphs, as the text model reads them); return which
+        lines are still kept."""
         hits = sorted((self.named(view) if named is None else named).items())
         live = np.ones(len(lines), dtype=bool)  # the lines not removed yet
         if not hits:
@@ -672,6 +676,10 @@ class _Compiled:
             drop(js, r.id)
         # the others in order; a section's body is not looked at again
         para = view.keys[:, 3] == 1  # article paragraphs: where a section stops
+        if wrapped is not None:
+            # a hard-wrapped paragraph (markdown from html2text, a mail, a text file) is one
+            # paragraph over its lines, none of which alone has the words and the sentence's end
+            para = para | self._wrapped_paragraphs(lines, view.keys[:, 2], wrapped)
         after = 0
         for i, r in hits:
             if i < after or not live[i] or r.kind == "embed":
@@ -687,6 +695,19 @@ class _Compiled:
             body, after = self._section(i, r, live, para, view.lens, sure)
             drop([i, *body], r.id)
         return live
+
+    def _wrapped_paragraphs(
+        self, lines: list[Line], words: np.ndarray, wrapped: tuple[np.ndarray, np.ndarray]
+    ) -> np.ndarray:
+        """Per line, whether it is part of a wrapped paragraph (``wrapped``: the first and last
+        lines of units of several lines) that has ``para_words`` words and whose last line ends
+        a sentence, as a paragraph of one line must to stop a section."""
+        out = np.zeros(len(lines), dtype=bool)
+        for a, b in zip(wrapped[0].tolist(), wrapped[1].tolist(), strict=True):
+            end = lines[b].text.rstrip()[-1:]
+            if end and end in TERMINAL and int(words[a : b + 1].sum()) >= self.para_words:
+                out[a : b + 1] = True
+        return out
 
     def _section(
         self,

@@ -56,6 +56,8 @@ class Judgement:
     names: list[str]  # the reasons
     sure: np.ndarray  # bool per line: article text inside the region that the line model is sure of
     inside: np.ndarray  # bool per line: inside the article region
+    # the units of several lines (hard-wrapped paragraphs): their first and last lines
+    wrapped: tuple[np.ndarray, np.ndarray] | None = None
 
     def reason(self, i: int) -> str | None:
         c = int(self.code[i])
@@ -266,7 +268,9 @@ class TextModel:
         code[at] = ucode[which]
         sure[at] = (uinside & (p >= self.settings.sure))[which]
         inside_l[at] = uinside[which]
-        return Judgement(keep, code, self.names, sure, inside_l)
+        several = units.last > units.idx
+        wrapped = (units.idx[several], units.last[several]) if several.any() else None
+        return Judgement(keep, code, self.names, sure, inside_l, wrapped)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
