@@ -680,6 +680,9 @@ class _Compiled:
             # a hard-wrapped paragraph (markdown from html2text, a mail, a text file) is one
             # paragraph over its lines, none of which alone has the words and the sentence's end
             para = para | self._wrapped_paragraphs(lines, view.keys[:, 2], wrapped)
+        # ... and so is a block of lines without a blank between them that reads as one
+        # (BeautifulSoup's get_text("\n") breaks a paragraph at each of its links)
+        para = para | self._block_paragraphs(lines, view.keys[:, 2], view.lens > 0)
         after = 0
         for i, r in hits:
             if i < after or not live[i] or r.kind == "embed":
@@ -707,6 +710,29 @@ class _Compiled:
             end = lines[b].text.rstrip()[-1:]
             if end and end in TERMINAL and int(words[a : b + 1].sum()) >= self.para_words:
                 out[a : b + 1] = True
+        return out
+
+    def _block_paragraphs(self, lines: list[Line], words: np.ndarray, nonblank: np.ndarray) -> np.ndarray:
+        """Per line, whether it is part of a block of two or more non-blank lines (no blank line
+        between them) that has ``para_words`` words and whose last line ends a sentence: a
+        paragraph a dumper broke at its inline elements. With the text model, a section that
+        runs to the end stops there only at a line the model is also sure of (a list of
+        headlines is rarely sure article text)."""
+        out = np.zeros(len(lines), dtype=bool)
+        n = len(lines)
+        i = 0
+        while i < n:
+            if not nonblank[i]:
+                i += 1
+                continue
+            j = i
+            while j + 1 < n and nonblank[j + 1]:
+                j += 1
+            if j > i:
+                end = lines[j].text.rstrip()[-1:]
+                if end and end in TERMINAL and int(words[i : j + 1].sum()) >= self.para_words:
+                    out[i : j + 1] = True
+            i = j + 1
         return out
 
     def _section(
