@@ -718,21 +718,20 @@ class _Compiled:
         paragraph a dumper broke at its inline elements. With the text model, a section that
         runs to the end stops there only at a line the model is also sure of (a list of
         headlines is rarely sure article text)."""
-        out = np.zeros(len(lines), dtype=bool)
         n = len(lines)
-        i = 0
-        while i < n:
-            if not nonblank[i]:
-                i += 1
-                continue
-            j = i
-            while j + 1 < n and nonblank[j + 1]:
-                j += 1
-            if j > i:
-                end = lines[j].text.rstrip()[-1:]
-                if end and end in TERMINAL and int(words[i : j + 1].sum()) >= self.para_words:
-                    out[i : j + 1] = True
-            i = j + 1
+        out = np.zeros(n, dtype=bool)
+        if n < 2:
+            return out
+        start = nonblank & ~np.concatenate(([False], nonblank[:-1]))
+        block = np.cumsum(start) - 1  # each non-blank line's block
+        first = np.flatnonzero(start)
+        last = np.flatnonzero(nonblank & ~np.concatenate((nonblank[1:], [False])))
+        size = last - first + 1
+        total = np.bincount(block[nonblank], weights=words[nonblank], minlength=len(first))
+        for k in np.flatnonzero((size >= 2) & (total >= self.para_words)).tolist():
+            end = lines[int(last[k])].text.rstrip()[-1:]
+            if end and end in TERMINAL:
+                out[first[k] : last[k] + 1] = True
         return out
 
     def _section(
