@@ -368,10 +368,12 @@ class BoilerplateStage(Stage[BoilerplateOptions]):
         language, the rules' language or a repair reads the shorter text differently:
         benchmarks/bench_idempotence.py)."""
         assert self.classifier is not None
+        # which lines are blank, once (a dump's blank lines are most of its lines: BeautifulSoup's
+        # get_text writes one for each white-space node; the model keeps them all)
+        blank = np.fromiter((not ln.text.strip() for ln in lines), dtype=bool, count=len(lines))
         for _ in range(self.options.max_rounds - 1):
             idx = np.flatnonzero(keep)
-            norm = [" ".join(lines[i].text.split()) for i in idx.tolist()]
-            empty = np.fromiter((not t for t in norm), dtype=bool, count=len(norm))
+            empty = blank[idx]
             words = np.flatnonzero(~empty)
             if not len(words):
                 return
@@ -379,7 +381,7 @@ class BoilerplateStage(Stage[BoilerplateOptions]):
             sel = ~(empty & np.concatenate(([True], empty[:-1])))
             sel[words[-1] + 1 :] = False
             at = idx[sel]
-            texts = [norm[k] for k in np.flatnonzero(sel).tolist()]
+            texts = [" ".join(lines[i].text.split()) for i in at.tolist()]
             judged = self.classifier.judge(texts, doc.language, inside=self._inside(doc))
             if judged.keep.all():
                 return
