@@ -35,7 +35,11 @@ from cleaner.rules import (
 from cleaner.stages.base import Setting, Stage, StageOptions, option
 from cleaner.templates import MAX_LINE_CHARS, SiteTemplates
 from cleaner.textmodel.model import Judgement, TextModel
+from cleaner.textmodel.shape import S_HEADING, S_MARKER
 
+# a block of more lines than this (a page dumped without blank lines, a box and the paragraph after it)
+# is a paragraph where a section stops, but only at the lines the model is sure of
+SPREAD_LINES = 8
 PARAGRAPH_WORDS = (
     12  # a line of this many words ending a sentence is an article paragraph (sections stop there)
 )
@@ -347,7 +351,7 @@ class BoilerplateStage(Stage[BoilerplateOptions]):
         keep, code = np.zeros(n, dtype=bool), np.full(n, -1, dtype=np.int64)
         sure, inside = judged.sure.copy(), np.zeros(n, dtype=bool)
         keep[at], code[at], sure[at], inside[at] = sub.keep, sub.code, sub.sure, sub.inside
-        return Judgement(keep, code, sub.names, sure, inside)
+        return Judgement(keep, code, sub.names, sure, inside, judged.wrapped)
 
     def _mark(
         self, lines: list[Line], code: np.ndarray, names: list[str], at: list[int] | None = None
@@ -445,6 +449,7 @@ class _Stripped:
         self.starts = raw.starts + shape[:, S_LEAD]
         self.ends = raw.starts + shape[:, S_END]
         self.lens = self.ends - self.starts
+        self.shape = shape  # (list items and headings start a block of their own: _paragraphs)
         self.texts = _StrippedTexts(texts)
 
 
@@ -677,14 +682,8 @@ class _Compiled:
                 j -= 1
             drop(js, r.id)
         # the others in order; a section's body is not looked at again
-        para = view.keys[:, 3] == 1  # article paragraphs: where a section stops
-        if wrapped is not None:
-            # a hard-wrapped paragraph (markdown from html2text, a mail, a text file) is one
-            # paragraph over its lines, none of which alone has the words and the sentence's end
-            para = para | self._wrapped_paragraphs(lines, view.keys[:, 2], wrapped)
-        # ... and so is a block of lines without a blank between them that reads as one
-        # (BeautifulSoup's get_text("\n") breaks a paragraph at each of its links)
-        para = para | self._block_paragraphs(lines, view.keys[:, 2], view.lens > 0)
+        para: np.ndarray | None = None  # article paragraphs, where a section stops (when one fires)
+        stop_sure = sure
         after = 0
         for i, r in hits:
             if i < after or not live[i] or r.kind == "embed":
@@ -697,44 +696,67 @@ class _Compiled:
                 counts[r.id] += 1
                 after = i + 1
                 continue
-            body, after = self._section(i, r, live, para, view.lens, sure)
+            if para is None:
+                para, stop_sure = self._paragraphs(lines, view, wrapped, sure)
+            body, after = self._section(i, r, live, para, view.lens, stop_sure)
             drop([i, *body], r.id)
         return live
 
-    def _wrapped_paragraphs(
-        self, lines: list[Line], words: np.ndarray, wrapped: tuple[np.ndarray, np.ndarray]
-    ) -> np.ndarray:
-        """Per line, whether it is part of a wrapped paragraph (``wrapped``: the first and last
-        lines of units of several lines) that has ``para_words`` words and whose last line ends
-        a sentence, as a paragraph of one line must to stop a section."""
-        out = np.zeros(len(lines), dtype=bool)
-        for a, b in zip(wrapped[0].tolist(), wrapped[1].tolist(), strict=True):
-            end = lines[b].text.rstrip()[-1:]
-            if end and end in TERMINAL and int(words[a : b + 1].sum()) >= self.para_words:
-                out[a : b + 1] = True
-        return out
+    def _paragraphs(
+        self,
+        lines: list[Line],
+        view: Any,
+        wrapped: tuple[np.ndarray, np.ndarray] | None,
+        sure: np.ndarray | None,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """(per line, whether it is part of an article paragraph; ``sure`` with a paragraph
+        broken over lines made sure on all its lines when the model is sure of any of them).
 
-    def _block_paragraphs(self, lines: list[Line], words: np.ndarray, nonblank: np.ndarray) -> np.ndarray:
-        """Per line, whether it is part of a block of two or more non-blank lines (no blank line
-        between them) that has ``para_words`` words and whose last line ends a sentence: a
-        paragraph a dumper broke at its inline elements. With the text model, a section that
-        runs to the end stops there only at a line the model is also sure of (a list of
-        headlines is rarely sure article text)."""
+        A paragraph is a line of ``para_words`` words that ends a sentence, or one broken over
+        lines that has those words and whose last line ends a sentence: a block of lines without a blank between them (BeautifulSoup's
+        ``get_text("\\n")`` breaks a paragraph at each of its links; a list item or a heading
+        starts a block of its own, so a list of headlines is not one), or a unit the text model
+        read as hard-wrapped (``wrapped``: html2text's markdown at 78 columns, a mail). A
+        section that reaches such a paragraph stops at its first line, not at the first piece
+        the model is sure of."""
+        words = view.keys[:, 2]
+        one = view.keys[:, 3] == 1
         n = len(lines)
-        out = np.zeros(n, dtype=bool)
-        if n < 2:
-            return out
-        start = nonblank & ~np.concatenate(([False], nonblank[:-1]))
-        block = np.cumsum(start) - 1  # each non-blank line's block
-        first = np.flatnonzero(start)
-        last = np.flatnonzero(nonblank & ~np.concatenate((nonblank[1:], [False])))
-        size = last - first + 1
-        total = np.bincount(block[nonblank], weights=words[nonblank], minlength=len(first))
-        for k in np.flatnonzero((size >= 2) & (total >= self.para_words)).tolist():
-            end = lines[int(last[k])].text.rstrip()[-1:]
-            if end and end in TERMINAL:
-                out[first[k] : last[k] + 1] = True
-        return out
+        pid = np.zeros(n, dtype=np.int64)  # the broken paragraph each line is part of (0: none)
+        wide = np.zeros(n, dtype=bool)  # ... one of more than SPREAD_LINES lines
+        nonblank = view.lens > 0
+        if n >= 2 and nonblank.any():
+            starts = nonblank & ~np.concatenate(([False], nonblank[:-1]))
+            shape = getattr(view, "shape", None)
+            if shape is not None:
+                starts |= nonblank & ((shape[:, S_MARKER] != 0) | (shape[:, S_HEADING] != 0))
+            block = np.cumsum(starts)
+            first = np.flatnonzero(starts)
+            # the last non-blank line of each block (blank lines after it belong to no block)
+            nb_last = np.maximum.reduceat(np.where(nonblank, np.arange(n), -1), first)
+            total = np.bincount(block[nonblank], weights=words[nonblank], minlength=len(first) + 1)[1:]
+            size = nb_last - first + 1
+            for k in np.flatnonzero((size >= 2) & (total >= self.para_words)).tolist():
+                if _ends_sentence(lines[int(nb_last[k])].text):
+                    pid[first[k] : nb_last[k] + 1] = k + 1
+                    if size[k] > SPREAD_LINES:
+                        wide[first[k] : nb_last[k] + 1] = True
+        if wrapped is not None:
+            nxt = int(pid.max()) + 1
+            for a, b in zip(wrapped[0].tolist(), wrapped[1].tolist(), strict=True):
+                if (
+                    pid[a] == 0
+                    and int(words[a : b + 1].sum()) >= self.para_words
+                    and _ends_sentence(lines[b].text)
+                ):
+                    pid[a : b + 1] = nxt
+                    nxt += 1
+        broken = pid > 0
+        para = one | broken
+        if sure is None or not broken.any():
+            return para, sure
+        any_sure = np.bincount(pid[sure & broken], minlength=int(pid.max()) + 1) > 0
+        return para, np.where(broken & ~wide, any_sure[pid], sure)
 
     def _section(
         self,
@@ -781,6 +803,11 @@ class _Compiled:
             stop = len(cand)
         nxt = int(cand[stop]) if stop < len(cand) else len(live)
         return cand[:stop].tolist(), nxt
+
+
+def _ends_sentence(text: str) -> bool:
+    end = text.rstrip()[-1:]
+    return bool(end) and end in TERMINAL
 
 
 def _isolated(tmpl: np.ndarray, nonblank: np.ndarray, kept_inside: np.ndarray) -> np.ndarray:
