@@ -713,12 +713,13 @@ class _Compiled:
         broken over lines made sure on all its lines when the model is sure of any of them).
 
         A paragraph is a line of ``para_words`` words that ends a sentence, or one broken over
-        lines that has those words and whose last line ends a sentence: a block of lines without a blank between them (BeautifulSoup's
-        ``get_text("\\n")`` breaks a paragraph at each of its links; a list item or a heading
-        starts a block of its own, so a list of headlines is not one), or a unit the text model
-        read as hard-wrapped (``wrapped``: html2text's markdown at 78 columns, a mail). A
-        section that reaches such a paragraph stops at its first line, not at the first piece
-        the model is sure of."""
+        lines that has those words and whose last line ends a sentence: a block of lines
+        without a blank between them (BeautifulSoup's ``get_text("\\n")`` breaks a paragraph
+        at each of its links; a list item or a heading starts a block of its own, so a list of
+        headlines is not one), or a unit the text model read as hard-wrapped (``wrapped``:
+        html2text's markdown at 78 columns, a mail). A section that reaches such a paragraph
+        stops at its first line, not at the first piece the model is sure of; in a block of
+        more than ``SPREAD_LINES`` lines only at the lines the model is sure of."""
         words = view.keys[:, 2]
         one = view.keys[:, 3] == 1
         n = len(lines)
@@ -806,6 +807,7 @@ class _Compiled:
 
 
 def _ends_sentence(text: str) -> bool:
+    """Whether a line ends as an article paragraph does (its last character in TERMINAL)."""
     end = text.rstrip()[-1:]
     return bool(end) and end in TERMINAL
 
