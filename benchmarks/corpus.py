@@ -39,7 +39,7 @@ sys.path.insert(0, str(HERE))
 
 import evalsets  # noqa: E402
 
-VERSION = 4  # bump when a dump, a label or the split changes: the cache is rebuilt
+VERSION = 5  # bump when a dump, a label or the split changes: the cache is rebuilt
 CACHE = HERE / ".cache" / "corpus" / f"v{VERSION}"
 SETS = ("readability", "trafilatura", "wcxb", "dragnet")
 NEWS_SETS = ("readability", "trafilatura", "dragnet")  # news and blogs; wcxb has 7 page types
@@ -196,24 +196,40 @@ def dump(html: str, shape: str) -> str | None:
 
 
 # ------------------------------------------------------------------ scoring text
-_MD_IMAGE = re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)")
-_MD_LINK_TARGET = re.compile(r"\]\((?:[^()\n]|\([^()\n]*\))*\)")
+# a link's or image's target: "(", the URL and an optional "title", to its ")". html2text
+# wraps a long target over lines (breaking the URL at a hyphen, or the title between
+# words), so it may hold newlines; a backslash escape or a quoted title may hold a paren.
+# Bounded, so that a "](" without its ")" costs little.
+_TARGET = r'\((?:\\.|[^()\\"]|"(?:\\.|[^"\\]){0,2000}"|\((?:\\.|[^()\\]){0,500}\)){0,2000}\)'
+_MD_IMAGE = re.compile(r"!\[([^\]\n]*)\]" + _TARGET)
+_MD_LINK_TARGET = re.compile(r"\]" + _TARGET)
 _MD_AUTOLINK = re.compile(r"<(?:https?|mailto):[^>\s]*>")
 _MD_EMPHASIS = re.compile(r"(?<![\w*])(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1(?![\w*])")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|])")
 _MD_LINE_MARK = re.compile(r"(?m)^([ \t]*)(?:#{1,6}[ \t]+|>[ \t]?)")
 
 
+def _drop_target(m: re.Match[str]) -> str:
+    """A link target left out, the line breaks in it kept (lines keep their places)."""
+    return "]" + "\n" * m.group(0).count("\n")
+
+
+def _image_alt(m: re.Match[str]) -> str:
+    """An image: its alt text, the line breaks of its target kept."""
+    return m.group(1) + "\n" * m.group(0).count("\n")
+
+
 def plain(text: str | None) -> str:
     """Text as scored: markdown's markup left out, the words a reader sees kept
-    (link and image targets, emphasis marks, backslash escapes, heading and
-    quote marks). Lines keep their places. Applied to every method's output
+    (link and image targets, a target wrapped over lines or with a title too,
+    emphasis marks, backslash escapes, heading and quote marks). Lines keep
+    their places. Applied to every method's output
     alike, so that a markdown dump is scored on the words it selects."""
     if not text:
         return text or ""
     if "](" in text:
-        text = _MD_IMAGE.sub(r"\1", text)
-        text = _MD_LINK_TARGET.sub("]", text)
+        text = _MD_IMAGE.sub(_image_alt, text)
+        text = _MD_LINK_TARGET.sub(_drop_target, text)
     if "<http" in text or "<mailto" in text:
         text = _MD_AUTOLINK.sub("", text)
     if "[" in text:

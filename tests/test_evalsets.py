@@ -397,3 +397,57 @@ def test_block_tables_concatenate_page_by_page() -> None:
         assert both.ctx[k] == t.ctx[i]
     assert both.titles == ["a title 0", "a title 1", "b title 0", "b title 1"]
     assert htmldata.concat(a, htmldata.Table(**{**b.__dict__, "titles": None})).titles is None
+
+
+# ------------------------------------------------------------------ markdown as scored
+# html2text's markdown of a blog page: a category list whose links carry long titles, and
+# a link whose URL html2text broke at a hyphen (it wraps at 78 columns, targets too)
+_MARKDOWN_PAGE = """\
+  * [Blog](http://www.example-blog.com/category/blog/ "Our goal is to publish information that reflects
+We want you to interact with us, tell us what you're up to and we may feature
+you on the site.") (117)
+  * [HTML / CSS](http://www.example-blog.com/category/html-css/ "Web page production \\(the basics\\)
+is the process of turning a design into a page.") (26)
+
+Chopping a page design up and making it into a [living page](http://www.example-blog.com/a-living-
+breathing-page/) involves hundreds of decisions.
+![A designer at work](http://img.example-blog.com/2012/10/designer-at-
+work.jpg)
+[« Previous Article](http://www.example-blog.com/seo/website-seo-video-review-
+orlando-vacation-home-rental/)
+"""
+
+
+def test_plain_leaves_out_link_targets_wrapped_over_lines_and_their_titles() -> None:
+    """The words a reader sees of a markdown dump: link and image targets go, also
+    when html2text wrapped them over lines or gave them a title; lines keep their places."""
+    import corpus
+
+    out = corpus.plain(_MARKDOWN_PAGE)
+    assert out.split("\n") == [
+        "  * Blog",
+        "",
+        " (117)",
+        "  * HTML / CSS",
+        " (26)",
+        "",
+        "Chopping a page design up and making it into a living page",
+        " involves hundreds of decisions.",
+        "A designer at work",
+        "",
+        "« Previous Article",
+        "",
+        "",
+    ]
+    words = set(evalsets.tokens(out))
+    for hidden in ("interact", "production", "breathing", "orlando", "work.jpg", "http"):
+        assert not any(hidden in w for w in words), hidden
+
+
+def test_plain_keeps_text_after_a_link_target_left_open() -> None:
+    """A "](" without its ")" (a cut dump) takes no text with it, and costs little."""
+    import corpus
+
+    out = corpus.plain("See [the story](http://example.com/a-story\n\nThe article goes on here.")
+    assert "The article goes on here." in out
+    assert corpus.plain("[a](" + "x" * 5000 + "\n" * 3 + "end").endswith("end")
