@@ -110,6 +110,73 @@ def test_a_markdown_dump_stays_markdown_and_its_wrapped_paragraphs_stay_whole() 
     assert not any(line.lstrip().startswith("* [") for line in out)
 
 
+# a blog's category list as html2text writes it: each link carries its "title", a
+# paragraph that html2text wraps over lines with the link's URL
+CATEGORIES = [
+    (
+        "Basics",
+        "This section features tutorials on all the basics of web design. Using web sites should be easy "
+        "and pleasant, just like a great experience in a shop, hotel, or library.",
+        41,
+    ),
+    (
+        "Blog",
+        "Our goal is to publish information that reflects what we learn. We want you to interact with us, "
+        "tell us what you're up to and we may feature you on the site.",
+        117,
+    ),
+    (
+        "Business of Web Design",
+        "There's a lot more to being a web designer than design. This section provides guidelines from our "
+        "experience of running web teams and our own agency.",
+        27,
+    ),
+    (
+        "Copy Writing",
+        "Writing effective copy is the art of saying what the reader needs to hear. This section aims to "
+        "demystify the art of writing good copy for your website's visitors.",
+        12,
+    ),
+    (
+        "Usability",
+        "In the early days of the web, people relied on their instincts. A web usability testing industry "
+        "emerged, which has taught us a lot about where things go wrong.",
+        9,
+    ),
+]
+
+
+def test_markdown_links_are_read_as_their_text_wherever_html2text_wraps_them() -> None:
+    """A link's target (URL and title) is not the page's words: a category list whose
+    titles read like prose goes, and an article line that holds the rest of a wrapped
+    link stays with its paragraph (the output's links stay whole)."""
+    site = "http://www.riverton-ledger.com"
+    lines = [f"  * [{m}]({site}/{m.lower().replace(' ', '-')}/)" for m in MENU] + [""]
+    lines += ["# Riverton Council Votes to Close Old Market Square to Cars on Weekends", ""]
+    article = list(ARTICLE)
+    article[2] = article[2].replace(
+        "said Mayor Linda Okafor.",
+        f"said [Mayor Linda Okafor]({site}/topics/people/mayor-linda-okafor-of-riverton/).",
+    )
+    wrapped = [textwrap.wrap(p, 78) for p in article]
+    for pieces in wrapped:
+        lines += pieces + [""]
+    assert any(piece.startswith("ledger.com/topics/") for piece in wrapped[2])  # the URL broke over lines
+    lines += ["## Web Design Articles and Tutorials", ""]
+    listing = []
+    for name, title, n in CATEGORIES:
+        slug = name.lower().replace(" ", "-")
+        listing += textwrap.wrap(
+            f'  * [{name}]({site}/category/{slug}/ "{title}") ({n})', 78, break_long_words=False
+        )
+    lines += listing
+    doc = cleaner.clean("\n".join(lines), format="text")
+    kept = [ln.text.strip() for ln in doc.lines if ln.kept and ln.text.strip()]
+    for pieces in wrapped:
+        assert all(piece.strip() in kept for piece in pieces)
+    assert not any(line.strip() in kept for line in listing)
+
+
 def test_the_model_judges_lines_and_names_its_reasons(model: TextModel) -> None:
     lines = inscriptis_page().split("\n")
     j = model.judge(lines, "en")

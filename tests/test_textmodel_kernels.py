@@ -29,6 +29,7 @@ from cleaner.textmodel.shape import (
     S_LINK_CHARS,
     S_LINKS,
     S_MARKER,
+    S_TARGET,
     shape_row,
     shape_rows_py,
 )
@@ -183,6 +184,80 @@ def test_a_page_of_long_lines_is_not_wrapped() -> None:
     # nor is a menu of short lines, which are all "full" at a small width
     menu = [f"Section {k} of the site" for k in range(40)]
     assert wrap_width(kernel_shape(menu)) == 0
+
+
+# ------------------------------------------------------------------ markdown links
+def test_a_markdown_link_is_read_as_its_text() -> None:
+    """The words of a line with a link are the words a reader sees: its target, the
+    URL and the "title" html2text writes, is no words but counts as link target."""
+    seen = "Chopping a page design up and making it into a living page involves hundreds of decisions."
+    linked = (
+        "Chopping a page design up and making it into a [living page](http://www.example-blog.com/a-living-page/"
+        ' "A page about the lives of pages, with words of its own") involves hundreds of decisions.'
+    )
+    a, b = read_units([linked], "en"), read_units([seen], "en")
+    np.testing.assert_array_equal(a.words[:, -2], b.words[:, -2])  # as many words
+    np.testing.assert_array_equal(a.vocab, b.vocab)
+    assert a.shape[0, S_LINKS] == 1 and a.shape[0, S_LINK_CHARS] == len("living page")
+    assert a.shape[0, S_TARGET] == linked.index(") involves") - linked.index("](")
+
+
+def test_a_link_target_wrapped_over_lines_goes_with_its_link() -> None:
+    """html2text breaks a long target (a URL at a hyphen, a title between words) over
+    lines: the lines that start inside it continue the unit where the link began."""
+    lines = [
+        '  * [Blog](http://www.example-blog.com/category/blog/ "Our goal is to publish information that reflects',
+        "We want you to interact with us, tell us what you're up to and we may feature",
+        'you on the site.") (117)',
+        "  * [News](http://www.example-blog.com/category/news/)",
+        "",
+        "Read the [whole story](http://www.example-blog.com/2012/10/the-whole-",
+        "story-of-the-page/) here.",
+    ]
+    u = read_units(lines, "en")
+    assert u.wrap == 0 and u.idx.tolist() == [0, 1, 2, 3, 5, 6]
+    assert u.follows is not None and u.follows.tolist() == [-1, 0, 0, -1, -1, 4]
+    assert u.words[1, -2] == 0  # a title's line holds no words of the page
+    assert u.shape[0, S_LINKS] == 1 and u.shape[0, S_LINK_CHARS] == len("Blog")
+    # a document without links reads as before
+    assert read_units(lines[1:2], "en").follows is None
+
+
+def test_a_paragraph_broken_at_its_inline_elements_is_one_unit() -> None:
+    """BeautifulSoup's get_text("\\n") writes each text node on a line: the pieces of one
+    paragraph (a piece ending in one space, or the next starting with one space or a
+    closing mark) are read as one unit; a teaser's last sentence, a lone bullet and a
+    list item are not joined to what follows them."""
+    lines = [
+        "Read the council's ",
+        "full report",
+        " before the vote, said ",
+        "Linda Okafor",
+        ", who chairs the committee.",
+        "",
+        "Jimmie Johnson won his fourth Brickyard 400 at the weekend. ",
+        "Pantano replaces Kimball for Ohio race",
+        "* ",
+        "Home",
+        "  * Sport ",
+        "  * Weather",
+    ]
+    u = read_units(lines, "en")
+    assert u.wrap == 0
+    assert list(zip(u.idx.tolist(), u.last.tolist(), strict=True)) == [
+        (0, 4),
+        (6, 6),
+        (7, 7),
+        (8, 8),
+        (9, 9),
+        (10, 10),
+        (11, 11),
+    ]
+    # the unit's words are its pieces' words, read as one line
+    whole = read_units([" ".join(lines[:5])], "en")
+    assert u.words[0, -2] == whole.words[0, -2] == 16
+    np.testing.assert_array_equal(u.vocab[0], whole.vocab[0])
+    assert read_units(lines, "en", inline=False).idx.tolist() == [0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11]
 
 
 # ------------------------------------------------------------------ features

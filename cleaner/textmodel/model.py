@@ -255,6 +255,10 @@ class TextModel:
         bare = np.flatnonzero(ukeep & (X[:, _NO_WORDS] > 0))
         ukeep[bare] = False
         ucode[bare] = self._no_letters
+        if units.follows is not None:  # the rest of a link broken over units goes or stays with it
+            f = np.flatnonzero(units.follows >= 0)
+            ukeep[f] = ukeep[units.follows[f]]
+            ucode[f] = ucode[units.follows[f]]
         # units to lines (a wrapped paragraph is one unit of several lines)
         span = units.last - units.idx + 1
         which = np.repeat(np.arange(len(units)), span)

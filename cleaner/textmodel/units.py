@@ -7,11 +7,16 @@ of consecutive long lines are consistent with one width ``W`` (the first line
 is at most ``W`` long and the next line's first word would not have fit on it)
 and hardly any line is longer than ``W`` although it could have been broken.
 A unit's words are read from its content (after indentation, list marker or
-heading marks); its shape from how its lines are written.
+heading marks); its shape from how its lines are written. A markdown link is
+read as its text: its target (the URL and any "title", which html2text wraps
+over lines with the paragraph) is not words, and counts as the unit's link
+target wherever the unit's lines break it (:func:`link_marks`).
 """
 
 from __future__ import annotations
 
+import copy
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +32,8 @@ from cleaner.textmodel.shape import (
     S_GAPS,
     S_HEADING,
     S_IMAGES,
+    S_INDENT,
+    S_LEAD,
     S_LINK_CHARS,
     S_LINKS,
     S_MARKER,
@@ -40,6 +47,16 @@ WRAP_MIN, WRAP_MAX = 40, 200  # widths a hard-wrapped text can have
 WRAP_PAIRS = 8  # pairs of lines consistent with the width, at least
 WRAP_OVER = 0.05  # share of lines longer than the width that could have been broken, at most
 _SUMMED = (S_LINK_CHARS, S_LINKS, S_IMAGES, S_TARGET, S_PIPES, S_GAPS)
+_LINKED = [S_LINK_CHARS, S_LINKS, S_IMAGES, S_TARGET]
+# a markdown link or image: "[" text "]" "(" URL and optional "title" ")"; the text,
+# the URL and the title may be broken over lines (html2text wraps them at 78
+# columns); a backslash escape or a quoted title may hold a paren. Bounded, so that
+# a "[" or "](" left open costs little.
+_LINK = re.compile(
+    r"(!?)\[((?:\\.|[^\[\]\\]){0,1000})\]"
+    r'\((?:\\.|[^()\\"]|"(?:\\.|[^"\\]){0,2000}"|\((?:\\.|[^()\\]){0,500}\)){0,2000}\)'
+)
+_SPACE = 32
 
 
 @dataclass
@@ -56,6 +73,9 @@ class Units:
     blank_share: float  # the document's share of blank lines
     wrap: int  # the width the text is hard-wrapped at, 0 if it is not
     vocab: np.ndarray  # per unit, its words of each vocabulary group (cleaner.textmodel.vocab)
+    # per unit, the unit it continues (a unit that starts inside a link's target, the
+    # link opened in an earlier unit: it goes or stays with it), or -1
+    follows: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.idx)
@@ -104,6 +124,93 @@ def join_wrapped(shape: np.ndarray, w: int) -> np.ndarray:
     return cont
 
 
+_INLINE_OPEN = np.array([ord(c) for c in ",.;:!?)"], dtype=np.int64)
+_SENTENCE_END = np.array([ord(c) for c in ".!?:"], dtype=np.int64)
+
+
+def join_inline(shape: np.ndarray, lens: np.ndarray, cps: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """For each line, True when it continues the line before it as the next piece of
+    one paragraph that the dump broke at an inline element (BeautifulSoup's
+    ``get_text("\\n")`` writes each text node on a line of its own: "Read the " /
+    "whole story" / " here."): the line before ends in one space (but not after the
+    end of a sentence: that ends a teaser as often as it comes before a link), or
+    this line starts with one space or with a closing punctuation mark. Neither line
+    is a lone bullet, and this one is no list item or heading. ``lens``: the lines'
+    lengths; ``cps`` and ``starts``: their code points and where each line starts."""
+    n = len(shape)
+    cont = np.zeros(n, dtype=bool)
+    if n < 2:
+        return cont
+    nb = (shape[:, S_BLANK] == 0) & (shape[:, S_END] - shape[:, S_START] >= 2)  # not a lone bullet
+    plain = nb & (shape[:, S_MARKER] == 0) & (shape[:, S_HEADING] == 0)
+    last = cps[np.maximum(starts + shape[:, S_END] - 1, 0)]
+    trail_one = nb & (lens - shape[:, S_END] == 1) & ~np.isin(last, _SENTENCE_END)
+    lead_one = (shape[:, S_LEAD] == 1) & (shape[:, S_INDENT] == 1)
+    at = np.minimum(starts + shape[:, S_START], len(cps) - 1)
+    lead_punct = nb & np.isin(cps[at], _INLINE_OPEN)
+    cont[1:] = plain[1:] & nb[:-1] & (trail_one[:-1] | lead_one[1:] | lead_punct[1:])
+    return cont
+
+
+def link_marks(text: str) -> np.ndarray:
+    """The markdown links and images of ``text`` (a document's lines joined by
+    newlines), one row each: where it starts, where its text starts and ends,
+    where it ends, and 1 for an image."""
+    rows = [(m.start(), m.start(2), m.end(2), m.end(), 1 if m.group(1) else 0) for m in _LINK.finditer(text)]
+    return np.array(rows, dtype=np.int64).reshape(-1, 5)
+
+
+def _read_links(
+    view: Any, first: np.ndarray, bounds: tuple[np.ndarray, np.ndarray], ushape: np.ndarray
+) -> tuple[Any, tuple[np.ndarray, np.ndarray], np.ndarray | None]:
+    """Markdown links read as their text: a view whose link marks and targets are
+    blanked (the units' words leave them out), the units' bounds narrowed to
+    their first and last visible character, and ``ushape``'s link columns (links,
+    images, link text, target characters) counted over each unit's lines, a
+    target broken over them included; and per unit, the unit whose link it
+    continues (:attr:`Units.follows`). Without a link, the view and bounds as given."""
+    text = "\n".join(view.texts)
+    if "](" not in text:
+        return view, bounds, None
+    marks = link_marks(text)
+    if not len(marks):
+        return view, bounds, None
+    lo, hi = bounds
+    unit = np.searchsorted(lo, marks[:, 0], side="right") - 1
+    ok = (unit >= 0) & (marks[:, 0] < hi[np.maximum(unit, 0)])
+    marks, unit = marks[ok], unit[ok]
+    if not len(marks):
+        return view, bounds, None
+    # a unit that starts inside a link begun in an earlier unit continues that unit
+    end_unit = np.searchsorted(lo, marks[:, 3] - 1, side="right") - 1
+    follows = np.full(len(first), -1, dtype=np.int64)
+    for u0, u1 in zip(unit[end_unit > unit].tolist(), end_unit[end_unit > unit].tolist(), strict=True):
+        follows[u0 + 1 : u1 + 1] = follows[u0] if follows[u0] >= 0 else u0
+    cps = view.cps.copy()
+    for a, ta, tb, b, _ in marks.tolist():
+        cps[a:ta] = _SPACE
+        cps[tb:b] = _SPACE
+    image = marks[:, 4] == 1
+    cols = np.zeros((len(first), 4), dtype=np.int64)
+    np.add.at(cols[:, 0], unit[~image], marks[~image, 2] - marks[~image, 1])
+    np.add.at(cols[:, 1], unit[~image], 1)
+    np.add.at(cols[:, 2], unit[image], 1)
+    np.add.at(cols[:, 3], unit, marks[:, 3] - marks[:, 2] - 1)
+    touched = np.unique(unit)
+    ushape[touched[:, None], _LINKED] = cols[touched][:, [0, 1, 2, 3]]
+    lo, hi = lo.copy(), hi.copy()
+    for u in touched.tolist():
+        a, b = int(lo[u]), int(hi[u])
+        while a < b and cps[a] == _SPACE:
+            a += 1
+        while b > a and cps[b - 1] == _SPACE:
+            b -= 1
+        lo[u], hi[u] = a, b
+    masked = copy.copy(view)
+    masked.cps = cps
+    return masked, (lo, hi), follows
+
+
 def read_units(
     texts: Sequence[str],
     lang: str | None,
@@ -112,12 +219,17 @@ def read_units(
     wrapped: bool = True,
     shape: np.ndarray | None = None,
     gate: np.ndarray | None = None,
+    links: bool = True,
+    inline: bool = True,
 ) -> Units:
     """Read a document's lines (``texts``, blank ones included, as they came).
     ``view``: a :class:`cleaner.kernels.lines.TextView` of exactly these lines (not
     stripped), and ``shape`` their shape rows, when the caller has them;
     ``gate``: the scan of each line for :data:`cleaner.classify.GATE_STRINGS`,
-    when the caller has it; ``wrapped``: join the lines of hard-wrapped paragraphs."""
+    when the caller has it; ``wrapped``: join the lines of hard-wrapped paragraphs;
+    ``links``: read markdown links as their text (:func:`_read_links`); ``inline``: in a
+    text that is not hard-wrapped, join the pieces of a paragraph a dump broke at its
+    inline elements (:func:`join_inline`)."""
     from cleaner.classify import doc_stopwords, line_data
     from cleaner.kernels.chars import AN, tables
     from cleaner.kernels.features import vocab_rows
@@ -146,8 +258,13 @@ def read_units(
             np.zeros((0, len(vocab.GROUPS))),
         )
     w = wrap_width(shape) if wrapped else 0
-    if w:
+    if w:  # a hard-wrapped text's lines broke at its width
         cont = join_wrapped(shape, w)
+    elif inline:
+        cont = join_inline(shape, view.lens, view.cps, view.starts)
+    else:
+        cont = np.zeros(n, dtype=bool)
+    if cont.any():
         first = nonblank[~cont[nonblank]]
         # a unit runs from its first line to the line before the next unit's first (blank lines end it)
         group = np.cumsum(~cont[nonblank]) - 1
@@ -157,21 +274,24 @@ def read_units(
         first = last = nonblank
     base = view.starts
     bounds = (base[first] + shape[first, S_START], base[last] + shape[last, S_END])
-    stops = doc_stopwords((texts[i] for i in first.tolist()), lang)
-    words, hashes = line_data(
-        None, stops, fallback_stop, view, first, gate[first] if gate is not None else None, bounds
-    )
     ushape = shape[first].copy()
-    if w and len(first) < len(nonblank):
+    if len(first) < len(nonblank):
         sums = np.add.reduceat(shape[nonblank][:, list(_SUMMED)], np.flatnonzero(~cont[nonblank]), axis=0)
         ushape[:, list(_SUMMED)] = sums
         ushape[:, S_START] = 0
         ushape[:, S_END] = bounds[1] - bounds[0]
+    wview, wbounds, follows = _read_links(view, first, bounds, ushape) if links else (view, bounds, None)
+    stops = doc_stopwords((texts[i] for i in first.tolist()), lang)
+    words, hashes = line_data(
+        None, stops, fallback_stop, wview, first, gate[first] if gate is not None else None, wbounds
+    )
     blank_before = first - np.concatenate([[-1], last[:-1]]) - 1
     blank_after = np.concatenate([first[1:], [n]]) - last - 1
     blank_share = (n - len(nonblank)) / n
     keys, vals = vocab.table()
     counts = vocab_rows(
-        view.cps, bounds[0], bounds[1], flags, lower, keys, vals, len(vocab.GROUPS), vocab.LIMIT, AN
+        wview.cps, wbounds[0], wbounds[1], flags, lower, keys, vals, len(vocab.GROUPS), vocab.LIMIT, AN
     )
-    return Units(first, last, words, ushape, hashes, blank_before, blank_after, blank_share, w, counts)
+    return Units(
+        first, last, words, ushape, hashes, blank_before, blank_after, blank_share, w, counts, follows
+    )
