@@ -48,13 +48,15 @@ WRAP_PAIRS = 8  # pairs of lines consistent with the width, at least
 WRAP_OVER = 0.05  # share of lines longer than the width that could have been broken, at most
 _SUMMED = (S_LINK_CHARS, S_LINKS, S_IMAGES, S_TARGET, S_PIPES, S_GAPS)
 _LINKED = [S_LINK_CHARS, S_LINKS, S_IMAGES, S_TARGET]
-# a markdown link or image: "[" text "]" "(" URL and optional "title" ")"; the text,
-# the URL and the title may be broken over lines (html2text wraps them at 78
-# columns); a backslash escape or a quoted title may hold a paren. Bounded, so that
-# a "[" or "](" left open costs little.
+# a markdown link (an image: the same after a "!"): "[" text "]" "(" URL and optional
+# "title" ")"; the text, the URL and the title may be broken over lines (html2text wraps
+# them at 78 columns); a backslash escape, a quoted title or a pair of parens may hold a
+# paren. Runs of plain characters between them (the loop unrolled: no run can be split
+# two ways, so a "[" or "](" left open costs little), each bounded.
 _LINK = re.compile(
-    r"(!?)\[((?:\\.|[^\[\]\\]){0,1000})\]"
-    r'\((?:\\.|[^()\\"]|"(?:\\.|[^"\\]){0,2000}"|\((?:\\.|[^()\\]){0,500}\)){0,2000}\)'
+    r"\[([^\[\]\\]{0,1000}(?:\\.[^\[\]\\]{0,1000}){0,20})\]"
+    r'\([^()"\\]{0,2000}'
+    r'(?:(?:\\.|"[^"\\]{0,2000}(?:\\.[^"\\]{0,2000}){0,20}"|\([^()]{0,500}\))[^()"\\]{0,2000}){0,50}\)'
 )
 _SPACE = 32
 
@@ -124,8 +126,11 @@ def join_wrapped(shape: np.ndarray, w: int) -> np.ndarray:
     return cont
 
 
-_INLINE_OPEN = np.array([ord(c) for c in ",.;:!?)"], dtype=np.int64)
-_SENTENCE_END = np.array([ord(c) for c in ".!?:"], dtype=np.int64)
+_ASCII = 128  # tables of ASCII characters, looked up by min(code point, 127); DEL is in none
+_INLINE_OPEN = np.zeros(_ASCII, dtype=bool)
+_INLINE_OPEN[[ord(c) for c in ",.;:!?)"]] = True
+_SENTENCE_END = np.zeros(_ASCII, dtype=bool)
+_SENTENCE_END[[ord(c) for c in ".!?:"]] = True
 
 
 def join_inline(shape: np.ndarray, lens: np.ndarray, cps: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -143,11 +148,11 @@ def join_inline(shape: np.ndarray, lens: np.ndarray, cps: np.ndarray, starts: np
         return cont
     nb = (shape[:, S_BLANK] == 0) & (shape[:, S_END] - shape[:, S_START] >= 2)  # not a lone bullet
     plain = nb & (shape[:, S_MARKER] == 0) & (shape[:, S_HEADING] == 0)
-    last = cps[np.maximum(starts + shape[:, S_END] - 1, 0)]
-    trail_one = nb & (lens - shape[:, S_END] == 1) & ~np.isin(last, _SENTENCE_END)
+    last = np.minimum(cps[np.maximum(starts + shape[:, S_END] - 1, 0)], _ASCII - 1)
+    trail_one = nb & (lens - shape[:, S_END] == 1) & ~_SENTENCE_END[last]
     lead_one = (shape[:, S_LEAD] == 1) & (shape[:, S_INDENT] == 1)
     at = np.minimum(starts + shape[:, S_START], len(cps) - 1)
-    lead_punct = nb & np.isin(cps[at], _INLINE_OPEN)
+    lead_punct = nb & _INLINE_OPEN[np.minimum(cps[at], _ASCII - 1)]
     cont[1:] = plain[1:] & nb[:-1] & (trail_one[:-1] | lead_one[1:] | lead_punct[1:])
     return cont
 
@@ -156,8 +161,15 @@ def link_marks(text: str) -> np.ndarray:
     """The markdown links and images of ``text`` (a document's lines joined by
     newlines), one row each: where it starts, where its text starts and ends,
     where it ends, and 1 for an image."""
-    rows = [(m.start(), m.start(2), m.end(2), m.end(), 1 if m.group(1) else 0) for m in _LINK.finditer(text)]
-    return np.array(rows, dtype=np.int64).reshape(-1, 5)
+    rows = [(m.start(), m.start(1), m.end(1), m.end(), 0) for m in _LINK.finditer(text)]
+    out = np.array(rows, dtype=np.int64).reshape(-1, 5)
+    if len(out):  # an image: "!" before the "[" (the pattern starts with "[", which re finds fast)
+        at = out[:, 0] - 1
+        bang = np.zeros(len(out), dtype=bool)
+        bang[at >= 0] = [text[i] == "!" for i in at[at >= 0].tolist()]
+        out[bang, 0] -= 1
+        out[bang, 4] = 1
+    return out
 
 
 def _read_links(
@@ -169,10 +181,10 @@ def _read_links(
     images, link text, target characters) counted over each unit's lines, a
     target broken over them included; and per unit, the unit whose link it
     continues (:attr:`Units.follows`). Without a link, the view and bounds as given."""
-    text = "\n".join(view.texts)
-    if "](" not in text:
+    cps = view.cps
+    if len(cps) < 2 or not ((cps[:-1] == 93) & (cps[1:] == 40)).any():  # no "]("
         return view, bounds, None
-    marks = link_marks(text)
+    marks = link_marks("\n".join(view.texts))
     if not len(marks):
         return view, bounds, None
     lo, hi = bounds
@@ -186,10 +198,12 @@ def _read_links(
     follows = np.full(len(first), -1, dtype=np.int64)
     for u0, u1 in zip(unit[end_unit > unit].tolist(), end_unit[end_unit > unit].tolist(), strict=True):
         follows[u0 + 1 : u1 + 1] = follows[u0] if follows[u0] >= 0 else u0
-    cps = view.cps.copy()
-    for a, ta, tb, b, _ in marks.tolist():
-        cps[a:ta] = _SPACE
-        cps[tb:b] = _SPACE
+    # blank each link's "[" (or "![") and its "](...)"; the links do not overlap
+    delta = np.zeros(len(cps) + 1, dtype=np.int64)
+    for a, b in ((0, 1), (2, 3)):
+        np.add.at(delta, marks[:, a], 1)
+        np.add.at(delta, marks[:, b], -1)
+    cps = np.where(np.cumsum(delta[:-1]) > 0, _SPACE, cps).astype(cps.dtype, copy=False)
     image = marks[:, 4] == 1
     cols = np.zeros((len(first), 4), dtype=np.int64)
     np.add.at(cols[:, 0], unit[~image], marks[~image, 2] - marks[~image, 1])
@@ -197,15 +211,16 @@ def _read_links(
     np.add.at(cols[:, 2], unit[image], 1)
     np.add.at(cols[:, 3], unit, marks[:, 3] - marks[:, 2] - 1)
     touched = np.unique(unit)
-    ushape[touched[:, None], _LINKED] = cols[touched][:, [0, 1, 2, 3]]
+    ushape[touched[:, None], _LINKED] = cols[touched]
+    # the touched units' bounds narrowed to their first and last character not a space
+    seen = np.flatnonzero(cps != _SPACE)
     lo, hi = lo.copy(), hi.copy()
-    for u in touched.tolist():
-        a, b = int(lo[u]), int(hi[u])
-        while a < b and cps[a] == _SPACE:
-            a += 1
-        while b > a and cps[b - 1] == _SPACE:
-            b -= 1
-        lo[u], hi[u] = a, b
+    a = np.searchsorted(seen, lo[touched])
+    b = np.searchsorted(seen, hi[touched]) - 1
+    some = (a <= b) & (a < len(seen))
+    new_lo = np.where(some, seen[np.minimum(a, len(seen) - 1)], lo[touched])
+    lo[touched] = new_lo
+    hi[touched] = np.where(some, seen[np.maximum(b, 0)] + 1, new_lo)
     masked = copy.copy(view)
     masked.cps = cps
     return masked, (lo, hi), follows
