@@ -161,8 +161,10 @@ def link_marks(text: str) -> np.ndarray:
     """The markdown links and images of ``text`` (a document's lines joined by
     newlines), one row each: where it starts, where its text starts and ends,
     where it ends, and 1 for an image."""
-    rows = [(m.start(), m.start(1), m.end(1), m.end(), 0) for m in _LINK.finditer(text)]
-    out = np.array(rows, dtype=np.int64).reshape(-1, 5)
+    spans = [m.regs for m in _LINK.finditer(text)]  # ((start, end), (text start, text end))
+    out = np.zeros((len(spans), 5), dtype=np.int64)
+    if spans:
+        out[:, :4] = np.array(spans, dtype=np.int64).reshape(-1, 4)[:, [0, 2, 3, 1]]
     if len(out):  # an image: "!" before the "[" (the pattern starts with "[", which re finds fast)
         at = out[:, 0] - 1
         bang = np.zeros(len(out), dtype=bool)
@@ -199,17 +201,22 @@ def _read_links(
     for u0, u1 in zip(unit[end_unit > unit].tolist(), end_unit[end_unit > unit].tolist(), strict=True):
         follows[u0 + 1 : u1 + 1] = follows[u0] if follows[u0] >= 0 else u0
     # blank each link's "[" (or "![") and its "](...)"; the links do not overlap
-    delta = np.zeros(len(cps) + 1, dtype=np.int64)
-    for a, b in ((0, 1), (2, 3)):
-        np.add.at(delta, marks[:, a], 1)
-        np.add.at(delta, marks[:, b], -1)
+    size = len(cps) + 1
+    delta = np.bincount(marks[:, [0, 2]].ravel(), minlength=size) - np.bincount(
+        marks[:, [1, 3]].ravel(), minlength=size
+    )
     cps = np.where(np.cumsum(delta[:-1]) > 0, _SPACE, cps).astype(cps.dtype, copy=False)
-    image = marks[:, 4] == 1
-    cols = np.zeros((len(first), 4), dtype=np.int64)
-    np.add.at(cols[:, 0], unit[~image], marks[~image, 2] - marks[~image, 1])
-    np.add.at(cols[:, 1], unit[~image], 1)
-    np.add.at(cols[:, 2], unit[image], 1)
-    np.add.at(cols[:, 3], unit, marks[:, 3] - marks[:, 2] - 1)
+    link = (marks[:, 4] == 0).astype(np.float64)
+    m = len(first)
+    cols = np.stack(
+        [
+            np.bincount(unit, link * (marks[:, 2] - marks[:, 1]), m),  # link text
+            np.bincount(unit, link, m),  # links
+            np.bincount(unit, 1.0 - link, m),  # images
+            np.bincount(unit, (marks[:, 3] - marks[:, 2] - 1).astype(np.float64), m),  # target
+        ],
+        axis=1,
+    ).astype(np.int64)
     touched = np.unique(unit)
     ushape[touched[:, None], _LINKED] = cols[touched]
     # the touched units' bounds narrowed to their first and last character not a space
