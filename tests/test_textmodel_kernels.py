@@ -223,6 +223,31 @@ def test_a_link_target_wrapped_over_lines_goes_with_its_link() -> None:
     assert read_units(lines[1:2], "en").follows is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 20000,
+        "[a](" * 20000,
+        '[a](x "' * 10000,
+        "[a](" + "\\(" * 20000,
+        "[a](" + "(" * 20000,
+        "[a](" + "x" * 100000,
+    ],
+    ids=["brackets", "open-targets", "open-titles", "escapes", "open-parens", "endless-url"],
+)
+def test_a_link_left_open_is_no_link(text: str) -> None:
+    """A "[" or "](" without its end (a cut dump, a page of brackets) marks nothing,
+    and a document of them reads as lines (the pattern is bounded and cannot backtrack
+    over a run two ways, so such text costs what a plain text does)."""
+    from cleaner.textmodel.units import link_marks
+
+    assert len(link_marks(text)) == 0
+    assert len(link_marks(text + "\n[the story](http://example.com/story)")) == 1
+    lines = [text[i : i + 80] for i in range(0, len(text), 80)]
+    u = read_units(lines, "en")
+    assert u.follows is None and len(u) >= 1
+
+
 def test_a_paragraph_broken_at_its_inline_elements_is_one_unit() -> None:
     """BeautifulSoup's get_text("\\n") writes each text node on a line: the pieces of one
     paragraph (a piece ending in one space, or the next starting with one space or a
