@@ -223,6 +223,30 @@ def test_a_link_target_wrapped_over_lines_goes_with_its_link() -> None:
     assert read_units(lines[1:2], "en").follows is None
 
 
+def test_links_read_the_same_with_the_stage_scan_or_without() -> None:
+    """The stage passes its scan of the lines for the marker regexes; the judging
+    rounds after it do not: a line whose link target holds a URL or a date must read
+    the same both ways, or the output of one run would not be what a second run
+    keeps (a link is blanked for the words, but its URL is still a URL)."""
+    from cleaner.classify import _COL_URL, _gates
+
+    lines = [
+        "> [Natur Peelings selber machen: für Gesicht und",
+        "> Körper](http://www.example.de/trends/naturpeelings-selbst-",
+        "> machen-fuer-gesicht-und-koerper/)",
+        "",
+        "Posted [May 12, 2024](http://www.example.com/2024/05/12/) by [Ann](http://www.example.com/ann/)",
+        "",
+        "The council met on Tuesday and voted for the plan, which [the mayor](http://www.example.com/mayor) backed.",
+    ]
+    view = TextView(lines)
+    scan = _gates().scan(view.cps, view.starts, view.ends)[:, 0]
+    a, b = read_units(lines, "de", view=view, gate=scan), read_units(lines, "de")
+    np.testing.assert_array_equal(a.words, b.words)
+    posted = int(np.flatnonzero(a.idx == 4)[0])
+    assert a.words[posted, _COL_URL] == 1  # the line's URL is seen, though its words are not
+
+
 @pytest.mark.parametrize(
     "text",
     [

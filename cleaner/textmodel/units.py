@@ -303,6 +303,13 @@ def read_units(
         ushape[:, S_START] = 0
         ushape[:, S_END] = bounds[1] - bounds[0]
     wview, wbounds, follows = _read_links(view, first, bounds, ushape) if links else (view, bounds, None)
+    if gate is None and wview is not view:
+        # the marker regexes read each unit's first line as written (a URL in a link's
+        # target is a URL), so their prefilter scans the lines, not the blanked view:
+        # as the stage's scan, which a caller passes (the output reads as the input did)
+        from cleaner.classify import _gates
+
+        gate = _gates().scan(view.cps, view.starts, view.ends)[:, 0]
     stops = doc_stopwords((texts[i] for i in first.tolist()), lang)
     words, hashes = line_data(
         None, stops, fallback_stop, wview, first, gate[first] if gate is not None else None, wbounds
