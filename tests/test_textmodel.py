@@ -177,6 +177,27 @@ def test_markdown_links_are_read_as_their_text_wherever_html2text_wraps_them() -
     assert not any(line.strip() in kept for line in listing)
 
 
+def test_the_rest_of_a_link_broken_over_lines_stays_with_its_paragraph(model: TextModel) -> None:
+    """In a dump that is not hard-wrapped, a line that starts inside a link's target (the
+    URL's tail) is a unit of its own with no words; it goes or stays with the line its
+    link began on, and so does the model's article region (the output's links stay whole)."""
+    lines = []
+    for p in ARTICLE[:3]:
+        lines += [p, ""]
+    lines += [
+        "The full report, with the votes of every member, is on the [council's website]"
+        "(http://www.riverton-ledger.com/council/reports/2024/",
+        "old-market-square-weekend-trial-report.pdf).",
+        "",
+    ]
+    for p in ARTICLE[3:]:
+        lines += [p, ""]
+    judged = model.judge(lines, "en")
+    at = lines.index(next(ln for ln in lines if ln.startswith("The full report")))
+    assert judged.keep[at] and judged.keep[at + 1]
+    assert judged.inside[at + 1] == judged.inside[at] and judged.sure[at + 1] == judged.sure[at]
+
+
 def test_the_model_judges_lines_and_names_its_reasons(model: TextModel) -> None:
     lines = inscriptis_page().split("\n")
     j = model.judge(lines, "en")

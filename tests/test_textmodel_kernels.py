@@ -247,6 +247,43 @@ def test_links_read_the_same_with_the_stage_scan_or_without() -> None:
     assert a.words[posted, _COL_URL] == 1  # the line's URL is seen, though its words are not
 
 
+def test_a_document_of_links_without_text_reads_and_cleans() -> None:
+    """A page that is nothing but an image (or links without text): every unit is
+    blanked, none has a word; it reads, and cleaning it drops it (nothing to keep)."""
+    import cleaner
+
+    for lines in (["![](a.png)"], ["[](https://example.com/share)", "", "![](b.png)"]):
+        u = read_units(lines, "en")
+        assert (u.words[:, -2] == 0).all()
+        doc = cleaner.clean("\n".join(lines), format="text")
+        assert doc.status == "dropped" and doc.error is None
+
+
+def test_a_link_left_open_does_not_take_the_paragraphs_after_it() -> None:
+    """html2text never writes a blank line inside a link: a "](" without its ")" ends at
+    the paragraph, and the paragraphs after it (one holding "a)") are read as they are."""
+    lines = [
+        "Share: [Tweet](https://twitter.com/intent/tweet?url=https://www.example.com/ferry",
+        "",
+        "## Ferry service to run all year",
+        "",
+        "The council voted on Tuesday to keep the ferry running all winter, a decision residents wanted.",
+        "",
+        "It set two conditions: a) the fares stay as they are, and b) the timetable is kept.",
+    ]
+    u = read_units(lines, "en")
+    assert u.follows is None or (u.follows == -1).all()
+    assert (u.words[1:, -2] > 0).all()  # the heading and paragraphs keep their words
+
+
+def test_a_menu_of_pieces_is_not_joined_to_the_headline() -> None:
+    """A minified page's menu through get_text("\\n"): "Home " / "News " / "Log in " end in
+    a space, but a headline after them starts a block of its own."""
+    lines = ["Home ", "News ", "Sport ", "Log in ", "Ferry service to run all year long", ""]
+    u = read_units(lines, "en")
+    assert (4, 4) in list(zip(u.idx.tolist(), u.last.tolist(), strict=True))
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -251,14 +251,15 @@ class TextModel:
         ucode[inner] = 1  # among junk: the line looked like article text, its context outvoted it
         own = inner[p1[inner] < t_in]
         ucode[own] = self.reasons(X, own)
-        # a line without a letter or a digit ("-", "* * *", "|") carries no text: it goes
-        bare = np.flatnonzero(ukeep & (X[:, _NO_WORDS] > 0))
+        # a line without a letter or a digit ("-", "* * *", "|", a link without text) carries no
+        # text: it goes
+        bare = np.flatnonzero(ukeep & ((X[:, _NO_WORDS] > 0) | (units.words[:, -2] == 0)))
         ukeep[bare] = False
         ucode[bare] = self._no_letters
         if units.follows is not None:  # the rest of a link broken over units goes or stays with it
             f = np.flatnonzero(units.follows >= 0)
-            ukeep[f] = ukeep[units.follows[f]]
-            ucode[f] = ucode[units.follows[f]]
+            root = units.follows[f]
+            ukeep[f], ucode[f], uinside[f], p[f] = ukeep[root], ucode[root], uinside[root], p[root]
         # units to lines (a wrapped paragraph is one unit of several lines)
         span = units.last - units.idx + 1
         which = np.repeat(np.arange(len(units)), span)

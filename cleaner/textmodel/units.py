@@ -58,6 +58,7 @@ _LINK = re.compile(
     r'\([^()"\\]{0,2000}'
     r'(?:(?:\\.|"[^"\\]{0,2000}(?:\\.[^"\\]{0,2000}){0,20}"|\([^()]{0,500}\))[^()"\\]{0,2000}){0,50}\)'
 )
+_BLANK_LINE = re.compile(r"\n[ \t]*(?:>[ \t]*)*\n")
 _SPACE = 32
 
 
@@ -126,11 +127,16 @@ def join_wrapped(shape: np.ndarray, w: int) -> np.ndarray:
     return cont
 
 
-_ASCII = 128  # tables of ASCII characters, looked up by min(code point, 127); DEL is in none
-_INLINE_OPEN = np.zeros(_ASCII, dtype=bool)
+_LATIN = 256  # tables of Latin-1 characters, looked up by min(code point, 255); ÿ is in none
+_INLINE_OPEN = np.zeros(_LATIN, dtype=bool)
 _INLINE_OPEN[[ord(c) for c in ",.;:!?)"]] = True
-_SENTENCE_END = np.zeros(_ASCII, dtype=bool)
+_SENTENCE_END = np.zeros(_LATIN, dtype=bool)
 _SENTENCE_END[[ord(c) for c in ".!?:"]] = True
+# a piece that goes on a sentence: it starts in lower case, with a digit or a closing mark
+_GOES_ON = np.array([chr(c).islower() or chr(c).isdigit() for c in range(_LATIN)]) | _INLINE_OPEN
+_GOES_ON[_LATIN - 1] = False
+_FEW_WORDS = 3  # after a piece of fewer words ("Log in "), ...
+_NEW_BLOCK = 6  # ... a piece of this many words that does not go on in lower case starts a block
 
 
 def join_inline(shape: np.ndarray, lens: np.ndarray, cps: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -138,22 +144,40 @@ def join_inline(shape: np.ndarray, lens: np.ndarray, cps: np.ndarray, starts: np
     one paragraph that the dump broke at an inline element (BeautifulSoup's
     ``get_text("\\n")`` writes each text node on a line of its own: "Read the " /
     "whole story" / " here."): the line before ends in one space (but not after the
-    end of a sentence: that ends a teaser as often as it comes before a link), or
-    this line starts with one space or with a closing punctuation mark. Neither line
-    is a lone bullet, and this one is no list item or heading. ``lens``: the lines'
-    lengths; ``cps`` and ``starts``: their code points and where each line starts."""
+    end of a sentence: that ends a teaser as often as it comes before a link) or
+    this line starts with one space, unless the line before holds fewer than three
+    words and this one, of six words or more, does not go on in lower case (a
+    minified menu's "Log in " before the headline); or this line starts with a
+    closing punctuation mark. Neither line is a lone bullet, and this one is no list
+    item or heading. ``lens``: the lines' lengths; ``cps`` and ``starts``: their
+    code points and where each line starts."""
     n = len(shape)
     cont = np.zeros(n, dtype=bool)
     if n < 2:
         return cont
     nb = (shape[:, S_BLANK] == 0) & (shape[:, S_END] - shape[:, S_START] >= 2)  # not a lone bullet
     plain = nb & (shape[:, S_MARKER] == 0) & (shape[:, S_HEADING] == 0)
-    last = np.minimum(cps[np.maximum(starts + shape[:, S_END] - 1, 0)], _ASCII - 1)
+    last = np.minimum(cps[np.maximum(starts + shape[:, S_END] - 1, 0)], _LATIN - 1)
     trail_one = nb & (lens - shape[:, S_END] == 1) & ~_SENTENCE_END[last]
     lead_one = (shape[:, S_LEAD] == 1) & (shape[:, S_INDENT] == 1)
-    at = np.minimum(starts + shape[:, S_START], len(cps) - 1)
-    lead_punct = nb & _INLINE_OPEN[np.minimum(cps[at], _ASCII - 1)]
-    cont[1:] = plain[1:] & nb[:-1] & (trail_one[:-1] | lead_one[1:] | lead_punct[1:])
+    first = np.minimum(cps[np.minimum(starts + shape[:, S_START], len(cps) - 1)], _LATIN - 1)
+    lead_punct = nb & _INLINE_OPEN[first]
+    # words per line: a piece of a few words (a menu's "Log in ") is not continued by a
+    # long one that starts a sentence of its own (the headline after the menu)
+    gap = (cps == _SPACE) | (cps == 9) | (cps == 10)
+    word_start = ~gap & np.concatenate(([True], gap[:-1]))
+    upto = np.concatenate(([0], np.cumsum(word_start)))
+    words = upto[starts + shape[:, S_END]] - upto[starts + shape[:, S_START]]
+    goes_on = _GOES_ON[first]
+    cont[1:] = (
+        plain[1:]
+        & nb[:-1]
+        & (
+            (trail_one[:-1] | lead_one[1:])
+            & ((words[:-1] >= _FEW_WORDS) | goes_on[1:] | (words[1:] < _NEW_BLOCK))
+            | lead_punct[1:]
+        )
+    )
     return cont
 
 
@@ -161,7 +185,9 @@ def link_marks(text: str) -> np.ndarray:
     """The markdown links and images of ``text`` (a document's lines joined by
     newlines), one row each: where it starts, where its text starts and ends,
     where it ends, and 1 for an image."""
-    spans = [m.regs for m in _LINK.finditer(text)]  # ((start, end), (text start, text end))
+    # ((start, end), (text start, end)); a link holds no blank line (html2text never writes one
+    # inside a link: a "[" or "](" left open would take the paragraphs after it)
+    spans = [m.regs for m in _LINK.finditer(text) if not _BLANK_LINE.search(m.group())]
     out = np.zeros((len(spans), 5), dtype=np.int64)
     if spans:
         out[:, :4] = np.array(spans, dtype=np.int64).reshape(-1, 4)[:, [0, 2, 3, 1]]
@@ -220,12 +246,13 @@ def _read_links(
     touched = np.unique(unit)
     ushape[touched[:, None], _LINKED] = cols[touched]
     # the touched units' bounds narrowed to their first and last character not a space
-    seen = np.flatnonzero(cps != _SPACE)
+    # (a sentinel past the end: a document that is all links and images has no such character)
+    seen = np.append(np.flatnonzero(cps != _SPACE), len(cps))
     lo, hi = lo.copy(), hi.copy()
     a = np.searchsorted(seen, lo[touched])
     b = np.searchsorted(seen, hi[touched]) - 1
-    some = (a <= b) & (a < len(seen))
-    new_lo = np.where(some, seen[np.minimum(a, len(seen) - 1)], lo[touched])
+    some = a <= b
+    new_lo = np.where(some, seen[a], lo[touched])
     lo[touched] = new_lo
     hi[touched] = np.where(some, seen[np.maximum(b, 0)] + 1, new_lo)
     masked = copy.copy(view)
