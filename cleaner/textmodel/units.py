@@ -139,7 +139,9 @@ _FEW_WORDS = 3  # after a piece of fewer words ("Log in "), ...
 _NEW_BLOCK = 6  # ... a piece of this many words that does not go on in lower case starts a block
 
 
-def join_inline(shape: np.ndarray, lens: np.ndarray, cps: np.ndarray, starts: np.ndarray) -> np.ndarray:
+def join_inline(
+    shape: np.ndarray, lens: np.ndarray, cps: np.ndarray, starts: np.ndarray, texts: Sequence[str]
+) -> np.ndarray:
     """For each line, True when it continues the line before it as the next piece of
     one paragraph that the dump broke at an inline element (BeautifulSoup's
     ``get_text("\\n")`` writes each text node on a line of its own: "Read the " /
@@ -150,7 +152,7 @@ def join_inline(shape: np.ndarray, lens: np.ndarray, cps: np.ndarray, starts: np
     minified menu's "Log in " before the headline); or this line starts with a
     closing punctuation mark. Neither line is a lone bullet, and this one is no list
     item or heading. ``lens``: the lines' lengths; ``cps`` and ``starts``: their
-    code points and where each line starts."""
+    code points and where each line starts; ``texts``: the lines."""
     n = len(shape)
     cont = np.zeros(n, dtype=bool)
     if n < 2:
@@ -162,22 +164,14 @@ def join_inline(shape: np.ndarray, lens: np.ndarray, cps: np.ndarray, starts: np
     lead_one = (shape[:, S_LEAD] == 1) & (shape[:, S_INDENT] == 1)
     first = np.minimum(cps[np.minimum(starts + shape[:, S_START], len(cps) - 1)], _LATIN - 1)
     lead_punct = nb & _INLINE_OPEN[first]
-    # words per line: a piece of a few words (a menu's "Log in ") is not continued by a
-    # long one that starts a sentence of its own (the headline after the menu)
-    gap = (cps == _SPACE) | (cps == 9) | (cps == 10)
-    word_start = ~gap & np.concatenate(([True], gap[:-1]))
-    upto = np.concatenate(([0], np.cumsum(word_start)))
-    words = upto[starts + shape[:, S_END]] - upto[starts + shape[:, S_START]]
-    goes_on = _GOES_ON[first]
-    cont[1:] = (
-        plain[1:]
-        & nb[:-1]
-        & (
-            (trail_one[:-1] | lead_one[1:])
-            & ((words[:-1] >= _FEW_WORDS) | goes_on[1:] | (words[1:] < _NEW_BLOCK))
-            | lead_punct[1:]
-        )
-    )
+    cont[1:] = plain[1:] & nb[:-1] & ((trail_one[:-1] | lead_one[1:]) | lead_punct[1:])
+    # a piece of a few words (a menu's "Log in ") is not continued by a long one that
+    # starts a sentence of its own (the headline after the menu); words are counted only
+    # for the pairs that ask (most documents have none)
+    ask = np.flatnonzero(cont[1:] & ~lead_punct[1:] & ~_GOES_ON[first][1:]) + 1
+    for i in ask.tolist():
+        if len(texts[i - 1].split()) < _FEW_WORDS and len(texts[i].split()) >= _NEW_BLOCK:
+            cont[i] = False
     return cont
 
 
@@ -310,7 +304,7 @@ def read_units(
     if w:  # a hard-wrapped text's lines broke at its width
         cont = join_wrapped(shape, w)
     elif inline:
-        cont = join_inline(shape, view.lens, view.cps, view.starts)
+        cont = join_inline(shape, view.lens, view.cps, view.starts, view.texts)
     else:
         cont = np.zeros(n, dtype=bool)
     if cont.any():
