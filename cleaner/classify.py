@@ -445,6 +445,13 @@ def _gates() -> Any:
     return Literals(GATE_STRINGS)
 
 
+def gate_scan(view: Any) -> np.ndarray:
+    """Each line of ``view`` (a :class:`cleaner.kernels.lines.TextView`) scanned for
+    :data:`GATE_STRINGS`: one bit mask per line, what :func:`line_data` takes as ``gate``."""
+    out: np.ndarray = _gates().scan(view.cps, view.starts, view.ends)[:, 0]
+    return out
+
+
 _NO_HASHES = np.zeros(1, dtype=np.uint64)  # an empty stop-word table
 _NO_LINES = np.zeros(0, dtype=np.intp)
 

@@ -228,7 +228,7 @@ def test_links_read_the_same_with_the_stage_scan_or_without() -> None:
     rounds after it do not: a line whose link target holds a URL or a date must read
     the same both ways, or the output of one run would not be what a second run
     keeps (a link is blanked for the words, but its URL is still a URL)."""
-    from cleaner.classify import _COL_URL, _gates
+    from cleaner.classify import _COL_URL, gate_scan
 
     lines = [
         "> [Natur Peelings selber machen: für Gesicht und",
@@ -240,7 +240,7 @@ def test_links_read_the_same_with_the_stage_scan_or_without() -> None:
         "The council met on Tuesday and voted for the plan, which [the mayor](http://www.example.com/mayor) backed.",
     ]
     view = TextView(lines)
-    scan = _gates().scan(view.cps, view.starts, view.ends)[:, 0]
+    scan = gate_scan(view)
     a, b = read_units(lines, "de", view=view, gate=scan), read_units(lines, "de")
     np.testing.assert_array_equal(a.words, b.words)
     posted = int(np.flatnonzero(a.idx == 4)[0])

@@ -328,9 +328,9 @@ def read_units(
         # the marker regexes read each unit's first line as written (a URL in a link's
         # target is a URL), so their prefilter scans the lines, not the blanked view:
         # as the stage's scan, which a caller passes (the output reads as the input did)
-        from cleaner.classify import _gates
+        from cleaner.classify import gate_scan
 
-        gate = _gates().scan(view.cps, view.starts, view.ends)[:, 0]
+        gate = gate_scan(view)
     stops = doc_stopwords((texts[i] for i in first.tolist()), lang)
     words, hashes = line_data(
         None, stops, fallback_stop, wview, first, gate[first] if gate is not None else None, wbounds
