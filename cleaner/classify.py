@@ -481,7 +481,7 @@ def warm_lines() -> None:
     for texts in (lines, lines[:1]):
         view = TextView(texts)
         idx = np.arange(len(texts))
-        gate = _gates().scan(view.cps, view.starts, view.ends)[:, 0]
+        gate = gate_scan(view)
         stops = doc_stopwords(texts, "en")
         line_data(None, stops, 0.3, view, idx, gate[idx])
         line_data(texts, stops, 0.3)

@@ -262,15 +262,14 @@ def read_units(
     wrapped: bool = True,
     shape: np.ndarray | None = None,
     gate: np.ndarray | None = None,
-    links: bool = True,
     inline: bool = True,
 ) -> Units:
     """Read a document's lines (``texts``, blank ones included, as they came).
     ``view``: a :class:`cleaner.kernels.lines.TextView` of exactly these lines (not
     stripped), and ``shape`` their shape rows, when the caller has them;
     ``gate``: the scan of each line for :data:`cleaner.classify.GATE_STRINGS`,
-    when the caller has it; ``wrapped``: join the lines of hard-wrapped paragraphs;
-    ``links``: read markdown links as their text (:func:`_read_links`); ``inline``: in a
+    when the caller has it; ``wrapped``: join the lines of hard-wrapped paragraphs
+    (markdown links are read as their text: :func:`_read_links`); ``inline``: in a
     text that is not hard-wrapped, join the pieces of a paragraph a dump broke at its
     inline elements (:func:`join_inline`)."""
     from cleaner.classify import doc_stopwords, line_data
@@ -323,7 +322,7 @@ def read_units(
         ushape[:, list(_SUMMED)] = sums
         ushape[:, S_START] = 0
         ushape[:, S_END] = bounds[1] - bounds[0]
-    wview, wbounds, follows = _read_links(view, first, bounds, ushape) if links else (view, bounds, None)
+    wview, wbounds, follows = _read_links(view, first, bounds, ushape)
     if gate is None and wview is not view:
         # the marker regexes read each unit's first line as written (a URL in a link's
         # target is a URL), so their prefilter scans the lines, not the blanked view:
