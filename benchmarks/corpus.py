@@ -39,7 +39,7 @@ sys.path.insert(0, str(HERE))
 
 import evalsets  # noqa: E402
 
-VERSION = 5  # bump when a dump, a label or the split changes: the cache is rebuilt
+VERSION = 6  # bump when a dump, a label or the split changes: the cache is rebuilt
 CACHE = HERE / ".cache" / "corpus" / f"v{VERSION}"
 SETS = ("readability", "trafilatura", "wcxb", "dragnet")
 NEWS_SETS = ("readability", "trafilatura", "dragnet")  # news and blogs; wcxb has 7 page types

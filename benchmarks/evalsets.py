@@ -497,8 +497,16 @@ def wcxb_pages() -> list[Page]:
     return list(_wcxb_pages())
 
 
-# the gold files' separator between content and comments ("!@#$%^&*() COMMENTS", with one or two spaces)
-DRAGNET_COMMENTS = re.compile(r"!@#\$%\^&\*\(\)\s*COMMENTS")
+# the gold files' separator between content and comments: a line "!@#$%^&*()  COMMENTS", typed by hand, so
+# 9 of the 358 that have one miss or swap a mark ("!@ $%^&*()", "@#$%^&*()", "!@#$%^&*", "!#@$...") and
+# one doubles the "!"; a line of these marks and blanks, then "COMMENTS" (every file that has the word)
+DRAGNET_COMMENTS = re.compile(r"^[^\S\n]*[!@#$%^&*()](?:[!@#$%^&*()]|[^\S\n]){3,}COMMENTS[^\S\n]*$", re.M)
+
+
+def dragnet_content(gold: str) -> str:
+    """The content part of a dragnet gold file (its comments left out), one stripped line per nonblank line."""
+    content = DRAGNET_COMMENTS.split(gold, maxsplit=1)[0]
+    return "\n".join(ln.strip() for ln in content.splitlines() if ln.strip())
 _PAGE_URL = (
     re.compile(r"""<link\b[^>]*\brel\s*=\s*["']?canonical\b[^>]*>""", re.I),
     re.compile(r"""<meta\b[^>]*\bproperty\s*=\s*["']?og:url\b[^>]*>""", re.I),
@@ -549,8 +557,7 @@ def _dragnet_pages() -> tuple[Page, ...]:
             UnicodeDecodeError
         ):  # 31 gold files are Windows-1252 (English text, "—" and "’" as single bytes)
             text = raw.decode("cp1252", errors="replace")
-        gold = DRAGNET_COMMENTS.split(text, maxsplit=1)[0]
-        gold = "\n".join(ln.strip() for ln in gold.splitlines() if ln.strip())
+        gold = dragnet_content(text)
         pages.append(
             Page(
                 set="dragnet",

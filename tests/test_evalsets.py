@@ -451,3 +451,32 @@ def test_plain_keeps_text_after_a_link_target_left_open() -> None:
     out = corpus.plain("See [the story](http://example.com/a-story\n\nThe article goes on here.")
     assert "The article goes on here." in out
     assert corpus.plain("[a](" + "x" * 5000 + "\n" * 3 + "end").endswith("end")
+
+
+# ------------------------------------------------------------------ dragnet gold
+@pytest.mark.parametrize(
+    "separator",
+    [
+        "!@#$%^&*()  COMMENTS",
+        "!@#$%^&*() COMMENTS\r",  # a Windows line end
+        "!@ $%^&*()  COMMENTS",  # typed by hand: a mark missed
+        "@#$%^&*() COMMENTS",
+        "!#@$%^&*()  COMMENTS",
+        "!@#$%^&*   COMMENTS",
+        "  #$%^&*()  COMMENTS",
+        "!!@#$%^&*()  COMMENTS",
+    ],
+)
+def test_dragnet_content_leaves_out_the_comments_whatever_the_separator(separator):
+    gold = (
+        "Just Keep Going\r\n\r\nby randfish on May 23, 2011\r\n\r\nIn 1997 I was just graduating.\n\n"
+        f"{separator}\n\nThanks for sharing your story. I needed it today\nby Andrew on May 23, 2011\n"
+    )
+    assert evalsets.dragnet_content(gold) == (
+        "Just Keep Going\nby randfish on May 23, 2011\nIn 1997 I was just graduating."
+    )
+
+
+def test_dragnet_content_keeps_a_page_without_comments_and_the_word_in_prose():
+    gold = "COMMENTS ARE CLOSED on this post, says the editor.\nThe second line!@#$ stays.\n"
+    assert evalsets.dragnet_content(gold) == gold.strip()
