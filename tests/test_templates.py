@@ -463,3 +463,58 @@ def test_resume_reuses_the_first_pass_table(tmp_path: Path) -> None:
     assert out == (tmp_path / "ref.jsonl").read_text().splitlines()
     assert sum('"template.site"' in x for x in out) > 1000
     assert not work.exists()
+
+
+# ------------------------------------------------------------------ pieces of a paragraph
+_DOCS_MENU = ["Example Docs", "Docs home", "Tutorial", "Library reference", "Language reference", "Report a bug"]
+_DOCS_TOPICS = [
+    ("first", "the first item", "in the order the items come"),
+    ("last", "the last item", "after reading the input to its end"),
+    ("pairs", "the items two at a time", "as tuples, the last one alone when the count is odd"),
+    ("chunks", "lists of the given size", "the last one shorter when the items run out"),
+    ("unique", "each distinct item once", "keeping the place where it first came"),
+    ("window", "sliding windows of a width", "none at all when the input is shorter than that"),
+]
+
+
+def _docs_page(name: str, what: str, how: str) -> str:
+    """A documentation page as BeautifulSoup's get_text("\n") dumps it: each inline code element
+    ("iterable", "None") a line of its own in the middle of its paragraph."""
+    lines = [*_DOCS_MENU, "", f"{name}(iterable, default=None)", ""]
+    lines += [
+        f"The function {name} gives {what} of its input, {how}. It reads the input once and keeps no more "
+        "than it must, so it works on streams that do not fit in memory as well as on lists and tuples.",
+        "",
+        "Called on an empty ",
+        "iterable",
+        f", {name} returns its default, which is ",
+        "None",
+        " unless the caller gives another value; the docs of the module say so in their notes on iteration "
+        "and show how the default is used by the other functions of the module.",
+        "",
+        f"Like the other tools here, {name} is written in C and is about as fast as a loop over the input "
+        "that does nothing, which is why the module prefers it to a generator written in Python.",
+        "",
+    ]
+    return "\n".join([*lines, "Previous topic", "Next topic", "This page", "Show source"])
+
+
+def test_template_pieces_of_a_sites_own_paragraphs_stay() -> None:
+    site = "https://docs.example.org/lib/"
+    pages = [_docs_page(*topic) for topic in _DOCS_TOPICS]
+    t = SiteTemplates()
+    for topic, page in zip(_DOCS_TOPICS, pages, strict=True):
+        t.add_record(page, {"url": site + topic[0]})
+    shares = t.shares("docs.example.org", line_hashes(["None", "iterable", "Called on an empty ", "Tutorial"]))
+    assert shares.tolist() == [1.0] * 4
+    pipe = cleaner.Pipeline.from_yaml(None, templates=t)
+    doc = pipe.clean(pages[1], format="text", metadata={"url": site + "last"})
+    # the pieces of a paragraph that every page of the site has ("iterable", "None", the same opening
+    # words) are not a template while the paragraph has words of its own: it stays whole, in order
+    assert "Called on an empty\niterable\n, last returns its default, which is\nNone\nunless the caller" in doc.text
+    gone = {r["text"].strip() for r in doc.removed if r["rule"] == "template.site"}
+    assert not gone & {"iterable", "None", "Called on an empty"}
+    # the site's menu and footer go as its template lines, a menu entry today's text mode keeps too
+    assert {"Tutorial", "Report a bug", "Previous topic", "Show source"} <= gone
+    assert "Report a bug" in cleaner.Pipeline.from_yaml(None).clean(pages[1], format="text").text
+    assert "Report a bug" not in doc.text.splitlines()

@@ -277,6 +277,9 @@ class BoilerplateStage(Stage[BoilerplateOptions]):
                     shares >= self.options.template_share, view.lens > 0, live & judged.keep & judged.inside
                 )
                 spare = inner if spare is None else spare | inner
+            if judged is not None and judged.wrapped is not None:
+                mixed = _mixed(shares >= self.options.template_share, view.lens > 0, judged.wrapped)
+                spare = mixed if spare is None else spare | mixed
             inside_share = self.options.template_share_inside
             if judged is not None and inside_share is not None:
                 weak = judged.inside & (shares < inside_share)
@@ -810,6 +813,27 @@ def _ends_sentence(text: str) -> bool:
     """Whether a line ends as an article paragraph does (its last character in TERMINAL)."""
     end = text.rstrip()[-1:]
     return bool(end) and end in TERMINAL
+
+
+def _mixed(tmpl: np.ndarray, nonblank: np.ndarray, wrapped: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """The template lines (``tmpl``) that are part of a unit of several lines (``wrapped``: the
+    first and last lines of each; a paragraph ``get_text`` broke at its inline elements, or one
+    hard-wrapped) that also holds a line that is not a template line: a site repeats "None",
+    "and" or "Author:" as pieces of its pages' own paragraphs, not the paragraphs."""
+    out = np.zeros(len(tmpl), dtype=bool)
+    first, last = wrapped
+    if not len(first):
+        return out
+    t = np.concatenate(([0], np.cumsum(tmpl & nonblank)))
+    o = np.concatenate(([0], np.cumsum(nonblank & ~tmpl)))
+    hit = ((t[last + 1] - t[first]) > 0) & ((o[last + 1] - o[first]) > 0)
+    if not hit.any():
+        return out
+    a, b = first[hit], last[hit]
+    span = b - a + 1
+    at = np.repeat(a, span) + (np.arange(int(span.sum())) - np.repeat(np.cumsum(span) - span, span))
+    out[at] = True
+    return out & tmpl & nonblank
 
 
 def _isolated(tmpl: np.ndarray, nonblank: np.ndarray, kept_inside: np.ndarray) -> np.ndarray:
