@@ -507,6 +507,8 @@ def dragnet_content(gold: str) -> str:
     """The content part of a dragnet gold file (its comments left out), one stripped line per nonblank line."""
     content = DRAGNET_COMMENTS.split(gold, maxsplit=1)[0]
     return "\n".join(ln.strip() for ln in content.splitlines() if ln.strip())
+
+
 _PAGE_URL = (
     re.compile(r"""<link\b[^>]*\brel\s*=\s*["']?canonical\b[^>]*>""", re.I),
     re.compile(r"""<meta\b[^>]*\bproperty\s*=\s*["']?og:url\b[^>]*>""", re.I),

@@ -466,7 +466,14 @@ def test_resume_reuses_the_first_pass_table(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------ pieces of a paragraph
-_DOCS_MENU = ["Example Docs", "Docs home", "Tutorial", "Library reference", "Language reference", "Report a bug"]
+_DOCS_MENU = [
+    "Example Docs",
+    "Docs home",
+    "Tutorial",
+    "Library reference",
+    "Language reference",
+    "Report a bug",
+]
 _DOCS_TOPICS = [
     ("first", "the first item", "in the order the items come"),
     ("last", "the last item", "after reading the input to its end"),
@@ -505,13 +512,18 @@ def test_template_pieces_of_a_sites_own_paragraphs_stay() -> None:
     t = SiteTemplates()
     for topic, page in zip(_DOCS_TOPICS, pages, strict=True):
         t.add_record(page, {"url": site + topic[0]})
-    shares = t.shares("docs.example.org", line_hashes(["None", "iterable", "Called on an empty ", "Tutorial"]))
+    shares = t.shares(
+        "docs.example.org", line_hashes(["None", "iterable", "Called on an empty ", "Tutorial"])
+    )
     assert shares.tolist() == [1.0] * 4
     pipe = cleaner.Pipeline.from_yaml(None, templates=t)
     doc = pipe.clean(pages[1], format="text", metadata={"url": site + "last"})
     # the pieces of a paragraph that every page of the site has ("iterable", "None", the same opening
     # words) are not a template while the paragraph has words of its own: it stays whole, in order
-    assert "Called on an empty\niterable\n, last returns its default, which is\nNone\nunless the caller" in doc.text
+    assert (
+        "Called on an empty\niterable\n, last returns its default, which is\nNone\nunless the caller"
+        in doc.text
+    )
     gone = {r["text"].strip() for r in doc.removed if r["rule"] == "template.site"}
     assert not gone & {"iterable", "None", "Called on an empty"}
     # the site's menu and footer go as its template lines, a menu entry today's text mode keeps too

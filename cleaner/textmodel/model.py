@@ -240,7 +240,7 @@ class TextModel:
         if not len(units):
             return Judgement(keep, code, self.names, sure, inside_l)
         X, p1, p = self.probabilities(units)
-        if veto is not None:  # a unit of several lines (a wrapped paragraph, get_text's pieces) is vetoed whole
+        if veto is not None:  # a unit of several lines (a wrapped paragraph, get_text's pieces): all or none
             p = np.where(_all_lines(veto, units, texts), 0.0, p)
         t_in = self.settings.inside if inside is None else inside
         ukeep, uinside = self.decide(p, units.words[:, -1], inside)
