@@ -30,12 +30,12 @@ the table against cleaning alone (both in this process, one core).
 
 Measured (test part, pooled over the full-page shapes; the stage's default settings):
 
-    sites with >= 5 pages (676 dumps)   cleaner 0.836 [0.820-0.851]  templates 0.838 [0.822-0.853]
-                                        ccnet 0.837 [0.821-0.852]    ccnet-raw 0.783 [0.765-0.799]
-      gain over cleaner +0.002 [-0.003 .. +0.008], over ccnet +0.001 [-0.002 .. +0.004] (target +0.05: not met)
-    one-page sites (1,307 dumps)        0.846 for cleaner, templates and ccnet (the same text)
-    container dumps, >= 5 pages (22)    cleaner 0.779, templates 0.747 (6 ebay.com product pages lose)
-    time: count + clean with tables 1.02x cleaning alone; first pass peak 16.3 MB (4,000 pages) vs 16.5 MB
+    sites with >= 5 pages (676 dumps)   cleaner 0.850 [0.834-0.864]  templates 0.853 [0.836-0.868]
+                                        ccnet 0.852 [0.835-0.866]    ccnet-raw 0.805 [0.787-0.821]
+      gain over cleaner +0.003 [-0.002 .. +0.008], over ccnet +0.002 [-0.001 .. +0.004] (target +0.05: not met)
+    one-page sites (1,307 dumps)        0.859 for cleaner, templates and ccnet (the same text)
+    container dumps, >= 5 pages (22)    cleaner 0.789, templates 0.763 (6 ebay.com product pages lose)
+    time: count + clean with tables 1.01x cleaning alone; first pass peak 16.3 MB (4,000 pages) vs 16.5 MB
     (40,000 pages), 1.01x
 """
 
