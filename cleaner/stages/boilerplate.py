@@ -820,20 +820,15 @@ def _mixed(tmpl: np.ndarray, nonblank: np.ndarray, wrapped: tuple[np.ndarray, np
     first and last lines of each; a paragraph ``get_text`` broke at its inline elements, or one
     hard-wrapped) that also holds a line that is not a template line: a site repeats "None",
     "and" or "Author:" as pieces of its pages' own paragraphs, not the paragraphs."""
-    out = np.zeros(len(tmpl), dtype=bool)
     first, last = wrapped
-    if not len(first):
-        return out
-    t = np.concatenate(([0], np.cumsum(tmpl & nonblank)))
+    tmpl = tmpl & nonblank
+    t = np.concatenate(([0], np.cumsum(tmpl)))
     o = np.concatenate(([0], np.cumsum(nonblank & ~tmpl)))
     hit = ((t[last + 1] - t[first]) > 0) & ((o[last + 1] - o[first]) > 0)
-    if not hit.any():
-        return out
-    a, b = first[hit], last[hit]
-    span = b - a + 1
-    at = np.repeat(a, span) + (np.arange(int(span.sum())) - np.repeat(np.cumsum(span) - span, span))
-    out[at] = True
-    return out & tmpl & nonblank
+    edge = np.zeros(len(tmpl) + 1, dtype=np.int64)  # +1 where a mixed unit starts, -1 after it ends
+    np.add.at(edge, first[hit], 1)
+    np.add.at(edge, last[hit] + 1, -1)
+    return tmpl & (np.cumsum(edge[:-1]) > 0)
 
 
 def _isolated(tmpl: np.ndarray, nonblank: np.ndarray, kept_inside: np.ndarray) -> np.ndarray:

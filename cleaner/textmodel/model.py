@@ -241,7 +241,7 @@ class TextModel:
             return Judgement(keep, code, self.names, sure, inside_l)
         X, p1, p = self.probabilities(units)
         if veto is not None:  # a unit of several lines (a wrapped paragraph, get_text's pieces): all or none
-            p = np.where(_all_lines(veto, units, texts), 0.0, p)
+            p = np.where(_all_lines(veto, units), 0.0, p)
         t_in = self.settings.inside if inside is None else inside
         ukeep, uinside = self.decide(p, units.words[:, -1], inside)
         ucode = np.full(len(units), -1, dtype=np.int64)
@@ -278,12 +278,11 @@ class TextModel:
         return Judgement(keep, code, self.names, sure, inside_l, wrapped)
 
 
-def _all_lines(flag: np.ndarray, units: Units, texts: Sequence[str]) -> np.ndarray:
-    """Per unit, whether ``flag`` holds on every non-blank line of it (a site's template line
-    that is one piece of a paragraph ``get_text`` broke at its inline elements, "None" or "and",
-    does not make the paragraph a template)."""
-    nonblank = np.fromiter((bool(t.strip()) for t in texts), dtype=bool, count=len(texts))
-    other = np.concatenate(([0], np.cumsum(nonblank & ~flag)))
+def _all_lines(flag: np.ndarray, units: Units) -> np.ndarray:
+    """Per unit, whether ``flag`` holds on every line of it (a unit holds no blank line; a site's
+    template line that is one piece of a paragraph ``get_text`` broke at its inline elements,
+    "None" or "and", does not make the paragraph a template)."""
+    other = np.concatenate(([0], np.cumsum(~flag)))
     return (other[units.last + 1] - other[units.idx]) == 0
 
 
